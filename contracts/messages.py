@@ -1,0 +1,131 @@
+"""Canonical billing messages (payloads). Every amount is integer yen; every business date is a calendar date
+in Asia/Tokyo. Personal fields are excluded from ``repr`` so a model never leaks them into a log line."""
+
+from datetime import date
+from typing import Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from contracts.enums import (
+    AdjustmentReason,
+    CancellationReason,
+    LegalCategory,
+    PaymentChannel,
+    PersonKind,
+    ReversalReason,
+)
+from contracts.receivables import RECEIVABLES
+
+SourceKey = Annotated[str, StringConstraints(min_length=1, max_length=80, strip_whitespace=True)]
+Yen = Annotated[int, Field(strict=True, description="Amount in integer yen.")]
+PositiveYen = Annotated[int, Field(strict=True, gt=0, le=10_000_000_000, description="Amount in integer yen, > 0.")]
+FiscalYear = Annotated[int, Field(ge=1989, le=2200, description="年度: the fiscal year starting 1 April.")]
+ReceivableCode = Annotated[str, Field(description="A code from contracts.receivables.RECEIVABLES.")]
+
+
+class Payload(BaseModel):
+    """Base of every message payload.
+
+    Unknown fields are ignored so that a consumer keeps working when a producer adds an optional field in a
+    later schema version (docs/contracts.md: compatibility rule)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+
+class PersonReference(BaseModel):
+    """The person as one departmental system knows them (宛名). Matching turns it into a debtor id."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+    source_person_id: SourceKey = Field(description="The department's own person key (宛名番号, 契約者番号 …).")
+    kind: PersonKind = PersonKind.INDIVIDUAL
+    name_kanji: str | None = Field(default=None, max_length=100, repr=False, description="氏名 as recorded.")
+    name_kana: str | None = Field(default=None, max_length=200, repr=False, description="氏名カナ as recorded.")
+    birth_date: date | None = Field(default=None, repr=False)
+    postal_code: str | None = Field(default=None, max_length=10, repr=False)
+    address: str | None = Field(default=None, max_length=300, repr=False)
+    phone: str | None = Field(default=None, max_length=30, repr=False)
+
+
+def _known_receivable(code: str) -> str:
+    if code not in RECEIVABLES:
+        raise ValueError(f"unknown receivable type {code!r}")
+    return code
+
+
+class ClaimAssessed(Payload):
+    """調定: a department assessed an amount that a person owes by a due date."""
+
+    claim_id: SourceKey = Field(description="The claim's key in its department (unique there).")
+    person: PersonReference
+    receivable_type: ReceivableCode
+    legal_category: LegalCategory
+    fiscal_year: FiscalYear
+    installment: int = Field(ge=0, le=99, description="期別; 0 when the claim is not split into installments.")
+    due_date: date = Field(description="納期限")
+    amount: PositiveYen = Field(description="Principal (本税・本料) in yen.")
+    assessed_on: date = Field(description="調定日")
+
+    _check_receivable = field_validator("receivable_type")(_known_receivable)
+
+    @model_validator(mode="after")
+    def _name_known(self) -> "ClaimAssessed":
+        if not self.person.name_kanji and not self.person.name_kana:
+            raise ValueError("person: an assessment needs name_kanji or name_kana")
+        return self
+
+
+class ClaimAdjusted(Payload):
+    """更正・減額・減免: the assessed principal changes by a signed amount."""
+
+    claim_id: SourceKey
+    person: PersonReference
+    amount_delta: Yen = Field(description="Change of principal in yen; negative for 減額・減免.")
+    reason: AdjustmentReason
+    adjusted_on: date
+
+    @field_validator("amount_delta")
+    @classmethod
+    def _non_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("amount_delta must not be 0")
+        return value
+
+
+class ClaimCancelled(Payload):
+    """調定取消: the whole claim is withdrawn (e.g. 誤賦課)."""
+
+    claim_id: SourceKey
+    person: PersonReference
+    reason: CancellationReason
+    cancelled_on: date
+
+
+class PaymentReceived(Payload):
+    """収納: money received for a claim, or for the person without naming a claim (to be allocated)."""
+
+    payment_id: SourceKey = Field(description="The department's key of the receipt (収納番号).")
+    person: PersonReference
+    claim_id: SourceKey | None = Field(default=None, description="The claim paid; None when unspecified.")
+    amount: PositiveYen
+    paid_on: date = Field(description="収納日 (the day the money was received)")
+    channel: PaymentChannel
+
+
+class PaymentReversed(Payload):
+    """収納取消: a recorded payment is undone (口座振替不能, 誤入金 …)."""
+
+    payment_id: SourceKey = Field(description="The payment being reversed.")
+    person: PersonReference
+    reason: ReversalReason
+    reversed_on: date
+
+
+BILLING_PAYLOADS: tuple[type[Payload], ...] = (
+    ClaimAssessed,
+    ClaimAdjusted,
+    ClaimCancelled,
+    PaymentReceived,
+    PaymentReversed,
+)

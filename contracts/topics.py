@@ -1,0 +1,65 @@
+"""Every Kafka topic of the product, declared in one place with its partitions and retention.
+
+Topics are created explicitly from this list (``python -m shared.kafka topics``); the broker runs with
+``auto.create.topics.enable=false`` so a typo in a topic name fails loudly instead of creating a topic.
+"""
+
+from dataclasses import dataclass
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    retention_ms: int
+    description: str
+    messages: tuple[str, ...] = ()
+
+    def config(self) -> dict[str, str]:
+        return {"retention.ms": str(self.retention_ms), "cleanup.policy": "delete"}
+
+
+_BILLING_MESSAGES = ("ClaimAssessed", "ClaimAdjusted", "ClaimCancelled", "PaymentReceived", "PaymentReversed")
+
+BILLING_SOURCE = TopicSpec(
+    name="billing.source-events.v1",
+    partitions=6,
+    retention_ms=90 * DAY_MS,
+    description="Canonical billing events from the department adapters, keyed by department:source_person_id.",
+    messages=_BILLING_MESSAGES,
+)
+BILLING_MATCHED = TopicSpec(
+    name="billing.matched-events.v1",
+    partitions=6,
+    retention_ms=90 * DAY_MS,
+    description="The same billing events with debtor_id set by debtor matching, keyed by debtor_id.",
+    messages=_BILLING_MESSAGES,
+)
+INGEST_QUARANTINE = TopicSpec(
+    name="ingest.quarantine.v1",
+    partitions=1,
+    retention_ms=365 * DAY_MS,
+    description="Rows an adapter rejected, with the raw row and the reasons, for correction at the source.",
+)
+DEAD_LETTER_MATCHING = TopicSpec(
+    name="dead-letter.matching.v1",
+    partitions=1,
+    retention_ms=365 * DAY_MS,
+    description="Messages debtor matching could not process, with the error and the original headers.",
+)
+DEAD_LETTER_COLLECTION = TopicSpec(
+    name="dead-letter.collection.v1",
+    partitions=1,
+    retention_ms=365 * DAY_MS,
+    description="Messages collection could not process, with the error and the original headers.",
+)
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    BILLING_SOURCE,
+    BILLING_MATCHED,
+    INGEST_QUARANTINE,
+    DEAD_LETTER_MATCHING,
+    DEAD_LETTER_COLLECTION,
+)

@@ -1,0 +1,72 @@
+"""Collection service: keeps the claim ledger from matched billing events and serves the central API.
+
+Consumes ``billing.matched-events.v1`` (every event already carries its debtor id) and applies each message
+once (services/collection/store.py). The API answers from the same database.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from contracts import Envelope
+from contracts.topics import BILLING_MATCHED, DEAD_LETTER_COLLECTION
+from services.collection.api import router
+from services.collection.settings import CollectionSettings
+from services.collection.store import apply_message
+from shared.consumer import subscribe_envelopes
+from shared.db import create_pool
+from shared.http import add_health_routes, instrument_app
+from shared.kafka import create_broker
+from shared.logging import setup_logging
+from shared.migrations import apply_migrations
+from shared.telemetry import setup_telemetry, shutdown_telemetry
+
+SERVICE = "collection"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: CollectionSettings | None = None) -> FastAPI:
+    settings = settings or CollectionSettings()
+    setup_logging(SERVICE, settings.log_level)
+    setup_telemetry(SERVICE, environment=settings.environment)
+    broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        apply_migrations(settings.database_url, MIGRATIONS)
+        app.state.pool = await create_pool(settings.database_url, min_size=settings.db_pool_min_size,
+                                           max_size=settings.db_pool_max_size)
+        await broker.start()
+        try:
+            yield
+        finally:
+            await broker.stop()
+            await app.state.pool.close()
+            shutdown_telemetry()
+
+    app = FastAPI(title="Central collection API", version="1", lifespan=lifespan, description=__doc__)
+
+    async def record(message: Envelope) -> None:
+        async with app.state.pool.acquire() as conn:
+            await apply_message(conn, message)
+
+    subscribe_envelopes(
+        broker,
+        topic=BILLING_MATCHED,
+        group_id="collection-ledger",
+        dead_letter=DEAD_LETTER_COLLECTION,
+        consumer_name=SERVICE,
+        handle=record,
+        max_records=settings.consumer_max_poll_records,
+    )
+
+    async def database_ready() -> bool:
+        async with app.state.pool.acquire() as conn:
+            return await conn.fetchval("SELECT 1") == 1
+
+    add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_ready})
+    app.include_router(router)
+    instrument_app(app)
+    return app

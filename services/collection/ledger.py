@@ -1,0 +1,188 @@
+"""The claim ledger's arithmetic: principal, payments, balances and status of a debtor's claims as of a date.
+
+Pure functions over the stored events, so the same code answers "now" and "as of any past date", and events
+that arrived out of order give the same result as events in order.
+
+Allocation (充当) for now, per department:
+1. A payment naming a claim settles that claim; what exceeds its balance is an overpayment for refund (還付),
+   never silently absorbed.
+2. A payment naming no claim settles the department's open claims, oldest due date first.
+3. A payment naming a claim the ledger has not seen yet is parked until the claim arrives.
+The allocation module of the collection core will make this a configurable, written policy.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+
+def fiscal_year_of(day: date) -> int:
+    """年度: the fiscal year starts on 1 April (令和6年度 = 2024-04-01 … 2025-03-31)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+class ClaimStatus(StrEnum):
+    OPEN = "open"  # not yet due
+    DELINQUENT = "delinquent"  # 滞納: unpaid after the due date
+    PAID = "paid"  # 完納
+    CANCELLED = "cancelled"  # 調定取消
+
+
+class ArrearsClass(StrEnum):
+    CURRENT_YEAR = "current_year"  # 現年度分
+    CARRIED_OVER = "carried_over"  # 滞納繰越分
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    department: str
+    claim_id: str
+    receivable_type: str
+    legal_category: str
+    fiscal_year: int
+    installment: int
+    due_date: date
+    amount: int
+    assessed_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    department: str
+    claim_id: str
+    amount_delta: int
+    adjusted_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Cancellation:
+    department: str
+    claim_id: str
+    cancelled_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    department: str
+    payment_id: str
+    claim_id: str | None
+    amount: int
+    paid_on: date
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reversal:
+    department: str
+    payment_id: str
+    reversed_on: date
+
+
+@dataclass(slots=True)
+class ClaimBalance:
+    claim: Claim
+    principal: int
+    paid: int = 0
+    status: ClaimStatus = ClaimStatus.OPEN
+    arrears_class: ArrearsClass = ArrearsClass.CURRENT_YEAR
+
+    @property
+    def balance(self) -> int:
+        return self.principal - self.paid
+
+
+@dataclass(frozen=True, slots=True)
+class Overpayment:
+    department: str
+    payment_id: str
+    amount: int
+
+
+@dataclass(slots=True)
+class DebtorLedger:
+    as_of: date
+    claims: list[ClaimBalance] = field(default_factory=list)
+    parked_payments: list[Payment] = field(default_factory=list)
+    overpayments: list[Overpayment] = field(default_factory=list)
+
+    @property
+    def balance(self) -> int:
+        return sum(c.balance for c in self.claims)
+
+    @property
+    def delinquent_balance(self) -> int:
+        return sum(c.balance for c in self.claims if c.status is ClaimStatus.DELINQUENT)
+
+
+def _apply(payment: Payment, amount: int, target: ClaimBalance) -> int:
+    """Settle up to ``amount`` of ``target``; returns what is left."""
+    used = min(amount, max(target.balance, 0))
+    target.paid += used
+    return amount - used
+
+
+def build_ledger(
+    claims: Iterable[Claim],
+    adjustments: Iterable[Adjustment],
+    cancellations: Iterable[Cancellation],
+    payments: Iterable[Payment],
+    reversals: Iterable[Reversal],
+    as_of: date,
+) -> DebtorLedger:
+    """Balances of one debtor's claims as of ``as_of`` (events dated after it are ignored)."""
+    ledger = DebtorLedger(as_of=as_of)
+    deltas: dict[tuple[str, str], int] = defaultdict(int)
+    for adj in adjustments:
+        if adj.adjusted_on <= as_of:
+            deltas[(adj.department, adj.claim_id)] += adj.amount_delta
+    cancelled = {(c.department, c.claim_id) for c in cancellations if c.cancelled_on <= as_of}
+    current_fy = fiscal_year_of(as_of)
+
+    by_key: dict[tuple[str, str], ClaimBalance] = {}
+    for claim in sorted(claims, key=lambda c: (c.due_date, c.fiscal_year, c.installment, c.claim_id)):
+        if claim.assessed_on > as_of:
+            continue
+        key = (claim.department, claim.claim_id)
+        principal = 0 if key in cancelled else max(claim.amount + deltas[key], 0)
+        balance = ClaimBalance(claim, principal)
+        balance.arrears_class = (ArrearsClass.CARRIED_OVER if claim.fiscal_year < current_fy
+                                 else ArrearsClass.CURRENT_YEAR)
+        by_key[key] = balance
+        ledger.claims.append(balance)
+
+    reversed_ids = {(r.department, r.payment_id) for r in reversals if r.reversed_on <= as_of}
+    effective = sorted(
+        (p for p in payments if p.paid_on <= as_of and (p.department, p.payment_id) not in reversed_ids),
+        key=lambda p: (p.paid_on, p.payment_id),
+    )
+    for payment in effective:
+        left = payment.amount
+        if payment.claim_id is not None:
+            target = by_key.get((payment.department, payment.claim_id))
+            if target is None:
+                ledger.parked_payments.append(payment)
+                continue
+            left = _apply(payment, left, target)
+        else:
+            for target in ledger.claims:  # already oldest due first
+                if left == 0:
+                    break
+                if target.claim.department == payment.department:
+                    left = _apply(payment, left, target)
+        if left:
+            ledger.overpayments.append(Overpayment(payment.department, payment.payment_id, left))
+
+    for balance in ledger.claims:
+        if (balance.claim.department, balance.claim.claim_id) in cancelled:
+            balance.status = ClaimStatus.CANCELLED
+        elif balance.balance == 0:
+            balance.status = ClaimStatus.PAID
+        elif as_of > balance.claim.due_date:
+            balance.status = ClaimStatus.DELINQUENT
+        else:
+            balance.status = ClaimStatus.OPEN
+    return ledger

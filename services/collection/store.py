@@ -1,0 +1,105 @@
+"""Writing billing events into the ledger and reading a debtor's ledger back. Each message is applied in one
+transaction together with its id in ``processed_messages``, so a redelivered message changes nothing."""
+
+from datetime import date
+
+import asyncpg
+
+from contracts import (
+    ClaimAdjusted,
+    ClaimAssessed,
+    ClaimCancelled,
+    Envelope,
+    PaymentReceived,
+    PaymentReversed,
+)
+from services.collection.ledger import Adjustment, Cancellation, Claim, DebtorLedger, Payment, Reversal, build_ledger
+
+
+class MissingDebtorError(ValueError):
+    """A message reached collection without a debtor id (it must come through debtor matching)."""
+
+
+async def apply_message(conn: asyncpg.Connection, message: Envelope) -> bool:
+    """Store one matched billing event; returns False when it had been applied before."""
+    if not message.debtor_id:
+        raise MissingDebtorError(f"message {message.message_id} has no debtor_id")
+    debtor, department, p = message.debtor_id, message.department.value, message.payload
+    async with conn.transaction():
+        first_time = await conn.fetchval(
+            "INSERT INTO processed_messages (message_id, message_type) VALUES ($1, $2) "
+            "ON CONFLICT (message_id) DO NOTHING RETURNING true",
+            message.message_id, message.message_type,
+        )
+        if not first_time:
+            return False
+        if isinstance(p, ClaimAssessed):
+            await conn.execute(
+                "INSERT INTO claims (department, claim_id, debtor_id, source_person_id, receivable_type, "
+                "legal_category, fiscal_year, installment, due_date, amount, assessed_on, message_id) "
+                "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (department, claim_id) DO NOTHING",
+                department, p.claim_id, debtor, p.person.source_person_id, p.receivable_type,
+                p.legal_category.value, p.fiscal_year, p.installment, p.due_date, p.amount, p.assessed_on,
+                message.message_id,
+            )
+        elif isinstance(p, ClaimAdjusted):
+            await conn.execute(
+                "INSERT INTO claim_adjustments (message_id, department, claim_id, debtor_id, amount_delta, reason, "
+                "adjusted_on) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+                message.message_id, department, p.claim_id, debtor, p.amount_delta, p.reason.value, p.adjusted_on,
+            )
+        elif isinstance(p, ClaimCancelled):
+            await conn.execute(
+                "INSERT INTO claim_cancellations (department, claim_id, debtor_id, reason, cancelled_on, message_id) "
+                "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (department, claim_id) DO NOTHING",
+                department, p.claim_id, debtor, p.reason.value, p.cancelled_on, message.message_id,
+            )
+        elif isinstance(p, PaymentReceived):
+            await conn.execute(
+                "INSERT INTO payments (department, payment_id, debtor_id, claim_id, amount, paid_on, channel, "
+                "message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (department, payment_id) DO NOTHING",
+                department, p.payment_id, debtor, p.claim_id, p.amount, p.paid_on, p.channel.value,
+                message.message_id,
+            )
+        elif isinstance(p, PaymentReversed):
+            await conn.execute(
+                "INSERT INTO payment_reversals (department, payment_id, debtor_id, reason, reversed_on, message_id) "
+                "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (department, payment_id) DO NOTHING",
+                department, p.payment_id, debtor, p.reason.value, p.reversed_on, message.message_id,
+            )
+        else:
+            raise TypeError(f"collection does not handle {message.message_type}")
+    return True
+
+
+async def load_ledger(conn: asyncpg.Connection, debtor_id: str, as_of: date) -> DebtorLedger | None:
+    """The debtor's ledger as of a date, or None when the ledger knows nothing of this debtor."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        claims = await conn.fetch(
+            "SELECT department, claim_id, receivable_type, legal_category, fiscal_year, installment, due_date, "
+            "amount, assessed_on FROM claims WHERE debtor_id = $1", debtor_id)
+        adjustments = await conn.fetch(
+            "SELECT department, claim_id, amount_delta, adjusted_on FROM claim_adjustments WHERE debtor_id = $1",
+            debtor_id)
+        cancellations = await conn.fetch(
+            "SELECT department, claim_id, cancelled_on FROM claim_cancellations WHERE debtor_id = $1", debtor_id)
+        payments = await conn.fetch(
+            "SELECT department, payment_id, claim_id, amount, paid_on, channel FROM payments WHERE debtor_id = $1",
+            debtor_id)
+        reversals = await conn.fetch(
+            "SELECT department, payment_id, reversed_on FROM payment_reversals WHERE debtor_id = $1", debtor_id)
+    if not (claims or adjustments or cancellations or payments or reversals):
+        return None
+    return build_ledger(
+        (Claim(**r) for r in claims),
+        (Adjustment(**r) for r in adjustments),
+        (Cancellation(**r) for r in cancellations),
+        (Payment(**r) for r in payments),
+        (Reversal(**r) for r in reversals),
+        as_of,
+    )
+
+
+async def audit(conn: asyncpg.Connection, *, actor: str, action: str, subject: str, detail: dict[str, object]) -> None:
+    await conn.execute("INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)",
+                       actor, action, subject, detail)

@@ -1,0 +1,77 @@
+"""Debtor matching service: attaches a unified debtor id to every billing event.
+
+Consumes ``billing.source-events.v1``, resolves the departmental person record to a debtor (services/matching/
+store.py) and republishes the same envelope, with ``debtor_id`` set and the same message id, to
+``billing.matched-events.v1`` keyed by debtor, so all of one debtor's events reach collection in order.
+The offset is committed after the republish is acknowledged; a redelivery resolves to the same debtor and
+republishes the same message id, which collection applies once.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+from fastapi import FastAPI
+
+from contracts import Envelope
+from contracts.topics import BILLING_MATCHED, BILLING_SOURCE, DEAD_LETTER_MATCHING
+from services.matching.settings import MatchingSettings
+from services.matching.store import resolve_debtor
+from shared.consumer import subscribe_envelopes
+from shared.db import create_pool
+from shared.http import add_health_routes, instrument_app
+from shared.kafka import create_broker, publish_envelope
+from shared.logging import setup_logging
+from shared.migrations import apply_migrations
+from shared.telemetry import setup_telemetry, shutdown_telemetry
+
+SERVICE = "debtor-matching"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: MatchingSettings | None = None) -> FastAPI:
+    settings = settings or MatchingSettings()
+    setup_logging(SERVICE, settings.log_level)
+    setup_telemetry(SERVICE, environment=settings.environment)
+    broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
+    state: dict[str, asyncpg.Pool] = {}
+
+    async def attach_debtor(message: Envelope) -> None:
+        person = message.payload.person  # type: ignore[attr-defined]
+        async with state["pool"].acquire() as conn:
+            debtor_id = await resolve_debtor(conn, message.department, person)
+        matched = message.model_copy(update={"debtor_id": debtor_id})
+        await publish_envelope(broker, BILLING_MATCHED, matched, key=debtor_id)
+
+    subscribe_envelopes(
+        broker,
+        topic=BILLING_SOURCE,
+        group_id="debtor-matching",
+        dead_letter=DEAD_LETTER_MATCHING,
+        consumer_name=SERVICE,
+        handle=attach_debtor,
+        max_records=settings.consumer_max_poll_records,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        apply_migrations(settings.database_url, MIGRATIONS)
+        state["pool"] = await create_pool(settings.database_url, min_size=settings.db_pool_min_size,
+                                          max_size=settings.db_pool_max_size)
+        await broker.start()
+        try:
+            yield
+        finally:
+            await broker.stop()
+            await state["pool"].close()
+            shutdown_telemetry()
+
+    async def database_ready() -> bool:
+        async with state["pool"].acquire() as conn:
+            return await conn.fetchval("SELECT 1") == 1
+
+    app = FastAPI(title="Debtor matching", version="1", lifespan=lifespan, description=__doc__)
+    add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_ready})
+    instrument_app(app)
+    return app

@@ -1,0 +1,36 @@
+"""What every service's HTTP side shares: liveness and readiness endpoints, and tracing of requests."""
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from opentelemetry import trace
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+def add_health_routes(app: FastAPI, checks: dict[str, ReadinessCheck]) -> None:
+    """``/healthz``: the process answers. ``/readyz``: every dependency answers (503 naming those that do not)."""
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], summary="Readiness of the service and its dependencies")
+    async def readyz() -> JSONResponse:
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                results[name] = "ok" if await check() else "unavailable"
+            except Exception:  # noqa: BLE001 - a failing check means not ready, whatever the cause
+                results[name] = "unavailable"
+        ready = all(v == "ok" for v in results.values())
+        return JSONResponse({"status": "ready" if ready else "not ready", "checks": results},
+                            status_code=200 if ready else 503)
+
+
+def instrument_app(app: FastAPI) -> None:
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=trace.get_tracer_provider(),
+                                       excluded_urls="healthz,readyz")

@@ -1,0 +1,151 @@
+"""Kafka helpers: the FastStream broker every service uses, explicit topic creation, and publishing envelopes.
+
+Producers wait for all in-sync replicas (``acks=all``) with idempotence on, so a retried send never writes a
+message twice. Consumers commit offsets only after the handler's effect is durable (``AckPolicy.NACK_ON_ERROR``
+in the services: an exception re-delivers the message instead of skipping it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from opentelemetry import trace
+
+from contracts.envelope import Envelope, encode_message
+from contracts.topics import ALL_TOPICS, TopicSpec
+
+log = logging.getLogger(__name__)
+
+#: Kafka headers on every envelope, so routing, deduplication and dead-lettering need not parse the value.
+HEADER_MESSAGE_ID = "message-id"
+HEADER_MESSAGE_TYPE = "message-type"
+HEADER_SCHEMA_VERSION = "schema-version"
+
+
+def create_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
+    return KafkaBroker(
+        bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        middlewares=[KafkaTelemetryMiddleware(tracer_provider=trace.get_tracer_provider())],
+        logger=logging.getLogger(f"{client_id}.kafka"),
+    )
+
+
+def envelope_headers(message: Envelope) -> dict[str, str]:
+    return {
+        HEADER_MESSAGE_ID: str(message.message_id),
+        HEADER_MESSAGE_TYPE: message.message_type,
+        HEADER_SCHEMA_VERSION: str(message.schema_version),
+        "content-type": "application/json",
+    }
+
+
+async def publish_envelope(broker: KafkaBroker, topic: TopicSpec, message: Envelope, *, key: str) -> None:
+    """Publish one envelope and wait until the broker has it (acks=all)."""
+    await broker.publish(
+        encode_message(message),
+        topic.name,
+        key=key.encode(),
+        headers=envelope_headers(message),
+        correlation_id=message.correlation_id,
+    )
+
+
+async def publish_dead_letter(
+    broker: KafkaBroker,
+    topic: TopicSpec,
+    *,
+    source_topic: str,
+    raw_value: bytes,
+    headers: dict[str, str],
+    key: bytes | None,
+    error: str,
+    consumer: str,
+) -> None:
+    """Send an unprocessable message aside with why it failed; the original value and headers are kept as they
+    were so that a replay after a fix re-sends exactly what arrived."""
+    dead_headers = {k: v for k, v in headers.items() if isinstance(v, str)}
+    dead_headers.update(
+        {
+            "dlq-source-topic": source_topic,
+            "dlq-consumer": consumer,
+            "dlq-error": error[:2000],
+            "dlq-failed-at": datetime.now(UTC).isoformat(),
+        }
+    )
+    await broker.publish(raw_value, topic.name, key=key, headers=dead_headers)
+
+
+async def ensure_topics(bootstrap_servers: str, specs: Iterable[TopicSpec] = ALL_TOPICS, timeout: float = 60) -> list[str]:
+    """Create the declared topics that do not exist yet; returns the names created. Existing topics with fewer
+    partitions than declared are reported as errors rather than silently left."""
+    specs = list(specs)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout * 1000))
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            await admin.start()
+            break
+        except KafkaConnectionError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(1)
+    try:
+        existing = set(await admin.list_topics())
+        missing = [s for s in specs if s.name not in existing]
+        created: list[str] = []
+        for spec in missing:
+            try:
+                await admin.create_topics(
+                    [NewTopic(spec.name, spec.partitions, 1, topic_configs=spec.config())],
+                    timeout_ms=int(timeout * 1000),
+                )
+                created.append(spec.name)
+            except TopicAlreadyExistsError:
+                pass
+        described = await admin.describe_topics([s.name for s in specs])
+        partitions = {d["topic"]: len(d["partitions"]) for d in described}
+        short = [f"{s.name} has {partitions.get(s.name)} partitions, declared {s.partitions}"
+                 for s in specs if partitions.get(s.name, 0) < s.partitions]
+        if short:
+            raise RuntimeError("; ".join(short))
+        return created
+    finally:
+        await admin.close()
+
+
+def _main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m shared.kafka", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    topics = sub.add_parser("topics", help="create every declared topic that is missing")
+    topics.add_argument("--bootstrap-servers", default=None)
+    sub.add_parser("list", help="print the declared topics as JSON")
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        print(json.dumps([{"name": s.name, "partitions": s.partitions, "retention_ms": s.retention_ms}
+                          for s in ALL_TOPICS], indent=2))
+        return 0
+    from shared.settings import ServiceSettings
+
+    bootstrap = args.bootstrap_servers or ServiceSettings().kafka_bootstrap_servers
+    created = asyncio.run(ensure_topics(bootstrap))
+    print(f"topics ready on {bootstrap}: {len(ALL_TOPICS)} declared, {len(created)} created"
+          + (f" ({', '.join(created)})" if created else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

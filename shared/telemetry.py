@@ -1,0 +1,82 @@
+"""OpenTelemetry in one call per service.
+
+Exporters are chosen by the standard environment variables: ``OTEL_TRACES_EXPORTER`` (``zipkin_json``,
+``otlp``, ``console`` or ``none``; a comma-separated list is allowed), with ``OTEL_EXPORTER_ZIPKIN_ENDPOINT`` and
+``OTEL_EXPORTER_OTLP_ENDPOINT`` read by the exporters themselves. Trace context crosses Kafka in W3C
+``traceparent``/``tracestate`` headers (FastStream's telemetry middleware, ``shared.kafka``) and HTTP through
+the FastAPI instrumentation. Span attributes carry ids and counts only, never personal data.
+"""
+
+import os
+from importlib.metadata import PackageNotFoundError, version
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+
+_provider: TracerProvider | None = None
+
+
+def product_version() -> str:
+    try:
+        return version("municipal-collection")
+    except PackageNotFoundError:
+        return "0.0.0+unknown"
+
+
+def _exporters(names: str) -> list[SpanExporter]:
+    exporters: list[SpanExporter] = []
+    for name in (n.strip() for n in names.split(",")):
+        if name in ("", "none"):
+            continue
+        if name in ("zipkin", "zipkin_json"):
+            from opentelemetry.exporter.zipkin.json import ZipkinExporter
+
+            exporters.append(ZipkinExporter())
+        elif name == "otlp":
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            exporters.append(OTLPSpanExporter())
+        elif name == "console":
+            exporters.append(ConsoleSpanExporter())
+        else:
+            raise ValueError(f"OTEL_TRACES_EXPORTER: unsupported exporter {name!r} (zipkin_json, otlp, console, none)")
+    return exporters
+
+
+def setup_telemetry(
+    service_name: str, *, environment: str = "development", extra_processors: list[SpanProcessor] = ()
+) -> TracerProvider:
+    """Install the global tracer provider (once per process) and instrument asyncpg.
+
+    ``OTEL_SERVICE_NAME`` overrides ``service_name``; ``extra_processors`` lets tests collect spans."""
+    global _provider
+    if _provider is not None:
+        return _provider
+    resource = Resource.create(
+        {
+            "service.name": os.environ.get("OTEL_SERVICE_NAME", service_name),
+            "service.version": product_version(),
+            "deployment.environment": environment,
+            "service.namespace": "municipal-collection",
+        }
+    )
+    provider = TracerProvider(resource=resource)
+    for exporter in _exporters(os.environ.get("OTEL_TRACES_EXPORTER", "none")):
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    for processor in extra_processors:
+        provider.add_span_processor(processor)
+    trace.set_tracer_provider(provider)
+
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+
+    AsyncPGInstrumentor(capture_parameters=False).instrument(tracer_provider=provider)
+    _provider = provider
+    return provider
+
+
+def shutdown_telemetry() -> None:
+    if _provider is not None:
+        _provider.force_flush()
+        _provider.shutdown()
