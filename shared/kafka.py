@@ -41,6 +41,7 @@ def create_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
         linger_ms=5,
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=trace.get_tracer_provider())],
         logger=logging.getLogger(f"{client_id}.kafka"),
+        log_level=logging.DEBUG,  # per-message "Received/Processed" lines only when debugging
     )
 
 

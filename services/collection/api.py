@@ -84,6 +84,32 @@ async def get_connection(request: Request):  # type: ignore[no-untyped-def]
         yield conn
 
 
+class DebtorLookup(BaseModel):
+    department: str
+    source_person_id: str
+    debtor_ids: list[str] = Field(description="Debtors this departmental person record's claims and payments are under")
+
+
+@router.get("/debtor-lookup", response_model=DebtorLookup,
+            summary="Which debtor a departmental person record (e.g. a tax 宛名番号) belongs to")
+async def lookup_debtor(
+    department: Annotated[str, Query(min_length=1, max_length=32)],
+    source_person_id: Annotated[str, Query(min_length=1, max_length=80)],
+    conn: Annotated[asyncpg.Connection, Depends(get_connection)],
+    x_staff_id: Annotated[str | None, Header(description="Who reads; recorded in the audit log")] = None,
+) -> DebtorLookup:
+    rows = await conn.fetch(
+        "SELECT DISTINCT debtor_id FROM claims WHERE department = $1 AND source_person_id = $2 "
+        "UNION SELECT DISTINCT debtor_id FROM payments WHERE department = $1 AND source_person_id = $2",
+        department, source_person_id)
+    await audit(conn, actor=x_staff_id or "unidentified", action="lookup_debtor",
+                subject=f"{department}:{source_person_id}", detail={"found": len(rows)})
+    if not rows:
+        raise HTTPException(404, f"no claims or payments for {department} person {source_person_id}")
+    return DebtorLookup(department=department, source_person_id=source_person_id,
+                        debtor_ids=sorted(r["debtor_id"] for r in rows))
+
+
 @router.get("/debtors/{debtor_id}", response_model=DebtorView, summary="Debtor ledger: every claim with balance")
 async def get_debtor(
     debtor_id: Annotated[str, Field(min_length=1, max_length=64)],

@@ -56,9 +56,9 @@ async def apply_message(conn: asyncpg.Connection, message: Envelope) -> bool:
             )
         elif isinstance(p, PaymentReceived):
             await conn.execute(
-                "INSERT INTO payments (department, payment_id, debtor_id, claim_id, amount, paid_on, channel, "
-                "message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (department, payment_id) DO NOTHING",
-                department, p.payment_id, debtor, p.claim_id, p.amount, p.paid_on, p.channel.value,
+                "INSERT INTO payments (department, payment_id, debtor_id, source_person_id, claim_id, amount, paid_on, "
+                "channel, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (department, payment_id) DO NOTHING",
+                department, p.payment_id, debtor, p.person.source_person_id, p.claim_id, p.amount, p.paid_on, p.channel.value,
                 message.message_id,
             )
         elif isinstance(p, PaymentReversed):

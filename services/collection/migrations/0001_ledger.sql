@@ -25,6 +25,7 @@ CREATE TABLE claims (
     PRIMARY KEY (department, claim_id)
 );
 CREATE INDEX claims_debtor ON claims (debtor_id);
+CREATE INDEX claims_source_person ON claims (department, source_person_id);
 
 CREATE TABLE claim_adjustments (
     message_id    uuid    PRIMARY KEY,
@@ -52,6 +53,7 @@ CREATE TABLE payments (
     department  text   NOT NULL,
     payment_id  text   NOT NULL,
     debtor_id   text   NOT NULL,
+    source_person_id  text NOT NULL,
     claim_id    text,                      -- NULL: the payer did not name a claim; allocated by policy
     amount      bigint NOT NULL CHECK (amount > 0),
     paid_on     date   NOT NULL,
@@ -60,6 +62,7 @@ CREATE TABLE payments (
     PRIMARY KEY (department, payment_id)
 );
 CREATE INDEX payments_debtor ON payments (debtor_id);
+CREATE INDEX payments_source_person ON payments (department, source_person_id);
 
 CREATE TABLE payment_reversals (
     department   text NOT NULL,

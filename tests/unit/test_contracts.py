@@ -1,0 +1,148 @@
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from pydantic import ValidationError
+
+from contracts import (
+    ClaimAssessed,
+    ContractError,
+    Department,
+    LegalCategory,
+    PaymentReceived,
+    PersonReference,
+    decode_message,
+    encode_message,
+    envelope_class,
+    new_envelope,
+)
+from contracts.receivables import RECEIVABLES, legal_category
+
+JST = timezone(timedelta(hours=9))
+PERSON = PersonReference(source_person_id="100001", name_kanji="髙橋 一郎", name_kana="ﾀｶﾊｼ ｲﾁﾛｳ",
+                         birth_date=date(1975, 4, 1), address="愛知県豊田市西町3丁目60番地", phone="0565-31-1212")
+
+
+def claim(**changes: object) -> ClaimAssessed:
+    fields: dict[str, object] = dict(
+        claim_id="2024-individual_inhabitant_tax-2024000123-01", person=PERSON,
+        receivable_type="individual_inhabitant_tax", legal_category=LegalCategory.FORCED_PUBLIC, fiscal_year=2024,
+        installment=1, due_date=date(2024, 6, 30), amount=12300, assessed_on=date(2024, 6, 10),
+    )
+    fields.update(changes)
+    return ClaimAssessed(**fields)  # type: ignore[arg-type]
+
+
+def wrap(payload: ClaimAssessed | PaymentReceived, keys: tuple[str, ...] = ("k1",)):  # type: ignore[no-untyped-def]
+    return new_envelope(payload, source_system="tax-core", department=Department.TAX,
+                        occurred_at=datetime(2024, 6, 10, tzinfo=JST), correlation_id="import:test",
+                        source_keys=keys, produced_at=datetime(2024, 6, 11, tzinfo=UTC))
+
+
+def test_envelope_round_trip_keeps_every_field() -> None:
+    message = wrap(claim())
+    decoded = decode_message(encode_message(message))
+    assert decoded == message
+    assert decoded.message_type == "ClaimAssessed"
+    assert decoded.schema_version == 1
+    assert decoded.payload.person.name_kanji == "髙橋 一郎"  # type: ignore[attr-defined]
+
+
+def test_message_id_derives_from_source_keys_only() -> None:
+    first, again = wrap(claim(), ("a",)), wrap(claim(amount=1), ("a",))
+    assert first.message_id == again.message_id
+    assert wrap(claim(), ("b",)).message_id != first.message_id
+    assert isinstance(first.message_id, uuid.UUID) and first.message_id.version == 5
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"amount": 0}, "amount"),
+        ({"amount": -100}, "amount"),
+        ({"amount": 100.5}, "amount"),
+        ({"amount": "100"}, "amount"),
+        ({"fiscal_year": 1900}, "fiscal_year"),
+        ({"installment": -1}, "installment"),
+        ({"receivable_type": "dog_tax"}, "receivable_type"),
+        ({"legal_category": "public"}, "legal_category"),
+    ],
+)
+def test_invalid_claims_are_refused_naming_the_field(changes: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        claim(**changes)
+    assert field in {str(part) for err in exc.value.errors() for part in err["loc"]}
+
+
+def test_assessment_needs_a_name() -> None:
+    with pytest.raises(ValidationError, match="name_kanji or name_kana"):
+        claim(person=PersonReference(source_person_id="1"))
+
+
+def test_decode_errors_name_fields_and_never_echo_personal_values() -> None:
+    data = json.loads(encode_message(wrap(claim())))
+    data["payload"]["person"]["birth_date"] = "髙橋 一郎"
+    data["payload"]["amount"] = -5
+    with pytest.raises(ContractError) as exc:
+        decode_message(json.dumps(data, ensure_ascii=False))
+    text = str(exc.value)
+    assert "payload.person.birth_date" in text and "payload.amount" in text
+    for value in ("髙橋", "愛知県", "0565", "1975"):
+        assert value not in text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"\x82\xa0not json", "not valid UTF-8 JSON"),
+        (b"[1, 2]", "expected a JSON object"),
+        (b'{"message_type": "Nonsense"}', "message_type"),
+    ],
+)
+def test_undecodable_messages(raw: bytes, expected: str) -> None:
+    with pytest.raises(ContractError, match=expected):
+        decode_message(raw)
+
+
+def test_times_must_carry_a_timezone() -> None:
+    data = json.loads(encode_message(wrap(claim())))
+    data["occurred_at"] = "2024-06-10T00:00:00"
+    with pytest.raises(ContractError, match="occurred_at"):
+        decode_message(json.dumps(data))
+
+
+def test_unknown_fields_from_a_newer_producer_are_ignored() -> None:
+    data = json.loads(encode_message(wrap(claim())))
+    data["payload"]["added_in_a_later_version"] = "x"
+    data["new_envelope_field"] = 1
+    assert decode_message(json.dumps(data)).payload == claim()
+
+
+def test_a_newer_schema_version_than_known_is_refused() -> None:
+    data = json.loads(encode_message(wrap(claim())))
+    data["schema_version"] = 2
+    with pytest.raises(ContractError, match="schema_version"):
+        decode_message(json.dumps(data))
+
+
+def test_personal_fields_are_kept_out_of_repr() -> None:
+    text = repr(wrap(claim()))
+    for value in ("髙橋", "ﾀｶﾊｼ", "愛知県", "0565", "1975"):
+        assert value not in text
+
+
+def test_every_receivable_has_a_department_and_default_category() -> None:
+    assert {spec.department for spec in RECEIVABLES.values()} == set(Department)
+    assert legal_category("municipal_housing_rent") is LegalCategory.PRIVATE
+    assert legal_category("municipal_housing_rent", {"municipal_housing_rent": "non_forced_public"}) \
+        is LegalCategory.NON_FORCED_PUBLIC
+    with pytest.raises(ValueError, match="not one of"):
+        legal_category("municipal_housing_rent", {"municipal_housing_rent": "maybe"})
+    with pytest.raises(KeyError, match="unknown receivable"):
+        legal_category("dog_tax")
+
+
+def test_envelope_class_fixes_the_message_type() -> None:
+    cls = envelope_class(PaymentReceived)
+    assert cls.model_fields["message_type"].default == "PaymentReceived"

@@ -1,0 +1,125 @@
+"""Ledger arithmetic, table by table: balances, allocation, out-of-order events, dates."""
+
+from datetime import date
+
+import pytest
+
+from services.collection.ledger import (
+    Adjustment,
+    ArrearsClass,
+    Cancellation,
+    Claim,
+    ClaimStatus,
+    Payment,
+    Reversal,
+    build_ledger,
+    fiscal_year_of,
+)
+
+
+def claim(claim_id: str, amount: int, due: date, *, department: str = "tax", fiscal_year: int | None = None,
+          assessed: date | None = None) -> Claim:
+    return Claim(department, claim_id, "individual_inhabitant_tax", "forced_public",
+                 fiscal_year or fiscal_year_of(due), 1, due, amount, assessed or date(due.year, 4, 1))
+
+
+def pay(payment_id: str, amount: int, on: date, claim_id: str | None = None, department: str = "tax") -> Payment:
+    return Payment(department, payment_id, claim_id, amount, on, "counter")
+
+
+A = claim("A", 10_000, date(2024, 6, 30))
+B = claim("B", 5_000, date(2024, 8, 31))
+
+
+def ledger(claims=(), adjustments=(), cancellations=(), payments=(), reversals=(), as_of=date(2024, 9, 30)):  # type: ignore[no-untyped-def]
+    return build_ledger(claims, adjustments, cancellations, payments, reversals, as_of)
+
+
+@pytest.mark.parametrize(
+    ("day", "fiscal_year"),
+    [(date(2024, 3, 31), 2023), (date(2024, 4, 1), 2024), (date(2025, 1, 1), 2024), (date(2025, 3, 31), 2024)],
+)
+def test_fiscal_year_starts_on_1_april(day: date, fiscal_year: int) -> None:
+    assert fiscal_year_of(day) == fiscal_year
+
+
+def test_unpaid_claim_is_delinquent_from_the_day_after_its_due_date() -> None:
+    assert ledger([A], as_of=date(2024, 6, 30)).claims[0].status is ClaimStatus.OPEN
+    assert ledger([A], as_of=date(2024, 7, 1)).claims[0].status is ClaimStatus.DELINQUENT
+
+
+def test_payment_naming_a_claim_settles_it() -> None:
+    result = ledger([A, B], payments=[pay("p1", 10_000, date(2024, 6, 1), "A")])
+    a, b = result.claims
+    assert (a.paid, a.balance, a.status) == (10_000, 0, ClaimStatus.PAID)
+    assert (b.balance, b.status) == (5_000, ClaimStatus.DELINQUENT)
+    assert result.balance == 5_000 and result.delinquent_balance == 5_000
+
+
+def test_payment_without_a_claim_settles_oldest_due_first_within_its_department() -> None:
+    water = claim("W", 3_000, date(2024, 5, 31), department="water")
+    result = ledger([B, A, water], payments=[pay("p1", 12_000, date(2024, 9, 1))])
+    by_id = {c.claim.claim_id: c for c in result.claims}
+    assert (by_id["A"].paid, by_id["B"].paid, by_id["W"].paid) == (10_000, 2_000, 0)
+    assert result.overpayments == []
+
+
+def test_overpayment_is_flagged_for_refund_not_absorbed() -> None:
+    result = ledger([A], payments=[pay("p1", 12_500, date(2024, 6, 1), "A")])
+    assert result.claims[0].balance == 0
+    assert [(o.payment_id, o.amount) for o in result.overpayments] == [("p1", 2_500)]
+
+
+def test_payment_before_its_claim_is_parked_then_reconciled() -> None:
+    early = pay("p1", 4_000, date(2024, 6, 1), "A")
+    parked = ledger([], payments=[early])
+    assert parked.parked_payments == [early] and parked.claims == []
+    reconciled = ledger([A], payments=[early])
+    assert reconciled.parked_payments == [] and reconciled.claims[0].balance == 6_000
+
+
+def test_adjustments_change_the_principal_in_any_order() -> None:
+    cut = Adjustment("tax", "A", -3_000, date(2024, 7, 15))
+    raise_ = Adjustment("tax", "A", 500, date(2024, 7, 20))
+    before_claim = ledger([], adjustments=[cut])
+    assert before_claim.claims == []
+    result = ledger([A], adjustments=[raise_, cut], payments=[pay("p1", 7_000, date(2024, 8, 1), "A")])
+    assert (result.claims[0].principal, result.claims[0].balance) == (7_500, 500)
+
+
+def test_cancellation_turns_payments_into_refunds() -> None:
+    result = ledger([A], cancellations=[Cancellation("tax", "A", date(2024, 7, 1))],
+                    payments=[pay("p1", 2_000, date(2024, 6, 1), "A")])
+    assert result.claims[0].status is ClaimStatus.CANCELLED and result.claims[0].principal == 0
+    assert result.balance == 0 and result.overpayments[0].amount == 2_000
+
+
+def test_reversed_payment_counts_for_nothing_even_if_the_reversal_came_first() -> None:
+    payment = pay("p1", 10_000, date(2024, 6, 28), "A")
+    reversal = Reversal("tax", "p1", date(2024, 7, 3))
+    result = ledger([A], payments=[payment], reversals=[reversal])
+    assert result.claims[0].balance == 10_000 and result.claims[0].status is ClaimStatus.DELINQUENT
+
+
+def test_balances_as_of_a_past_date_ignore_later_events() -> None:
+    events = dict(payments=[pay("p1", 10_000, date(2024, 6, 28), "A")],
+                  reversals=[Reversal("tax", "p1", date(2024, 7, 3))])
+    assert ledger([A], **events, as_of=date(2024, 6, 30)).claims[0].balance == 0  # type: ignore[arg-type]
+    assert ledger([A], **events, as_of=date(2024, 7, 3)).claims[0].balance == 10_000  # type: ignore[arg-type]
+    assert ledger([A], as_of=date(2024, 3, 31)).claims == []  # assessed on 2024-04-01
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [(date(2025, 3, 31), ArrearsClass.CURRENT_YEAR), (date(2025, 4, 1), ArrearsClass.CARRIED_OVER)],
+)
+def test_current_year_and_carried_over_arrears(as_of: date, expected: ArrearsClass) -> None:
+    assert ledger([A], as_of=as_of).claims[0].arrears_class is expected
+
+
+def test_event_order_does_not_change_the_result() -> None:
+    payments = [pay("p2", 3_000, date(2024, 9, 1)), pay("p1", 9_000, date(2024, 6, 1), "A")]
+    forward = ledger([A, B], payments=payments)
+    backward = ledger([B, A], payments=list(reversed(payments)))
+    assert [(c.claim.claim_id, c.paid) for c in forward.claims] == [(c.claim.claim_id, c.paid) for c in backward.claims]
+    assert forward.balance == backward.balance == 3_000
