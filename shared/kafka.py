@@ -117,12 +117,16 @@ async def ensure_topics(bootstrap_servers: str, specs: Iterable[TopicSpec] = ALL
                 created.append(spec.name)
             except TopicAlreadyExistsError:
                 pass
-        described = await admin.describe_topics([s.name for s in specs])
-        partitions = {d["topic"]: len(d["partitions"]) for d in described}
-        short = [f"{s.name} has {partitions.get(s.name)} partitions, declared {s.partitions}"
-                 for s in specs if partitions.get(s.name, 0) < s.partitions]
-        if short:
-            raise RuntimeError("; ".join(short))
+        while True:  # a new topic's partitions appear once their leaders are elected
+            described = await admin.describe_topics([s.name for s in specs])
+            partitions = {d["topic"]: len(d["partitions"]) for d in described}
+            short = [f"{s.name} has {partitions.get(s.name, 0)} partitions, declared {s.partitions}"
+                     for s in specs if partitions.get(s.name, 0) < s.partitions]
+            if not short:
+                break
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError("; ".join(short))
+            await asyncio.sleep(0.2)
         return created
     finally:
         await admin.close()

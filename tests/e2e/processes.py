@@ -1,0 +1,84 @@
+"""Run the real services as separate processes against the test infrastructure."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.infrastructure import ROOT, Infrastructure
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningService:
+    name: str
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _wait_ready(service: RunningService, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise RuntimeError(f"{service.name} exited with {service.process.returncode}:\n{service.log_tail()}")
+        try:
+            if httpx.get(f"{service.url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{service.name} not ready within {timeout}s:\n{service.log_tail()}")
+
+
+def _stop(service: RunningService) -> None:
+    if service.process.poll() is None:
+        service.process.send_signal(signal.SIGTERM)
+        try:
+            service.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            service.process.kill()
+            service.process.wait(timeout=10)
+
+
+@contextmanager
+def run_services(infra: Infrastructure, log_dir: Path, extra_env: dict[str, str] | None = None,
+                 ) -> Iterator[dict[str, RunningService]]:
+    """Start matching, collection and the tax adapter's HTTP side; stop them all afterwards."""
+    commands = {
+        "matching": ("MATCHING_HTTP_PORT", [sys.executable, "-m", "services.matching"]),
+        "collection": ("COLLECTION_HTTP_PORT", [sys.executable, "-m", "services.collection"]),
+        "tax_adapter": ("TAX_ADAPTER_HTTP_PORT", [sys.executable, "-m", "services.tax_adapter", "serve"]),
+    }
+    started: dict[str, RunningService] = {}
+    try:
+        for name, (port_variable, argv) in commands.items():
+            port = free_port()
+            log = log_dir / f"{name}.log"
+            env = {**os.environ, **infra.service_env(), port_variable: str(port), **(extra_env or {})}
+            process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+            started[name] = RunningService(name, f"http://127.0.0.1:{port}", process, log)
+        for service in started.values():
+            _wait_ready(service)
+        yield started
+    finally:
+        for service in started.values():
+            _stop(service)
