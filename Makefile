@@ -1,0 +1,52 @@
+# The README's commands. Every target installs what it needs first (deploy/setup.sh is quick when done).
+.PHONY: help setup up down status demo test test-unit test-integration contracts lock clean
+
+PYTHON := .venv/bin/python
+PYTEST := $(PYTHON) -m pytest
+
+help:
+	@echo "make up      set up and start everything (infrastructure, services, demo data)"
+	@echo "make test    run every test (unit, integration, end-to-end) on real Kafka and PostgreSQL"
+	@echo "make down    stop every process that make up started"
+	@echo "make status  what is running;  make contracts  regenerate JSON Schemas and AsyncAPI"
+
+setup:
+	deploy/setup.sh
+
+up: setup
+	deploy/infra.sh start
+	deploy/services.sh start
+	deploy/demo.sh
+
+down:
+	-deploy/services.sh stop
+	deploy/infra.sh stop
+
+status:
+	-deploy/infra.sh status
+	-deploy/services.sh status
+
+demo:
+	deploy/demo.sh
+
+test: setup
+	$(PYTEST)
+
+test-unit: setup
+	$(PYTEST) tests/unit
+
+test-integration: setup
+	$(PYTEST) tests/integration tests/e2e
+
+contracts: setup
+	$(PYTHON) -m contracts.export
+
+# Refresh the pinned versions after changing dependency ranges in pyproject.toml.
+lock:
+	rm -rf .cache/lock-venv && python3 -m venv .cache/lock-venv
+	.cache/lock-venv/bin/pip install -q -e ".[test]"
+	.cache/lock-venv/bin/pip freeze --exclude-editable > requirements.lock
+	rm -rf .cache/lock-venv
+
+clean: down
+	rm -rf .run
