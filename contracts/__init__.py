@@ -8,10 +8,13 @@ from contracts.enums import (
     AdjustmentReason,
     CancellationReason,
     Department,
+    ExemptionReason,
     LegalCategory,
     PaymentChannel,
     PersonKind,
+    RelationRole,
     ReversalReason,
+    SupplyStatus,
 )
 from contracts.envelope import (
     AnyBillingMessage,
@@ -24,17 +27,34 @@ from contracts.envelope import (
     new_envelope,
 )
 from contracts.messages import (
+    BILLING_PAYLOADS,
     ClaimAdjusted,
     ClaimAssessed,
     ClaimCancelled,
+    ExemptionApplied,
+    InstallmentAgreed,
+    Payload,
     PaymentReceived,
     PaymentReversed,
     PersonReference,
+    RelatedPerson,
+    ScheduledInstallment,
+    WaterSupplyChanged,
 )
 from contracts.receivables import RECEIVABLES, ReceivableSpec, receivable
 
 __all__ = [
+    "BILLING_PAYLOADS",
     "RECEIVABLES",
+    "ExemptionApplied",
+    "ExemptionReason",
+    "InstallmentAgreed",
+    "Payload",
+    "RelatedPerson",
+    "RelationRole",
+    "ScheduledInstallment",
+    "SupplyStatus",
+    "WaterSupplyChanged",
     "AdjustmentReason",
     "AnyBillingMessage",
     "CancellationReason",

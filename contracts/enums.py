@@ -59,3 +59,33 @@ class ReversalReason(StrEnum):
     DISHONOURED = "dishonoured"  # 不渡り
     ENTRY_ERROR = "entry_error"  # 誤入金
     OTHER = "other"
+
+
+class RelationRole(StrEnum):
+    """How another person relates to a claim's debtor. Relations are never identity: matching links them
+    as relations, never merges them."""
+
+    GUARANTOR = "guarantor"  # 連帯保証人 (市営住宅)
+    CHILD = "child"  # 児童 (保育料・給食費: the child the fee is for; the debtor is the guardian)
+    HOUSEHOLD_HEAD = "household_head"  # 世帯主 (国民健康保険税 is levied on the head of household)
+    HOUSEHOLD_MEMBER = "household_member"  # 世帯員
+
+
+class ExemptionReason(StrEnum):
+    """減免申請の事由."""
+
+    INCOME_DROP = "income_drop"  # 所得の減少 (失業・廃業)
+    DISASTER = "disaster"  # 災害
+    HARDSHIP = "hardship"  # 生活困窮
+    PUBLIC_ASSISTANCE = "public_assistance"  # 生活保護の受給
+    OTHER = "other"
+
+
+class SupplyStatus(StrEnum):
+    """給水の状態 of a water contract."""
+
+    ACTIVE = "active"  # 給水中
+    SUSPENSION_NOTICE = "suspension_notice"  # 給水停止予告
+    SUSPENDED = "suspended"  # 給水停止
+    RESUMED = "resumed"  # 給水再開
+    CLOSED = "closed"  # 閉栓

@@ -9,10 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from contracts.enums import (
     AdjustmentReason,
     CancellationReason,
+    ExemptionReason,
     LegalCategory,
     PaymentChannel,
     PersonKind,
+    RelationRole,
     ReversalReason,
+    SupplyStatus,
 )
 from contracts.receivables import RECEIVABLES
 
@@ -48,6 +51,15 @@ class PersonReference(BaseModel):
     phone: str | None = Field(default=None, max_length=30, repr=False)
 
 
+class RelatedPerson(BaseModel):
+    """Another person named on a claim: a guarantor, the child a fee is for, the head of household."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    role: RelationRole
+    person: PersonReference
+
+
 def _known_receivable(code: str) -> str:
     if code not in RECEIVABLES:
         raise ValueError(f"unknown receivable type {code!r}")
@@ -55,7 +67,11 @@ def _known_receivable(code: str) -> str:
 
 
 class ClaimAssessed(Payload):
-    """調定: a department assessed an amount that a person owes by a due date."""
+    """調定: a department assessed an amount that a person owes by a due date.
+
+    Version 2 added ``related_persons`` and the billing period (both optional)."""
+
+    SCHEMA_VERSION: ClassVar[int] = 2
 
     claim_id: SourceKey = Field(description="The claim's key in its department (unique there).")
     person: PersonReference
@@ -66,13 +82,21 @@ class ClaimAssessed(Payload):
     due_date: date = Field(description="納期限")
     amount: PositiveYen = Field(description="Principal (本税・本料) in yen.")
     assessed_on: date = Field(description="調定日")
+    related_persons: tuple[RelatedPerson, ...] = Field(
+        default=(), description="v2: guarantors (連帯保証人), the child a fee is for, the head of household.")
+    period_start: date | None = Field(default=None, description="v2: first day of the billed period (使用期間)")
+    period_end: date | None = Field(default=None, description="v2: last day of the billed period")
 
     _check_receivable = field_validator("receivable_type")(_known_receivable)
 
     @model_validator(mode="after")
-    def _name_known(self) -> "ClaimAssessed":
+    def _consistent(self) -> "ClaimAssessed":
         if not self.person.name_kanji and not self.person.name_kana:
             raise ValueError("person: an assessment needs name_kanji or name_kana")
+        if (self.period_start is None) != (self.period_end is None):
+            raise ValueError("period_start and period_end go together")
+        if self.period_start and self.period_end and self.period_start > self.period_end:
+            raise ValueError("period_start is after period_end")
         return self
 
 
@@ -122,10 +146,59 @@ class PaymentReversed(Payload):
     reversed_on: date
 
 
+class ScheduledInstallment(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    due_date: date
+    amount: PositiveYen
+
+
+class InstallmentAgreed(Payload):
+    """分割納付の誓約 (分納誓約): the debtor agreed to pay the named claims by a schedule. Acknowledges the debt."""
+
+    agreement_id: SourceKey
+    person: PersonReference
+    claim_ids: tuple[SourceKey, ...] = Field(min_length=1)
+    schedule: tuple[ScheduledInstallment, ...] = Field(min_length=1)
+    agreed_on: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "InstallmentAgreed":
+        dates = [s.due_date for s in self.schedule]
+        if dates != sorted(dates):
+            raise ValueError("schedule: installments must be in due-date order")
+        return self
+
+
+class ExemptionApplied(Payload):
+    """減免申請: the person applied for a reduction or exemption (a sign of hardship for welfare referral)."""
+
+    application_id: SourceKey
+    person: PersonReference
+    receivable_type: ReceivableCode
+    claim_id: SourceKey | None = None
+    reason: ExemptionReason
+    applied_on: date
+
+    _check_receivable = field_validator("receivable_type")(_known_receivable)
+
+
+class WaterSupplyChanged(Payload):
+    """給水停止予告・給水停止・再開・閉栓 of a water contract (水栓)."""
+
+    contract_id: SourceKey = Field(description="The water contract (水栓番号 / お客様番号).")
+    person: PersonReference
+    status: SupplyStatus
+    effective_on: date
+
+
 BILLING_PAYLOADS: tuple[type[Payload], ...] = (
     ClaimAssessed,
     ClaimAdjusted,
     ClaimCancelled,
     PaymentReceived,
     PaymentReversed,
+    InstallmentAgreed,
+    ExemptionApplied,
+    WaterSupplyChanged,
 )

@@ -16,12 +16,14 @@ class TopicSpec:
     retention_ms: int
     description: str
     messages: tuple[str, ...] = ()
+    cleanup_policy: str = "delete"
 
     def config(self) -> dict[str, str]:
-        return {"retention.ms": str(self.retention_ms), "cleanup.policy": "delete"}
+        return {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy}
 
 
-_BILLING_MESSAGES = ("ClaimAssessed", "ClaimAdjusted", "ClaimCancelled", "PaymentReceived", "PaymentReversed")
+_BILLING_MESSAGES = ("ClaimAssessed", "ClaimAdjusted", "ClaimCancelled", "PaymentReceived", "PaymentReversed",
+                     "InstallmentAgreed", "ExemptionApplied", "WaterSupplyChanged")
 
 BILLING_SOURCE = TopicSpec(
     name="billing.source-events.v1",
@@ -43,6 +45,13 @@ INGEST_QUARANTINE = TopicSpec(
     retention_ms=365 * DAY_MS,
     description="Rows an adapter rejected, with the raw row and the reasons, for correction at the source.",
 )
+INGEST_PROGRESS = TopicSpec(
+    name="ingest.progress.v1",
+    partitions=1,
+    retention_ms=-1,
+    description="How far each import got, written in the same Kafka transaction as its messages (compacted).",
+    cleanup_policy="compact",
+)
 DEAD_LETTER_MATCHING = TopicSpec(
     name="dead-letter.matching.v1",
     partitions=1,
@@ -60,6 +69,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     BILLING_SOURCE,
     BILLING_MATCHED,
     INGEST_QUARANTINE,
+    INGEST_PROGRESS,
     DEAD_LETTER_MATCHING,
     DEAD_LETTER_COLLECTION,
 )

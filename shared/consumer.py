@@ -77,6 +77,7 @@ def subscribe_envelopes(
         topic.name,
         group_id=group_id,
         auto_offset_reset="earliest",
+        isolation_level="read_committed",  # adapters publish in transactions; never see aborted chunks
         ack_policy=AckPolicy.NACK_ON_ERROR,
         max_records=max_records,
     )

@@ -40,3 +40,6 @@ class AdapterSettings(ServiceSettings):
     receivable_category_overrides: dict[str, str] = Field(
         default_factory=dict, validation_alias=_env("RECEIVABLE_CATEGORY_OVERRIDES")
     )
+    ingest_chunk_size: int = Field(2000, ge=1, le=100_000, validation_alias=_env("INGEST_CHUNK_SIZE"),
+                                   description="Records per Kafka transaction when publishing an import")
+    max_upload_bytes: int = Field(200 * 1024 * 1024, validation_alias=_env("INGEST_MAX_UPLOAD_BYTES"))

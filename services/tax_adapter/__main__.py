@@ -1,8 +1,8 @@
-"""``python -m services.tax_adapter import FILE`` imports a file; ``python -m services.tax_adapter serve`` runs
-the HTTP endpoint for pushed exports."""
+"""``python -m services.tax_adapter import FILE`` or ``python -m services.tax_adapter serve``."""
 
 import sys
 
-from services.tax_adapter.cli import main
+from services.tax_adapter.adapter import SPEC
+from shared.ingest.adapter import adapter_main
 
-sys.exit(main())
+sys.exit(adapter_main(SPEC))

@@ -1,7 +1,8 @@
-"""The tax system's export (住民税・固定資産税・軽自動車税 異動データ): CP932 CSV with Japanese headers.
+"""The tax system's change export (住民税・固定資産税・軽自動車税 異動データ): CP932 CSV with Japanese headers.
 
-Pure parsing, no I/O: bytes in, canonical envelopes and rejections out. Each data line is one record whose
-処理区分 says what happened (調定, 更正, 取消, 収納, 収納取消). See this service's README for the columns.
+Pure functions, no I/O: ``parse_export`` (bytes → canonical envelopes and rejected lines) and
+``render_export`` (canonical payloads → the same format, for samples, tests and the synthetic city).
+Each data line is one record whose 処理区分 says what happened. The columns are in this service's README.
 
 Lines are decoded one by one, so a line that is not CP932 is rejected alone and the rest still go through.
 (The export never quotes line breaks inside a field; a quoted newline would be reported as a broken line.)
@@ -10,16 +11,10 @@ Lines are decoded one by one, so a line that is not CP932 is rejected alone and 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import re
-import unicodedata
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
-
-from pydantic import ValidationError
+from calendar import monthrange
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date, datetime
 
 from contracts import (
     AdjustmentReason,
@@ -28,27 +23,29 @@ from contracts import (
     ClaimAssessed,
     ClaimCancelled,
     Department,
-    Envelope,
+    ExemptionApplied,
+    ExemptionReason,
+    InstallmentAgreed,
+    Payload,
     PaymentChannel,
     PaymentReceived,
     PaymentReversed,
-    PersonReference,
     ReversalReason,
-    new_envelope,
 )
-from contracts.envelope import describe_error
-from contracts.messages import Payload
 from contracts.receivables import legal_category
-from shared.japanese_dates import DateFormatError, parse_japanese_date
+from shared.ingest.records import ExportBuilder, ExportFormatError, FieldReader, ParsedExport, Problem, RecordProblems
+from shared.japanese_dates import to_wareki
 
 SOURCE_SYSTEM = "tax-core"
+DEPARTMENT = Department.TAX
 ENCODING = "cp932"
-TOKYO = ZoneInfo("Asia/Tokyo")
 
 COLUMNS = (
     "処理区分", "宛名番号", "氏名", "氏名カナ", "生年月日", "郵便番号", "住所", "電話番号",
     "税目", "年度", "期別", "通知書番号", "納期限", "金額", "処理日", "収納方法", "収納番号", "異動番号", "事由",
+    "分納番号", "分納回数", "初回納期限", "申請番号",
 )
+REQUIRED_COLUMNS = ("処理区分", "宛名番号", "金額", "処理日")
 
 TAX_ITEMS = {  # 税目 → receivable code
     "市県民税": "individual_inhabitant_tax",
@@ -59,15 +56,9 @@ TAX_ITEMS = {  # 税目 → receivable code
     "軽自動車税": "light_vehicle_tax",
 }
 CHANNELS = {
-    "口座振替": PaymentChannel.ACCOUNT_TRANSFER,
-    "コンビニ": PaymentChannel.CONVENIENCE_STORE,
-    "窓口": PaymentChannel.COUNTER,
-    "スマホ決済": PaymentChannel.SMARTPHONE,
-    "金融機関": PaymentChannel.BANK,
-    "eLTAX": PaymentChannel.ELTAX,
-    "ELTAX": PaymentChannel.ELTAX,
-    "クレジット": PaymentChannel.CARD,
-    "その他": PaymentChannel.OTHER,
+    "口座振替": PaymentChannel.ACCOUNT_TRANSFER, "コンビニ": PaymentChannel.CONVENIENCE_STORE,
+    "窓口": PaymentChannel.COUNTER, "スマホ決済": PaymentChannel.SMARTPHONE, "金融機関": PaymentChannel.BANK,
+    "eLTAX": PaymentChannel.ELTAX, "クレジット": PaymentChannel.CARD, "その他": PaymentChannel.OTHER,
 }
 ADJUSTMENT_REASONS = {"更正": AdjustmentReason.CORRECTION, "減額": AdjustmentReason.REDUCTION,
                       "減免": AdjustmentReason.EXEMPTION}
@@ -76,244 +67,143 @@ CANCELLATION_REASONS = {"誤賦課": CancellationReason.ASSESSMENT_ERROR, "転�
                         "その他": CancellationReason.OTHER}
 REVERSAL_REASONS = {"口座振替不能": ReversalReason.ACCOUNT_TRANSFER_FAILED, "不渡り": ReversalReason.DISHONOURED,
                     "誤入金": ReversalReason.ENTRY_ERROR, "その他": ReversalReason.OTHER}
+EXEMPTION_REASONS = {"所得減少": ExemptionReason.INCOME_DROP, "災害": ExemptionReason.DISASTER,
+                     "生活困窮": ExemptionReason.HARDSHIP, "生活保護": ExemptionReason.PUBLIC_ASSISTANCE,
+                     "その他": ExemptionReason.OTHER}
+KINDS = ("調定", "更正", "取消", "収納", "収納取消", "分納", "減免申請")
+# Payload field → column, so that a payload-level problem names the column staff know.
+FIELD_COLUMNS = {"claim_id": "通知書番号", "source_person_id": "宛名番号", "name_kanji": "氏名",
+                 "name_kana": "氏名カナ", "birth_date": "生年月日", "due_date": "納期限", "amount": "金額",
+                 "amount_delta": "金額", "payment_id": "収納番号", "agreement_id": "分納番号",
+                 "application_id": "申請番号", "postal_code": "郵便番号", "address": "住所", "phone": "電話番号"}
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    field: str
-    reason: str
+def claim_id(fiscal_year: int, receivable: str, notice: str, installment: int) -> str:
+    """年度-税目-通知書番号-期別 is unique in the tax system."""
+    return f"{fiscal_year}-{receivable}-{notice}-{installment:02d}"
 
 
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """A line that was not accepted, with every problem found (field and reason; never the value)."""
-
-    line: int
-    raw: str
-    problems: tuple[Problem, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    line: int
-    key: str
-    message: Envelope
-
-
-@dataclass
-class ParsedExport:
-    file_name: str
-    correlation_id: str
-    accepted: list[Accepted] = field(default_factory=list)
-    rejected: list[Rejection] = field(default_factory=list)
-
-    @property
-    def lines_read(self) -> int:
-        return len(self.accepted) + len(self.rejected)
-
-
-class ExportFormatError(ValueError):
-    """The file as a whole cannot be read (wrong encoding, missing columns); nothing is published from it."""
-
-
-class _RowProblems(Exception):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-
-
-def _fold(text: str | None) -> str:
-    return unicodedata.normalize("NFKC", text or "").strip()
-
-
-class _Row:
-    """Field access that collects every problem of a line instead of stopping at the first."""
-
-    def __init__(self, values: Mapping[str, str | None]):
-        self.values = values
-        self.problems: list[Problem] = []
-
-    def text(self, name: str, *, required: bool = True, fold: bool = True) -> str | None:
-        raw = self.values.get(name) or ""
-        value = _fold(raw) if fold else raw.strip()
-        if not value:
-            if required:
-                self.problems.append(Problem(name, "is required for this 処理区分"))
-            return None
-        return value
-
-    def choice(self, name: str, options: Mapping[str, object]) -> object | None:
-        value = self.text(name)
-        if value is None:
-            return None
-        if value not in options:
-            self.problems.append(Problem(name, f"unknown value; expected one of {', '.join(options)}"))
-            return None
-        return options[value]
-
-    def date(self, name: str, *, required: bool = True) -> date | None:
-        value = self.text(name, required=required)
-        if value is None:
-            return None
-        try:
-            return parse_japanese_date(value)
-        except DateFormatError as exc:
-            self.problems.append(Problem(name, str(exc)))
-            return None
-
-    def amount(self, name: str, *, signed: bool = False) -> int | None:
-        value = self.text(name)
-        if value is None:
-            return None
-        cleaned = re.sub(r"[,\s]|円$|^[¥\\]", "", value)
-        if not re.fullmatch(r"[+-]?\d+", cleaned):
-            reason = "must be whole yen (no decimals)" if re.fullmatch(r"[+-]?\d+\.\d+", cleaned) else \
-                "is not an amount in yen"
-            self.problems.append(Problem(name, reason))
-            return None
-        amount = int(cleaned)
-        if not signed and amount <= 0:
-            self.problems.append(Problem(name, "must be a positive amount"))
-            return None
-        if signed and amount == 0:
-            self.problems.append(Problem(name, "must not be 0"))
-            return None
-        return amount
-
-    def integer(self, name: str, *, low: int, high: int) -> int | None:
-        value = self.text(name)
-        if value is None:
-            return None
-        if not value.isdigit() or not low <= int(value) <= high:
-            self.problems.append(Problem(name, f"must be a whole number from {low} to {high}"))
-            return None
-        return int(value)
-
-    def fiscal_year(self, name: str) -> int | None:
-        value = self.text(name)
-        if value is None:
-            return None
-        if re.fullmatch(r"\d{4}", value):
-            return int(value)
-        try:  # 令和6 / R6 / 令和元 → the first of April of that era year gives the fiscal year
-            return parse_japanese_date(f"{value}年4月1日").year
-        except DateFormatError:
-            self.problems.append(Problem(name, "must be a fiscal year such as 2024, 令和6 or R6"))
-            return None
-
-
-def _decode_lines(data: bytes) -> Iterator[tuple[int, str | None, bytes]]:
-    """(line number, text or None when undecodable, raw bytes) for every non-empty physical line."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        raise ExportFormatError("the file is UTF-8 (it starts with a byte-order mark); the tax export is CP932")
-    for number, raw in enumerate(data.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            yield number, raw.decode(ENCODING), raw
-        except UnicodeDecodeError:
-            yield number, None, raw
-
-
-def _looks_utf8(data: bytes) -> bool:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return any(ord(c) > 0x7F for c in text)
-
-
-def _person(row: _Row) -> dict[str, object] | None:
-    source_person_id = row.text("宛名番号")
-    birth = row.date("生年月日", required=False)
-    if source_person_id is None:
-        return None
+def _person(row: FieldReader) -> dict[str, object]:
     return {
-        "source_person_id": source_person_id,
-        "name_kanji": row.text("氏名", required=False, fold=False),
+        "source_person_id": row.text("宛名番号"),
+        "name_kanji": row.text("氏名", required=False, fold_width=False),
         "name_kana": row.text("氏名カナ", required=False),
-        "birth_date": birth,
+        "birth_date": row.date("生年月日", required=False),
         "postal_code": row.text("郵便番号", required=False),
-        "address": row.text("住所", required=False, fold=False),
+        "address": row.text("住所", required=False, fold_width=False),
         "phone": row.text("電話番号", required=False),
     }
 
 
-@dataclass(frozen=True, slots=True)
-class _ClaimRef:
-    claim_id: str
-    receivable: str
-    fiscal_year: int
-    installment: int
-
-
-def _claim_ref(row: _Row) -> _ClaimRef | None:
-    """The claim a line refers to: 年度-税目-通知書番号-期別 is unique in the tax system."""
+def _claim(row: FieldReader, *, required: bool = True) -> tuple[str, str, int, int] | None:
+    """(claim id, receivable code, fiscal year, installment) of the claim a line names."""
+    if not required and not any(row.present(c) for c in ("税目", "年度", "期別", "通知書番号")):
+        return None
     receivable = row.choice("税目", TAX_ITEMS)
     fiscal_year = row.fiscal_year("年度")
     installment = row.integer("期別", low=0, high=99)
     notice = row.text("通知書番号")
     if receivable is None or fiscal_year is None or installment is None or notice is None:
         return None
-    return _ClaimRef(f"{fiscal_year}-{receivable}-{notice}-{installment:02d}", str(receivable), fiscal_year,
-                     installment)
+    return claim_id(fiscal_year, receivable, notice, installment), receivable, fiscal_year, installment
 
 
-def _build(
-    kind: str, row: _Row, overrides: Mapping[str, str]
-) -> tuple[type[Payload], dict[str, object], tuple[str, ...], date]:
-    """The payload for one line, the source keys its message id derives from, and when it happened."""
+def monthly_schedule(total: int, count: int, first_due: date) -> list[dict[str, object]]:
+    """分納: ``count`` monthly installments from ``first_due``; the remainder of the division is paid first."""
+    base, remainder = divmod(total, count)
+    schedule = []
+    for i in range(count):
+        month_index = first_due.month - 1 + i
+        year, month = first_due.year + month_index // 12, month_index % 12 + 1
+        day = min(first_due.day, monthrange(year, month)[1])
+        schedule.append({"due_date": date(year, month, day), "amount": base + (remainder if i == 0 else 0)})
+    return schedule
+
+
+def _record(kind: str, row: FieldReader, overrides: Mapping[str, str]
+            ) -> tuple[type[Payload], dict[str, object], tuple[str, ...], date]:
+    """The payload fields for one line, the source keys its message id derives from, and its date."""
+    row.context = f"for {kind}"
     person = _person(row)
+    when = row.date("処理日")
     if kind == "調定":
-        ref = _claim_ref(row)
-        due, assessed = row.date("納期限"), row.date("処理日")
-        amount = row.amount("金額")
-        if not (row.values.get("氏名") or row.values.get("氏名カナ") or "").strip():
-            row.problems.append(Problem("氏名", "氏名 or 氏名カナ is required for 調定"))
-        if row.problems:
-            raise _RowProblems(row.problems)
-        assert ref is not None and assessed is not None
-        payload = dict(claim_id=ref.claim_id, person=person, receivable_type=ref.receivable,
-                       legal_category=legal_category(ref.receivable, dict(overrides)),
-                       fiscal_year=ref.fiscal_year, installment=ref.installment,
-                       due_date=due, amount=amount, assessed_on=assessed)
-        return ClaimAssessed, payload, (ref.claim_id,), assessed
+        claim = _claim(row)
+        due, amount = row.date("納期限"), row.amount("金額")
+        if not (row.present("氏名") or row.present("氏名カナ")):
+            row.add("氏名", "氏名 or 氏名カナ is required for 調定")
+        row.check()
+        assert claim is not None and when is not None
+        cid, code, fiscal_year, installment = claim
+        return ClaimAssessed, dict(
+            claim_id=cid, person=person, receivable_type=code, legal_category=legal_category(code, dict(overrides)),
+            fiscal_year=fiscal_year, installment=installment, due_date=due, amount=amount, assessed_on=when,
+        ), (cid,), when
     if kind == "更正":
-        ref = _claim_ref(row)
-        delta, when = row.amount("金額", signed=True), row.date("処理日")
+        claim, delta = _claim(row), row.amount("金額", signed=True)
         reason, serial = row.choice("事由", ADJUSTMENT_REASONS), row.text("異動番号")
-        if row.problems:
-            raise _RowProblems(row.problems)
-        assert ref is not None and when is not None
-        payload = dict(claim_id=ref.claim_id, person=person, amount_delta=delta, reason=reason, adjusted_on=when)
-        return ClaimAdjusted, payload, (ref.claim_id, str(serial)), when
+        row.check()
+        assert claim is not None and when is not None
+        return ClaimAdjusted, dict(claim_id=claim[0], person=person, amount_delta=delta, reason=reason,
+                                   adjusted_on=when), (claim[0], str(serial)), when
     if kind == "取消":
-        ref = _claim_ref(row)
-        reason, when = row.choice("事由", CANCELLATION_REASONS), row.date("処理日")
-        if row.problems:
-            raise _RowProblems(row.problems)
-        assert ref is not None and when is not None
-        payload = dict(claim_id=ref.claim_id, person=person, reason=reason, cancelled_on=when)
-        return ClaimCancelled, payload, (ref.claim_id,), when
+        claim, reason = _claim(row), row.choice("事由", CANCELLATION_REASONS)
+        row.check()
+        assert claim is not None and when is not None
+        return ClaimCancelled, dict(claim_id=claim[0], person=person, reason=reason, cancelled_on=when), \
+            (claim[0],), when
     if kind == "収納":
         payment_id, amount = row.text("収納番号"), row.amount("金額")
-        paid_on, channel = row.date("処理日"), row.choice("収納方法", CHANNELS)
-        names_claim = any((row.values.get(c) or "").strip() for c in ("通知書番号", "税目", "年度", "期別"))
-        ref = _claim_ref(row) if names_claim else None
-        if row.problems:
-            raise _RowProblems(row.problems)
-        assert paid_on is not None
-        payload = dict(payment_id=payment_id, person=person, claim_id=ref.claim_id if ref else None,
-                       amount=amount, paid_on=paid_on, channel=channel)
-        return PaymentReceived, payload, (str(payment_id),), paid_on
-    if kind == "収納取消":
-        payment_id, when = row.text("収納番号"), row.date("処理日")
-        reason = row.choice("事由", REVERSAL_REASONS)
-        if row.problems:
-            raise _RowProblems(row.problems)
+        channel, claim = row.choice("収納方法", CHANNELS), _claim(row, required=False)
+        row.check()
         assert when is not None
-        payload = dict(payment_id=payment_id, person=person, reason=reason, reversed_on=when)
-        return PaymentReversed, payload, (str(payment_id),), when
-    raise _RowProblems([Problem("処理区分", "unknown value; expected one of 調定, 更正, 取消, 収納, 収納取消")])
+        return PaymentReceived, dict(payment_id=payment_id, person=person, claim_id=claim[0] if claim else None,
+                                     amount=amount, paid_on=when, channel=channel), (str(payment_id),), when
+    if kind == "収納取消":
+        payment_id, reason = row.text("収納番号"), row.choice("事由", REVERSAL_REASONS)
+        row.check()
+        assert when is not None
+        return PaymentReversed, dict(payment_id=payment_id, person=person, reason=reason, reversed_on=when), \
+            (str(payment_id),), when
+    if kind == "分納":
+        claim, agreement, total = _claim(row), row.text("分納番号"), row.amount("金額")
+        count, first_due = row.integer("分納回数", low=1, high=120), row.date("初回納期限")
+        row.check()
+        assert claim is not None and when is not None and total and count and first_due
+        if total < count:
+            raise RecordProblems([Problem("分納回数", "is larger than the amount in yen")])
+        return InstallmentAgreed, dict(
+            agreement_id=agreement, person=person, claim_ids=(claim[0],),
+            schedule=monthly_schedule(total, count, first_due), agreed_on=when,
+        ), (str(agreement), claim[0]), when
+    if kind == "減免申請":
+        application, reason = row.text("申請番号"), row.choice("事由", EXEMPTION_REASONS)
+        claim = _claim(row, required=False)
+        receivable = claim[1] if claim else row.choice("税目", TAX_ITEMS)
+        row.check()
+        assert when is not None
+        return ExemptionApplied, dict(application_id=application, person=person, receivable_type=receivable,
+                                      claim_id=claim[0] if claim else None, reason=reason, applied_on=when), \
+            (str(application),), when
+    raise RecordProblems([Problem("処理区分", f"unknown value; expected one of {', '.join(KINDS)}")])
+
+
+def _lines(data: bytes) -> Iterator[tuple[int, str | None, bytes]]:
+    """(line number, text or None when undecodable, raw bytes) for every non-empty physical line."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise ExportFormatError("the file is UTF-8 (it starts with a byte-order mark); the tax export is CP932")
+    for number, raw in enumerate(data.splitlines(), start=1):
+        if raw.strip():
+            try:
+                yield number, raw.decode(ENCODING), raw
+            except UnicodeDecodeError:
+                yield number, None, raw
+
+
+def _looks_utf8(data: bytes) -> bool:
+    try:
+        return any(ord(c) > 0x7F for c in data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return False
 
 
 def parse_export(
@@ -324,16 +214,16 @@ def parse_export(
     category_overrides: Mapping[str, str] | None = None,
 ) -> ParsedExport:
     """Parse a whole export. Raises ExportFormatError when the file cannot be read at all."""
-    lines = list(_decode_lines(data))
+    lines = list(_lines(data))
     if not lines:
         raise ExportFormatError("the file is empty")
-    header_number, header_text, header_raw = lines[0]
+    header_number, header_text, _ = lines[0]
     if header_text is None:
         if _looks_utf8(data):
             raise ExportFormatError("the file is UTF-8; the tax export is CP932 (Shift_JIS)")
         raise ExportFormatError(f"line {header_number}: the header is not CP932 text")
-    header = [_fold(h) for h in next(csv.reader([header_text]))]
-    missing = [c for c in ("処理区分", "宛名番号", "金額", "処理日") if c not in header]
+    header = [h.strip() for h in next(csv.reader([header_text]))]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         hint = " (is the file UTF-8? the tax export is CP932)" if _looks_utf8(data) else ""
         raise ExportFormatError(f"missing columns: {', '.join(missing)}{hint}")
@@ -341,44 +231,91 @@ def parse_export(
     if unknown:
         raise ExportFormatError(f"unknown columns: {', '.join(unknown)}")
 
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    result = ParsedExport(file_name=file_name, correlation_id=f"import:{SOURCE_SYSTEM}:{digest}")
+    builder = ExportBuilder(SOURCE_SYSTEM, DEPARTMENT, file_name, data, produced_at)
     overrides = category_overrides or {}
     for number, text, raw in lines[1:]:
         if text is None:
-            result.rejected.append(Rejection(number, raw.decode(ENCODING, errors="replace"),
-                                             (Problem("(line)", "not valid CP932 text"),)))
+            builder.reject(number, raw.decode(ENCODING, errors="replace"), [Problem("(line)", "not valid CP932 text")])
             continue
         values = next(csv.reader([text]))
         if len(values) != len(header):
-            result.rejected.append(Rejection(number, text, (Problem(
-                "(line)", f"has {len(values)} fields, the header has {len(header)}"),)))
+            builder.reject(number, text, [Problem("(line)", f"has {len(values)} fields, the header has {len(header)}")])
             continue
-        row = _Row(dict(zip(header, values, strict=True)))
-        kind = row.text("処理区分")
+        row = FieldReader(dict(zip(header, values, strict=True)))
         try:
-            payload_cls, payload, keys, when = _build(kind or "", row, overrides)
-            model = payload_cls.model_validate(payload)
-        except _RowProblems as exc:
-            result.rejected.append(Rejection(number, text, tuple(exc.problems)))
+            payload_cls, fields, keys, when = _record(row.text("処理区分") or "", row, overrides)
+        except RecordProblems as exc:
+            builder.reject(number, text, exc.problems)
             continue
-        except ValidationError as exc:
-            problems = tuple(Problem(*describe_error(e).split(": ", 1))
-                             for e in exc.errors(include_input=False, include_url=False))
-            result.rejected.append(Rejection(number, text, problems))
+        except ValueError as exc:  # an invalid category override names the receivable, not personal data
+            builder.reject(number, text, [Problem("税目", str(exc))])
             continue
-        except ValueError as exc:  # e.g. an invalid category override
-            result.rejected.append(Rejection(number, text, (Problem("税目", str(exc)),)))
-            continue
-        message = new_envelope(
-            model,
-            source_system=SOURCE_SYSTEM,
-            department=Department.TAX,
-            occurred_at=datetime.combine(when, time(0), TOKYO),
-            correlation_id=result.correlation_id,
-            source_keys=keys,
-            produced_at=produced_at(),
-        )
-        person_id = model.person.source_person_id  # type: ignore[attr-defined]
-        result.accepted.append(Accepted(number, f"{Department.TAX}:{person_id}", message))
-    return result
+        builder.accept(number, text, payload_cls, fields, source_keys=keys, occurred_on=when,
+                       field_names=FIELD_COLUMNS)
+    return builder.result
+
+
+# ---- rendering (the inverse), for samples, tests and the synthetic city -------------------------------------
+
+_TAX_ITEM_NAMES = {"individual_inhabitant_tax": "市県民税", "fixed_asset_tax": "固定資産税",
+                   "light_vehicle_tax": "軽自動車税"}
+
+
+def _inverse(mapping: Mapping[str, object]) -> dict[object, str]:
+    inverse: dict[object, str] = {}
+    for name, value in mapping.items():
+        inverse.setdefault(value, name)
+    return inverse
+
+
+def _split_claim_id(value: str) -> dict[str, str]:
+    fiscal_year, receivable, rest = value.split("-", 2)
+    notice, installment = rest.rsplit("-", 1)
+    return {"税目": _TAX_ITEM_NAMES[receivable], "年度": fiscal_year, "通知書番号": notice,
+            "期別": str(int(installment))}
+
+
+def render_export(records: Sequence[Payload], *, era_dates: bool = False) -> bytes:
+    """Write payloads as the tax system would export them (claim ids must follow ``claim_id``)."""
+    fmt: Callable[[date | None], str] = (lambda d: to_wareki(d) if d else "") if era_dates else \
+        (lambda d: d.isoformat() if d else "")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for serial, record in enumerate(records, start=1):
+        p = record.person  # type: ignore[attr-defined]
+        row: dict[str, str] = {"宛名番号": p.source_person_id, "氏名": p.name_kanji or "", "氏名カナ": p.name_kana or "",
+                               "生年月日": fmt(p.birth_date), "郵便番号": p.postal_code or "", "住所": p.address or "",
+                               "電話番号": p.phone or ""}
+        if isinstance(record, ClaimAssessed):
+            row.update(処理区分="調定", **_split_claim_id(record.claim_id), 納期限=fmt(record.due_date),
+                       金額=str(record.amount), 処理日=fmt(record.assessed_on))
+        elif isinstance(record, ClaimAdjusted):
+            row.update(処理区分="更正", **_split_claim_id(record.claim_id), 金額=str(record.amount_delta),
+                       処理日=fmt(record.adjusted_on), 異動番号=f"K{serial:08d}",
+                       事由=_inverse(ADJUSTMENT_REASONS)[record.reason])
+        elif isinstance(record, ClaimCancelled):
+            row.update(処理区分="取消", **_split_claim_id(record.claim_id), 処理日=fmt(record.cancelled_on),
+                       事由=_inverse(CANCELLATION_REASONS)[record.reason])
+        elif isinstance(record, PaymentReceived):
+            row.update(処理区分="収納", 収納番号=record.payment_id, 金額=str(record.amount),
+                       処理日=fmt(record.paid_on), 収納方法=_inverse(CHANNELS)[record.channel])
+            if record.claim_id:
+                row.update(_split_claim_id(record.claim_id))
+        elif isinstance(record, PaymentReversed):
+            row.update(処理区分="収納取消", 収納番号=record.payment_id, 処理日=fmt(record.reversed_on),
+                       事由=_inverse(REVERSAL_REASONS)[record.reason])
+        elif isinstance(record, InstallmentAgreed):
+            schedule = record.schedule
+            row.update(処理区分="分納", **_split_claim_id(record.claim_ids[0]), 分納番号=record.agreement_id,
+                       金額=str(sum(s.amount for s in schedule)), 分納回数=str(len(schedule)),
+                       初回納期限=fmt(schedule[0].due_date), 処理日=fmt(record.agreed_on))
+        elif isinstance(record, ExemptionApplied):
+            row.update(処理区分="減免申請", 申請番号=record.application_id, 処理日=fmt(record.applied_on),
+                       事由=_inverse(EXEMPTION_REASONS)[record.reason], 税目=_TAX_ITEM_NAMES[record.receivable_type])
+            if record.claim_id:
+                row.update(_split_claim_id(record.claim_id))
+        else:
+            raise TypeError(f"the tax export has no record for {type(record).__name__}")
+        writer.writerow(row)
+    return out.getvalue().encode(ENCODING)

@@ -7,5 +7,3 @@ class TaxAdapterSettings(AdapterSettings):
     model_config = SettingsConfigDict(env_prefix="TAX_ADAPTER_", extra="ignore", populate_by_name=True)
 
     http_port: int = 8001
-
-    max_upload_bytes: int = 200 * 1024 * 1024

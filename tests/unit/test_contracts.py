@@ -1,5 +1,6 @@
 import json
 import uuid
+from pathlib import Path
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -9,9 +10,12 @@ from contracts import (
     ClaimAssessed,
     ContractError,
     Department,
+    InstallmentAgreed,
     LegalCategory,
     PaymentReceived,
     PersonReference,
+    RelatedPerson,
+    ScheduledInstallment,
     decode_message,
     encode_message,
     envelope_class,
@@ -45,7 +49,7 @@ def test_envelope_round_trip_keeps_every_field() -> None:
     decoded = decode_message(encode_message(message))
     assert decoded == message
     assert decoded.message_type == "ClaimAssessed"
-    assert decoded.schema_version == 1
+    assert decoded.schema_version == ClaimAssessed.SCHEMA_VERSION == 2
     assert decoded.payload.person.name_kanji == "髙橋 一郎"  # type: ignore[attr-defined]
 
 
@@ -121,7 +125,7 @@ def test_unknown_fields_from_a_newer_producer_are_ignored() -> None:
 
 def test_a_newer_schema_version_than_known_is_refused() -> None:
     data = json.loads(encode_message(wrap(claim())))
-    data["schema_version"] = 2
+    data["schema_version"] = ClaimAssessed.SCHEMA_VERSION + 1
     with pytest.raises(ContractError, match="schema_version"):
         decode_message(json.dumps(data))
 
@@ -146,3 +150,30 @@ def test_every_receivable_has_a_department_and_default_category() -> None:
 def test_envelope_class_fixes_the_message_type() -> None:
     cls = envelope_class(PaymentReceived)
     assert cls.model_fields["message_type"].default == "PaymentReceived"
+
+
+def test_the_previous_version_of_claim_assessed_is_still_accepted() -> None:
+    """Compatibility rule 2 (docs/contracts.md): a v1 ClaimAssessed, as v1 producers wrote it."""
+    v1 = json.loads((Path(__file__).parent / "fixtures" / "ClaimAssessed.v1.example.json").read_text("utf-8"))
+    assert v1["schema_version"] == 1 and "related_persons" not in v1["payload"]
+    decoded = decode_message(json.dumps(v1, ensure_ascii=False))
+    assert decoded.schema_version == 1
+    assert decoded.payload.related_persons == () and decoded.payload.period_start is None  # type: ignore[attr-defined]
+    assert decoded.payload.amount == 12300  # type: ignore[attr-defined]
+
+
+def test_claim_with_relations_and_billing_period() -> None:
+    guarantor = RelatedPerson(role="guarantor", person=PersonReference(source_person_id="G1", name_kanji="齋藤 保"))
+    c = claim(related_persons=(guarantor,), period_start=date(2024, 4, 1), period_end=date(2024, 5, 31))
+    assert decode_message(encode_message(wrap(c))).payload == c
+    with pytest.raises(ValidationError, match="go together"):
+        claim(period_start=date(2024, 4, 1))
+    with pytest.raises(ValidationError, match="after period_end"):
+        claim(period_start=date(2024, 6, 1), period_end=date(2024, 5, 31))
+
+
+def test_installment_schedule_must_be_in_order() -> None:
+    with pytest.raises(ValidationError, match="due-date order"):
+        InstallmentAgreed(agreement_id="A1", person=PERSON, claim_ids=("c1",), agreed_on=date(2024, 7, 1),
+                          schedule=(ScheduledInstallment(due_date=date(2024, 9, 1), amount=5000),
+                                    ScheduledInstallment(due_date=date(2024, 8, 1), amount=5000)))

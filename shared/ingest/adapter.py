@@ -1,0 +1,188 @@
+"""The batch command and the HTTP endpoint every department adapter offers, built from its format.
+
+``python -m services.<dept>_adapter import FILE`` publishes a file; ``... serve`` runs ``POST /imports`` for
+systems that push their export. Both parse with the adapter's ``parse_export`` and publish exactly once
+(shared/ingest/publisher.py). Exit status of ``import``: 0 every record published (or already published);
+3 imported, but some records were rejected (report written); 1 the file could not be read or Kafka did not
+take the messages (run the same command again: it resumes where it stopped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import sys
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Protocol
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from contracts import Department
+from shared.http import add_health_routes, instrument_app
+from shared.ingest.publisher import DEFAULT_CHUNK, ImportSummary, publish_import
+from shared.ingest.records import ExportFormatError, ParsedExport
+from shared.logging import setup_logging
+from shared.serve import serve
+from shared.settings import AdapterSettings
+from shared.telemetry import setup_telemetry, shutdown_telemetry
+
+EXIT_OK, EXIT_FAILED, EXIT_REJECTIONS = 0, 1, 3
+
+
+class ParseExport(Protocol):
+    def __call__(self, data: bytes, *, file_name: str, produced_at: Callable[[], datetime],
+                 category_overrides: Mapping[str, str] | None = None) -> ParsedExport: ...
+
+
+@dataclass(frozen=True)
+class AdapterSpec:
+    """One department adapter: its names, its format, and where it listens."""
+
+    service_name: str  # e.g. "tax-adapter" (telemetry, logs, Kafka client id)
+    package: str  # e.g. "services.tax_adapter"
+    department: Department
+    title: str
+    parse_export: ParseExport
+    media_type: str  # what POST /imports takes, e.g. "text/csv; charset=Shift_JIS"
+    settings_cls: type[AdapterSettings]
+
+    def settings(self) -> AdapterSettings:
+        return self.settings_cls()
+
+
+def rejection_report(summary: ImportSummary) -> str:
+    """CSV for staff: file, line, field, reason (no values: the line number points into the source file)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["file", "line", "field", "reason"])
+    for rejection in summary.rejections:
+        for problem in rejection.problems:
+            writer.writerow([summary.file_name, rejection.line, problem.field, problem.reason])
+    return out.getvalue()
+
+
+def _parse(spec: AdapterSpec, data: bytes, file_name: str, settings: AdapterSettings) -> ParsedExport:
+    return spec.parse_export(data, file_name=file_name, produced_at=lambda: datetime.now(UTC),
+                             category_overrides=settings.receivable_category_overrides)
+
+
+async def _import_file(spec: AdapterSpec, path: Path, report: Path, progress: bool, chunk: int,
+                       settings: AdapterSettings) -> int:
+    try:
+        parsed = _parse(spec, path.read_bytes(), path.name, settings)
+    except ExportFormatError as exc:
+        print(f"{path.name}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        summary = await publish_import(settings.kafka_bootstrap_servers, parsed, chunk_size=chunk,
+                                       progress=progress)
+    except Exception as exc:  # noqa: BLE001 - any failure to publish is reported the same way
+        print(f"{path.name}: publishing failed ({exc.__class__.__name__}: {exc}); run the same command again "
+              "to resume: records already published are not published twice", file=sys.stderr)
+        return EXIT_FAILED
+    note = " (this file was imported before: nothing new to publish)" if summary.completed_before else (
+        f" (resumed after {summary.already_published})" if summary.already_published else "")
+    print(f"{path.name}: read {summary.read}, published {summary.published}, rejected {summary.rejected}{note}")
+    if summary.rejected:
+        report.write_text(rejection_report(summary), encoding="utf-8-sig")
+        shown = 0
+        for rejection in summary.rejections:
+            for problem in rejection.problems:
+                if shown < 20:
+                    print(f"  line {rejection.line}: {problem.field}: {problem.reason}")
+                shown += 1
+        if shown > 20:
+            print(f"  … {shown - 20} more")
+        print(f"rejection report: {report}")
+        return EXIT_REJECTIONS
+    return EXIT_OK
+
+
+def create_adapter_app(spec: AdapterSpec, settings: AdapterSettings | None = None) -> FastAPI:
+    settings = settings or spec.settings()
+    setup_logging(spec.service_name, settings.log_level)
+    setup_telemetry(spec.service_name, environment=settings.environment)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        shutdown_telemetry()
+
+    app = FastAPI(title=spec.title, version="1", lifespan=lifespan,
+                  description=f"{spec.title}: push an export to `POST /imports` instead of running the batch "
+                              "command. Importing the same content again publishes nothing twice.")
+
+    async def kafka_ready() -> bool:
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=2000)
+        try:
+            await asyncio.wait_for(admin.start(), 3)
+            return True
+        finally:
+            await admin.close()
+
+    add_health_routes(app, {"kafka": kafka_ready})
+
+    @app.post(
+        "/imports",
+        tags=["imports"],
+        summary=f"Import an export ({spec.media_type}) sent as the request body",
+        openapi_extra={"requestBody": {"required": True, "content": {spec.media_type.split(";")[0]: {
+            "schema": {"type": "string", "format": "binary"}}}}},
+    )
+    async def import_export(
+        request: Request,
+        file_name: Annotated[str, Query(min_length=1, max_length=200, description="Name shown in reports")],
+    ) -> dict[str, object]:
+        declared = int(request.headers.get("content-length") or 0)
+        if declared > settings.max_upload_bytes:
+            raise HTTPException(413, f"the body exceeds {settings.max_upload_bytes} bytes")
+        body = await request.body()
+        if len(body) > settings.max_upload_bytes:
+            raise HTTPException(413, f"the body exceeds {settings.max_upload_bytes} bytes")
+        try:
+            parsed = _parse(spec, body, file_name, settings)
+        except ExportFormatError as exc:
+            raise HTTPException(422, f"{file_name}: {exc}") from None
+        try:
+            summary = await publish_import(settings.kafka_bootstrap_servers, parsed,
+                                           chunk_size=settings.ingest_chunk_size)
+        except Exception as exc:  # noqa: BLE001
+            raise HTTPException(503, f"{file_name}: publishing failed ({exc.__class__.__name__}); send it again "
+                                     "to resume") from None
+        return summary.as_dict()
+
+    instrument_app(app)
+    return app
+
+
+def adapter_main(spec: AdapterSpec, argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m {spec.package}", description=spec.title)
+    sub = parser.add_subparsers(dest="command", required=True)
+    imp = sub.add_parser("import", help="publish an export file")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--report", type=Path, help="where to write rejected records (default: FILE.rejected.csv)")
+    imp.add_argument("--no-progress", action="store_true", help="no progress output")
+    sub.add_parser("serve", help="run the HTTP endpoint for pushed exports (POST /imports)")
+    args = parser.parse_args(argv)
+    settings = spec.settings()
+    if args.command == "serve":
+        serve(f"{spec.package}.app:create_app", settings)
+        return EXIT_OK
+    setup_logging(spec.service_name, settings.log_level)
+    setup_telemetry(spec.service_name, environment=settings.environment)
+    if not args.file.is_file():
+        print(f"{args.file}: no such file", file=sys.stderr)
+        return EXIT_FAILED
+    report = args.report or args.file.with_name(args.file.name + ".rejected.csv")
+    try:
+        return asyncio.run(_import_file(spec, args.file, report, not args.no_progress,
+                                        settings.ingest_chunk_size, settings))
+    finally:
+        shutdown_telemetry()
