@@ -10,8 +10,11 @@ from contracts import (
     ClaimAssessed,
     ClaimCancelled,
     Envelope,
+    ExemptionApplied,
+    InstallmentAgreed,
     PaymentReceived,
     PaymentReversed,
+    WaterSupplyChanged,
 )
 from services.collection.ledger import Adjustment, Cancellation, Claim, DebtorLedger, Payment, Reversal, build_ledger
 
@@ -42,6 +45,12 @@ async def apply_message(conn: asyncpg.Connection, message: Envelope) -> bool:
                 p.legal_category.value, p.fiscal_year, p.installment, p.due_date, p.amount, p.assessed_on,
                 message.message_id,
             )
+            if p.related_persons:
+                await conn.executemany(
+                    "INSERT INTO claim_related_persons (department, claim_id, role, source_person_id) "
+                    "VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING",
+                    [(department, p.claim_id, r.role.value, r.person.source_person_id) for r in p.related_persons],
+                )
         elif isinstance(p, ClaimAdjusted):
             await conn.execute(
                 "INSERT INTO claim_adjustments (message_id, department, claim_id, debtor_id, amount_delta, reason, "
@@ -66,6 +75,28 @@ async def apply_message(conn: asyncpg.Connection, message: Envelope) -> bool:
                 "INSERT INTO payment_reversals (department, payment_id, debtor_id, reason, reversed_on, message_id) "
                 "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (department, payment_id) DO NOTHING",
                 department, p.payment_id, debtor, p.reason.value, p.reversed_on, message.message_id,
+            )
+        elif isinstance(p, InstallmentAgreed):
+            await conn.execute(
+                "INSERT INTO installment_agreements (department, agreement_id, debtor_id, claim_ids, schedule, "
+                "agreed_on, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+                department, p.agreement_id, debtor, list(p.claim_ids),
+                [{"due_date": s.due_date.isoformat(), "amount": s.amount} for s in p.schedule], p.agreed_on,
+                message.message_id,
+            )
+        elif isinstance(p, ExemptionApplied):
+            await conn.execute(
+                "INSERT INTO exemption_applications (department, application_id, debtor_id, receivable_type, "
+                "claim_id, reason, applied_on, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) "
+                "ON CONFLICT (department, application_id) DO NOTHING",
+                department, p.application_id, debtor, p.receivable_type, p.claim_id, p.reason.value, p.applied_on,
+                message.message_id,
+            )
+        elif isinstance(p, WaterSupplyChanged):
+            await conn.execute(
+                "INSERT INTO water_supply_events (message_id, department, contract_id, debtor_id, status, "
+                "effective_on) VALUES ($1,$2,$3,$4,$5,$6)",
+                message.message_id, department, p.contract_id, debtor, p.status.value, p.effective_on,
             )
         else:
             raise TypeError(f"collection does not handle {message.message_type}")
