@@ -137,6 +137,8 @@ class _ProgressReport:
             self._bar = tqdm(total=total, unit="rec", desc=label)
 
     def update(self, count: int) -> None:
+        if count == 0:
+            return
         self.done += count
         if self._bar is not None:
             self._bar.update(count)
