@@ -4,8 +4,9 @@
    ``TEST_COLLECTION_DATABASE_URL`` (e.g. a shared CI service or your own instances);
 2. a Docker daemon answers: testcontainers (Kafka 4 in KRaft mode, PostgreSQL 15);
 3. otherwise the project's native processes (deploy/kafka/kafka.sh, deploy/postgres/postgres.sh) in a test
-   run folder with their own ports, so a system started with ``make up`` is left alone. They are stopped at
-   the end of the session unless they were already running or ``TEST_KEEP_INFRA=1``.
+   run folder with their own ports, so a system started with ``make up`` is left alone. When the session starts
+   them they begin empty (reset); they are stopped at the end of the session unless they were already running
+   or ``TEST_KEEP_INFRA=1`` (then the next session reuses them as they are).
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def _native() -> Iterator[Infrastructure]:
     scripts = ("deploy/postgres/postgres.sh", "deploy/kafka/kafka.sh")
     was_running = {s: _script(s, "status", env, check=False).returncode == 0 for s in scripts}
     for script in scripts:
+        if not was_running[script]:  # a session we start begins from empty topics and databases
+            _script(script, "reset", env)
         _script(script, "start", env)
     password = {name: os.environ.get(f"PG_PASSWORD_{name.upper()}", f"{name}-dev-password")
                 for name in SERVICE_DATABASES}

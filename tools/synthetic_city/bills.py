@@ -208,7 +208,10 @@ def _tax(sim: _Simulator, household: Household, fy: int) -> None:
     rng = sim.rng
     for member in household.members:
         age = member.age_on(date(fy, 4, 1))
-        if 20 <= age < 75 and rng.random() < 0.55:  # 普通徴収 (not withheld by an employer)
+        # 普通徴収 (not withheld by an employer): commoner among the self-employed and the unemployed, who are
+        # also likelier to fall behind — hence Toyota's "6 in 10 non-tax delinquents also owe tax".
+        ordinary = 0.5 if member.behaviour is Behaviour.ON_TIME else 0.9
+        if 20 <= age < 75 and rng.random() < ordinary:
             annual = rng.randint(30, 300) * 1000
             notice = sim.next_no("N")
             for inst, (month, day) in enumerate(((6, 30), (8, 31), (10, 31), (1, 31)), start=1):
@@ -336,10 +339,10 @@ def _hardship_events(sim: _Simulator) -> None:
                 count = min(6, owed)
                 base, rest = divmod(owed, count)
                 schedule = []
-                for i in range(count):
-                    month_index = agreed.month + i  # first installment the month after the agreement
+                for i in range(count):  # monthly on the 25th from the month after; the remainder paid first
+                    month_index = agreed.month + i
                     y, m = agreed.year + month_index // 12, month_index % 12 + 1
-                    schedule.append((_month_end(y, m), base + (rest if i == 0 else 0)))
+                    schedule.append((date(y, m, 25), base + (rest if i == 0 else 0)))
                 year.agreements.append(Agreement(sim.next_no("A"), department, debtor, bill, schedule, agreed))
         if department is Department.WATER and len(bills) >= 4 and rng.random() < 0.5:
             contract = bills[0].source_key
