@@ -144,7 +144,8 @@ class _Simulator:
              period: tuple[date, date] | None = None) -> Bill:
         bill = Bill(department, receivable, debtor, self.year.fiscal_year, installment, due, amount,
                     assessed_on or date(self.year.fiscal_year, 4, 1), source_key, related or [], period)
-        self.year.bills.append(bill)
+        if bill.assessed_on <= self.year.as_of:  # the export is taken on as_of: later bills do not exist yet
+            self.year.bills.append(bill)
         return bill
 
     def pay(self, bill: Bill) -> None:
@@ -296,17 +297,19 @@ def _housing(sim: _Simulator, household: Household, city: City, fy: int) -> None
                  assessed_on=date(y, m, 1), related=related, period=(date(y, m, 1), _month_end(y, m)))
 
 
+def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + months
+    return index // 12, index % 12 + 1
+
+
 def _water(sim: _Simulator, debtor: Debtor, owner_id: str, fy: int, scale: int = 1) -> None:
+    """隔月検針: six bills a year, each for two months of use, due at the end of the following month."""
     rng = sim.rng
     contract = f"S{owner_id}"
-    for period in range(1, 7):  # 隔月: Apr–May billed by end of June, …
-        start_month = 4 + 2 * (period - 1)
-        y, m = _fy_month(fy, (start_month - 1) % 12 + 1)
-        start = date(y, m, 1)
-        end_y, end_m = _fy_month(fy, (start_month) % 12 + 1)
-        end = _month_end(end_y, end_m)
-        due_y, due_m = _fy_month(fy, (start_month + 1) % 12 + 1)
-        due = _month_end(due_y, due_m)
+    for period in range(1, 7):
+        start = date(*_add_months(fy, 4, 2 * (period - 1)), 1)
+        end = _month_end(*_add_months(start.year, start.month, 1))
+        due = _month_end(*_add_months(start.year, start.month, 2))
         water, sewer = rng.randint(3, 12) * 1000 * scale, rng.randint(2, 10) * 1000 * scale
         assessed = end + timedelta(days=5)
         sim.bill(Department.WATER, "water_supply_charge", debtor, period, due, water, contract, assessed_on=assessed,
