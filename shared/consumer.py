@@ -1,31 +1,42 @@
-"""The one consuming pattern every service uses for envelope topics.
+"""The one consuming pattern every service uses for envelope topics: batches, with a per-message error policy.
 
-- The value is decoded into its typed envelope; a message that breaks its contract goes to the service's
-  dead-letter topic with the field-level reasons, and the consumer moves on.
-- A failure of the infrastructure (database or broker unreachable) is raised, so FastStream does not commit the
-  offset and the message is delivered again: nothing is lost while PostgreSQL restarts.
-- Any other processing error is retried a few times, then dead-lettered with the error, so one poison message
-  cannot stop a partition.
-- The offset is committed only after the handler returned, i.e. after its effect was committed to PostgreSQL.
+- Records are consumed in batches (up to ``max_records``) and handed to the service's batch handler, which
+  applies them in one database transaction and publishes with one round of broker confirmations: the offsets
+  are committed only after the handler returned, i.e. after the whole batch's effect is durable.
+- A record that breaks its contract goes to the service's dead-letter topic with the field-level reasons and
+  the original value and headers; the rest of the batch goes on.
+- A failure of the infrastructure (database or broker unreachable) is raised: FastStream rewinds every
+  partition to the batch's first record and the batch is delivered again, so nothing is lost while
+  PostgreSQL restarts.
+- Any other error fails the batch, which is then retried one record at a time, so the one poison record is
+  found, retried a few times and dead-lettered with its error, and its neighbours are applied.
+- Each record keeps its own trace: ``Delivery.span`` continues the trace context that came in its headers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import asyncpg
 from aiokafka.errors import KafkaError
+from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Span, SpanKind
 
 from contracts.envelope import ContractError, Envelope, decode_message
 from contracts.topics import TopicSpec
 from shared.kafka import HEADER_MESSAGE_ID, publish_dead_letter
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
@@ -38,7 +49,34 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 PROCESSING_ATTEMPTS = 3
 
-Handler = Callable[[Envelope], Awaitable[None]]
+
+@dataclass
+class Delivery:
+    """One consumed record: its envelope, where it came from, and the trace context its producer sent."""
+
+    envelope: Envelope
+    record: ConsumerRecord  # type: ignore[type-arg]
+    trace_context: otel_context.Context
+
+    @contextmanager
+    def span(self, name: str) -> Iterator[Span]:
+        """A span for this record's work, in the record's own trace."""
+        with tracer.start_as_current_span(
+            name, context=self.trace_context, kind=SpanKind.CONSUMER,
+            attributes={"messaging.system": "kafka", "messaging.source.name": self.record.topic,
+                        "messaging.kafka.source.partition": self.record.partition,
+                        "messaging.kafka.message.offset": self.record.offset,
+                        "messaging.message.id": str(self.envelope.message_id),
+                        "messaging.message.type": self.envelope.message_type},
+        ) as span:
+            yield span
+
+
+BatchHandler = Callable[[list[Delivery]], Awaitable[None]]
+
+
+def _headers(record: ConsumerRecord) -> dict[str, str]:  # type: ignore[type-arg]
+    return {key: value.decode(errors="replace") for key, value in record.headers or ()}
 
 
 def subscribe_envelopes(
@@ -48,53 +86,62 @@ def subscribe_envelopes(
     group_id: str,
     dead_letter: TopicSpec,
     consumer_name: str,
-    handle: Handler,
+    handle_batch: BatchHandler,
     max_records: int = 500,
 ) -> None:
-    """Register ``handle`` for every envelope on ``topic`` with the error policy described in the module."""
+    """Register ``handle_batch`` for the envelopes on ``topic`` with the policy described in the module."""
 
-    async def dead_letter_it(msg: KafkaMessage, error: str, kind: str) -> None:
+    async def dead_letter_it(record: ConsumerRecord, error: str, kind: str) -> None:  # type: ignore[type-arg]
         """``error`` goes to the dead-letter topic (internal); the log line names only its ``kind``, since an
         exception's text may quote stored values."""
-        raw = msg.raw_message
-        await publish_dead_letter(
-            broker,
-            dead_letter,
-            source_topic=raw.topic,
-            raw_value=msg.body,
-            headers=dict(msg.headers),
-            key=raw.key,
-            error=error,
-            consumer=consumer_name,
-        )
-        log.warning(
-            "message dead-lettered",
-            extra={"topic": raw.topic, "partition": raw.partition, "offset": raw.offset,
-                   "message_id": msg.headers.get(HEADER_MESSAGE_ID), "error_kind": kind},
-        )
+        headers = _headers(record)
+        await publish_dead_letter(broker, dead_letter, source_topic=record.topic, raw_value=record.value or b"",
+                                  headers=headers, key=record.key, error=error, consumer=consumer_name)
+        log.warning("message dead-lettered", extra={
+            "topic": record.topic, "partition": record.partition, "offset": record.offset,
+            "message_id": headers.get(HEADER_MESSAGE_ID), "error_kind": kind})
+
+    async def one_by_one(deliveries: list[Delivery]) -> None:
+        for delivery in deliveries:
+            for attempt in range(1, PROCESSING_ATTEMPTS + 1):
+                try:
+                    await handle_batch([delivery])
+                    break
+                except TRANSIENT_ERRORS:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - any other error is a property of this record
+                    if attempt == PROCESSING_ATTEMPTS:
+                        await dead_letter_it(delivery.record, f"processing: {exc.__class__.__name__}: {exc}",
+                                             exc.__class__.__name__)
+                    else:
+                        await asyncio.sleep(0.2 * attempt)
 
     @broker.subscriber(
         topic.name,
         group_id=group_id,
+        batch=True,
+        max_records=max_records,
+        batch_timeout_ms=100,
         auto_offset_reset="earliest",
         isolation_level="read_committed",  # adapters publish in transactions; never see aborted chunks
         ack_policy=AckPolicy.NACK_ON_ERROR,
-        max_records=max_records,
     )
-    async def on_message(msg: KafkaMessage) -> None:
-        try:
-            envelope = decode_message(msg.body)
-        except ContractError as exc:
-            await dead_letter_it(msg, f"contract: {exc}", "contract")
-            return
-        for attempt in range(1, PROCESSING_ATTEMPTS + 1):
+    async def on_batch(msg: KafkaMessage) -> None:
+        records: tuple[ConsumerRecord, ...] = msg.raw_message  # type: ignore[assignment,type-arg]
+        deliveries: list[Delivery] = []
+        for record in records:
             try:
-                await handle(envelope)
-                return
-            except TRANSIENT_ERRORS:
-                raise
-            except Exception as exc:  # noqa: BLE001 - any other error is a property of this message
-                if attempt == PROCESSING_ATTEMPTS:
-                    await dead_letter_it(msg, f"processing: {exc.__class__.__name__}: {exc}", exc.__class__.__name__)
-                    return
-                await asyncio.sleep(0.2 * attempt)
+                envelope = decode_message(record.value or b"")
+            except ContractError as exc:
+                await dead_letter_it(record, f"contract: {exc}", "contract")
+                continue
+            deliveries.append(Delivery(envelope, record, propagate.extract(_headers(record))))
+        if not deliveries:
+            return
+        try:
+            await handle_batch(deliveries)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception:  # noqa: BLE001 - find the record that fails, apply the others
+            log.info("batch failed; retrying its records one by one", extra={"records": len(deliveries)})
+            await one_by_one(deliveries)

@@ -1,7 +1,7 @@
 """Collection service: keeps the claim ledger from matched billing events and serves the central API.
 
-Consumes ``billing.matched-events.v1`` (every event already carries its debtor id) and applies each message
-once (services/collection/store.py). The API answers from the same database.
+Consumes ``billing.matched-events.v1`` in batches (every event already carries its debtor id) and applies each
+message once, a batch per transaction (services/collection/store.py). The API answers from the same database.
 """
 
 from collections.abc import AsyncIterator
@@ -10,12 +10,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from contracts import Envelope
 from contracts.topics import BILLING_MATCHED, DEAD_LETTER_COLLECTION
 from services.collection.api import router
 from services.collection.settings import CollectionSettings
 from services.collection.store import apply_message
-from shared.consumer import subscribe_envelopes
+from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
 from shared.http import add_health_routes, instrument_app
 from shared.kafka import create_broker
@@ -48,9 +47,12 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="Central collection API", version="1", lifespan=lifespan, description=__doc__)
 
-    async def record(message: Envelope) -> None:
-        async with app.state.pool.acquire() as conn:
-            await apply_message(conn, message)
+    async def record(deliveries: list[Delivery]) -> None:
+        """A batch in one transaction: its offsets are committed only after this commit."""
+        async with app.state.pool.acquire() as conn, conn.transaction():
+            for delivery in deliveries:
+                with delivery.span(f"{BILLING_MATCHED.name} apply"):
+                    await apply_message(conn, delivery.envelope)
 
     subscribe_envelopes(
         broker,
@@ -58,7 +60,7 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
         group_id="collection-ledger",
         dead_letter=DEAD_LETTER_COLLECTION,
         consumer_name=SERVICE,
-        handle=record,
+        handle_batch=record,
         max_records=settings.consumer_max_poll_records,
     )
 

@@ -23,83 +23,88 @@ class MissingDebtorError(ValueError):
     """A message reached collection without a debtor id (it must come through debtor matching)."""
 
 
+async def apply_messages(conn: asyncpg.Connection, messages: list[Envelope]) -> list[bool]:
+    """Store matched billing events in one transaction; for each, False when it had been applied before."""
+    async with conn.transaction():
+        return [await apply_message(conn, message) for message in messages]
+
+
 async def apply_message(conn: asyncpg.Connection, message: Envelope) -> bool:
-    """Store one matched billing event; returns False when it had been applied before."""
+    """Store one matched billing event inside the caller's transaction; False when applied before."""
     if not message.debtor_id:
         raise MissingDebtorError(f"message {message.message_id} has no debtor_id")
     debtor, department, p = message.debtor_id, message.department.value, message.payload
-    async with conn.transaction():
-        first_time = await conn.fetchval(
-            "INSERT INTO processed_messages (message_id, message_type) VALUES ($1, $2) "
-            "ON CONFLICT (message_id) DO NOTHING RETURNING true",
-            message.message_id, message.message_type,
+    first_time = await conn.fetchval(
+        "INSERT INTO processed_messages (message_id, message_type) VALUES ($1, $2) "
+        "ON CONFLICT (message_id) DO NOTHING RETURNING true",
+        message.message_id, message.message_type,
+    )
+    if not first_time:
+        return False
+    if isinstance(p, ClaimAssessed):
+        await conn.execute(
+            "INSERT INTO claims (department, claim_id, debtor_id, source_person_id, receivable_type, "
+            "legal_category, fiscal_year, installment, due_date, amount, assessed_on, message_id) "
+            "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (department, claim_id) DO NOTHING",
+            department, p.claim_id, debtor, p.person.source_person_id, p.receivable_type,
+            p.legal_category.value, p.fiscal_year, p.installment, p.due_date, p.amount, p.assessed_on,
+            message.message_id,
         )
-        if not first_time:
-            return False
-        if isinstance(p, ClaimAssessed):
-            await conn.execute(
-                "INSERT INTO claims (department, claim_id, debtor_id, source_person_id, receivable_type, "
-                "legal_category, fiscal_year, installment, due_date, amount, assessed_on, message_id) "
-                "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (department, claim_id) DO NOTHING",
-                department, p.claim_id, debtor, p.person.source_person_id, p.receivable_type,
-                p.legal_category.value, p.fiscal_year, p.installment, p.due_date, p.amount, p.assessed_on,
-                message.message_id,
+        if p.related_persons:
+            await conn.executemany(
+                "INSERT INTO claim_related_persons (department, claim_id, role, source_person_id) "
+                "VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING",
+                [(department, p.claim_id, r.role.value, r.person.source_person_id) for r in p.related_persons],
             )
-            if p.related_persons:
-                await conn.executemany(
-                    "INSERT INTO claim_related_persons (department, claim_id, role, source_person_id) "
-                    "VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING",
-                    [(department, p.claim_id, r.role.value, r.person.source_person_id) for r in p.related_persons],
-                )
-        elif isinstance(p, ClaimAdjusted):
-            await conn.execute(
-                "INSERT INTO claim_adjustments (message_id, department, claim_id, debtor_id, amount_delta, reason, "
-                "adjusted_on) VALUES ($1,$2,$3,$4,$5,$6,$7)",
-                message.message_id, department, p.claim_id, debtor, p.amount_delta, p.reason.value, p.adjusted_on,
-            )
-        elif isinstance(p, ClaimCancelled):
-            await conn.execute(
-                "INSERT INTO claim_cancellations (department, claim_id, debtor_id, reason, cancelled_on, message_id) "
-                "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (department, claim_id) DO NOTHING",
-                department, p.claim_id, debtor, p.reason.value, p.cancelled_on, message.message_id,
-            )
-        elif isinstance(p, PaymentReceived):
-            await conn.execute(
-                "INSERT INTO payments (department, payment_id, debtor_id, source_person_id, claim_id, amount, paid_on, "
-                "channel, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (department, payment_id) DO NOTHING",
-                department, p.payment_id, debtor, p.person.source_person_id, p.claim_id, p.amount, p.paid_on, p.channel.value,
-                message.message_id,
-            )
-        elif isinstance(p, PaymentReversed):
-            await conn.execute(
-                "INSERT INTO payment_reversals (department, payment_id, debtor_id, reason, reversed_on, message_id) "
-                "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (department, payment_id) DO NOTHING",
-                department, p.payment_id, debtor, p.reason.value, p.reversed_on, message.message_id,
-            )
-        elif isinstance(p, InstallmentAgreed):
-            await conn.execute(
-                "INSERT INTO installment_agreements (department, agreement_id, debtor_id, claim_ids, schedule, "
-                "agreed_on, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7)",
-                department, p.agreement_id, debtor, list(p.claim_ids),
-                [{"due_date": s.due_date.isoformat(), "amount": s.amount} for s in p.schedule], p.agreed_on,
-                message.message_id,
-            )
-        elif isinstance(p, ExemptionApplied):
-            await conn.execute(
-                "INSERT INTO exemption_applications (department, application_id, debtor_id, receivable_type, "
-                "claim_id, reason, applied_on, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) "
-                "ON CONFLICT (department, application_id) DO NOTHING",
-                department, p.application_id, debtor, p.receivable_type, p.claim_id, p.reason.value, p.applied_on,
-                message.message_id,
-            )
-        elif isinstance(p, WaterSupplyChanged):
-            await conn.execute(
-                "INSERT INTO water_supply_events (message_id, department, contract_id, debtor_id, status, "
-                "effective_on) VALUES ($1,$2,$3,$4,$5,$6)",
-                message.message_id, department, p.contract_id, debtor, p.status.value, p.effective_on,
-            )
-        else:
-            raise TypeError(f"collection does not handle {message.message_type}")
+    elif isinstance(p, ClaimAdjusted):
+        await conn.execute(
+            "INSERT INTO claim_adjustments (message_id, department, claim_id, debtor_id, amount_delta, reason, "
+            "adjusted_on) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+            message.message_id, department, p.claim_id, debtor, p.amount_delta, p.reason.value, p.adjusted_on,
+        )
+    elif isinstance(p, ClaimCancelled):
+        await conn.execute(
+            "INSERT INTO claim_cancellations (department, claim_id, debtor_id, reason, cancelled_on, message_id) "
+            "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (department, claim_id) DO NOTHING",
+            department, p.claim_id, debtor, p.reason.value, p.cancelled_on, message.message_id,
+        )
+    elif isinstance(p, PaymentReceived):
+        await conn.execute(
+            "INSERT INTO payments (department, payment_id, debtor_id, source_person_id, claim_id, amount, paid_on, "
+            "channel, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (department, payment_id) DO NOTHING",
+            department, p.payment_id, debtor, p.person.source_person_id, p.claim_id, p.amount, p.paid_on, p.channel.value,
+            message.message_id,
+        )
+    elif isinstance(p, PaymentReversed):
+        await conn.execute(
+            "INSERT INTO payment_reversals (department, payment_id, debtor_id, reason, reversed_on, message_id) "
+            "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (department, payment_id) DO NOTHING",
+            department, p.payment_id, debtor, p.reason.value, p.reversed_on, message.message_id,
+        )
+    elif isinstance(p, InstallmentAgreed):
+        await conn.execute(
+            "INSERT INTO installment_agreements (department, agreement_id, debtor_id, claim_ids, schedule, "
+            "agreed_on, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+            department, p.agreement_id, debtor, list(p.claim_ids),
+            [{"due_date": s.due_date.isoformat(), "amount": s.amount} for s in p.schedule], p.agreed_on,
+            message.message_id,
+        )
+    elif isinstance(p, ExemptionApplied):
+        await conn.execute(
+            "INSERT INTO exemption_applications (department, application_id, debtor_id, receivable_type, "
+            "claim_id, reason, applied_on, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) "
+            "ON CONFLICT (department, application_id) DO NOTHING",
+            department, p.application_id, debtor, p.receivable_type, p.claim_id, p.reason.value, p.applied_on,
+            message.message_id,
+        )
+    elif isinstance(p, WaterSupplyChanged):
+        await conn.execute(
+            "INSERT INTO water_supply_events (message_id, department, contract_id, debtor_id, status, "
+            "effective_on) VALUES ($1,$2,$3,$4,$5,$6)",
+            message.message_id, department, p.contract_id, debtor, p.status.value, p.effective_on,
+        )
+    else:
+        raise TypeError(f"collection does not handle {message.message_type}")
     return True
 
 

@@ -1,9 +1,9 @@
 """Debtor matching service: attaches a unified debtor id to every billing event.
 
-Consumes ``billing.source-events.v1``, resolves the departmental person record to a debtor (services/matching/
-store.py) and republishes the same envelope, with ``debtor_id`` set and the same message id, to
-``billing.matched-events.v1`` keyed by debtor, so all of one debtor's events reach collection in order.
-The offset is committed after the republish is acknowledged; a redelivery resolves to the same debtor and
+Consumes ``billing.source-events.v1`` in batches, resolves each departmental person record to a debtor
+(services/matching/store.py) and republishes the same envelope, with ``debtor_id`` set and the same message
+id, to ``billing.matched-events.v1`` keyed by debtor, so all of one debtor's events reach collection in order.
+The offsets are committed after every republish is acknowledged; a redelivery resolves to the same debtor and
 republishes the same message id, which collection applies once.
 """
 
@@ -14,14 +14,16 @@ from pathlib import Path
 import asyncpg
 from fastapi import FastAPI
 
-from contracts import Envelope
+import asyncio
+
+from contracts.envelope import encode_message
 from contracts.topics import BILLING_MATCHED, BILLING_SOURCE, DEAD_LETTER_MATCHING
 from services.matching.settings import MatchingSettings
 from services.matching.store import resolve_debtor
-from shared.consumer import subscribe_envelopes
+from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
 from shared.http import add_health_routes, instrument_app
-from shared.kafka import create_broker, publish_envelope
+from shared.kafka import create_broker, envelope_headers
 from shared.logging import setup_logging
 from shared.migrations import apply_migrations
 from shared.telemetry import setup_telemetry, shutdown_telemetry
@@ -37,12 +39,20 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
     state: dict[str, asyncpg.Pool] = {}
 
-    async def attach_debtor(message: Envelope) -> None:
-        person = message.payload.person  # type: ignore[attr-defined]
-        async with state["pool"].acquire() as conn:
-            debtor_id = await resolve_debtor(conn, message.department, person)
-        matched = message.model_copy(update={"debtor_id": debtor_id})
-        await publish_envelope(broker, BILLING_MATCHED, matched, key=debtor_id)
+    async def attach_debtors(deliveries: list[Delivery]) -> None:
+        """Resolve a batch in one transaction, then republish it and wait for every acknowledgement before
+        the batch's offsets are committed."""
+        async with state["pool"].acquire() as conn, conn.transaction():
+            debtors = [await resolve_debtor(conn, d.envelope.department, d.envelope.payload.person)  # type: ignore[attr-defined]
+                       for d in deliveries]
+        confirmations = []
+        for delivery, debtor_id in zip(deliveries, debtors, strict=True):
+            with delivery.span(f"{BILLING_SOURCE.name} match"):
+                matched = delivery.envelope.model_copy(update={"debtor_id": debtor_id})
+                confirmations.append(await broker.publish(
+                    encode_message(matched), BILLING_MATCHED.name, key=debtor_id.encode(),
+                    headers=envelope_headers(matched), correlation_id=matched.correlation_id, no_confirm=True))
+        await asyncio.gather(*confirmations)
 
     subscribe_envelopes(
         broker,
@@ -50,7 +60,7 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
         group_id="debtor-matching",
         dead_letter=DEAD_LETTER_MATCHING,
         consumer_name=SERVICE,
-        handle=attach_debtor,
+        handle_batch=attach_debtors,
         max_records=settings.consumer_max_poll_records,
     )
 

@@ -12,7 +12,8 @@ async def resolve_debtor(conn: asyncpg.Connection, department: Department, perso
     """The debtor id for this person record; creates the identity when nothing links it.
 
     Idempotent: a record already linked gets its debtor again, so a redelivered message resolves the same way.
-    Concurrent first sightings of one person are serialised by the unique keys (the loser adopts the winner)."""
+    Concurrent first sightings of one person are serialised by the unique keys (the loser adopts the winner).
+    Runs in its own transaction, or in a savepoint of the caller's."""
     async with conn.transaction():
         linked = await conn.fetchval(
             "SELECT debtor_id FROM source_links WHERE department = $1 AND source_person_id = $2",

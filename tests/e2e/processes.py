@@ -59,15 +59,18 @@ def _stop(service: RunningService) -> None:
             service.process.wait(timeout=10)
 
 
+ADAPTERS = ("tax_adapter", "insurance_adapter", "childcare_adapter", "housing_adapter", "water_adapter")
+
+
 @contextmanager
 def run_services(infra: Infrastructure, log_dir: Path, extra_env: dict[str, str] | None = None,
-                 ) -> Iterator[dict[str, RunningService]]:
-    """Start matching, collection and the tax adapter's HTTP side; stop them all afterwards."""
+                 adapters: tuple[str, ...] = ADAPTERS) -> Iterator[dict[str, RunningService]]:
+    """Start matching, collection and the adapters' HTTP sides; stop them all afterwards."""
     commands = {
         "matching": ("MATCHING_HTTP_PORT", [sys.executable, "-m", "services.matching"]),
         "collection": ("COLLECTION_HTTP_PORT", [sys.executable, "-m", "services.collection"]),
-        "tax_adapter": ("TAX_ADAPTER_HTTP_PORT", [sys.executable, "-m", "services.tax_adapter", "serve"]),
-    }
+    } | {name: (f"{name.upper()}_HTTP_PORT", [sys.executable, "-m", f"services.{name}", "serve"])
+         for name in adapters}
     started: dict[str, RunningService] = {}
     try:
         for name, (port_variable, argv) in commands.items():

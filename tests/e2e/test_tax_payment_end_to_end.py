@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -20,7 +19,7 @@ from aiokafka import AIOKafkaConsumer
 
 from contracts.topics import INGEST_QUARANTINE
 from services.tax_adapter.export_format import COLUMNS
-from tests.e2e.processes import RunningService, run_services
+from tests.e2e.processes import RunningService
 from tests.infrastructure import ROOT, Infrastructure
 
 pytestmark = pytest.mark.e2e
@@ -33,12 +32,6 @@ def csv_line(**values: str) -> str:
 def export_file(path: Path, *lines: str) -> Path:
     path.write_bytes(("\r\n".join((",".join(COLUMNS), *lines)) + "\r\n").encode("cp932"))
     return path
-
-
-@pytest.fixture(scope="module")
-def services(infrastructure: Infrastructure, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, RunningService]]:
-    with run_services(infrastructure, tmp_path_factory.mktemp("service-logs")) as running:
-        yield running
 
 
 def run_import(infra: Infrastructure, path: Path) -> subprocess.CompletedProcess[str]:

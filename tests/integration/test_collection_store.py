@@ -16,7 +16,7 @@ from contracts import (
     PersonReference,
     new_envelope,
 )
-from services.collection.store import MissingDebtorError, apply_message, load_ledger
+from services.collection.store import MissingDebtorError, apply_messages, load_ledger
 
 JST = timezone(timedelta(hours=9))
 
@@ -50,7 +50,7 @@ async def test_events_in_reverse_order_give_the_right_balance(collection_pool: a
     debtor = uuid.uuid4().hex
     async with collection_pool.acquire() as conn:
         for message in scenario(debtor):  # payment, reversal and adjustment all arrive before the claim
-            assert await apply_message(conn, message) is True
+            assert await apply_messages(conn, [message]) == [True]
         ledger = await load_ledger(conn, debtor, date(2024, 9, 30))
     assert ledger is not None
     (claim,) = ledger.claims
@@ -62,11 +62,11 @@ async def test_redelivery_changes_nothing(collection_pool: asyncpg.Pool) -> None
     debtor = uuid.uuid4().hex
     messages = scenario(debtor)
     async with collection_pool.acquire() as conn:
-        first = [await apply_message(conn, m) for m in messages]
-        second = [await apply_message(conn, m) for m in messages]
+        first = await apply_messages(conn, messages)
+        second = await apply_messages(conn, messages + messages[:2])
         ledger = await load_ledger(conn, debtor, date(2024, 9, 30))
         payments = await conn.fetchval("SELECT count(*) FROM payments WHERE debtor_id = $1", debtor)
-    assert first == [True] * 5 and second == [False] * 5
+    assert first == [True] * 5 and second == [False] * 7
     assert payments == 2 and ledger is not None and ledger.balance == 7_000
 
 
@@ -79,4 +79,4 @@ async def test_a_message_that_skipped_matching_is_refused(collection_pool: async
     message = scenario("x")[0].model_copy(update={"debtor_id": None})
     async with collection_pool.acquire() as conn:
         with pytest.raises(MissingDebtorError):
-            await apply_message(conn, message)
+            await apply_messages(conn, [message])

@@ -1,0 +1,95 @@
+"""A synthetic city through every adapter, matching and collection, checked against its ground truth:
+every claim present once with the right balance, every payment stored once, nothing rejected."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.e2e.processes import RunningService
+from tests.infrastructure import ROOT, Infrastructure
+from tools.synthetic_city.__main__ import write_city
+
+pytestmark = pytest.mark.e2e
+AS_OF = date(2025, 1, 31)
+BATCH_FILES = {"tax_adapter": "tax_export.csv", "insurance_adapter": "insurance_export.txt",
+               "childcare_adapter": "childcare_export.csv", "water_adapter": "water_export.csv"}
+
+
+def test_synthetic_city_reaches_the_ledger_as_the_ground_truth_says(
+    services: dict[str, RunningService], infrastructure: Infrastructure, tmp_path: Path
+) -> None:
+    city = tmp_path / "city"
+    summary = write_city(city, 120, 424242, "default", 2024, AS_OF, log=lambda _: None)
+    truth = [json.loads(line) for line in (city / "ground_truth" / "claims.jsonl").read_text("utf-8").splitlines()]
+    assert len(truth) == summary["claims"] > 1000
+
+    env = {**os.environ, **infrastructure.service_env()}
+    for package, file_name in BATCH_FILES.items():  # batch mode, as a department's nightly job runs it
+        result = subprocess.run([sys.executable, "-m", f"services.{package}", "import", str(city / file_name),
+                                 "--no-progress"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+                                check=False)
+        assert result.returncode == 0, f"{package}: {result.stdout}\n{result.stderr}"
+        assert ", rejected 0" in result.stdout
+    pushed = httpx.post(f"{services['housing_adapter'].url}/imports",  # push mode, as the housing manager does
+                        params={"file_name": "housing_events.json"}, content=(city / "housing_events.json").read_bytes(),
+                        headers={"content-type": "application/json"}, timeout=120)
+    assert pushed.status_code == 200, pushed.text
+    assert pushed.json()["rejected"] == 0 and pushed.json()["published"] == summary["files"]["housing_events.json"]["records"]
+
+    keys = [(c["department"], c["claim_id"]) for c in truth]
+
+    async def stored() -> dict[tuple[str, str], str]:
+        conn = await asyncpg.connect(infrastructure.database_urls["collection"])
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                rows = await conn.fetch(
+                    "SELECT c.department, c.claim_id, c.debtor_id FROM claims c "
+                    "JOIN unnest($1::text[], $2::text[]) AS k(department, claim_id) USING (department, claim_id)",
+                    [k[0] for k in keys], [k[1] for k in keys])
+                if len(rows) == len(keys) or time.monotonic() > deadline:
+                    return {(r["department"], r["claim_id"]): r["debtor_id"] for r in rows}
+                await asyncio.sleep(1)
+        finally:
+            await conn.close()
+
+    debtor_of = asyncio.run(stored())
+    assert len(debtor_of) == len(keys), f"{len(keys) - len(debtor_of)} claims never reached the ledger"
+
+    # Payments travel behind their claims on the same partition, but give the last ones a moment.
+    by_debtor: dict[str, list[dict]] = defaultdict(list)  # type: ignore[type-arg]
+    for claim in truth:
+        by_debtor[debtor_of[(claim["department"], claim["claim_id"])]].append(claim)
+    collection = services["collection"].url
+    deadline = time.monotonic() + 120
+    wrong: list[str] = []
+    with httpx.Client(timeout=10, headers={"X-Staff-Id": "e2e-city"}) as client:
+        pending = dict(by_debtor)
+        while pending and time.monotonic() < deadline:
+            wrong = []
+            for debtor, claims in list(pending.items()):
+                ledger = client.get(f"{collection}/debtors/{debtor}", params={"as_of": AS_OF.isoformat()}).json()
+                balances = {(c["department"], c["claim_id"]): c["balance"] for c in ledger["claims"]}
+                mismatched = [c for c in claims if balances.get((c["department"], c["claim_id"])) != c["balance"]]
+                if mismatched:
+                    wrong += [f"{c['department']} {c['claim_id']}: ledger {balances.get((c['department'], c['claim_id']))}"
+                              f", truth {c['balance']}" for c in mismatched]
+                else:
+                    assert ledger["overpayments"] == [] and ledger["parked_payments"] == []
+                    del pending[debtor]
+            if pending:
+                time.sleep(1)
+    assert not pending, f"{len(wrong)} balances differ from the ground truth, e.g. {wrong[:5]}"
+    print(f"\nsynthetic city: {len(truth)} claims of {len(by_debtor)} debtors match the ground truth to the yen")
