@@ -1,5 +1,5 @@
 # The README's commands. Every target installs what it needs first (deploy/setup.sh is quick when done).
-.PHONY: help setup up down status demo test test-unit test-integration contracts lock clean
+.PHONY: help setup up down status demo city bench-ingest test test-unit test-integration contracts lock clean
 
 PYTHON := .venv/bin/python
 PYTEST := $(PYTHON) -m pytest
@@ -9,6 +9,7 @@ help:
 	@echo "make test    run every test (unit, integration, end-to-end) on real Kafka and PostgreSQL"
 	@echo "make down    stop every process that make up started"
 	@echo "make status  what is running;  make contracts  regenerate JSON Schemas and AsyncAPI"
+	@echo "make city    write a synthetic city's department exports;  make bench-ingest  import a million claims"
 
 setup:
 	deploy/setup.sh
@@ -37,6 +38,18 @@ test-unit: setup
 
 test-integration: setup
 	$(PYTEST) tests/integration tests/e2e
+
+# A synthetic city's department exports and ground truth: make city HOUSEHOLDS=2000 OUT=.run/city
+HOUSEHOLDS ?= 2000
+OUT ?= .run/city
+city: setup
+	$(PYTHON) -m tools.synthetic_city --households $(HOUSEHOLDS) --out $(OUT)
+
+# Generate ≈1,000,000 claims and import them through every adapter into the running Kafka (make up first).
+BENCH_HOUSEHOLDS ?= 35000
+bench-ingest: setup
+	deploy/infra.sh start
+	$(PYTHON) -m tools.benchmarks.ingest --households $(BENCH_HOUSEHOLDS)
 
 contracts: setup
 	$(PYTHON) -m contracts.export

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# deploy/demo.sh — load demo data into a running system and say where to look.
+# deploy/demo.sh — load a living demo city into a running system and say where to look.
 #
-# Imports the tax department's sample export (services/tax_adapter/samples/) through the real adapter, waits
-# until the collection service holds it, and prints the URLs of the API docs, a debtor ledger and the
-# tracing UI. Safe to run again: message ids come from the source keys, so nothing is counted twice.
+# Generates a small synthetic city (tools/synthetic_city: every department's own export of the same
+# residents, with the spelling differences real systems have), imports it through the real adapters —
+# tax, insurance, childcare and water as batch files, housing pushed over HTTP as its system does — waits
+# until the collection service holds it, and prints the URLs of the API docs, a debtor with arrears in
+# several departments, and the tracing UI. Safe to run again: an import already done publishes nothing.
+#
+# DEMO_HOUSEHOLDS (default 300) sets the size of the city.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -11,39 +15,89 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 source "$HERE/env.sh"
 
 PYTHON="$ROOT/.venv/bin/python"
-SAMPLE="$ROOT/services/tax_adapter/samples/tax_export_sample.csv"
+CITY="$COLLECTION_RUN_DIR/demo-city"
 API="http://127.0.0.1:${COLLECTION_HTTP_PORT:-8000}"
+HOUSING="http://127.0.0.1:${HOUSING_ADAPTER_HTTP_PORT:-8005}"
 export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$KAFKA_PORT}"
 export OTEL_TRACES_EXPORTER="${OTEL_TRACES_EXPORTER:-zipkin_json}"
 export OTEL_EXPORTER_ZIPKIN_ENDPOINT="${OTEL_EXPORTER_ZIPKIN_ENDPOINT:-http://127.0.0.1:$ZIPKIN_PORT/api/v2/spans}"
+export LOG_LEVEL="${LOG_LEVEL:-WARNING}"
 
-log "importing the demo tax export"
-(cd "$ROOT" && "$PYTHON" -m services.tax_adapter import "$SAMPLE" --report "$COLLECTION_RUN_DIR/demo-rejections.csv")
+if [[ ! -f "$CITY/summary.json" ]]; then
+  log "generating the demo city (${DEMO_HOUSEHOLDS:-300} households) in $CITY"
+  (cd "$ROOT" && "$PYTHON" -m tools.synthetic_city --households "${DEMO_HOUSEHOLDS:-300}" --out "$CITY" >/dev/null)
+fi
 
-debtor="$("$PYTHON" - "$API" <<'PY'
-import sys, time, json, urllib.request, urllib.error
-api = sys.argv[1]
-deadline = time.time() + 60
-while time.time() < deadline:
-    try:
-        with urllib.request.urlopen(f"{api}/debtor-lookup?department=tax&source_person_id=100001", timeout=3) as r:
-            print(json.load(r)["debtor_ids"][0])
-            sys.exit(0)
-    except (urllib.error.URLError, KeyError, IndexError):
-        time.sleep(0.5)
-sys.exit("the demo data did not reach the collection service within 60 s (see deploy/services.sh logs collection)")
+for pair in tax_adapter:tax_export.csv insurance_adapter:insurance_export.txt \
+  childcare_adapter:childcare_export.csv water_adapter:water_export.csv; do
+  log "importing ${pair#*:} with the ${pair%%:*}"
+  (cd "$ROOT" && "$PYTHON" -m "services.${pair%%:*}" import "$CITY/${pair#*:}" \
+    --report "$COLLECTION_RUN_DIR/demo-${pair%%:*}-rejections.csv")
+done
+log "pushing housing_events.json to the housing adapter over HTTP"
+"$PYTHON" - "$HOUSING" "$CITY/housing_events.json" <<'PY'
+import json, sys, urllib.request
+url, path = sys.argv[1], sys.argv[2]
+request = urllib.request.Request(f"{url}/imports?file_name=housing_events.json", data=open(path, "rb").read(),
+                                 headers={"content-type": "application/json"}, method="POST")
+with urllib.request.urlopen(request, timeout=120) as response:
+    body = json.load(response)
+print(f"housing_events.json: read {body['read']}, published {body['published']}, rejected {body['rejected']}")
+PY
+
+debtor="$("$PYTHON" - "$API" "$CITY" <<'PY'
+import json, sys, time, urllib.error, urllib.request
+from collections import defaultdict
+api, city = sys.argv[1], sys.argv[2]
+# The resident with arrears in the most departments, found through the tax department's person id.
+departments, tax_id = defaultdict(set), {}
+for line in open(f"{city}/ground_truth/person_records.jsonl", encoding="utf-8"):
+    record = json.loads(line)
+    if record["department"] == "tax":
+        tax_id[record["entity_id"]] = record["source_person_id"]
+for line in open(f"{city}/ground_truth/claims.jsonl", encoding="utf-8"):
+    claim = json.loads(line)
+    if claim["balance"] > 0 and claim["due_date"] < "2025-01-31":
+        departments[claim["entity_id"]].add(claim["department"])
+candidates = sorted((e for e in departments if e in tax_id), key=lambda e: (-len(departments[e]), e))[:40]
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.load(response)
+
+
+# Show the candidate whose ledger already gathers the most departments (matching links what is certain).
+deadline, best = time.time() + 120, None
+while time.time() < deadline and best is None:
+    for entity in candidates:
+        try:
+            debtor = get(f"{api}/debtor-lookup?department=tax&source_person_id={tax_id[entity]}")["debtor_ids"][0]
+            ledger = get(f"{api}/debtors/{debtor}?as_of=2025-01-31")
+        except (urllib.error.URLError, KeyError, IndexError):
+            continue
+        shown = len({c["department"] for c in ledger["claims"] if c["status"] == "delinquent"})
+        if best is None or shown > best[0]:
+            best = (shown, debtor)
+    if best is None:
+        time.sleep(1)
+if best is None:
+    sys.exit("the demo city did not reach the collection service within 120 s (see deploy/services.sh logs collection)")
+print(best[1])
 PY
 )"
 
 cat <<TXT
 
-  The system is up with demo data.
+  The system is up with a demo city ($(sed -n 's/.*"residents": \([0-9]*\).*/\1/p' "$CITY/summary.json") residents, $(sed -n 's/^  "claims": \([0-9]*\).*/\1/p' "$CITY/summary.json") claims).
 
   Central collection API (OpenAPI docs)  $API/docs
-  A debtor's ledger (demo person 100001) $API/debtors/$debtor?as_of=2024-10-01
-  Tax adapter (push imports, docs)       http://127.0.0.1:${TAX_ADAPTER_HTTP_PORT:-8001}/docs
+  A debtor with arrears in several departments
+                                         $API/debtors/$debtor?as_of=2025-01-31
+  Adapters (push imports, docs)          http://127.0.0.1:8001/docs (tax) … :8006 (water)
   Tracing UI (Zipkin)                    http://127.0.0.1:$ZIPKIN_PORT/zipkin/
   Logs                                   $COLLECTION_RUN_DIR/services/*.log
+  The demo city's files                  $CITY
 
   Import another export:  .venv/bin/python -m services.tax_adapter import FILE
   Stop everything:        make down

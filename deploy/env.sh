@@ -13,6 +13,8 @@
 #   PG_PORT                PostgreSQL TCP port on 127.0.0.1             (default: 15432)
 #   ZIPKIN_PORT            Zipkin UI/API/collector port                 (default: 9411)
 #   KAFKA_HEAP             JVM heap flags for the broker                (default: -Xmx512m -Xms256m)
+#   ZIPKIN_HEAP            JVM heap flags for Zipkin                    (default: -Xmx1g)
+#   ZIPKIN_MAX_SPANS       spans Zipkin keeps in memory                 (default: 300000)
 #
 # Both .run/ and .cache/ are git-ignored.
 
@@ -27,6 +29,10 @@ export KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
 export PG_PORT="${PG_PORT:-15432}"
 export ZIPKIN_PORT="${ZIPKIN_PORT:-9411}"
 export KAFKA_HEAP="${KAFKA_HEAP:--Xmx512m -Xms256m}"
+# Zipkin keeps traces in memory: every imported record is a trace of several spans, so give it room and
+# a bound (the oldest spans are dropped beyond ZIPKIN_MAX_SPANS).
+export ZIPKIN_HEAP="${ZIPKIN_HEAP:--Xmx1g}"
+export ZIPKIN_MAX_SPANS="${ZIPKIN_MAX_SPANS:-300000}"
 
 # log MESSAGE... — progress/diagnostics go to stderr so stdout stays clean for "running"/"stopped".
 log() {

@@ -115,12 +115,12 @@ cmd_start() {
   log "starting Zipkin on http://127.0.0.1:$ZIPKIN_PORT (log $LOGFILE)"
   # setsid: own session, detached from this terminal; the inner shell records its pid, then becomes
   # the JVM. Run from the run dir so nothing is written into the repo.
-  # shellcheck disable=SC2016
+  # shellcheck disable=SC2016,SC2086  # ZIPKIN_HEAP is a list of JVM flags
   (
     cd "$ZIPKIN_RUN"
-    QUERY_PORT="$ZIPKIN_PORT" STORAGE_TYPE=mem SELF_TRACING_ENABLED=false \
+    QUERY_PORT="$ZIPKIN_PORT" STORAGE_TYPE=mem SELF_TRACING_ENABLED=false MEM_MAX_SPANS="$ZIPKIN_MAX_SPANS" \
       setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDFILE" \
-      java -Xmx256m -jar "$JAR" \
+      java $ZIPKIN_HEAP -jar "$JAR" \
       "--armeria.ports[0].ip=127.0.0.1" \
       "--armeria.ports[0].port=$ZIPKIN_PORT" \
       "--armeria.ports[0].protocols[0]=http" \
