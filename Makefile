@@ -45,8 +45,8 @@ OUT ?= .run/city
 city: setup
 	$(PYTHON) -m tools.synthetic_city --households $(HOUSEHOLDS) --out $(OUT)
 
-# Generate ≈1,000,000 claims and import them through every adapter into the running Kafka (make up first).
-BENCH_HOUSEHOLDS ?= 35000
+# Generate ≈1,000,000 claims (43,000 households) and import them through every adapter into the running Kafka (make up first).
+BENCH_HOUSEHOLDS ?= 43000
 bench-ingest: setup
 	deploy/infra.sh start
 	$(PYTHON) -m tools.benchmarks.ingest --households $(BENCH_HOUSEHOLDS)

@@ -4,13 +4,14 @@ every claim present once with the right balance, every payment stored once, noth
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import os
 import subprocess
 import sys
 import time
-from collections import defaultdict
-from datetime import date
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import asyncpg
@@ -92,4 +93,27 @@ def test_synthetic_city_reaches_the_ledger_as_the_ground_truth_says(
             if pending:
                 time.sleep(1)
     assert not pending, f"{len(wrong)} balances differ from the ground truth, e.g. {wrong[:5]}"
+
+    # The events that do not move balances arrived too: agreements, exemption applications, supply changes.
+    expected = Counter()
+    for package, file_name in {**BATCH_FILES, "housing_adapter": "housing_events.json"}.items():
+        module = importlib.import_module(f"services.{package}.export_format")
+        parsed = module.parse_export((city / file_name).read_bytes(), file_name=file_name,
+                                     produced_at=lambda: datetime.now(UTC))
+        expected.update(a.message.message_type for a in parsed.accepted)
+
+    async def other_events() -> Counter[str]:
+        conn = await asyncpg.connect(infrastructure.database_urls["collection"])
+        try:
+            return Counter({
+                "InstallmentAgreed": await conn.fetchval("SELECT count(*) FROM installment_agreements"),
+                "ExemptionApplied": await conn.fetchval("SELECT count(*) FROM exemption_applications"),
+                "WaterSupplyChanged": await conn.fetchval("SELECT count(*) FROM water_supply_events"),
+            })
+        finally:
+            await conn.close()
+
+    stored_events = asyncio.run(other_events())
+    for kind in ("InstallmentAgreed", "ExemptionApplied", "WaterSupplyChanged"):
+        assert expected[kind] > 0 and stored_events[kind] >= expected[kind], kind
     print(f"\nsynthetic city: {len(truth)} claims of {len(by_debtor)} debtors match the ground truth to the yen")

@@ -1,6 +1,6 @@
 """Ingest benchmark: generate a synthetic city, then parse and publish every department's export to Kafka.
 
-``python -m tools.benchmarks.ingest --households 35000`` (≈1,000,000 claims) against the Kafka of ``make up``
+``python -m tools.benchmarks.ingest --households 43000`` (≈1,000,000 claims) against the Kafka of ``make up``
 (or KAFKA_BOOTSTRAP_SERVERS). Prints, per adapter, records, parse time and publish rate; figures are printed,
 never asserted. Each run uses a new seed unless --seed is given, so nothing is skipped as already imported.
 """
@@ -66,7 +66,7 @@ async def run(households: int, seed: int, bootstrap: str, out: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.benchmarks.ingest", description=__doc__.splitlines()[0])
-    parser.add_argument("--households", type=int, default=35000, help="35,000 households ≈ 1,000,000 claims")
+    parser.add_argument("--households", type=int, default=43000, help="43,000 households ≈ 1,000,000 claims")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--bootstrap-servers", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092"))
     args = parser.parse_args()
