@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import asyncpg
 from aiokafka.errors import KafkaError
-from aiokafka.structs import ConsumerRecord
+from aiokafka.structs import ConsumerRecord, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -34,6 +34,7 @@ from opentelemetry.trace import Span, SpanKind
 from contracts.envelope import ContractError, Envelope, decode_message
 from contracts.topics import TopicSpec
 from shared.kafka import HEADER_MESSAGE_ID, publish_dead_letter
+from shared.metrics import pipeline_metrics
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -90,6 +91,7 @@ def subscribe_envelopes(
     max_records: int = 500,
 ) -> None:
     """Register ``handle_batch`` for the envelopes on ``topic`` with the policy described in the module."""
+    measure = pipeline_metrics(consumer_name)
 
     async def dead_letter_it(record: ConsumerRecord, error: str, kind: str) -> None:  # type: ignore[type-arg]
         """``error`` goes to the dead-letter topic (internal); the log line names only its ``kind``, since an
@@ -97,6 +99,7 @@ def subscribe_envelopes(
         headers = _headers(record)
         await publish_dead_letter(broker, dead_letter, source_topic=record.topic, raw_value=record.value or b"",
                                   headers=headers, key=record.key, error=error, consumer=consumer_name)
+        measure.dead_lettered(record.topic, kind if kind == "contract" else "processing")
         log.warning("message dead-lettered", extra={
             "topic": record.topic, "partition": record.partition, "offset": record.offset,
             "message_id": headers.get(HEADER_MESSAGE_ID), "error_kind": kind})
@@ -116,6 +119,16 @@ def subscribe_envelopes(
                     else:
                         await asyncio.sleep(0.2 * attempt)
 
+    def _record_lag(msg: KafkaMessage, records: tuple[ConsumerRecord, ...]) -> None:  # type: ignore[type-arg]
+        last: dict[int, int] = {}
+        for record in records:
+            last[record.partition] = max(record.offset, last.get(record.partition, -1))
+        highwater = getattr(msg.consumer, "highwater", None)  # absent on FastStream's in-memory test consumer
+        for partition, offset in last.items():
+            end = highwater(TopicPartition(topic.name, partition)) if highwater is not None else None
+            if end is not None:
+                measure.lag(topic.name, partition, max(end - offset - 1, 0))
+
     @broker.subscriber(
         topic.name,
         group_id=group_id,
@@ -128,6 +141,8 @@ def subscribe_envelopes(
     )
     async def on_batch(msg: KafkaMessage) -> None:
         records: tuple[ConsumerRecord, ...] = msg.raw_message  # type: ignore[assignment,type-arg]
+        measure.consumed(topic.name, len(records))
+        _record_lag(msg, records)
         deliveries: list[Delivery] = []
         for record in records:
             try:

@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from opentelemetry import trace
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
@@ -30,7 +30,13 @@ def add_health_routes(app: FastAPI, checks: dict[str, ReadinessCheck]) -> None:
 
 
 def instrument_app(app: FastAPI) -> None:
+    """Trace requests (not the health and metrics endpoints) and serve ``/metrics`` for Prometheus."""
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     FastAPIInstrumentor.instrument_app(app, tracer_provider=trace.get_tracer_provider(),
-                                       excluded_urls="healthz,readyz")
+                                       excluded_urls="healthz,readyz,metrics")

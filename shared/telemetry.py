@@ -1,4 +1,4 @@
-"""OpenTelemetry in one call per service.
+"""OpenTelemetry in one call per service: traces, and metrics (shared/metrics.py).
 
 Exporters are chosen by the standard environment variables: ``OTEL_TRACES_EXPORTER`` (``zipkin_json``,
 ``otlp``, ``console`` or ``none``; a comma-separated list is allowed), with ``OTEL_EXPORTER_ZIPKIN_ENDPOINT`` and
@@ -68,6 +68,10 @@ def setup_telemetry(
     for processor in extra_processors:
         provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
+
+    from shared.metrics import setup_metrics
+
+    setup_metrics(resource)
 
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 

@@ -19,6 +19,7 @@ from shared.db import create_pool
 from shared.http import add_health_routes, instrument_app
 from shared.kafka import create_broker
 from shared.logging import setup_logging
+from shared.metrics import pipeline_metrics
 from shared.migrations import apply_migrations
 from shared.telemetry import setup_telemetry, shutdown_telemetry
 
@@ -37,6 +38,7 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
         apply_migrations(settings.database_url, MIGRATIONS)
         app.state.pool = await create_pool(settings.database_url, min_size=settings.db_pool_min_size,
                                            max_size=settings.db_pool_max_size)
+        measure.watch_pool(app.state.pool)
         await broker.start()
         try:
             yield
@@ -47,12 +49,20 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="Central collection API", version="1", lifespan=lifespan, description=__doc__)
 
+    measure = pipeline_metrics(SERVICE)
+
     async def record(deliveries: list[Delivery]) -> None:
         """A batch in one transaction: its offsets are committed only after this commit."""
+        applied = []
         async with app.state.pool.acquire() as conn, conn.transaction():
             for delivery in deliveries:
                 with delivery.span(f"{BILLING_MATCHED.name} apply"):
-                    await apply_message(conn, delivery.envelope)
+                    applied.append(await apply_message(conn, delivery.envelope))
+        for delivery, first_time in zip(deliveries, applied, strict=True):
+            if first_time:
+                measure.latency(delivery.envelope.produced_at, delivery.envelope.department.value)
+            else:
+                measure.duplicate(BILLING_MATCHED.name)
 
     subscribe_envelopes(
         broker,

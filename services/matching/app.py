@@ -25,6 +25,7 @@ from shared.db import create_pool
 from shared.http import add_health_routes, instrument_app
 from shared.kafka import create_broker, envelope_headers
 from shared.logging import setup_logging
+from shared.metrics import pipeline_metrics
 from shared.migrations import apply_migrations
 from shared.telemetry import setup_telemetry, shutdown_telemetry
 
@@ -38,6 +39,7 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     setup_telemetry(SERVICE, environment=settings.environment)
     broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
     state: dict[str, asyncpg.Pool] = {}
+    measure = pipeline_metrics(SERVICE)
 
     async def attach_debtors(deliveries: list[Delivery]) -> None:
         """Resolve a batch in one transaction, then republish it and wait for every acknowledgement before
@@ -53,6 +55,7 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
                     encode_message(matched), BILLING_MATCHED.name, key=debtor_id.encode(),
                     headers=envelope_headers(matched), correlation_id=matched.correlation_id, no_confirm=True))
         await asyncio.gather(*confirmations)
+        measure.published(BILLING_MATCHED.name, len(confirmations))
 
     subscribe_envelopes(
         broker,
@@ -69,6 +72,7 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
         apply_migrations(settings.database_url, MIGRATIONS)
         state["pool"] = await create_pool(settings.database_url, min_size=settings.db_pool_min_size,
                                           max_size=settings.db_pool_max_size)
+        measure.watch_pool(state["pool"])
         await broker.start()
         try:
             yield

@@ -80,7 +80,7 @@ async def _import_file(spec: AdapterSpec, path: Path, report: Path, progress: bo
         return EXIT_FAILED
     try:
         summary = await publish_import(settings.kafka_bootstrap_servers, parsed, chunk_size=chunk,
-                                       progress=progress)
+                                       progress=progress, service=spec.service_name)
     except Exception as exc:  # noqa: BLE001 - any failure to publish is reported the same way
         print(f"{path.name}: publishing failed ({exc.__class__.__name__}: {exc}); run the same command again "
               "to resume: records already published are not published twice", file=sys.stderr)
@@ -152,7 +152,7 @@ def create_adapter_app(spec: AdapterSpec, settings: AdapterSettings | None = Non
             raise HTTPException(422, f"{file_name}: {exc}") from None
         try:
             summary = await publish_import(settings.kafka_bootstrap_servers, parsed,
-                                           chunk_size=settings.ingest_chunk_size)
+                                           chunk_size=settings.ingest_chunk_size, service=spec.service_name)
         except Exception as exc:  # noqa: BLE001
             raise HTTPException(503, f"{file_name}: publishing failed ({exc.__class__.__name__}); send it again "
                                      "to resume") from None

@@ -31,6 +31,7 @@ from opentelemetry.trace import Link, SpanKind
 from contracts.topics import BILLING_SOURCE, INGEST_PROGRESS, INGEST_QUARANTINE
 from shared.ingest.records import ParsedExport, Rejection
 from shared.kafka import envelope_headers
+from shared.metrics import pipeline_metrics
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -160,9 +161,11 @@ async def publish_import(
     chunk_size: int = DEFAULT_CHUNK,
     progress: bool = False,
     on_chunk_committed: Callable[[int], None] | None = None,
+    service: str = "ingest",
 ) -> ImportSummary:
     """Publish an import exactly once (see the module docstring). Raises on Kafka failure; run it again to
-    resume."""
+    resume. ``service`` labels the metrics."""
+    measure = pipeline_metrics(service)
     with tracer.start_as_current_span(
         f"{parsed.source_system} import", kind=SpanKind.INTERNAL,
         attributes={"import.key": parsed.import_key, "import.records": parsed.records_read,
@@ -212,6 +215,7 @@ async def publish_import(
                     await producer.send(INGEST_PROGRESS.name, _progress_record(parsed, state),
                                         key=parsed.import_key.encode())
                 report.update(len(chunk))
+                measure.published(BILLING_SOURCE.name, len(chunk))
                 if on_chunk_committed is not None:
                     on_chunk_committed(state.accepted_done)
             async with producer.transaction():
@@ -222,6 +226,7 @@ async def publish_import(
                 await producer.send(INGEST_PROGRESS.name, _progress_record(parsed, final),
                                     key=parsed.import_key.encode())
             report.update(len(parsed.rejected) - state.rejected_done)
+            measure.published(INGEST_QUARANTINE.name, len(parsed.rejected) - state.rejected_done)
         finally:
             report.close()
             await producer.stop()
