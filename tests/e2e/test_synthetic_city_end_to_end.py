@@ -6,48 +6,33 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
-import os
-import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 
+from tests.e2e.conftest import BATCH_FILES, CITY_AS_OF, ImportedCity
 from tests.e2e.processes import RunningService
-from tests.infrastructure import ROOT, Infrastructure
-from tools.synthetic_city.__main__ import write_city
+from tests.infrastructure import Infrastructure
 
 pytestmark = pytest.mark.e2e
-AS_OF = date(2025, 1, 31)
-BATCH_FILES = {"tax_adapter": "tax_export.csv", "insurance_adapter": "insurance_export.txt",
-               "childcare_adapter": "childcare_export.csv", "water_adapter": "water_export.csv"}
+AS_OF = CITY_AS_OF
 
 
 def test_synthetic_city_reaches_the_ledger_as_the_ground_truth_says(
-    services: dict[str, RunningService], infrastructure: Infrastructure, tmp_path: Path
+    services: dict[str, RunningService], infrastructure: Infrastructure, imported_city: ImportedCity
 ) -> None:
-    city = tmp_path / "city"
-    summary = write_city(city, 120, 424242, "default", 2024, AS_OF, log=lambda _: None)
+    city, summary = imported_city.path, imported_city.summary
     truth = [json.loads(line) for line in (city / "ground_truth" / "claims.jsonl").read_text("utf-8").splitlines()]
     assert len(truth) == summary["claims"] > 1000
-
-    env = {**os.environ, **infrastructure.service_env()}
-    for package, file_name in BATCH_FILES.items():  # batch mode, as a department's nightly job runs it
-        result = subprocess.run([sys.executable, "-m", f"services.{package}", "import", str(city / file_name),
-                                 "--no-progress"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-                                check=False)
-        assert result.returncode == 0, f"{package}: {result.stdout}\n{result.stderr}"
-        assert ", rejected 0" in result.stdout
-    pushed = httpx.post(f"{services['housing_adapter'].url}/imports",  # push mode, as the housing manager does
-                        params={"file_name": "housing_events.json"}, content=(city / "housing_events.json").read_bytes(),
-                        headers={"content-type": "application/json"}, timeout=120)
-    assert pushed.status_code == 200, pushed.text
-    assert pushed.json()["rejected"] == 0 and pushed.json()["published"] == summary["files"]["housing_events.json"]["records"]
+    for output in imported_city.outputs[0::2][:4]:
+        assert ", rejected 0" in output, output
+    housing = json.loads(imported_city.outputs[-1])
+    assert housing["rejected"] == 0 and housing["published"] == summary["files"]["housing_events.json"]["records"]
 
     keys = [(c["department"], c["claim_id"]) for c in truth]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import time
@@ -34,8 +33,7 @@ def export_file(path: Path, *lines: str) -> Path:
     return path
 
 
-def run_import(infra: Infrastructure, path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **infra.service_env()}
+def run_import(env: dict[str, str], path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "services.tax_adapter", "import", str(path), "--no-progress"],
                           cwd=ROOT, env=env, text=True, capture_output=True, timeout=120, check=False)
 
@@ -53,7 +51,7 @@ def poll(url: str, params: dict[str, str], until, timeout: float = 60, what: str
 
 
 def test_tax_export_reaches_the_debtor_ledger_exactly_once(
-    services: dict[str, RunningService], infrastructure: Infrastructure, tmp_path: Path
+    services: dict[str, RunningService], infrastructure: Infrastructure, e2e_env: dict[str, str], tmp_path: Path
 ) -> None:
     person = f"E2E{uuid.uuid4().hex[:10]}"
     other = f"E2E{uuid.uuid4().hex[:10]}"
@@ -75,7 +73,7 @@ def test_tax_export_reaches_the_debtor_ledger_exactly_once(
     ]
     path = export_file(tmp_path / "tax_export.csv", *lines)
 
-    first = run_import(infrastructure, path)
+    first = run_import(e2e_env, path)
     assert first.returncode == 3, first.stderr
     assert "read 6, published 5, rejected 1" in first.stdout
     assert "line 7: 納期限: no such calendar date" in first.stdout
@@ -101,7 +99,7 @@ def test_tax_export_reaches_the_debtor_ledger_exactly_once(
 
     # Import the same file again, then push one more claim for the same person over HTTP. Messages of one
     # person stay in one partition, so once the new claim shows, the re-import has been fully consumed.
-    again = run_import(infrastructure, path)
+    again = run_import(e2e_env, path)
     assert again.returncode == 3 and "published 0" in again.stdout and "imported before" in again.stdout
     sentinel = export_file(tmp_path / "sentinel.csv", csv_line(
         処理区分="調定", **who, **{**claim, "期別": "3", "納期限": "令和6年10月31日", "金額": "12300"}))
