@@ -91,3 +91,46 @@ async def test_bad_messages_go_to_the_dead_letter_topic_and_good_ones_are_proces
     headers = {k: v.decode() for k, v in processing.headers}
     assert headers["dlq-error"] == "processing: ValueError: cannot apply this claim"
     assert json.loads(processing.value)["payload"]["claim_id"] == "poison"
+
+
+async def test_a_dead_letter_is_replayed_after_the_fix(infrastructure: Infrastructure) -> None:
+    from shared.dead_letters import read_dead_letters, replay, select
+
+    suffix = uuid.uuid4().hex[:8]
+    source = TopicSpec(f"test.source.{suffix}", 1, 3_600_000, "test")
+    dead = TopicSpec(f"test.dead.{suffix}", 1, 3_600_000, "test")
+    await ensure_topics(infrastructure.kafka_bootstrap_servers, [source, dead])
+    fixed = asyncio.Event()
+    handled: list[str] = []
+
+    async def handle(deliveries: list[Delivery]) -> None:
+        if not fixed.is_set():
+            raise ValueError("a bug")
+        handled.extend(d.envelope.payload.claim_id for d in deliveries)  # type: ignore[attr-defined]
+
+    broker = create_broker(infrastructure.kafka_bootstrap_servers, client_id=f"test-{suffix}")
+    subscribe_envelopes(broker, topic=source, group_id=f"test-{suffix}", dead_letter=dead, consumer_name="test",
+                        handle_batch=handle)
+    await broker.start()
+    try:
+        victim = message("victim")
+        await broker.publish(encode_message(victim), source.name, key=b"k", headers=envelope_headers(victim))
+        letters = []
+        for _ in range(100):
+            letters = await read_dead_letters(infrastructure.kafka_bootstrap_servers, dead.name)
+            if letters:
+                break
+            await asyncio.sleep(0.2)
+        (letter,) = letters
+        assert letter.message_id == str(victim.message_id) and letter.source_topic == source.name
+        assert handled == []
+        fixed.set()  # the fix is deployed
+        chosen = select(letters, message_ids=[str(victim.message_id)])
+        assert await replay(infrastructure.kafka_bootstrap_servers, chosen) == 1
+        for _ in range(100):
+            if handled:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await broker.stop()
+    assert handled == ["victim"]
