@@ -59,17 +59,23 @@ class Delivery:
     record: ConsumerRecord  # type: ignore[type-arg]
     trace_context: otel_context.Context
 
-    @contextmanager
-    def span(self, name: str) -> Iterator[Span]:
-        """A span for this record's work, in the record's own trace."""
-        with tracer.start_as_current_span(
+    def start_span(self, name: str) -> Span:
+        """A span for this record's work, in the record's own trace; the caller ends it (for work done in
+        phases, e.g. resolve in the batch's transaction, then publish)."""
+        return tracer.start_span(
             name, context=self.trace_context, kind=SpanKind.CONSUMER,
             attributes={"messaging.system": "kafka", "messaging.source.name": self.record.topic,
                         "messaging.kafka.source.partition": self.record.partition,
                         "messaging.kafka.message.offset": self.record.offset,
                         "messaging.message.id": str(self.envelope.message_id),
                         "messaging.message.type": self.envelope.message_type},
-        ) as span:
+        )
+
+    @contextmanager
+    def span(self, name: str) -> Iterator[Span]:
+        """A span for this record's work, in the record's own trace, current while the block runs."""
+        span = self.start_span(name)
+        with trace.use_span(span, end_on_exit=True):
             yield span
 
 

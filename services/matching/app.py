@@ -13,6 +13,7 @@ from pathlib import Path
 
 import asyncpg
 from fastapi import FastAPI
+from opentelemetry import trace
 
 import asyncio
 
@@ -44,17 +45,25 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     async def attach_debtors(deliveries: list[Delivery]) -> None:
         """Resolve a batch in one transaction, then republish it and wait for every acknowledgement before
         the batch's offsets are committed."""
-        async with state["pool"].acquire() as conn, conn.transaction():
-            debtors = [await resolve_debtor(conn, d.envelope.department, d.envelope.payload.person)  # type: ignore[attr-defined]
-                       for d in deliveries]
-        confirmations = []
-        for delivery, debtor_id in zip(deliveries, debtors, strict=True):
-            with delivery.span(f"{BILLING_SOURCE.name} match"):
-                matched = delivery.envelope.model_copy(update={"debtor_id": debtor_id})
-                confirmations.append(await broker.publish(
-                    encode_message(matched), BILLING_MATCHED.name, key=debtor_id.encode(),
-                    headers=envelope_headers(matched), correlation_id=matched.correlation_id, no_confirm=True))
-        await asyncio.gather(*confirmations)
+        spans = [d.start_span(f"{BILLING_SOURCE.name} match") for d in deliveries]
+        try:
+            debtors = []
+            async with state["pool"].acquire() as conn, conn.transaction():
+                for delivery, span in zip(deliveries, spans, strict=True):
+                    with trace.use_span(span):
+                        person = delivery.envelope.payload.person  # type: ignore[attr-defined]
+                        debtors.append(await resolve_debtor(conn, delivery.envelope.department, person))
+            confirmations = []
+            for delivery, span, debtor_id in zip(deliveries, spans, debtors, strict=True):
+                with trace.use_span(span):
+                    matched = delivery.envelope.model_copy(update={"debtor_id": debtor_id})
+                    confirmations.append(await broker.publish(
+                        encode_message(matched), BILLING_MATCHED.name, key=debtor_id.encode(),
+                        headers=envelope_headers(matched), correlation_id=matched.correlation_id, no_confirm=True))
+            await asyncio.gather(*confirmations)
+        finally:
+            for span in spans:
+                span.end()
         measure.published(BILLING_MATCHED.name, len(confirmations))
 
     subscribe_envelopes(
