@@ -1,16 +1,28 @@
-"""Session fixtures: the real infrastructure (tests/infrastructure.py), topics, pools, and service processes."""
+"""Session fixtures: the real infrastructure (tests/infrastructure.py), topics and pools; for end-to-end and
+fault tests, every service as its own process, a span collector they export to, and a synthetic city
+imported once through every adapter."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 
 from shared.kafka import ensure_topics
 from shared.migrations import apply_migrations
+from tests.e2e.processes import RunningService, run_services
+from tests.e2e.telemetry import SpanCollector
 from tests.infrastructure import ROOT, Infrastructure, provide_infrastructure
+from tools.synthetic_city.__main__ import write_city
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +46,61 @@ async def collection_pool(infrastructure: Infrastructure) -> AsyncIterator[async
     pool = await asyncpg.create_pool(infrastructure.database_urls["collection"], min_size=1, max_size=5)
     yield pool
     await pool.close()
+
+
+CITY_AS_OF = date(2025, 1, 31)
+BATCH_FILES = {"tax_adapter": "tax_export.csv", "insurance_adapter": "insurance_export.txt",
+               "childcare_adapter": "childcare_export.csv", "water_adapter": "water_export.csv"}
+
+
+@pytest.fixture(scope="session")
+def span_collector() -> Iterator[SpanCollector]:
+    with SpanCollector() as collector:
+        yield collector
+
+
+@pytest.fixture(scope="session")
+def e2e_env(infrastructure: Infrastructure, span_collector: SpanCollector) -> dict[str, str]:
+    """Environment for service processes and command-line imports in end-to-end tests."""
+    return {**os.environ, **infrastructure.service_env(), **span_collector.env()}
+
+
+@pytest.fixture(scope="session")
+def service_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("service-logs")
+
+
+@pytest.fixture(scope="session")
+def services(infrastructure: Infrastructure, span_collector: SpanCollector, service_logs: Path,
+             ) -> Iterator[dict[str, RunningService]]:
+    """Every service as its own process, once for all end-to-end tests."""
+    with run_services(infrastructure, service_logs, extra_env=span_collector.env()) as running:
+        yield running
+
+
+@dataclass
+class ImportedCity:
+    path: Path
+    summary: dict[str, object]
+    outputs: list[str]  # what the import commands and the push printed
+
+
+@pytest.fixture(scope="session")
+def imported_city(services: dict[str, RunningService], e2e_env: dict[str, str],
+                  tmp_path_factory: pytest.TempPathFactory) -> ImportedCity:
+    """A small synthetic city, imported as the departments do: four batch files and housing pushed over HTTP."""
+    city = tmp_path_factory.mktemp("city")
+    summary = write_city(city, 120, 424242, "default", 2024, CITY_AS_OF, log=lambda _: None)
+    outputs = []
+    for package, file_name in BATCH_FILES.items():
+        result = subprocess.run([sys.executable, "-m", f"services.{package}", "import", str(city / file_name),
+                                 "--no-progress"], cwd=ROOT, env=e2e_env, capture_output=True, text=True,
+                                timeout=300, check=False)
+        assert result.returncode == 0, f"{package}: {result.stdout}\n{result.stderr}"
+        outputs += [result.stdout, result.stderr]
+    pushed = httpx.post(f"{services['housing_adapter'].url}/imports", params={"file_name": "housing_events.json"},
+                        content=(city / "housing_events.json").read_bytes(),
+                        headers={"content-type": "application/json"}, timeout=120)
+    assert pushed.status_code == 200, pushed.text
+    outputs.append(pushed.text)
+    return ImportedCity(city, summary, outputs)

@@ -29,6 +29,23 @@ class Infrastructure:
     source: str
     env: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def controllable(self) -> bool:
+        """Fault tests can kill and restart Kafka and PostgreSQL only when they are this project's processes."""
+        return self.source == "native processes"
+
+    def kill_kafka(self) -> None:
+        """kill -9 the broker (no clean shutdown)."""
+        pid = int((Path(self.env["COLLECTION_RUN_DIR"]) / "kafka" / "kafka.pid").read_text())
+        os.kill(pid, 9)
+
+    def start_kafka(self) -> None:
+        _script("deploy/kafka/kafka.sh", "start", self.env)
+
+    def restart_postgres(self) -> None:
+        _script("deploy/postgres/postgres.sh", "stop", self.env)
+        _script("deploy/postgres/postgres.sh", "start", self.env)
+
     def service_env(self) -> dict[str, str]:
         """Environment for a service process pointed at this infrastructure."""
         return {

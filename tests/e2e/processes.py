@@ -30,9 +30,24 @@ class RunningService:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    argv: list[str]
+    env: dict[str, str]
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def kill(self) -> None:
+        """kill -9: no shutdown hooks, no offset commits, no flushes."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        self.process = _spawn(self.argv, self.env, self.log)
+        _wait_ready(self)
+
+
+def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
 def _wait_ready(service: RunningService, timeout: float = 60) -> None:
@@ -77,8 +92,7 @@ def run_services(infra: Infrastructure, log_dir: Path, extra_env: dict[str, str]
             port = free_port()
             log = log_dir / f"{name}.log"
             env = {**os.environ, **infra.service_env(), port_variable: str(port), **(extra_env or {})}
-            process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-            started[name] = RunningService(name, f"http://127.0.0.1:{port}", process, log)
+            started[name] = RunningService(name, f"http://127.0.0.1:{port}", _spawn(argv, env, log), log, argv, env)
         for service in started.values():
             _wait_ready(service)
         yield started

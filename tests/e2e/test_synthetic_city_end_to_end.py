@@ -15,7 +15,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.e2e.conftest import BATCH_FILES, CITY_AS_OF, ImportedCity
+from tests.conftest import BATCH_FILES, CITY_AS_OF, ImportedCity
 from tests.e2e.processes import RunningService
 from tests.infrastructure import Infrastructure
 

@@ -17,7 +17,7 @@ import pytest
 
 from contracts import PaymentReceived, PersonReference
 from shared.japanese_dates import to_wareki
-from tests.e2e.conftest import BATCH_FILES, ImportedCity
+from tests.conftest import BATCH_FILES, ImportedCity
 from tests.e2e.telemetry import SpanCollector
 
 pytestmark = pytest.mark.e2e

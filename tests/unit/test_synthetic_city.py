@@ -110,3 +110,19 @@ def test_arrears_overlap_like_toyota(city_dir: Path) -> None:
     summary = json.loads((city_dir / "summary.json").read_text(encoding="utf-8"))
     assert summary["delinquent_debtors"] > 0
     assert 0.4 <= summary["non_tax_delinquents_also_owing_tax"] <= 0.8
+
+
+def test_cities_in_different_id_spaces_share_no_key_and_still_parse(tmp_path: Path) -> None:
+    claims = {}
+    for space in (0, 8):
+        out = tmp_path / str(space)
+        write_city(out, 40, 7, "default", 2024, AS_OF, log=lambda _: None, id_space=space)
+        for file_name, module in PARSERS.items():
+            parsed = module.parse_export((out / file_name).read_bytes(), file_name=file_name,
+                                         produced_at=lambda: datetime.now(UTC))
+            assert parsed.rejected == [], (space, file_name, parsed.rejected[:1])
+        claims[space] = {line for line in (out / "ground_truth" / "claims.jsonl").read_text("utf-8").splitlines()}
+        people = (out / "ground_truth" / "person_records.jsonl").read_text("utf-8")
+        claims[space] |= {json.loads(line)["source_person_id"] for line in people.splitlines()}
+    keys = [{json.loads(c)["claim_id"] if c.startswith("{") else c for c in claims[s]} for s in (0, 8)]
+    assert keys[0] and keys[1] and not keys[0] & keys[1]

@@ -26,9 +26,9 @@ from tools.synthetic_city.views import DepartmentExport, department_views, entit
 
 
 def write_city(out: Path, households: int, seed: int, noise: str, fiscal_year: int, as_of: date,
-               log=print) -> dict[str, object]:  # type: ignore[no-untyped-def]
+               log=print, id_space: int = 0) -> dict[str, object]:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
-    city = build_city(households, seed=seed)
+    city = build_city(households, seed=seed, id_space=id_space)
     log(f"city: {len(city.residents)} residents in {households} households, {len(city.businesses)} businesses")
     year = simulate_year(city, fiscal_year, as_of)
     log(f"year {fiscal_year}: {len(year.bills)} bills, {sum(len(b.payments) for b in year.bills)} payments")
@@ -43,7 +43,7 @@ def write_city(out: Path, households: int, seed: int, noise: str, fiscal_year: i
         log(f"  {export.file_name}: {len(export.records)} records")
     summary = _ground_truth(out, exports, as_of)
     summary.update(households=households, residents=len(city.residents), businesses=len(city.businesses),
-                   seed=seed, noise=noise, fiscal_year=fiscal_year, as_of=as_of.isoformat(), files=files,
+                   seed=seed, id_space=id_space, noise=noise, fiscal_year=fiscal_year, as_of=as_of.isoformat(), files=files,
                    seconds=round(time.perf_counter() - started, 1))
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return summary
@@ -90,12 +90,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fiscal-year", type=int, default=2024)
     parser.add_argument("--as-of", type=date.fromisoformat, default=date(2025, 1, 31),
                         help="the day the exports are taken (payments after it have not happened)")
+    parser.add_argument("--id-space", type=int, default=0, choices=range(9), metavar="0-8",
+                        help="shift every id, so several cities can be imported into one system")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.households < 1:
         parser.error("--households must be at least 1")
     summary = write_city(args.out, args.households, args.seed, args.noise, args.fiscal_year, args.as_of,
-                         log=lambda line: print(line, file=sys.stderr))
+                         log=lambda line: print(line, file=sys.stderr), id_space=args.id_space)
     print(json.dumps({k: summary[k] for k in ("claims", "residents", "businesses", "delinquent_debtors",
                                               "non_tax_delinquents_also_owing_tax", "seconds")}))
     return 0

@@ -132,7 +132,7 @@ class _Simulator:
     def __init__(self, city: City, fiscal_year: int, as_of: date):
         self.rng = random.Random(city.seed * 7 + fiscal_year)
         self.year = Year(fiscal_year, as_of)
-        self.serial = 0
+        self.serial = city.id_space * 100_000_000
 
     def next_no(self, prefix: str) -> str:
         self.serial += 1

@@ -96,6 +96,7 @@ class City:
     seed: int
     households: list[Household]
     businesses: list[Business]
+    id_space: int = 0
 
     @property
     def residents(self) -> list[Resident]:
@@ -112,11 +113,16 @@ def _birth_date(rng: random.Random, low_age: int, high_age: int, on: date = date
     return on - timedelta(days=age_days)
 
 
-def build_city(households: int, *, seed: int = 20240401) -> City:
-    """A city of ``households`` households (about 2.3 residents each) and a few businesses."""
+def build_city(households: int, *, seed: int = 20240401, id_space: int = 0) -> City:
+    """A city of ``households`` households (about 2.5 residents each) and a few businesses.
+
+    ``id_space`` (0–8) shifts every id and number the departments use, so several cities can live in one
+    system (tests, benchmarks) without sharing a single key; ids keep the width the formats allow."""
+    if not 0 <= id_space <= 8:
+        raise ValueError("id_space must be from 0 to 8")
     rng = random.Random(seed)
     result: list[Household] = []
-    serial = 0
+    serial = id_space * 10_000_000
 
     def person(household_id: str, surname: tuple[str, str], sex: str, birth: date, behaviour: Behaviour) -> Resident:
         nonlocal serial
@@ -127,7 +133,7 @@ def build_city(households: int, *, seed: int = 20240401) -> City:
                         birth, household_id, phone, behaviour)
 
     for n in range(1, households + 1):
-        household_id = f"HH{n:07d}"
+        household_id = f"HH{id_space * 10_000_000 + n:07d}"
         household = Household(household_id, _address(rng))
         behaviour = rng.choices(list(BEHAVIOUR_WEIGHTS), weights=list(BEHAVIOUR_WEIGHTS.values()))[0]
         surname = rng.choice(SURNAMES)
@@ -167,6 +173,6 @@ def build_city(households: int, *, seed: int = 20240401) -> City:
     for n in range(1, max(1, households // 50) + 1):
         name, kana = rng.choice(BUSINESS_NAMES)
         behaviour = rng.choices(list(BEHAVIOUR_WEIGHTS), weights=list(BEHAVIOUR_WEIGHTS.values()))[0]
-        businesses.append(Business(f"B{n:06d}", name if n <= len(BUSINESS_NAMES) else f"{name}{n}", kana,
+        businesses.append(Business(f"B{id_space * 1_000_000 + n:06d}", name if n <= len(BUSINESS_NAMES) else f"{name}{n}", kana,
                                    _address(rng), f"0565-{rng.randint(10, 99)}-{rng.randint(0, 9999):04d}", behaviour))
-    return City(seed, result, businesses)
+    return City(seed, result, businesses, id_space)

@@ -1,0 +1,53 @@
+"""Compatibility rule 2 (docs/contracts.md), end to end: a producer still on the previous schema version of a
+message is understood by every consumer. A ClaimAssessed v1 (before related persons and billing periods)
+travels through matching into the ledger."""
+
+import json
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from contracts.topics import BILLING_SOURCE
+from tests.e2e.processes import RunningService
+from tests.infrastructure import Infrastructure
+
+pytestmark = pytest.mark.e2e
+V1 = Path(__file__).parents[1] / "unit" / "fixtures" / "ClaimAssessed.v1.example.json"
+
+
+async def test_a_previous_version_message_reaches_the_ledger(
+    services: dict[str, RunningService], infrastructure: Infrastructure
+) -> None:
+    message = json.loads(V1.read_text(encoding="utf-8"))
+    person = f"V1-{uuid.uuid4().hex[:10]}"
+    message["message_id"] = str(uuid.uuid4())
+    message["payload"]["person"]["source_person_id"] = person
+    message["payload"]["claim_id"] = f"2024-individual_inhabitant_tax-{person}-01"
+    assert message["schema_version"] == 1
+    producer = AIOKafkaProducer(bootstrap_servers=infrastructure.kafka_bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(BILLING_SOURCE.name, json.dumps(message, ensure_ascii=False).encode(),
+                                     key=f"tax:{person}".encode(),
+                                     headers=[("message-id", message["message_id"].encode()),
+                                              ("message-type", b"ClaimAssessed"), ("schema-version", b"1")])
+    finally:
+        await producer.stop()
+    collection = services["collection"].url
+    async with httpx.AsyncClient(timeout=5) as client:
+        for _ in range(100):
+            lookup = await client.get(f"{collection}/debtor-lookup",
+                                      params={"department": "tax", "source_person_id": person})
+            if lookup.status_code == 200:
+                break
+            time.sleep(0.2)
+        assert lookup.status_code == 200, lookup.text
+        ledger = (await client.get(f"{collection}/debtors/{lookup.json()['debtor_ids'][0]}",
+                                   params={"as_of": "2024-10-01"})).json()
+    (claim,) = ledger["claims"]
+    assert (claim["claim_id"], claim["balance"], claim["status"]) == (message["payload"]["claim_id"], 12300,
+                                                                      "delinquent")

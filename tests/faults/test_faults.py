@@ -1,0 +1,291 @@
+"""Fault tests: nothing lost or counted twice through crashes, restarts and poison messages.
+
+Each scenario imports its own synthetic city (its own id space) through every adapter while something goes
+wrong, then checks the ledger against the city's ground truth: every claim and payment stored exactly once,
+every balance to the yen, and dead letters exactly the malformed records. Each prints its figures.
+Killing and restarting Kafka and PostgreSQL needs this project's native processes (tests/infrastructure.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from contracts import PaymentReceived
+from contracts.topics import BILLING_SOURCE, DEAD_LETTER_MATCHING
+from services.childcare_adapter import export_format as childcare
+from services.housing_adapter import export_format as housing
+from services.insurance_adapter import export_format as insurance
+from services.tax_adapter import export_format as tax
+from services.water_adapter import export_format as water
+from shared.dead_letters import read_dead_letters
+from tests.e2e.processes import RunningService
+from tests.infrastructure import ROOT, Infrastructure
+from tools.synthetic_city.__main__ import write_city
+
+pytestmark = pytest.mark.faults
+AS_OF = date(2025, 1, 31)
+FILES = {"tax_adapter": ("tax_export.csv", tax), "insurance_adapter": ("insurance_export.txt", insurance),
+         "childcare_adapter": ("childcare_export.csv", childcare),
+         "housing_adapter": ("housing_events.json", housing), "water_adapter": ("water_export.csv", water)}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def controllable(infrastructure: Infrastructure) -> None:
+    if not infrastructure.controllable:
+        pytest.skip(f"fault injection needs the native Kafka and PostgreSQL, not {infrastructure.source}")
+
+
+@dataclass
+class City:
+    path: Path
+    claims: dict[tuple[str, str], int]  # (department, claim id) → balance as of AS_OF
+    payments: set[tuple[str, str]]  # (department, payment id)
+    import_keys: list[str]
+
+    @property
+    def records(self) -> int:
+        return len(self.claims) + len(self.payments)
+
+
+def make_city(tmp: Path, id_space: int) -> City:
+    path = tmp / f"city-{id_space}"
+    write_city(path, 40, 1000 + id_space, "default", 2024, AS_OF, log=lambda _: None, id_space=id_space)
+    claims = {(c["department"], c["claim_id"]): c["balance"] for c in
+              map(json.loads, (path / "ground_truth" / "claims.jsonl").read_text("utf-8").splitlines())}
+    payments, keys = set(), []
+    for file_name, module in FILES.values():
+        parsed = module.parse_export((path / file_name).read_bytes(), file_name=file_name,
+                                     produced_at=lambda: datetime.now(UTC))
+        keys.append(parsed.import_key)
+        payments |= {(a.message.department.value, a.message.payload.payment_id) for a in parsed.accepted
+                     if isinstance(a.message.payload, PaymentReceived)}
+    return City(path, claims, payments, keys)
+
+
+def import_city(city: City, env: dict[str, str]) -> list[subprocess.CompletedProcess[str]]:
+    return [subprocess.run([sys.executable, "-m", f"services.{package}", "import", str(city.path / file_name),
+                            "--no-progress"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+                           check=False)
+            for package, (file_name, _) in FILES.items()]
+
+
+def import_until_done(city: City, env: dict[str, str], attempts: int = 5) -> None:
+    """Run the imports (again) until every file is published: a rerun resumes, it never duplicates."""
+    for _ in range(attempts):
+        results = import_city(city, env)
+        if all(r.returncode in (0, 3) for r in results):
+            assert all(", rejected 0" in r.stdout for r in results), [r.stdout for r in results]
+            return
+        time.sleep(2)
+    raise AssertionError([r.stdout + r.stderr for r in results])
+
+
+@dataclass
+class Report:
+    sent: int
+    stored: int
+    duplicated: int
+    lost: int
+    wrong_balances: list[str]
+
+    def print(self, scenario: str) -> None:
+        print(f"\n{scenario}: messages sent {self.sent}, stored {self.stored}, duplicated {self.duplicated}, "
+              f"lost {self.lost}")
+
+
+def reconcile(city: City, infra: Infrastructure, services: dict[str, RunningService], sent: int,
+              timeout: float = 240) -> Report:
+    """Wait until the ledger agrees with the ground truth (or time runs out) and say how far it is."""
+    deadline = time.monotonic() + timeout
+    report = Report(sent, 0, 0, city.records, ["not checked"])
+    while time.monotonic() < deadline:
+        report = asyncio.run(_compare(city, infra, services, sent))
+        if report.lost == 0 and report.duplicated == 0 and not report.wrong_balances:
+            break
+        time.sleep(2)
+    return report
+
+
+async def _compare(city: City, infra: Infrastructure, services: dict[str, RunningService], sent: int) -> Report:
+    conn = await asyncpg.connect(infra.database_urls["collection"])
+    try:
+        claims = await conn.fetch(
+            "SELECT department, claim_id, debtor_id FROM claims c JOIN unnest($1::text[], $2::text[]) "
+            "AS k(department, claim_id) USING (department, claim_id)",
+            [k[0] for k in city.claims], [k[1] for k in city.claims])
+        payments = await conn.fetch(
+            "SELECT department, payment_id FROM payments JOIN unnest($1::text[], $2::text[]) "
+            "AS k(department, payment_id) USING (department, payment_id)",
+            [k[0] for k in city.payments], [k[1] for k in city.payments])
+    finally:
+        await conn.close()
+    found_claims = {(r["department"], r["claim_id"]) for r in claims}
+    found_payments = {(r["department"], r["payment_id"]) for r in payments}
+    lost = len(city.claims) - len(found_claims) + len(city.payments) - len(found_payments)
+    duplicated = len(claims) - len(found_claims) + len(payments) - len(found_payments)
+    wrong: list[str] = []
+    if lost == 0:
+        by_debtor: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for r in claims:
+            by_debtor[r["debtor_id"]].append((r["department"], r["claim_id"]))
+        async with httpx.AsyncClient(timeout=10, headers={"X-Staff-Id": "fault-tests"}) as client:
+            for debtor, keys in by_debtor.items():
+                ledger = (await client.get(f"{services['collection'].url}/debtors/{debtor}",
+                                           params={"as_of": AS_OF.isoformat()})).json()
+                balances = {(c["department"], c["claim_id"]): c["balance"] for c in ledger["claims"]}
+                for key in keys:
+                    if balances.get(key) != city.claims[key]:
+                        wrong.append(f"{key}: ledger {balances.get(key)}, truth {city.claims[key]}")
+                        if balances.get(key, 0) < city.claims[key]:
+                            duplicated += 1  # more paid than the truth: a payment counted twice
+    return Report(sent, len(found_claims) + len(found_payments), duplicated, lost, wrong)
+
+
+def assert_exact(report: Report, scenario: str) -> None:
+    report.print(scenario)
+    assert (report.duplicated, report.lost) == (0, 0), report.wrong_balances[:5]
+    assert report.wrong_balances == [], report.wrong_balances[:5]
+
+
+def in_background(action: Callable[[], None], after: float) -> threading.Thread:
+    def run() -> None:
+        time.sleep(after)
+        action()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_kafka_killed_mid_stream(infrastructure: Infrastructure, services: dict[str, RunningService],
+                                 e2e_env: dict[str, str], tmp_path: Path) -> None:
+    city = make_city(tmp_path, 1)
+
+    def crash_and_recover() -> None:
+        infrastructure.kill_kafka()
+        time.sleep(2)
+        infrastructure.start_kafka()
+
+    fault = in_background(crash_and_recover, after=0.5)
+    first = import_city(city, e2e_env)  # imports running when the broker dies fail and are run again
+    fault.join()
+    print(f"\n{sum(r.returncode == 1 for r in first)} of {len(first)} imports failed with the broker down")
+    import_until_done(city, e2e_env)
+    assert_exact(reconcile(city, infrastructure, services, city.records), "kafka killed (kill -9) mid-stream")
+
+
+def test_postgres_restarted_mid_stream(infrastructure: Infrastructure, services: dict[str, RunningService],
+                                       e2e_env: dict[str, str], tmp_path: Path) -> None:
+    city = make_city(tmp_path, 2)
+    fault = in_background(infrastructure.restart_postgres, after=1.0)
+    import_until_done(city, e2e_env)
+    fault.join()
+    assert_exact(reconcile(city, infrastructure, services, city.records), "postgresql restarted mid-stream")
+
+
+def test_services_killed_mid_batch(infrastructure: Infrastructure, services: dict[str, RunningService],
+                                   e2e_env: dict[str, str], tmp_path: Path) -> None:
+    city = make_city(tmp_path, 3)
+
+    def kill_and_restart() -> None:
+        services["matching"].kill()
+        services["collection"].kill()
+        services["matching"].restart()
+        services["collection"].restart()
+
+    fault = in_background(kill_and_restart, after=1.0)
+    import_until_done(city, e2e_env)
+    fault.join()
+    assert_exact(reconcile(city, infrastructure, services, city.records), "matching and collection killed mid-batch")
+
+
+def _correlation(value: bytes) -> str | None:
+    try:  # the topic also holds deliberately malformed records
+        body = json.loads(value)
+    except ValueError:
+        return None
+    return body.get("correlation_id") if isinstance(body, dict) else None
+
+
+async def _source_records(infra: Infrastructure, import_keys: set[str], expected: int) -> list:  # type: ignore[type-arg]
+    consumer = AIOKafkaConsumer(BILLING_SOURCE.name, bootstrap_servers=infra.kafka_bootstrap_servers,
+                                auto_offset_reset="earliest", group_id=f"faults-{uuid.uuid4().hex}",
+                                isolation_level="read_committed")
+    await consumer.start()
+    found = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(found) < expected and time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=300)).values():
+                found += [r for r in records if _correlation(r.value) in import_keys]
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def _publish(infra: Infrastructure, records: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap_servers, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        await asyncio.gather(*[await producer.send(BILLING_SOURCE.name, value, key=key, headers=headers)
+                               for key, value, headers in records])
+    finally:
+        await producer.stop()
+
+
+def test_every_message_delivered_twice(infrastructure: Infrastructure, services: dict[str, RunningService],
+                                       e2e_env: dict[str, str], tmp_path: Path) -> None:
+    city = make_city(tmp_path, 4)
+    import_until_done(city, e2e_env)
+    originals = asyncio.run(_source_records(infrastructure, set(city.import_keys), city.records))
+    asyncio.run(_publish(infrastructure, [(r.key, r.value, list(r.headers)) for r in originals]))
+    assert len(originals) >= city.records
+    report = reconcile(city, infrastructure, services, 2 * city.records)
+    assert_exact(report, "every message delivered twice (claims and payments sent twice)")
+
+
+def test_one_percent_malformed_messages(infrastructure: Infrastructure, services: dict[str, RunningService],
+                                        e2e_env: dict[str, str], tmp_path: Path) -> None:
+    city = make_city(tmp_path, 5)
+    run = uuid.uuid4().hex[:8]
+    corruptions: list[bytes] = [
+        b"\x82\xa0 not json at all",
+        b'{"message_type": "ClaimAssessed", "payload": {}}',
+        b'{"message_type": "Nonsense", "schema_version": 1}',
+        b"[1, 2, 3]",
+    ]
+    malformed = max(1, city.records // 100)
+    poison = [(f"poison-{run}-{i}".encode(), corruptions[i % len(corruptions)],
+               [("message-id", f"malformed-{run}-{i}".encode())]) for i in range(malformed)]
+    fault = in_background(lambda: asyncio.run(_publish(infrastructure, poison)), after=0.3)
+    import_until_done(city, e2e_env)
+    fault.join()
+    report = reconcile(city, infrastructure, services, city.records + malformed)
+    dead = []
+    for _ in range(60):
+        dead = [d for d in asyncio.run(read_dead_letters(infrastructure.kafka_bootstrap_servers,
+                                                         DEAD_LETTER_MATCHING.name))
+                if d.message_id.startswith(f"malformed-{run}-")]
+        if len(dead) >= malformed:
+            break
+        time.sleep(1)
+    assert_exact(report, "1% malformed messages injected")
+    print(f"dead letters: {len(dead)} of {malformed} malformed")
+    assert sorted(d.message_id for d in dead) == sorted(f"malformed-{run}-{i}" for i in range(malformed))
+    assert all(d.error.startswith("contract: ") for d in dead)
