@@ -17,6 +17,7 @@ import asyncpg
 import httpx
 import pytest
 
+from shared.db import create_pool
 from shared.kafka import ensure_topics
 from shared.migrations import apply_migrations
 from tests.e2e.processes import RunningService, run_services
@@ -36,14 +37,14 @@ def infrastructure() -> Iterator[Infrastructure]:
 
 @pytest.fixture(scope="session")
 async def matching_pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(infrastructure.database_urls["matching"], min_size=1, max_size=5)
+    pool = await create_pool(infrastructure.database_urls["matching"], min_size=1, max_size=5)
     yield pool
     await pool.close()
 
 
 @pytest.fixture(scope="session")
 async def collection_pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(infrastructure.database_urls["collection"], min_size=1, max_size=5)
+    pool = await create_pool(infrastructure.database_urls["collection"], min_size=1, max_size=5)
     yield pool
     await pool.close()
 

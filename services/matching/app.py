@@ -3,19 +3,18 @@
 Consumes ``billing.source-events.v1`` in batches, resolves each departmental person record to a debtor
 (services/matching/store.py) and republishes the same envelope, with ``debtor_id`` set and the same message
 id, to ``billing.matched-events.v1`` keyed by debtor, so all of one debtor's events reach collection in order.
-The offsets are committed after every republish is acknowledged; a redelivery resolves to the same debtor and
-republishes the same message id, which collection applies once.
+The matched messages go through a transactional outbox (shared/outbox.py): written in the transaction that
+links the debtors, relayed after the commit; the offsets are committed after Kafka acknowledged them. A
+redelivery resolves to the same debtor and republishes the same message id, which collection applies once.
 """
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import asyncpg
 from fastapi import FastAPI
-from opentelemetry import trace
 
-import asyncio
+from typing import Any
 
 from contracts.envelope import encode_message
 from contracts.topics import BILLING_MATCHED, BILLING_SOURCE, DEAD_LETTER_MATCHING
@@ -28,6 +27,7 @@ from shared.kafka import create_broker, envelope_headers
 from shared.logging import setup_logging
 from shared.metrics import pipeline_metrics
 from shared.migrations import apply_migrations
+from shared.outbox import OutboxRelay, enqueue
 from shared.telemetry import setup_telemetry, shutdown_telemetry
 
 SERVICE = "debtor-matching"
@@ -39,32 +39,23 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     setup_logging(SERVICE, settings.log_level)
     setup_telemetry(SERVICE, environment=settings.environment)
     broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
-    state: dict[str, asyncpg.Pool] = {}
+    state: dict[str, Any] = {}
     measure = pipeline_metrics(SERVICE)
 
     async def attach_debtors(deliveries: list[Delivery]) -> None:
-        """Resolve a batch in one transaction, then republish it and wait for every acknowledgement before
-        the batch's offsets are committed."""
-        spans = [d.start_span(f"{BILLING_SOURCE.name} match") for d in deliveries]
-        try:
-            debtors = []
-            async with state["pool"].acquire() as conn, conn.transaction():
-                for delivery, span in zip(deliveries, spans, strict=True):
-                    with trace.use_span(span):
-                        person = delivery.envelope.payload.person  # type: ignore[attr-defined]
-                        debtors.append(await resolve_debtor(conn, delivery.envelope.department, person))
-            confirmations = []
-            for delivery, span, debtor_id in zip(deliveries, spans, debtors, strict=True):
-                with trace.use_span(span):
+        """Resolve a batch and write its matched messages to the outbox in one transaction, then relay them;
+        the batch's offsets are committed after Kafka acknowledged them."""
+        relay = state["relay"]
+        async with state["pool"].acquire() as conn, conn.transaction():
+            for delivery in deliveries:
+                with delivery.span(f"{BILLING_SOURCE.name} match"):
+                    person = delivery.envelope.payload.person  # type: ignore[attr-defined]
+                    debtor_id = await resolve_debtor(conn, delivery.envelope.department, person)
                     matched = delivery.envelope.model_copy(update={"debtor_id": debtor_id})
-                    confirmations.append(await broker.publish(
-                        encode_message(matched), BILLING_MATCHED.name, key=debtor_id.encode(),
-                        headers=envelope_headers(matched), correlation_id=matched.correlation_id, no_confirm=True))
-            await asyncio.gather(*confirmations)
-        finally:
-            for span in spans:
-                span.end()
-        measure.published(BILLING_MATCHED.name, len(confirmations))
+                    await enqueue(conn, message_id=matched.message_id, topic=BILLING_MATCHED.name,
+                                  key=debtor_id.encode(), value=encode_message(matched),
+                                  headers=envelope_headers(matched))
+        await relay.flush()
 
     subscribe_envelopes(
         broker,
@@ -83,9 +74,12 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
                                           max_size=settings.db_pool_max_size)
         measure.watch_pool(state["pool"])
         await broker.start()
+        state["relay"] = OutboxRelay(state["pool"], broker, service=SERVICE)
+        state["relay"].start()
         try:
             yield
         finally:
+            await state["relay"].stop()
             await broker.stop()
             await state["pool"].close()
             shutdown_telemetry()

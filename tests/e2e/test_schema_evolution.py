@@ -2,8 +2,8 @@
 message is understood by every consumer. A ClaimAssessed v1 (before related persons and billing periods)
 travels through matching into the ledger."""
 
+import asyncio
 import json
-import time
 import uuid
 from pathlib import Path
 
@@ -44,7 +44,7 @@ async def test_a_previous_version_message_reaches_the_ledger(
                                       params={"department": "tax", "source_person_id": person})
             if lookup.status_code == 200:
                 break
-            time.sleep(0.2)
+            await asyncio.sleep(0.2)
         assert lookup.status_code == 200, lookup.text
         ledger = (await client.get(f"{collection}/debtors/{lookup.json()['debtor_ids'][0]}",
                                    params={"as_of": "2024-10-01"})).json()

@@ -1,0 +1,71 @@
+"""The transactional outbox on the real database and broker: a message exists exactly when its transaction
+committed, survives a broker that does not answer, and is relayed once the broker is back."""
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from contracts.topics import TopicSpec
+from shared.kafka import create_broker, ensure_topics
+from shared.outbox import OutboxRelay, enqueue
+from tests.infrastructure import Infrastructure
+
+
+async def pending(pool: asyncpg.Pool, ids: list[uuid.UUID]) -> int:
+    async with pool.acquire() as conn:
+        return await conn.fetchval("SELECT count(*) FROM outbox WHERE message_id = ANY($1::uuid[])", ids)
+
+
+async def test_outbox_holds_messages_until_kafka_has_them(infrastructure: Infrastructure,
+                                                          matching_pool: asyncpg.Pool) -> None:
+    topic = TopicSpec(f"test.outbox.{uuid.uuid4().hex[:8]}", 1, 3_600_000, "test")
+    await ensure_topics(infrastructure.kafka_bootstrap_servers, [topic])
+    committed, rolled_back = uuid.uuid4(), uuid.uuid4()
+
+    class Abort(Exception):
+        pass
+
+    async with matching_pool.acquire() as conn:
+        async with conn.transaction():
+            await enqueue(conn, message_id=committed, topic=topic.name, key=b"k", value=b'{"n": 1}',
+                          headers={"message-id": str(committed)})
+            await enqueue(conn, message_id=committed, topic=topic.name, key=b"k", value=b'{"n": 1}',
+                          headers={"message-id": str(committed)})  # a redelivery adds nothing
+        with pytest.raises(Abort):
+            async with conn.transaction():
+                await enqueue(conn, message_id=rolled_back, topic=topic.name, key=b"k", value=b'{"n": 2}',
+                              headers={"message-id": str(rolled_back)})
+                raise Abort
+    assert await pending(matching_pool, [committed, rolled_back]) == 1
+
+    unreachable = create_broker("127.0.0.1:1", client_id="outbox-test-down")  # nothing listens on port 1
+    with pytest.raises(Exception):  # noqa: B017 - whatever the client raises, the row must stay
+        await asyncio.wait_for(unreachable.start(), 5)
+        await OutboxRelay(matching_pool, unreachable, service="outbox-test").flush()
+    assert await pending(matching_pool, [committed]) == 1
+
+    broker = create_broker(infrastructure.kafka_bootstrap_servers, client_id="outbox-test")
+    await broker.start()
+    try:
+        assert await OutboxRelay(matching_pool, broker, service="outbox-test").flush() >= 1
+    finally:
+        await broker.stop()
+    assert await pending(matching_pool, [committed]) == 0
+
+    consumer = AIOKafkaConsumer(topic.name, bootstrap_servers=infrastructure.kafka_bootstrap_servers,
+                                auto_offset_reset="earliest", group_id=f"outbox-{uuid.uuid4().hex}")
+    await consumer.start()
+    try:
+        records = []
+        for _ in range(20):
+            for batch in (await consumer.getmany(timeout_ms=300)).values():
+                records += batch
+            if records:
+                break
+    finally:
+        await consumer.stop()
+    assert [(r.key, r.value) for r in records] == [(b"k", b'{"n": 1}')]
+    assert dict((k, v.decode()) for k, v in records[0].headers)["message-id"] == str(committed)
