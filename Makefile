@@ -1,5 +1,5 @@
 # The README's commands. Every target installs what it needs first (deploy/setup.sh is quick when done).
-.PHONY: help setup up down status demo city bench-ingest test test-unit test-integration contracts lock clean
+.PHONY: help setup up down status demo city bench-ingest test test-unit test-integration lint contracts lock clean
 
 PYTHON := .venv/bin/python
 PYTEST := $(PYTHON) -m pytest
@@ -30,8 +30,11 @@ status:
 demo:
 	deploy/demo.sh
 
-test: setup
+test: setup lint
 	$(PYTEST)
+
+lint: setup
+	$(PYTHON) -m ruff check contracts shared services tools tests
 
 test-unit: setup
 	$(PYTEST) tests/unit

@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import re
 from calendar import monthrange
-from functools import lru_cache
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 
 from pydantic import ValidationError
 

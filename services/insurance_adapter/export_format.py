@@ -11,7 +11,6 @@ is reported by name and the other records still go through. The layout is ``LAYO
 from __future__ import annotations
 
 import unicodedata
-from calendar import monthrange
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 
@@ -33,7 +32,15 @@ from contracts import (
     ReversalReason,
 )
 from contracts.receivables import legal_category
-from shared.ingest.records import ExportBuilder, ExportFormatError, FieldReader, ParsedExport, Problem, RecordProblems
+from shared.ingest.records import (
+    ExportBuilder,
+    ExportFormatError,
+    FieldReader,
+    ParsedExport,
+    Problem,
+    RecordProblems,
+    monthly_schedule,
+)
 from shared.japanese_dates import ERAS, DateFormatError, parse_japanese_date
 
 SOURCE_SYSTEM = "insurance-core"
@@ -90,19 +97,6 @@ _MEIJI_START = ERAS[-1].start
 def claim_id(fiscal_year: int, receivable: str, notice: str, installment: int) -> str:
     """年度-<receivable code>-通知書番号-期別 is unique in the insurance system."""
     return f"{fiscal_year}-{receivable}-{notice}-{installment:02d}"
-
-
-def monthly_schedule(total: int, count: int, first_due: date) -> list[dict[str, object]]:
-    """分納: ``count`` monthly installments from ``first_due``; the remainder of the division is paid first.
-    (The same rule as the tax adapter's; copied, as a service never imports another.)"""
-    base, remainder = divmod(total, count)
-    schedule = []
-    for i in range(count):
-        month_index = first_due.month - 1 + i
-        year, month = first_due.year + month_index // 12, month_index % 12 + 1
-        day = min(first_due.day, monthrange(year, month)[1])
-        schedule.append({"due_date": date(year, month, day), "amount": base + (remainder if i == 0 else 0)})
-    return schedule
 
 
 # ---- reading fields ----------------------------------------------------------------------------------------

@@ -11,10 +11,9 @@ redelivery resolves to the same debtor and republishes the same message id, whic
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
-
-from typing import Any
 
 from contracts.envelope import encode_message
 from contracts.topics import BILLING_MATCHED, BILLING_SOURCE, DEAD_LETTER_MATCHING

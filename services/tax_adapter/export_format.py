@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-from calendar import monthrange
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 
@@ -33,7 +32,15 @@ from contracts import (
     ReversalReason,
 )
 from contracts.receivables import legal_category
-from shared.ingest.records import ExportBuilder, ExportFormatError, FieldReader, ParsedExport, Problem, RecordProblems
+from shared.ingest.records import (
+    ExportBuilder,
+    ExportFormatError,
+    FieldReader,
+    ParsedExport,
+    Problem,
+    RecordProblems,
+    monthly_schedule,
+)
 from shared.japanese_dates import to_wareki
 
 SOURCE_SYSTEM = "tax-core"
@@ -106,18 +113,6 @@ def _claim(row: FieldReader, *, required: bool = True) -> tuple[str, str, int, i
     if receivable is None or fiscal_year is None or installment is None or notice is None:
         return None
     return claim_id(fiscal_year, receivable, notice, installment), receivable, fiscal_year, installment
-
-
-def monthly_schedule(total: int, count: int, first_due: date) -> list[dict[str, object]]:
-    """分納: ``count`` monthly installments from ``first_due``; the remainder of the division is paid first."""
-    base, remainder = divmod(total, count)
-    schedule = []
-    for i in range(count):
-        month_index = first_due.month - 1 + i
-        year, month = first_due.year + month_index // 12, month_index % 12 + 1
-        day = min(first_due.day, monthrange(year, month)[1])
-        schedule.append({"due_date": date(year, month, day), "amount": base + (remainder if i == 0 else 0)})
-    return schedule
 
 
 def _record(kind: str, row: FieldReader, overrides: Mapping[str, str]

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Annotated, Protocol
 
 from fastapi import FastAPI, HTTPException, Query, Request
+
 from contracts import Department
 from shared.http import add_health_routes, instrument_app
-from shared.ingest.publisher import DEFAULT_CHUNK, ImportSummary, publish_import
+from shared.ingest.publisher import ImportSummary, publish_import
 from shared.ingest.records import ExportFormatError, ParsedExport
 from shared.logging import setup_logging
 from shared.serve import serve

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from calendar import monthrange
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -73,6 +74,20 @@ class RecordProblems(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("; ".join(f"{p.field}: {p.reason}" for p in problems))
+
+
+def monthly_schedule(total: int, count: int, first_due: date) -> list[dict[str, object]]:
+    """分納 as departments write it (total, count, first due date): ``count`` monthly installments on the same
+    day of the month from ``first_due`` (the month's last day when shorter); the remainder of the division is
+    paid with the first installment."""
+    base, remainder = divmod(total, count)
+    schedule = []
+    for i in range(count):
+        month_index = first_due.month - 1 + i
+        year, month = first_due.year + month_index // 12, month_index % 12 + 1
+        day = min(first_due.day, monthrange(year, month)[1])
+        schedule.append({"due_date": date(year, month, day), "amount": base + (remainder if i == 0 else 0)})
+    return schedule
 
 
 def import_key(source_system: str, data: bytes) -> str:

@@ -9,7 +9,6 @@ import json
 import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
-from pathlib import Path
 
 import asyncpg
 import httpx

@@ -1,7 +1,7 @@
 import json
 import uuid
-from pathlib import Path
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError

@@ -55,8 +55,8 @@ async def run(households: int, seed: int, bootstrap: str, out: Path) -> None:
         rows.append((name, records, len(parsed.rejected), t1 - t0, t2 - t1, records / (t2 - t0)))
         assert result.published == records
     print()
-    print(f"| adapter | records | rejected | parse s | publish s | records/s (parse+publish) |")
-    print(f"| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| adapter | records | rejected | parse s | publish s | records/s (parse+publish) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, records, rejected, parse_s, publish_s, rate in rows:
         print(f"| {name} | {records:,} | {rejected} | {parse_s:.1f} | {publish_s:.1f} | {rate:,.0f} |")
     print(f"| all | {total_records:,} | | | | {total_records / total_seconds:,.0f} |")
