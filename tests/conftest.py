@@ -105,3 +105,12 @@ def imported_city(services: dict[str, RunningService], e2e_env: dict[str, str],
     assert pushed.status_code == 200, pushed.text
     outputs.append(pushed.text)
     return ImportedCity(city, summary, outputs)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]  # noqa: ARG001
+    from tests.figures import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("figures reported by the tests")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

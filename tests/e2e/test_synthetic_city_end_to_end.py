@@ -14,6 +14,7 @@ import asyncpg
 import httpx
 import pytest
 
+from tests import figures
 from tests.conftest import BATCH_FILES, CITY_AS_OF, ImportedCity
 from tests.e2e.processes import RunningService
 from tests.infrastructure import Infrastructure
@@ -100,4 +101,4 @@ def test_synthetic_city_reaches_the_ledger_as_the_ground_truth_says(
     stored_events = asyncio.run(other_events())
     for kind in ("InstallmentAgreed", "ExemptionApplied", "WaterSupplyChanged"):
         assert expected[kind] > 0 and stored_events[kind] >= expected[kind], kind
-    print(f"\nsynthetic city: {len(truth)} claims of {len(by_debtor)} debtors match the ground truth to the yen")
+    figures.report(f"synthetic city: {len(truth)} claims of {len(by_debtor)} debtors match the ground truth to the yen")

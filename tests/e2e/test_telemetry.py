@@ -17,6 +17,7 @@ import pytest
 
 from contracts import PaymentReceived, PersonReference
 from shared.japanese_dates import to_wareki
+from tests import figures
 from tests.conftest import BATCH_FILES, ImportedCity
 from tests.e2e.telemetry import SpanCollector
 
@@ -109,6 +110,6 @@ def test_no_personal_value_in_any_span_or_log_line(
     values = personal_values(imported_city.path)
     assert len(values) > 500
     leaks = [(where, value) for value in sorted(values) for where, text in haystacks.items() if value in text]
-    print(f"\nsearched {len(spans)} spans and {sum(len(log.splitlines()) for log in logs)} log lines "
-          f"for {len(values)} personal values: {len(leaks)} found")
+    figures.report(f"telemetry: searched {len(spans)} spans and {sum(len(log.splitlines()) for log in logs)} log "
+                   f"lines for {len(values)} personal values: {len(leaks)} found")
     assert leaks == [], leaks[:10]

@@ -35,6 +35,7 @@ from services.tax_adapter import export_format as tax
 from services.water_adapter import export_format as water
 from shared.dead_letters import read_dead_letters
 from tests.e2e.processes import RunningService
+from tests.figures import report
 from tests.infrastructure import ROOT, Infrastructure
 from tools.synthetic_city.__main__ import write_city
 
@@ -105,21 +106,21 @@ class Report:
     wrong_balances: list[str]
 
     def print(self, scenario: str) -> None:
-        print(f"\n{scenario}: messages sent {self.sent}, stored {self.stored}, duplicated {self.duplicated}, "
-              f"lost {self.lost}")
+        report(f"{scenario}: messages sent {self.sent}, stored {self.stored}, duplicated {self.duplicated}, "
+               f"lost {self.lost}")
 
 
 def reconcile(city: City, infra: Infrastructure, services: dict[str, RunningService], sent: int,
               timeout: float = 240) -> Report:
     """Wait until the ledger agrees with the ground truth (or time runs out) and say how far it is."""
     deadline = time.monotonic() + timeout
-    report = Report(sent, 0, 0, city.records, ["not checked"])
+    state = Report(sent, 0, 0, city.records, ["not checked"])
     while time.monotonic() < deadline:
-        report = asyncio.run(_compare(city, infra, services, sent))
-        if report.lost == 0 and report.duplicated == 0 and not report.wrong_balances:
+        state = asyncio.run(_compare(city, infra, services, sent))
+        if state.lost == 0 and state.duplicated == 0 and not state.wrong_balances:
             break
         time.sleep(2)
-    return report
+    return state
 
 
 async def _compare(city: City, infra: Infrastructure, services: dict[str, RunningService], sent: int) -> Report:
@@ -185,7 +186,9 @@ def test_kafka_killed_mid_stream(infrastructure: Infrastructure, services: dict[
     fault = in_background(crash_and_recover, after=0.5)
     first = import_city(city, e2e_env)  # imports running when the broker dies fail and are run again
     fault.join()
-    print(f"\n{sum(r.returncode == 1 for r in first)} of {len(first)} imports failed with the broker down")
+    report(f"kafka killed (kill -9) mid-stream: {sum(r.returncode == 1 for r in first)} of {len(first)} imports "
+           "were cut off by the outage and resumed (the others finished before it; their records were in flight "
+           "through matching and collection)")
     import_until_done(city, e2e_env)
     assert_exact(reconcile(city, infrastructure, services, city.records), "kafka killed (kill -9) mid-stream")
 
@@ -256,8 +259,8 @@ def test_every_message_delivered_twice(infrastructure: Infrastructure, services:
     originals = asyncio.run(_source_records(infrastructure, set(city.import_keys), city.records))
     asyncio.run(_publish(infrastructure, [(r.key, r.value, list(r.headers)) for r in originals]))
     assert len(originals) >= city.records
-    report = reconcile(city, infrastructure, services, 2 * city.records)
-    assert_exact(report, "every message delivered twice (claims and payments sent twice)")
+    outcome = reconcile(city, infrastructure, services, 2 * city.records)
+    assert_exact(outcome, "every message delivered twice (claims and payments sent twice)")
 
 
 def test_one_percent_malformed_messages(infrastructure: Infrastructure, services: dict[str, RunningService],
@@ -276,7 +279,7 @@ def test_one_percent_malformed_messages(infrastructure: Infrastructure, services
     fault = in_background(lambda: asyncio.run(_publish(infrastructure, poison)), after=0.3)
     import_until_done(city, e2e_env)
     fault.join()
-    report = reconcile(city, infrastructure, services, city.records + malformed)
+    outcome = reconcile(city, infrastructure, services, city.records + malformed)
     dead = []
     for _ in range(60):
         dead = [d for d in asyncio.run(read_dead_letters(infrastructure.kafka_bootstrap_servers,
@@ -285,7 +288,7 @@ def test_one_percent_malformed_messages(infrastructure: Infrastructure, services
         if len(dead) >= malformed:
             break
         time.sleep(1)
-    assert_exact(report, "1% malformed messages injected")
-    print(f"dead letters: {len(dead)} of {malformed} malformed")
+    assert_exact(outcome, "1% malformed messages injected")
+    report(f"1% malformed messages injected: dead letters {len(dead)}, malformed {malformed}")
     assert sorted(d.message_id for d in dead) == sorted(f"malformed-{run}-{i}" for i in range(malformed))
     assert all(d.error.startswith("contract: ") for d in dead)

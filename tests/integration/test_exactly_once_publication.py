@@ -23,6 +23,7 @@ from contracts.topics import BILLING_SOURCE, INGEST_QUARANTINE
 from services.tax_adapter.export_format import claim_id, parse_export, render_export
 from shared.ingest.publisher import publish_import, read_progress
 from shared.ingest.records import ParsedExport
+from tests import figures
 from tests.infrastructure import ROOT, Infrastructure
 
 
@@ -79,7 +80,8 @@ async def published(infra: Infrastructure, topic: str, import_key: str, expected
 def report(name: str, sent: int, ids: Counter[str], expected_ids: set[str]) -> None:
     duplicated = sum(n - 1 for n in ids.values() if n > 1)
     lost = len(expected_ids - set(ids))
-    print(f"\n{name}: messages sent {sent}, stored {len(ids)}, duplicated {duplicated}, lost {lost}")
+    figures.report(f"publication, {name}: messages sent {sent}, stored {len(ids)}, duplicated {duplicated}, "
+                   f"lost {lost}")
     assert duplicated == 0 and lost == 0 and set(ids) == expected_ids
 
 
