@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from contracts.envelope import encode_message
 from contracts.topics import BILLING_MATCHED, BILLING_SOURCE, DEAD_LETTER_MATCHING
+from services.matching.scoring import load_model
 from services.matching.settings import MatchingSettings
 from services.matching.store import resolve_debtor
 from shared.consumer import Delivery, subscribe_envelopes
@@ -40,6 +41,7 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
     state: dict[str, Any] = {}
     measure = pipeline_metrics(SERVICE)
+    model = load_model(settings.model_path)
 
     async def attach_debtors(deliveries: list[Delivery]) -> None:
         """Resolve a batch and write its matched messages to the outbox in one transaction, then relay them;
@@ -49,7 +51,7 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
             for delivery in deliveries:
                 with delivery.span(f"{BILLING_SOURCE.name} match"):
                     person = delivery.envelope.payload.person  # type: ignore[attr-defined]
-                    debtor_id = await resolve_debtor(conn, delivery.envelope.department, person)
+                    debtor_id = await resolve_debtor(conn, delivery.envelope.department, person, model)
                     matched = delivery.envelope.model_copy(update={"debtor_id": debtor_id})
                     await enqueue(conn, message_id=matched.message_id, topic=BILLING_MATCHED.name,
                                   key=debtor_id.encode(), value=encode_message(matched),

@@ -9,3 +9,4 @@ class MatchingSettings(DatabaseSettings):
     http_port: int = 8002
 
     database_url: str = "postgresql://matching_svc:matching-dev-password@127.0.0.1:15432/matching"
+    model_path: str | None = None  # MATCHING_MODEL_PATH: a Fellegi–Sunter model file; default the packaged v1

@@ -56,9 +56,12 @@ def test_tax_export_reaches_the_debtor_ledger_exactly_once(
     person = f"E2E{uuid.uuid4().hex[:10]}"
     other = f"E2E{uuid.uuid4().hex[:10]}"
     notice = uuid.uuid4().hex[:8]
-    # A name of its own per run: the exact matching key (name + birth date) must not meet earlier runs' data.
-    who = dict(宛名番号=person, 氏名=f"髙橋 一郎{uuid.uuid4().hex[:6]}", 氏名カナ="ﾀｶﾊｼ ｲﾁﾛｳ", 生年月日="昭和50年4月1日",
-               住所="愛知県豊田市西町3丁目60番地", 電話番号="0565-31-1212")
+    # A resident of this run only (name, kana and phone of its own), so matching never links them to another
+    # test's resident; the kanji variant 髙 and half-width kana are what the tax system really sends.
+    tag = uuid.uuid4().hex[:6]
+    kana_tag = "".join("ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀ"[int(c, 16)] for c in tag)
+    who = dict(宛名番号=person, 氏名=f"髙橋 一郎{tag}", 氏名カナ=f"ﾀｶﾊｼ ｲﾁﾛｳ{kana_tag}", 生年月日="昭和50年4月1日",
+               住所="愛知県豊田市西町3丁目60番地", 電話番号=f"0565-{int(tag[:4], 16) % 90 + 10}-{int(tag[2:], 16) % 10000:04d}")
     claim = dict(税目="市県民税", 年度="令和6", 通知書番号=notice, 納期限="", 金額="12,300", 処理日="令和6年6月10日")
     lines = [
         csv_line(処理区分="調定", **who, **{**claim, "期別": "1", "納期限": "令和6年6月30日"}),

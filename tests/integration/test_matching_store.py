@@ -1,26 +1,34 @@
-"""Resolving departmental person records to debtors against the real database."""
+"""Resolving departmental person records to debtors against the real database (probabilistic matching)."""
 
 import asyncio
+import json
 import uuid
 from datetime import date
 
 import asyncpg
 
 from contracts import Department, PersonReference
+from services.matching.scoring import load_model
 from services.matching.store import resolve_debtor
 
+MODEL = load_model()
 
-def person(name: str | None = "髙橋 一郎", born: date | None = date(1975, 4, 1), pid: str | None = None) -> PersonReference:
-    return PersonReference(source_person_id=pid or uuid.uuid4().hex, name_kanji=name, birth_date=born)
+
+def person(name: str | None = "髙橋 一郎", born: date | None = date(1975, 4, 1), pid: str | None = None,
+           kana: str | None = None, address: str | None = None) -> PersonReference:
+    return PersonReference(source_person_id=pid or uuid.uuid4().hex, name_kanji=name, birth_date=born,
+                           name_kana=kana, address=address)
 
 
 def unique_name() -> str:
-    return f"試験 {uuid.uuid4().hex[:10]}"
+    """A surname and given name nobody else in the test database has (hex spelled in kanji numerals)."""
+    digits = dict(zip("0123456789abcdef", "〇一二三四五六七八九甲乙丙丁戊己", strict=True))
+    return "試験 " + "".join(digits[c] for c in uuid.uuid4().hex[:10])
 
 
 async def resolve(pool: asyncpg.Pool, department: Department, p: PersonReference) -> str:
-    async with pool.acquire() as conn:
-        return await resolve_debtor(conn, department, p)
+    async with pool.acquire() as conn, conn.transaction():
+        return await resolve_debtor(conn, department, p, MODEL)
 
 
 async def test_same_departmental_record_resolves_to_the_same_debtor(matching_pool: asyncpg.Pool) -> None:
@@ -28,28 +36,45 @@ async def test_same_departmental_record_resolves_to_the_same_debtor(matching_poo
     assert await resolve(matching_pool, Department.TAX, record) == await resolve(matching_pool, Department.TAX, record)
 
 
-async def test_exact_name_and_birth_date_link_departments(matching_pool: asyncpg.Pool) -> None:
+async def test_same_name_and_birth_date_link_departments_through_variants_and_spacing(
+    matching_pool: asyncpg.Pool,
+) -> None:
     name = unique_name()
-    tax = await resolve(matching_pool, Department.TAX, person(name))
-    water = await resolve(matching_pool, Department.WATER, person(name.replace(" ", "\u3000")))
+    tax = await resolve(matching_pool, Department.TAX, person("髙" + name))
+    water = await resolve(matching_pool, Department.WATER, person(("高" + name).replace(" ", "\u3000")))
     assert tax == water
 
 
 async def test_different_birth_dates_never_link(matching_pool: asyncpg.Pool) -> None:
     name = unique_name()
-    first = await resolve(matching_pool, Department.TAX, person(name, date(1975, 4, 1)))
-    second = await resolve(matching_pool, Department.HOUSING, person(name, date(1975, 4, 2)))
+    first = await resolve(matching_pool, Department.TAX, person(name, date(1975, 4, 1), kana="シケン", address="西町3-60-5"))
+    second = await resolve(matching_pool, Department.HOUSING,
+                           person(name, date(1975, 4, 2), kana="シケン", address="西町3-60-5"))
     assert first != second
 
 
-async def test_record_without_birth_date_gets_its_own_identity(matching_pool: asyncpg.Pool) -> None:
+async def test_a_doubtful_pair_gets_its_own_identity_and_waits_for_review(matching_pool: asyncpg.Pool) -> None:
     name = unique_name()
-    with_birth = await resolve(matching_pool, Department.TAX, person(name))
-    without = await resolve(matching_pool, Department.CHILDCARE, person(name, None))
-    assert with_birth != without
+    with_birth = person(name)
+    without = person(name, None)
+    first = await resolve(matching_pool, Department.TAX, with_birth)
+    second = await resolve(matching_pool, Department.CHILDCARE, without)
+    assert first != second
+    async with matching_pool.acquire() as conn:
+        review = await conn.fetchrow(
+            "SELECT candidate_department, candidate_source_person_id, score, contributions, status FROM review_queue "
+            "WHERE department = 'childcare' AND source_person_id = $1", without.source_person_id)
+        decision = await conn.fetchrow(
+            "SELECT decision, contributions, model_version FROM match_decisions "
+            "WHERE department = 'childcare' AND source_person_id = $1", without.source_person_id)
+    assert review is not None and review["status"] == "open"
+    assert (review["candidate_department"], review["candidate_source_person_id"]) == ("tax", with_birth.source_person_id)
+    contributions = review["contributions"] if isinstance(review["contributions"], dict) else json.loads(review["contributions"])
+    assert contributions["name"]["level"] == "exact" and contributions["birth_date"]["level"] == "missing"
+    assert decision["decision"] == "review" and decision["model_version"] == MODEL.version
 
 
-async def test_a_record_first_seen_without_birth_date_becomes_findable(matching_pool: asyncpg.Pool) -> None:
+async def test_a_record_first_seen_without_a_name_becomes_findable(matching_pool: asyncpg.Pool) -> None:
     name, pid = unique_name(), uuid.uuid4().hex
     first = await resolve(matching_pool, Department.TAX, person(None, None, pid))  # a payment: id only
     again = await resolve(matching_pool, Department.TAX, person(name, date(1980, 1, 1), pid))
@@ -59,8 +84,7 @@ async def test_a_record_first_seen_without_birth_date_becomes_findable(matching_
 
 async def test_concurrent_first_sightings_of_one_person_make_one_debtor(matching_pool: asyncpg.Pool) -> None:
     name = unique_name()
-    departments = list(Department)
-    debtors = await asyncio.gather(*(resolve(matching_pool, d, person(name)) for d in departments))
+    debtors = await asyncio.gather(*(resolve(matching_pool, d, person(name)) for d in Department))
     assert len(set(debtors)) == 1
     async with matching_pool.acquire() as conn:
         orphans = await conn.fetchval(

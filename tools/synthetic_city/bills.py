@@ -153,8 +153,10 @@ class _Simulator:
         rng, as_of = self.rng, self.year.as_of
         behaviour = bill.debtor.behaviour
         if isinstance(bill.debtor, Resident) and bill.debtor.deceased_on and bill.due_date > bill.debtor.deceased_on:
-            if bill.department is Department.TAX or bill.assessed_on > bill.debtor.deceased_on:
-                bill.cancelled = Cancellation(bill.debtor.deceased_on + timedelta(days=14), CancellationReason.DECEASED)
+            cancelled_on = bill.debtor.deceased_on + timedelta(days=14)
+            if (bill.department is Department.TAX or bill.assessed_on > bill.debtor.deceased_on) \
+                    and cancelled_on <= as_of:
+                bill.cancelled = Cancellation(cancelled_on, CancellationReason.DECEASED)
                 return
         if behaviour is Behaviour.ON_TIME:
             paid_on, amount = bill.due_date - timedelta(days=rng.randint(0, 10)), bill.amount
@@ -174,10 +176,11 @@ class _Simulator:
         payment = Payment(self.next_no("P"), amount, paid_on, channel)
         bill.payments.append(payment)
         if channel is PaymentChannel.ACCOUNT_TRANSFER and rng.random() < 0.02:  # 口座振替不能, paid again later
-            payment.reversed_on = paid_on + timedelta(days=5)
-            again = paid_on + timedelta(days=rng.randint(20, 40))
-            if again <= as_of and rng.random() < 0.7:
-                bill.payments.append(Payment(self.next_no("P"), amount, again, PaymentChannel.COUNTER))
+            if paid_on + timedelta(days=5) <= as_of:  # nothing after the export date is in the export
+                payment.reversed_on = paid_on + timedelta(days=5)
+                again = paid_on + timedelta(days=rng.randint(20, 40))
+                if again <= as_of and rng.random() < 0.7:
+                    bill.payments.append(Payment(self.next_no("P"), amount, again, PaymentChannel.COUNTER))
 
 
 def simulate_year(city: City, fiscal_year: int = 2024, as_of: date = date(2025, 1, 31)) -> Year:

@@ -127,7 +127,9 @@ def build_city(households: int, *, seed: int = 20240401, id_space: int = 0) -> C
     def person(household_id: str, surname: tuple[str, str], sex: str, birth: date, behaviour: Behaviour) -> Resident:
         nonlocal serial
         serial += 1
-        given = rng.choice(MALE_NAMES if sex == "M" else FEMALE_NAMES)
+        # A family never gives a child the name of another member (a 戸籍 would not register it).
+        taken = {m.given for m in household.members}
+        given = rng.choice([n for n in (MALE_NAMES if sex == "M" else FEMALE_NAMES) if n[0] not in taken])
         phone = f"0565-{rng.randint(10, 99)}-{rng.randint(0, 9999):04d}" if rng.random() < 0.8 else None
         return Resident(f"R{serial:07d}", f"{100_000_000 + serial}", surname[0], surname[1], given[0], given[1], sex,
                         birth, household_id, phone, behaviour)
