@@ -46,7 +46,7 @@ print(f"housing_events.json: read {body['read']}, published {body['published']},
 PY
 
 debtor="$("$PYTHON" - "$API" "$CITY" <<'PY'
-import json, sys, time, urllib.error, urllib.request
+import json, os, sys, time, urllib.error, urllib.request
 from collections import defaultdict
 api, city = sys.argv[1], sys.argv[2]
 # The resident with arrears in the most departments, found through the tax department's person id.
@@ -67,7 +67,29 @@ def get(url):
         return json.load(response)
 
 
-# Show the candidate whose ledger already gathers the most departments (matching links what is certain).
+def consumed_and_lag(port):
+    consumed = lag = 0.0
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith("pipeline_messages_consumed_total"):
+                consumed += float(line.rsplit(" ", 1)[1])
+            elif line.startswith("pipeline_consumer_lag"):
+                lag += float(line.rsplit(" ", 1)[1])
+    return consumed, lag
+
+
+# Wait until matching and collection have caught up (nothing behind, nothing new for three seconds).
+ports = (os.environ.get("MATCHING_HTTP_PORT", "8002"), os.environ.get("COLLECTION_HTTP_PORT", "8000"))
+deadline, last, quiet_since = time.time() + 300, None, time.time()
+while time.time() < deadline:
+    state = [consumed_and_lag(port) for port in ports]
+    if state != last:
+        last, quiet_since = state, time.time()
+    elif all(lag == 0 for _, lag in state) and time.time() - quiet_since >= 3:
+        break
+    time.sleep(0.5)
+
+# Show the candidate whose ledger gathers the most departments.
 deadline, best = time.time() + 120, None
 while time.time() < deadline and best is None:
     for entity in candidates:

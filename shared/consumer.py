@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import asyncpg
 from aiokafka.errors import KafkaError
-from aiokafka.structs import ConsumerRecord, TopicPartition
+from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -125,15 +125,20 @@ def subscribe_envelopes(
                     else:
                         await asyncio.sleep(0.2 * attempt)
 
+    positions: dict[int, int] = {}  # partition → next offset to consume, as far as this process got
+
     def _record_lag(msg: KafkaMessage, records: tuple[ConsumerRecord, ...]) -> None:  # type: ignore[type-arg]
-        last: dict[int, int] = {}
+        """Lag of every assigned partition (not only those in this batch), from the broker's high watermark."""
         for record in records:
-            last[record.partition] = max(record.offset, last.get(record.partition, -1))
-        highwater = getattr(msg.consumer, "highwater", None)  # absent on FastStream's in-memory test consumer
-        for partition, offset in last.items():
-            end = highwater(TopicPartition(topic.name, partition)) if highwater is not None else None
-            if end is not None:
-                measure.lag(topic.name, partition, max(end - offset - 1, 0))
+            positions[record.partition] = max(record.offset + 1, positions.get(record.partition, 0))
+        consumer = msg.consumer
+        highwater = getattr(consumer, "highwater", None)  # absent on FastStream's in-memory test consumer
+        if highwater is None:
+            return
+        for tp in consumer.assignment():
+            end = highwater(tp)
+            if tp.topic == topic.name and end is not None and tp.partition in positions:
+                measure.lag(topic.name, tp.partition, max(end - positions[tp.partition], 0))
 
     @broker.subscriber(
         topic.name,
