@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from contracts.envelope import encode_message
 from contracts.topics import BILLING_MATCHED, BILLING_SOURCE, DEAD_LETTER_MATCHING
+from services.matching.api import router as review_router
 from services.matching.scoring import load_model
 from services.matching.settings import MatchingSettings
 from services.matching.store import resolve_debtor
@@ -69,9 +70,9 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     )
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         apply_migrations(settings.database_url, MIGRATIONS)
-        state["pool"] = await create_pool(settings.database_url, min_size=settings.db_pool_min_size,
+        state["pool"] = app.state.pool = await create_pool(settings.database_url, min_size=settings.db_pool_min_size,
                                           max_size=settings.db_pool_max_size)
         measure.watch_pool(state["pool"])
         await broker.start()
@@ -91,5 +92,6 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="Debtor matching", version="1", lifespan=lifespan, description=__doc__)
     add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_ready})
+    app.include_router(review_router)
     instrument_app(app)
     return app

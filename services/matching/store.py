@@ -44,12 +44,13 @@ def _from_json(data: dict[str, object] | str) -> NormalisedPerson:
 
 
 async def _remember(conn: asyncpg.Connection, department: str, source_id: str, person: NormalisedPerson,
-                    keys: list[bytes]) -> None:
+                    keys: list[bytes], recorded: PersonReference) -> None:
     await conn.execute(
-        "INSERT INTO person_records (department, source_person_id, normalised) VALUES ($1, $2, $3) "
+        "INSERT INTO person_records (department, source_person_id, normalised, recorded) VALUES ($1, $2, $3, $4) "
         "ON CONFLICT (department, source_person_id) DO UPDATE SET normalised = EXCLUDED.normalised, "
-        "updated_at = now() WHERE person_records.normalised IS DISTINCT FROM EXCLUDED.normalised",
-        department, source_id, _to_json(person))
+        "recorded = EXCLUDED.recorded, updated_at = now() "
+        "WHERE person_records.normalised IS DISTINCT FROM EXCLUDED.normalised",
+        department, source_id, _to_json(person), recorded.model_dump(mode="json"))
     if keys:
         await conn.executemany(
             "INSERT INTO blocking_keys (key_hash, department, source_person_id) VALUES ($1, $2, $3) "
@@ -66,7 +67,7 @@ async def resolve_debtor(conn: asyncpg.Connection, department: Department, perso
         "SELECT debtor_id FROM source_links WHERE department = $1 AND source_person_id = $2", dept, source_id)
     if linked is not None:
         if normalised.name or normalised.name_kana:  # a bare reference (a payment) adds nothing to compare
-            await _remember(conn, dept, source_id, normalised, keys)
+            await _remember(conn, dept, source_id, normalised, keys, person)
         return str(linked)
 
     for key in sorted(keys):  # serialise first sightings that share a key
@@ -98,7 +99,7 @@ async def resolve_debtor(conn: asyncpg.Connection, department: Department, perso
     await conn.execute(
         "INSERT INTO source_links (department, source_person_id, debtor_id, decided_by) VALUES ($1, $2, $3, $4)",
         dept, source_id, debtor_id, f"{verdict}:{model.version}")
-    await _remember(conn, dept, source_id, normalised, keys)
+    await _remember(conn, dept, source_id, normalised, keys, person)
     contributions = best_score.contributions if best_score is not None else None
     await conn.execute(
         "INSERT INTO match_decisions (department, source_person_id, debtor_id, decision, candidate_department, "

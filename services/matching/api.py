@@ -1,0 +1,145 @@
+"""Review queue API for the central division (債権管理課): the doubtful pairs matching did not decide alone.
+
+Each item shows both person records as their departments sent them, side by side, with the comparison level
+and weight of every field, so a person can see why the pair is doubtful. Rejecting a pair records who, when
+and why; a rejected pair is never proposed again. Every call is audit-logged with the caller's
+``X-Staff-Id`` (staff authentication with roles comes with the collection core).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from pydantic import BaseModel, Field
+
+router = APIRouter(tags=["review queue"])
+
+StaffId = Annotated[str, Header(min_length=1, max_length=64, description="Who acts; written to the audit log")]
+
+
+class RecordEvidence(BaseModel):
+    department: str
+    source_person_id: str
+    debtor_id: str
+    recorded: dict[str, Any] | None = Field(description="The person record as the department sent it")
+
+
+class FieldEvidence(BaseModel):
+    field: str
+    level: str = Field(description="How the two records compare on this field")
+    weight: float = Field(description="log2(m/u) of that level: positive for agreement, negative against")
+
+
+class ReviewItem(BaseModel):
+    review_id: int
+    status: str
+    score: float
+    model_version: str
+    created_at: datetime
+    record: RecordEvidence
+    candidate: RecordEvidence
+    evidence: list[FieldEvidence]
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+
+
+class ReviewPage(BaseModel):
+    items: list[ReviewItem]
+    total: int
+    limit: int
+    offset: int
+
+
+class Rejection(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="Why these are different people")
+
+
+_SELECT = """
+SELECT r.review_id, r.status, r.score, r.model_version, r.created_at, r.contributions, r.decided_by,
+       r.decided_at, r.reason,
+       r.department, r.source_person_id, la.debtor_id AS debtor_id, pa.recorded AS recorded,
+       r.candidate_department, r.candidate_source_person_id, lb.debtor_id AS candidate_debtor_id,
+       pb.recorded AS candidate_recorded
+FROM review_queue r
+JOIN source_links la ON (la.department, la.source_person_id) = (r.department, r.source_person_id)
+JOIN source_links lb ON (lb.department, lb.source_person_id) = (r.candidate_department, r.candidate_source_person_id)
+LEFT JOIN person_records pa ON (pa.department, pa.source_person_id) = (r.department, r.source_person_id)
+LEFT JOIN person_records pb ON (pb.department, pb.source_person_id) =
+     (r.candidate_department, r.candidate_source_person_id)
+"""
+
+
+def _item(row: asyncpg.Record) -> ReviewItem:
+    contributions = row["contributions"] or {}
+    return ReviewItem(
+        review_id=row["review_id"], status=row["status"], score=row["score"], model_version=row["model_version"],
+        created_at=row["created_at"], decided_by=row["decided_by"], decided_at=row["decided_at"],
+        reason=row["reason"],
+        record=RecordEvidence(department=row["department"], source_person_id=row["source_person_id"],
+                              debtor_id=row["debtor_id"], recorded=row["recorded"]),
+        candidate=RecordEvidence(department=row["candidate_department"],
+                                 source_person_id=row["candidate_source_person_id"],
+                                 debtor_id=row["candidate_debtor_id"], recorded=row["candidate_recorded"]),
+        evidence=[FieldEvidence(field=name, level=c["level"], weight=c["weight"])
+                  for name, c in contributions.items()],
+    )
+
+
+async def get_connection(request: Request):  # type: ignore[no-untyped-def]
+    async with request.app.state.pool.acquire() as conn:
+        yield conn
+
+
+Connection = Annotated[asyncpg.Connection, Depends(get_connection)]
+
+
+async def _audit(conn: asyncpg.Connection, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None:
+    await conn.execute("INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)",
+                       actor, action, subject, detail)
+
+
+@router.get("/reviews", response_model=ReviewPage, summary="Doubtful pairs with their evidence, oldest first")
+async def list_reviews(
+    conn: Connection,
+    x_staff_id: StaffId,
+    status: Annotated[str, Query(pattern="^(open|accepted|rejected)$")] = "open",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ReviewPage:
+    rows = await conn.fetch(f"{_SELECT} WHERE r.status = $1 ORDER BY r.created_at, r.review_id LIMIT $2 OFFSET $3",
+                            status, limit, offset)
+    total = await conn.fetchval("SELECT count(*) FROM review_queue WHERE status = $1", status)
+    await _audit(conn, x_staff_id, "list_reviews", "review_queue",
+                 {"status": status, "review_ids": [r["review_id"] for r in rows]})
+    return ReviewPage(items=[_item(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/reviews/{review_id}", response_model=ReviewItem, summary="One doubtful pair with its evidence")
+async def get_review(conn: Connection, x_staff_id: StaffId, review_id: Annotated[int, Path(ge=1)]) -> ReviewItem:
+    row = await conn.fetchrow(f"{_SELECT} WHERE r.review_id = $1", review_id)
+    await _audit(conn, x_staff_id, "read_review", f"review:{review_id}", {"found": row is not None})
+    if row is None:
+        raise HTTPException(404, f"no review {review_id}")
+    return _item(row)
+
+
+@router.post("/reviews/{review_id}/reject", response_model=ReviewItem,
+             summary="Different people: the pair is closed and never proposed again")
+async def reject_review(conn: Connection, x_staff_id: StaffId, review_id: Annotated[int, Path(ge=1)],
+                        body: Rejection) -> ReviewItem:
+    async with conn.transaction():
+        status = await conn.fetchval("SELECT status FROM review_queue WHERE review_id = $1 FOR UPDATE", review_id)
+        if status is None:
+            raise HTTPException(404, f"no review {review_id}")
+        if status != "open":
+            raise HTTPException(409, f"review {review_id} is already {status}")
+        await conn.execute(
+            "UPDATE review_queue SET status = 'rejected', decided_by = $2, decided_at = $3, reason = $4 "
+            "WHERE review_id = $1", review_id, x_staff_id, datetime.now(UTC), body.reason)
+        await _audit(conn, x_staff_id, "reject_review", f"review:{review_id}", {"reason": body.reason})
+        row = await conn.fetchrow(f"{_SELECT} WHERE r.review_id = $1", review_id)
+    return _item(row)

@@ -1,0 +1,70 @@
+"""The review queue through the running matching service: a doubtful pair is listed with both records side by
+side and its evidence, a person rejects it with a reason, and every call leaves an audit row."""
+
+import uuid
+from datetime import date
+
+import asyncpg
+import httpx
+import pytest
+
+from contracts import Department, PersonReference
+from services.matching.scoring import load_model
+from services.matching.store import resolve_debtor
+from shared.db import create_pool
+from tests.e2e.processes import RunningService
+from tests.infrastructure import Infrastructure
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_a_doubtful_pair_is_shown_with_evidence_and_rejected(
+    services: dict[str, RunningService], infrastructure: Infrastructure
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    name = "齋藤 " + "".join("〇一二三四五六七八九甲乙丙丁戊己"[int(c, 16)] for c in tag)
+    known = PersonReference(source_person_id=f"T{tag}", name_kanji=name, birth_date=date(1980, 5, 6),
+                            address="愛知県豊田市西町3丁目60番地5号")
+    doubtful = PersonReference(source_person_id=f"W{tag}", name_kanji=name.replace("齋", "斉"))  # no birth date
+    pool = await create_pool(infrastructure.database_urls["matching"])
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await resolve_debtor(conn, Department.TAX, known, load_model())
+            await resolve_debtor(conn, Department.WATER, doubtful, load_model())
+    finally:
+        await pool.close()
+
+    matching = services["matching"].url
+    async with httpx.AsyncClient(base_url=matching, timeout=10) as client:
+        assert (await client.get("/reviews")).status_code == 422  # who asks must be known
+        page = (await client.get("/reviews", params={"limit": 200}, headers={"X-Staff-Id": "staff-001"})).json()
+        item = next(i for i in page["items"] if i["record"]["source_person_id"] == f"W{tag}")
+        assert item["candidate"]["source_person_id"] == f"T{tag}"
+        assert item["record"]["debtor_id"] != item["candidate"]["debtor_id"]
+        assert item["candidate"]["recorded"]["birth_date"] == "1980-05-06"
+        assert item["record"]["recorded"]["name_kanji"].startswith("斉藤")
+        evidence = {e["field"]: e["level"] for e in item["evidence"]}
+        assert evidence["name"] == "exact" and evidence["birth_date"] == "missing"  # 齋 folded to 斉
+
+        review = item["review_id"]
+        refused = await client.post(f"/reviews/{review}/reject", json={"reason": ""},
+                                    headers={"X-Staff-Id": "staff-001"})
+        assert refused.status_code == 422
+        rejected = await client.post(f"/reviews/{review}/reject", json={"reason": "別人 (生年月日を窓口で確認)"},
+                                     headers={"X-Staff-Id": "staff-001"})
+        assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+        assert rejected.json()["decided_by"] == "staff-001"
+        again = await client.post(f"/reviews/{review}/reject", json={"reason": "again"},
+                                  headers={"X-Staff-Id": "staff-001"})
+        assert again.status_code == 409
+        still_open = (await client.get("/reviews", params={"limit": 200}, headers={"X-Staff-Id": "staff-001"})).json()
+        assert review not in [i["review_id"] for i in still_open["items"]]
+
+    conn = await asyncpg.connect(infrastructure.database_urls["matching"])
+    try:
+        actions = [r["action"] for r in await conn.fetch(
+            "SELECT action FROM audit_log WHERE actor = 'staff-001' AND (subject = $1 OR action = 'list_reviews')",
+            f"review:{review}")]
+    finally:
+        await conn.close()
+    assert actions.count("list_reviews") >= 2 and "reject_review" in actions
