@@ -31,6 +31,8 @@ from contracts.messages import (
     ClaimAdjusted,
     ClaimAssessed,
     ClaimCancelled,
+    DebtorMerged,
+    DebtorSplit,
     ExemptionApplied,
     InstallmentAgreed,
     Payload,
@@ -39,12 +41,16 @@ from contracts.messages import (
     PersonReference,
     RelatedPerson,
     ScheduledInstallment,
+    SourceRecord,
     WaterSupplyChanged,
 )
 from contracts.receivables import RECEIVABLES, ReceivableSpec, receivable
 
 __all__ = [
     "BILLING_PAYLOADS",
+    "DebtorMerged",
+    "DebtorSplit",
+    "SourceRecord",
     "RECEIVABLES",
     "ExemptionApplied",
     "ExemptionReason",

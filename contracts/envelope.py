@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
 from contracts.enums import Department
-from contracts.messages import BILLING_PAYLOADS, Payload
+from contracts.messages import BILLING_PAYLOADS, IDENTITY_PAYLOADS, Payload
 
 #: Namespace of message ids derived from source keys (uuid5), fixed forever so re-imports give equal ids.
 MESSAGE_ID_NAMESPACE = uuid.UUID("6b9f3f1e-6a52-4d0c-9f5e-2f1f0d9b7c11")
@@ -63,23 +63,29 @@ class Envelope(BaseModel):
 def envelope_class(payload_cls: type[Payload]) -> type[Envelope]:
     """The concrete envelope model for one payload type (message_type fixed to the payload's class name)."""
     name = payload_cls.__name__
+    department: Any = (Department, ...) if payload_cls.DEPARTMENTAL else (
+        Department | None, Field(default=None, description="None: an identity event concerns every department"))
     return create_model(  # type: ignore[call-overload,no-any-return]
         f"{name}Message",
         __base__=Envelope,
         __doc__=f"Envelope carrying a {name} payload.\n\n{payload_cls.__doc__ or ''}".strip(),
         message_type=(Literal[name], name),
         schema_version=(int, Field(default=payload_cls.SCHEMA_VERSION, ge=1, le=payload_cls.SCHEMA_VERSION)),
+        department=department,
         payload=(payload_cls, ...),
     )
 
 
+ALL_PAYLOADS = BILLING_PAYLOADS + IDENTITY_PAYLOADS
+
+
 def message_classes() -> dict[str, type[Envelope]]:
-    """Every message type on the billing topics, by name."""
-    return {cls.__name__: envelope_class(cls) for cls in BILLING_PAYLOADS}
+    """Every message type, by name."""
+    return {cls.__name__: envelope_class(cls) for cls in ALL_PAYLOADS}
 
 
 AnyBillingMessage = Annotated[
-    Union[tuple(envelope_class(cls) for cls in BILLING_PAYLOADS)],  # type: ignore[misc]  # noqa: UP007
+    Union[tuple(envelope_class(cls) for cls in ALL_PAYLOADS)],  # type: ignore[misc]  # noqa: UP007
     Field(discriminator="message_type"),
 ]
 _ANY_BILLING = TypeAdapter(AnyBillingMessage)
@@ -112,7 +118,7 @@ def new_envelope(
     payload: Payload,
     *,
     source_system: str,
-    department: Department,
+    department: Department | None,
     occurred_at: datetime,
     correlation_id: str,
     source_keys: tuple[str, ...],

@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from contracts.envelope import envelope_class
-from contracts.messages import BILLING_PAYLOADS
+from contracts.envelope import ALL_PAYLOADS, envelope_class
 from contracts.topics import ALL_TOPICS
 from shared.kafka import HEADER_MESSAGE_ID, HEADER_MESSAGE_TYPE, HEADER_SCHEMA_VERSION
 
@@ -30,7 +29,7 @@ def _dump(document: dict[str, Any]) -> str:
 def message_schemas() -> dict[str, dict[str, Any]]:
     """File name → JSON Schema for every message type."""
     schemas: dict[str, dict[str, Any]] = {}
-    for payload_cls in BILLING_PAYLOADS:
+    for payload_cls in ALL_PAYLOADS:
         schema = envelope_class(payload_cls).model_json_schema(mode="serialization")
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"urn:municipal-collection:message:{payload_cls.__name__}:v{payload_cls.SCHEMA_VERSION}"

@@ -34,6 +34,8 @@ class Payload(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
     SCHEMA_VERSION: ClassVar[int] = 1
+    #: Billing events come from one department; identity events (merges, splits) from matching, for all.
+    DEPARTMENTAL: ClassVar[bool] = True
 
 
 class PersonReference(BaseModel):
@@ -202,3 +204,38 @@ BILLING_PAYLOADS: tuple[type[Payload], ...] = (
     ExemptionApplied,
     WaterSupplyChanged,
 )
+
+
+class SourceRecord(BaseModel):
+    """A departmental person record by its keys only (no personal data)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    department: str
+    source_person_id: SourceKey
+
+
+class DebtorMerged(Payload):
+    """名寄せの統合: a person decided two identities are one; everything of ``from_debtor_id`` now belongs to
+    ``into_debtor_id``. ``records`` are the departmental records that moved."""
+
+    DEPARTMENTAL: ClassVar[bool] = False
+
+    merge_id: SourceKey
+    from_debtor_id: SourceKey
+    into_debtor_id: SourceKey
+    records: tuple[SourceRecord, ...] = Field(min_length=1)
+
+
+class DebtorSplit(Payload):
+    """A merge undone: ``records`` go back from ``from_debtor_id`` to ``restored_debtor_id``."""
+
+    DEPARTMENTAL: ClassVar[bool] = False
+
+    merge_id: SourceKey
+    restored_debtor_id: SourceKey
+    from_debtor_id: SourceKey
+    records: tuple[SourceRecord, ...] = Field(min_length=1)
+
+
+IDENTITY_PAYLOADS: tuple[type[Payload], ...] = (DebtorMerged, DebtorSplit)

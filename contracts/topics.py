@@ -39,6 +39,13 @@ BILLING_MATCHED = TopicSpec(
     description="The same billing events with debtor_id set by debtor matching, keyed by debtor_id.",
     messages=_BILLING_MESSAGES,
 )
+IDENTITY_EVENTS = TopicSpec(
+    name="identity.events.v1",
+    partitions=1,  # merges and splits are few and must be applied in the order they were decided
+    retention_ms=365 * DAY_MS,
+    description="Merges and splits of debtor identities decided in matching's review, for collection to re-key.",
+    messages=("DebtorMerged", "DebtorSplit"),
+)
 INGEST_QUARANTINE = TopicSpec(
     name="ingest.quarantine.v1",
     partitions=1,
@@ -68,6 +75,7 @@ DEAD_LETTER_COLLECTION = TopicSpec(
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     BILLING_SOURCE,
     BILLING_MATCHED,
+    IDENTITY_EVENTS,
     INGEST_QUARANTINE,
     INGEST_PROGRESS,
     DEAD_LETTER_MATCHING,

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from contracts.topics import BILLING_MATCHED, DEAD_LETTER_COLLECTION
+from contracts.topics import BILLING_MATCHED, DEAD_LETTER_COLLECTION, IDENTITY_EVENTS
 from services.collection.api import router
 from services.collection.settings import CollectionSettings
-from services.collection.store import apply_message
+from services.collection.store import apply_identity_change, apply_message
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
 from shared.http import add_health_routes, instrument_app
@@ -71,6 +71,23 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
         dead_letter=DEAD_LETTER_COLLECTION,
         consumer_name=SERVICE,
         handle_batch=record,
+        max_records=settings.consumer_max_poll_records,
+    )
+
+    async def change_identities(deliveries: list[Delivery]) -> None:
+        """Merges and splits, in the order matching decided them (one partition), one transaction a batch."""
+        async with app.state.pool.acquire() as conn, conn.transaction():
+            for delivery in deliveries:
+                with delivery.span(f"{IDENTITY_EVENTS.name} apply"):
+                    await apply_identity_change(conn, delivery.envelope)
+
+    subscribe_envelopes(
+        broker,
+        topic=IDENTITY_EVENTS,
+        group_id="collection-identity",
+        dead_letter=DEAD_LETTER_COLLECTION,
+        consumer_name=SERVICE,
+        handle_batch=change_identities,
         max_records=settings.consumer_max_poll_records,
     )
 

@@ -9,6 +9,8 @@ from contracts import (
     ClaimAdjusted,
     ClaimAssessed,
     ClaimCancelled,
+    DebtorMerged,
+    DebtorSplit,
     Envelope,
     ExemptionApplied,
     InstallmentAgreed,
@@ -33,7 +35,8 @@ async def apply_message(conn: asyncpg.Connection, message: Envelope) -> bool:
     """Store one matched billing event inside the caller's transaction; False when applied before."""
     if not message.debtor_id:
         raise MissingDebtorError(f"message {message.message_id} has no debtor_id")
-    debtor, department, p = message.debtor_id, message.department.value, message.payload
+    department, p = message.department.value, message.payload
+    debtor = await current_debtor(conn, department, p.person.source_person_id, message.debtor_id)  # type: ignore[attr-defined]
     first_time = await conn.fetchval(
         "INSERT INTO processed_messages (message_id, message_type) VALUES ($1, $2) "
         "ON CONFLICT (message_id) DO NOTHING RETURNING true",
@@ -105,6 +108,69 @@ async def apply_message(conn: asyncpg.Connection, message: Envelope) -> bool:
         )
     else:
         raise TypeError(f"collection does not handle {message.message_type}")
+    return True
+
+
+#: Every table that holds a debtor id, and whether its rows know their departmental record.
+_BY_RECORD = ("claims", "payments", "installment_agreements", "exemption_applications", "water_supply_events")
+_BY_CLAIM = ("claim_adjustments", "claim_cancellations")
+
+
+async def current_debtor(conn: asyncpg.Connection, department: str, source_person_id: str, debtor_id: str) -> str:
+    """The debtor a matched message belongs to now: a record moved back by a split is pinned to its restored
+    debtor; an identity merged into another resolves to it; otherwise the id matching stamped."""
+    return str(await conn.fetchval(
+        "SELECT coalesce((SELECT debtor_id FROM record_owners WHERE department = $1 AND source_person_id = $2), "
+        "(SELECT into_debtor_id FROM debtor_aliases WHERE from_debtor_id = $3), $3)",
+        department, source_person_id, debtor_id))
+
+
+async def apply_identity_change(conn: asyncpg.Connection, message: Envelope) -> bool:
+    """Apply a DebtorMerged or DebtorSplit inside the caller's transaction; False when applied before."""
+    first_time = await conn.fetchval(
+        "INSERT INTO processed_messages (message_id, message_type) VALUES ($1, $2) "
+        "ON CONFLICT (message_id) DO NOTHING RETURNING true", message.message_id, message.message_type)
+    if not first_time:
+        return False
+    p = message.payload
+    departments = [r.department for r in p.records]  # type: ignore[attr-defined]
+    people = [r.source_person_id for r in p.records]  # type: ignore[attr-defined]
+    if isinstance(p, DebtorMerged):
+        source, target = p.from_debtor_id, p.into_debtor_id
+        await conn.execute("UPDATE debtor_aliases SET into_debtor_id = $2 WHERE into_debtor_id = $1", source, target)
+        await conn.execute(
+            "INSERT INTO debtor_aliases (from_debtor_id, into_debtor_id, merge_id) VALUES ($1, $2, $3) "
+            "ON CONFLICT (from_debtor_id) DO UPDATE SET into_debtor_id = $2, merge_id = $3", source, target,
+            p.merge_id)
+        await conn.execute("UPDATE record_owners SET debtor_id = $2 WHERE debtor_id = $1", source, target)
+        for table in _BY_RECORD + _BY_CLAIM + ("payment_reversals",):
+            await conn.execute(f"UPDATE {table} SET debtor_id = $2 WHERE debtor_id = $1", source, target)
+    elif isinstance(p, DebtorSplit):
+        source, target = p.from_debtor_id, p.restored_debtor_id
+        await conn.execute("DELETE FROM debtor_aliases WHERE from_debtor_id = $1", target)
+        await conn.executemany(
+            "INSERT INTO record_owners (department, source_person_id, debtor_id, merge_id) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (department, source_person_id) DO UPDATE SET debtor_id = $3, merge_id = $4",
+            [(d, s, target, p.merge_id) for d, s in zip(departments, people, strict=True)])
+        for table in _BY_RECORD:
+            await conn.execute(
+                f"UPDATE {table} t SET debtor_id = $2 FROM unnest($3::text[], $4::text[]) AS r(department, person) "
+                "WHERE t.debtor_id = $1 AND t.department = r.department AND t.source_person_id = r.person",
+                source, target, departments, people)
+        for table in _BY_CLAIM:
+            await conn.execute(
+                f"UPDATE {table} t SET debtor_id = c.debtor_id FROM claims c WHERE t.debtor_id = $1 "
+                "AND c.debtor_id = $2 AND (c.department, c.claim_id) = (t.department, t.claim_id)", source, target)
+        await conn.execute(
+            "UPDATE payment_reversals t SET debtor_id = p.debtor_id FROM payments p WHERE t.debtor_id = $1 "
+            "AND p.debtor_id = $2 AND (p.department, p.payment_id) = (t.department, t.payment_id)", source, target)
+    else:
+        raise TypeError(f"not an identity change: {message.message_type}")
+    await conn.execute(
+        "INSERT INTO identity_changes (kind, merge_id, from_debtor_id, into_debtor_id, records) "
+        "VALUES ($1, $2, $3, $4, $5)",
+        "merged" if isinstance(p, DebtorMerged) else "split", p.merge_id, source, target,
+        [{"department": d, "source_person_id": s} for d, s in zip(departments, people, strict=True)])
     return True
 
 

@@ -22,6 +22,7 @@ JST = timezone(timedelta(hours=9))
 
 
 def envelope(payload, debtor_id: str | None, key: str) -> Envelope:  # type: ignore[no-untyped-def]
+    """A matched billing event."""
     return new_envelope(payload, source_system="tax-core", department=Department.TAX,
                         occurred_at=datetime(2024, 6, 1, tzinfo=JST), correlation_id="test",
                         source_keys=(key, str(debtor_id)), produced_at=datetime.now(UTC), debtor_id=debtor_id)
@@ -80,3 +81,66 @@ async def test_a_message_that_skipped_matching_is_refused(collection_pool: async
     async with collection_pool.acquire() as conn:
         with pytest.raises(MissingDebtorError):
             await apply_messages(conn, [message])
+
+
+def identity(payload, key: str) -> Envelope:  # type: ignore[no-untyped-def]
+    return new_envelope(payload, source_system="debtor-matching", department=None,
+                        occurred_at=datetime.now(UTC), correlation_id="review", source_keys=(key,),
+                        produced_at=datetime.now(UTC))
+
+
+async def test_merge_then_split_move_claims_and_late_messages_land_with_the_right_debtor(
+    collection_pool: asyncpg.Pool,
+) -> None:
+    from contracts import DebtorMerged, DebtorSplit, SourceRecord
+    from services.collection.store import apply_identity_change
+
+    run = uuid.uuid4().hex[:8]
+    a, b = f"A-{run}", f"B-{run}"
+    tax_person = PersonReference(source_person_id=f"TAX-{run}", name_kanji="髙橋 一郎")
+    water_person = PersonReference(source_person_id=f"WAT-{run}", name_kanji="高橋 一郎")
+
+    def assessed(person: PersonReference, debtor: str, claim: str, amount: int) -> Envelope:
+        return envelope(ClaimAssessed(claim_id=claim, person=person, receivable_type="fixed_asset_tax",
+                                      legal_category="forced_public", fiscal_year=2024, installment=1,
+                                      due_date=date(2024, 6, 30), amount=amount, assessed_on=date(2024, 4, 10)),
+                        debtor, claim)
+
+    def paid(person: PersonReference, debtor: str, claim: str, payment: str, amount: int) -> Envelope:
+        return envelope(PaymentReceived(payment_id=payment, person=person, claim_id=claim, amount=amount,
+                                        paid_on=date(2024, 6, 1), channel="counter"), debtor, payment)
+
+    tax_claim, water_claim = f"c-tax-{run}", f"c-water-{run}"
+    merged = identity(DebtorMerged(merge_id=f"M-{run}", from_debtor_id=a, into_debtor_id=b,
+                                   records=(SourceRecord(department="tax", source_person_id=tax_person.source_person_id),)),
+                      f"merge-{run}")
+    split = identity(DebtorSplit(merge_id=f"M-{run}", restored_debtor_id=a, from_debtor_id=b,
+                                 records=(SourceRecord(department="tax", source_person_id=tax_person.source_person_id),)),
+                     f"split-{run}")
+    as_of = date(2024, 9, 30)
+    async with collection_pool.acquire() as conn:
+        await apply_messages(conn, [assessed(tax_person, a, tax_claim, 10_000), assessed(water_person, b, water_claim, 3_000)])
+        async with conn.transaction():
+            assert await apply_identity_change(conn, merged) is True
+            assert await apply_identity_change(conn, merged) is False  # redelivered: nothing more
+        assert await load_ledger(conn, a, as_of) is None
+        ledger = await load_ledger(conn, b, as_of)
+        assert ledger is not None and {c.claim.claim_id for c in ledger.claims} == {tax_claim, water_claim}
+        # a payment matching stamped with the old identity, applied after the merge
+        await apply_messages(conn, [paid(tax_person, a, tax_claim, f"p1-{run}", 4_000)])
+        ledger = await load_ledger(conn, b, as_of)
+        assert ledger is not None and ledger.balance == 13_000 - 4_000
+
+        async with conn.transaction():
+            assert await apply_identity_change(conn, split) is True
+        restored, other = await load_ledger(conn, a, as_of), await load_ledger(conn, b, as_of)
+        assert restored is not None and other is not None
+        assert [c.claim.claim_id for c in restored.claims] == [tax_claim] and restored.balance == 6_000
+        assert [c.claim.claim_id for c in other.claims] == [water_claim] and other.balance == 3_000
+        # a payment for the tax record still stamped with the merged identity, applied after the split
+        await apply_messages(conn, [paid(tax_person, b, tax_claim, f"p2-{run}", 6_000)])
+        restored = await load_ledger(conn, a, as_of)
+        assert restored is not None and restored.balance == 0
+        history = await conn.fetch("SELECT kind FROM identity_changes WHERE merge_id = $1 ORDER BY change_id",
+                                   f"M-{run}")
+    assert [h["kind"] for h in history] == ["merged", "split"]

@@ -177,3 +177,18 @@ def test_installment_schedule_must_be_in_order() -> None:
         InstallmentAgreed(agreement_id="A1", person=PERSON, claim_ids=("c1",), agreed_on=date(2024, 7, 1),
                           schedule=(ScheduledInstallment(due_date=date(2024, 9, 1), amount=5000),
                                     ScheduledInstallment(due_date=date(2024, 8, 1), amount=5000)))
+
+
+def test_identity_events_concern_no_single_department() -> None:
+    from contracts import DebtorMerged, SourceRecord
+
+    merged = DebtorMerged(merge_id="M1", from_debtor_id="a", into_debtor_id="b",
+                          records=(SourceRecord(department="water", source_person_id="W1"),))
+    message = new_envelope(merged, source_system="debtor-matching", department=None,
+                           occurred_at=datetime(2025, 1, 1, tzinfo=JST), correlation_id="review:1",
+                           source_keys=("M1",), produced_at=datetime.now(UTC))
+    assert decode_message(encode_message(message)) == message and message.department is None
+    data = json.loads(encode_message(wrap(claim())))
+    data["department"] = None  # a billing event must name its department
+    with pytest.raises(ContractError, match="department"):
+        decode_message(json.dumps(data))
