@@ -143,3 +143,78 @@ async def reject_review(conn: Connection, x_staff_id: StaffId, review_id: Annota
         await _audit(conn, x_staff_id, "reject_review", f"review:{review_id}", {"reason": body.reason})
         row = await conn.fetchrow(f"{_SELECT} WHERE r.review_id = $1", review_id)
     return _item(row)
+
+
+class Acceptance(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="Why these are the same person")
+
+
+class Undo(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="Why the merge was wrong")
+
+
+class IdentityChange(BaseModel):
+    merge_id: str = Field(description="Empty when the two records already shared an identity")
+    from_debtor_id: str
+    into_debtor_id: str
+    records_moved: int
+
+
+class MergeView(BaseModel):
+    merge_id: str
+    review_id: int
+    from_debtor_id: str
+    into_debtor_id: str
+    records: list[dict[str, str]]
+    decided_by: str
+    reason: str
+    merged_at: datetime
+    undone_by: str | None
+    undone_at: datetime | None
+    undo_reason: str | None
+
+
+async def _decide(request: Request, conn: asyncpg.Connection, decision, *args):  # type: ignore[no-untyped-def]
+    from services.matching.identity_changes import DecisionRefused
+
+    try:
+        async with conn.transaction():
+            change = await decision(conn, *args)
+    except DecisionRefused as refused:
+        raise HTTPException(refused.status, str(refused)) from None
+    await request.app.state.relay.flush()  # the event was written with the decision; send it now
+    return IdentityChange(merge_id=change.merge_id, from_debtor_id=change.from_debtor_id,
+                          into_debtor_id=change.into_debtor_id, records_moved=change.records)
+
+
+@router.post("/reviews/{review_id}/accept", response_model=IdentityChange,
+             summary="The same person: merge the record's identity into the candidate's")
+async def accept_review(request: Request, conn: Connection, x_staff_id: StaffId,
+                        review_id: Annotated[int, Path(ge=1)], body: Acceptance) -> IdentityChange:
+    from services.matching.identity_changes import accept
+
+    change = await _decide(request, conn, accept, review_id, x_staff_id, body.reason)
+    await _audit(conn, x_staff_id, "accept_review", f"review:{review_id}",
+                 {"reason": body.reason, "merge_id": change.merge_id})
+    return change
+
+
+@router.post("/merges/{merge_id}/undo", response_model=IdentityChange,
+             summary="Undo a merge (a split): its records go back to their own identity")
+async def undo_merge(request: Request, conn: Connection, x_staff_id: StaffId,
+                     merge_id: Annotated[str, Path(min_length=1, max_length=80)], body: Undo) -> IdentityChange:
+    from services.matching.identity_changes import undo
+
+    change = await _decide(request, conn, undo, merge_id, x_staff_id, body.reason)
+    await _audit(conn, x_staff_id, "undo_merge", f"merge:{merge_id}", {"reason": body.reason})
+    return change
+
+
+@router.get("/debtors/{debtor_id}/merges", response_model=list[MergeView],
+            summary="Lineage: every merge into or out of this identity, undone ones too")
+async def debtor_merges(conn: Connection, x_staff_id: StaffId,
+                        debtor_id: Annotated[str, Path(min_length=1, max_length=64)]) -> list[MergeView]:
+    rows = await conn.fetch("SELECT * FROM debtor_merges WHERE $1 IN (from_debtor_id, into_debtor_id) "
+                            "ORDER BY merged_at", debtor_id)
+    await _audit(conn, x_staff_id, "read_lineage", f"debtor:{debtor_id}", {"merges": len(rows)})
+    return [MergeView(**dict(r)) for r in rows]
