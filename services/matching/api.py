@@ -218,3 +218,25 @@ async def debtor_merges(conn: Connection, x_staff_id: StaffId,
                             "ORDER BY merged_at", debtor_id)
     await _audit(conn, x_staff_id, "read_lineage", f"debtor:{debtor_id}", {"merges": len(rows)})
     return [MergeView(**dict(r)) for r in rows]
+
+
+class Relation(BaseModel):
+    related_debtor_id: str
+    role: str = Field(description="guarantor (連帯保証人), child (児童), household_member (世帯員), household_head")
+    direction: str = Field(description="'on_this_debtors_claims': this debtor's claims name them; "
+                                       "'this_debtor_on_their_claims': their claims name this debtor")
+    department: str
+
+
+@router.get("/debtors/{debtor_id}/relations", response_model=list[Relation],
+            summary="People linked to this identity as relations (never merged with it)")
+async def debtor_relations(conn: Connection, x_staff_id: StaffId,
+                           debtor_id: Annotated[str, Path(min_length=1, max_length=64)]) -> list[Relation]:
+    rows = await conn.fetch(
+        "SELECT related_debtor_id AS other, role, department, 'on_this_debtors_claims' AS direction FROM relations "
+        "WHERE debtor_id = $1 UNION ALL SELECT debtor_id, role, department, 'this_debtor_on_their_claims' "
+        "FROM relations "
+        "WHERE related_debtor_id = $1", debtor_id)
+    await _audit(conn, x_staff_id, "read_relations", f"debtor:{debtor_id}", {"relations": len(rows)})
+    return [Relation(related_debtor_id=r["other"], role=r["role"], direction=r["direction"],
+                     department=r["department"]) for r in rows]

@@ -20,7 +20,7 @@ from contracts.topics import BILLING_MATCHED, BILLING_SOURCE, DEAD_LETTER_MATCHI
 from services.matching.api import router as review_router
 from services.matching.scoring import load_model
 from services.matching.settings import MatchingSettings
-from services.matching.store import resolve_debtor
+from services.matching.store import record_relations, resolve_debtor
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
 from shared.http import add_health_routes, instrument_app
@@ -53,6 +53,10 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
                 with delivery.span(f"{BILLING_SOURCE.name} match"):
                     person = delivery.envelope.payload.person  # type: ignore[attr-defined]
                     debtor_id = await resolve_debtor(conn, delivery.envelope.department, person, model)
+                    related = getattr(delivery.envelope.payload, "related_persons", ())
+                    if related:
+                        await record_relations(conn, delivery.envelope.department, debtor_id,
+                                               [(r.role.value, r.person) for r in related], model)
                     matched = delivery.envelope.model_copy(update={"debtor_id": debtor_id})
                     await enqueue(conn, message_id=matched.message_id, topic=BILLING_MATCHED.name,
                                   key=debtor_id.encode(), value=encode_message(matched),

@@ -58,8 +58,11 @@ async def _remember(conn: asyncpg.Connection, department: str, source_id: str, p
 
 
 async def resolve_debtor(conn: asyncpg.Connection, department: Department, person: PersonReference,
-                         model: Model) -> str:
-    """The debtor id for this person record (see the module docstring). Call inside a transaction."""
+                         model: Model, *, never_link_to: str | None = None) -> str:
+    """The debtor id for this person record (see the module docstring). Call inside a transaction.
+
+    ``never_link_to``: a debtor this record must not join (the debtor of a claim that names this person as
+    guarantor, child or household member: a relation, not the same person)."""
     source_id, dept = person.source_person_id, department.value
     normalised = normalise_person(person)
     keys = blocking_keys(normalised)
@@ -77,13 +80,14 @@ async def resolve_debtor(conn: asyncpg.Connection, department: Department, perso
         "FROM blocking_keys k JOIN person_records p USING (department, source_person_id) "
         "JOIN source_links l USING (department, source_person_id) "
         "WHERE k.key_hash = ANY($1::bytea[]) AND NOT (p.department = $2 AND p.source_person_id = $3) "
+        "AND l.debtor_id IS DISTINCT FROM $4 "
         "AND NOT EXISTS (SELECT 1 FROM review_queue r WHERE r.status = 'rejected' AND ("
         "  (r.department, r.source_person_id, r.candidate_department, r.candidate_source_person_id) = "
         "  ($2, $3, p.department, p.source_person_id) OR "
         "  (r.candidate_department, r.candidate_source_person_id, r.department, r.source_person_id) = "
         "  ($2, $3, p.department, p.source_person_id))) "
         f"LIMIT {MAX_CANDIDATES}",
-        keys, dept, source_id)
+        keys, dept, source_id, never_link_to)
     best, best_score = None, None
     for candidate in candidates:
         result = score(compare(normalised, _from_json(candidate["normalised"])), model)
@@ -115,3 +119,16 @@ async def resolve_debtor(conn: asyncpg.Connection, department: Department, perso
             dept, source_id, best["department"], best["source_person_id"], best_score.total, contributions,
             model.version)
     return debtor_id
+
+
+async def record_relations(conn: asyncpg.Connection, department: Department, debtor_id: str,
+                           related: list[tuple[str, PersonReference]], model: Model) -> list[str]:
+    """Resolve the people named on a claim (never into the claim's debtor) and keep them as relations."""
+    related_ids = []
+    for role, person in related:
+        related_id = await resolve_debtor(conn, department, person, model, never_link_to=debtor_id)
+        await conn.execute(
+            "INSERT INTO relations (debtor_id, related_debtor_id, role, department) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT DO NOTHING", debtor_id, related_id, role, department.value)
+        related_ids.append(related_id)
+    return related_ids

@@ -90,3 +90,20 @@ async def test_concurrent_first_sightings_of_one_person_make_one_debtor(matching
         orphans = await conn.fetchval(
             "SELECT count(*) FROM debtors d WHERE NOT EXISTS (SELECT 1 FROM source_links l WHERE l.debtor_id = d.debtor_id)")
     assert orphans == 0
+
+
+async def test_people_named_on_a_claim_become_relations_never_the_debtor(matching_pool: asyncpg.Pool) -> None:
+    from services.matching.store import record_relations
+
+    name = unique_name()
+    tenant = person(name, date(1970, 1, 1), kana="テナント")
+    # a guarantor recorded with the very same name and birth date (a data-entry slip): still a relation
+    lookalike = person(name, date(1970, 1, 1), kana="テナント")
+    guarantor = person(unique_name(), date(1950, 2, 2))
+    async with matching_pool.acquire() as conn, conn.transaction():
+        debtor = await resolve_debtor(conn, Department.HOUSING, tenant, MODEL)
+        related = await record_relations(conn, Department.HOUSING, debtor,
+                                         [("guarantor", lookalike), ("guarantor", guarantor)], MODEL)
+        rows = await conn.fetch("SELECT related_debtor_id, role FROM relations WHERE debtor_id = $1", debtor)
+    assert debtor not in related and len(set(related)) == 2
+    assert sorted((r["related_debtor_id"], r["role"]) for r in rows) == sorted((r, "guarantor") for r in related)
