@@ -24,7 +24,7 @@ class SpanCollector:
                 self.end_headers()
 
             def log_message(self, *_: object) -> None:
-                pass
+                """Quiet: the test output is for the tests."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}/api/v2/spans"

@@ -101,7 +101,7 @@ async def test_an_interrupted_import_resumes_without_gaps_or_duplicates(infrastr
     parsed = parse(tax_file(500))
 
     class Crash(Exception):
-        pass
+        """Stands for the process dying between two chunks."""
 
     def crash_after_two_chunks(done: int) -> None:
         if done >= 200:

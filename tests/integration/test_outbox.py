@@ -26,7 +26,7 @@ async def test_outbox_holds_messages_until_kafka_has_them(infrastructure: Infras
     committed, rolled_back = uuid.uuid4(), uuid.uuid4()
 
     class Abort(Exception):
-        pass
+        """Makes the transaction roll back."""
 
     async with matching_pool.acquire() as conn:
         async with conn.transaction():
