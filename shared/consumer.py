@@ -125,20 +125,16 @@ def subscribe_envelopes(
                     else:
                         await asyncio.sleep(0.2 * attempt)
 
-    positions: dict[int, int] = {}  # partition → next offset to consume, as far as this process got
-
-    def _record_lag(msg: KafkaMessage, records: tuple[ConsumerRecord, ...]) -> None:  # type: ignore[type-arg]
-        """Lag of every assigned partition (not only those in this batch), from the broker's high watermark."""
-        for record in records:
-            positions[record.partition] = max(record.offset + 1, positions.get(record.partition, 0))
+    async def _record_lag(msg: KafkaMessage) -> None:
+        """Lag of every assigned partition of this topic: the broker's end minus this consumer's position (the
+        position, not the last record's offset, since transaction markers take offsets too)."""
         consumer = msg.consumer
-        highwater = getattr(consumer, "highwater", None)  # absent on FastStream's in-memory test consumer
-        if highwater is None:
+        if not hasattr(consumer, "highwater"):  # FastStream's in-memory test consumer
             return
         for tp in consumer.assignment():
-            end = highwater(tp)
-            if tp.topic == topic.name and end is not None and tp.partition in positions:
-                measure.lag(topic.name, tp.partition, max(end - positions[tp.partition], 0))
+            end = consumer.highwater(tp)
+            if tp.topic == topic.name and end is not None:
+                measure.lag(topic.name, tp.partition, max(end - await consumer.position(tp), 0))
 
     @broker.subscriber(
         topic.name,
@@ -153,7 +149,7 @@ def subscribe_envelopes(
     async def on_batch(msg: KafkaMessage) -> None:
         records: tuple[ConsumerRecord, ...] = msg.raw_message  # type: ignore[assignment,type-arg]
         measure.consumed(topic.name, len(records))
-        _record_lag(msg, records)
+        await _record_lag(msg)
         deliveries: list[Delivery] = []
         for record in records:
             try:

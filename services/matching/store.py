@@ -73,8 +73,9 @@ async def resolve_debtor(conn: asyncpg.Connection, department: Department, perso
             await _remember(conn, dept, source_id, normalised, keys, person)
         return str(linked)
 
-    for key in sorted(keys):  # serialise first sightings that share a key
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(encode($1, 'hex'), 0))", key)
+    if keys:  # serialise first sightings that share a key (one round trip, locks taken in a fixed order)
+        await conn.execute("SELECT pg_advisory_xact_lock(h) FROM unnest($1::bigint[]) AS h ORDER BY h",
+                           sorted({int.from_bytes(key[:8], "big", signed=True) for key in keys}))
     candidates = await conn.fetch(
         "SELECT DISTINCT p.department, p.source_person_id, p.normalised, l.debtor_id "
         "FROM blocking_keys k JOIN person_records p USING (department, source_person_id) "
