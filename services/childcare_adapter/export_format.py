@@ -50,6 +50,7 @@ from shared.ingest.records import (
     Problem,
     RecordProblems,
     fold,
+    names_by_value,
 )
 from shared.japanese_dates import DateFormatError, parse_japanese_date, to_wareki
 
@@ -320,17 +321,10 @@ def parse_export(
 
 # ---- rendering (the inverse), for samples, tests and the synthetic city -------------------------------------
 
-def _inverse(mapping: Mapping[str, object]) -> dict[object, str]:
-    inverse: dict[object, str] = {}
-    for name, value in mapping.items():
-        inverse.setdefault(value, name)
-    return inverse
-
-
-_FEE_NAMES = _inverse(FEE_ITEMS)
-_CHANNEL_NAMES, _ADJUSTMENT_NAMES = _inverse(CHANNELS), _inverse(ADJUSTMENT_REASONS)
-_CANCELLATION_NAMES, _REVERSAL_NAMES = _inverse(CANCELLATION_REASONS), _inverse(REVERSAL_REASONS)
-_EXEMPTION_NAMES = _inverse(EXEMPTION_REASONS)
+_FEE_NAMES = names_by_value(FEE_ITEMS)
+_CHANNEL_NAMES, _ADJUSTMENT_NAMES = names_by_value(CHANNELS), names_by_value(ADJUSTMENT_REASONS)
+_CANCELLATION_NAMES, _REVERSAL_NAMES = names_by_value(CANCELLATION_REASONS), names_by_value(REVERSAL_REASONS)
+_EXEMPTION_NAMES = names_by_value(EXEMPTION_REASONS)
 _INDEX = {name: i for i, name in enumerate(COLUMNS)}
 _I = _INDEX.__getitem__
 

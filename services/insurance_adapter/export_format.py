@@ -39,6 +39,7 @@ from shared.ingest.records import (
     ParsedExport,
     Problem,
     RecordProblems,
+    looks_utf8,
     monthly_schedule,
 )
 from shared.japanese_dates import ERAS, DateFormatError, parse_japanese_date
@@ -278,15 +279,6 @@ def _records(data: bytes) -> Iterator[tuple[int, bytes]]:
             yield number, raw
 
 
-def _looks_utf8(data: bytes) -> bool:
-    """Valid UTF-8 holding Japanese text (CP932 with kanji is practically never valid UTF-8)."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return not text.isascii() and any(ord(c) >= 0x3000 for c in text)
-
-
 def _fields(raw: bytes) -> tuple[dict[str, str], list[Problem]]:
     values: dict[str, str] = {}
     problems: list[Problem] = []
@@ -311,7 +303,7 @@ def parse_export(
     records = list(_records(data))
     if not records:
         raise ExportFormatError("the file is empty")
-    if _looks_utf8(data):
+    if looks_utf8(data):
         raise ExportFormatError("the file is UTF-8; the insurance file is CP932 (Shift_JIS)")
     first_number, first = records[0]
     try:

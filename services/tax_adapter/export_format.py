@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 
 from contracts import (
@@ -39,7 +39,10 @@ from shared.ingest.records import (
     ParsedExport,
     Problem,
     RecordProblems,
+    decode_lines,
+    looks_utf8,
     monthly_schedule,
+    names_by_value,
 )
 from shared.japanese_dates import to_wareki
 
@@ -182,25 +185,6 @@ def _record(kind: str, row: FieldReader, overrides: Mapping[str, str]
     raise RecordProblems([Problem("処理区分", f"unknown value; expected one of {', '.join(KINDS)}")])
 
 
-def _lines(data: bytes) -> Iterator[tuple[int, str | None, bytes]]:
-    """(line number, text or None when undecodable, raw bytes) for every non-empty physical line."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        raise ExportFormatError("the file is UTF-8 (it starts with a byte-order mark); the tax export is CP932")
-    for number, raw in enumerate(data.splitlines(), start=1):
-        if raw.strip():
-            try:
-                yield number, raw.decode(ENCODING), raw
-            except UnicodeDecodeError:
-                yield number, None, raw
-
-
-def _looks_utf8(data: bytes) -> bool:
-    try:
-        return any(ord(c) > 0x7F for c in data.decode("utf-8"))
-    except UnicodeDecodeError:
-        return False
-
-
 def parse_export(
     data: bytes,
     *,
@@ -209,18 +193,20 @@ def parse_export(
     category_overrides: Mapping[str, str] | None = None,
 ) -> ParsedExport:
     """Parse a whole export. Raises ExportFormatError when the file cannot be read at all."""
-    lines = list(_lines(data))
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise ExportFormatError("the file is UTF-8 (it starts with a byte-order mark); the tax export is CP932")
+    lines = list(decode_lines(data, ENCODING))
     if not lines:
         raise ExportFormatError("the file is empty")
     header_number, header_text, _ = lines[0]
     if header_text is None:
-        if _looks_utf8(data):
+        if looks_utf8(data):
             raise ExportFormatError("the file is UTF-8; the tax export is CP932 (Shift_JIS)")
         raise ExportFormatError(f"line {header_number}: the header is not CP932 text")
     header = [h.strip() for h in next(csv.reader([header_text]))]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        hint = " (is the file UTF-8? the tax export is CP932)" if _looks_utf8(data) else ""
+        hint = " (is the file UTF-8? the tax export is CP932)" if looks_utf8(data) else ""
         raise ExportFormatError(f"missing columns: {', '.join(missing)}{hint}")
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
@@ -256,11 +242,9 @@ _TAX_ITEM_NAMES = {"individual_inhabitant_tax": "市県民税", "fixed_asset_tax
                    "light_vehicle_tax": "軽自動車税"}
 
 
-def _inverse(mapping: Mapping[str, object]) -> dict[object, str]:
-    inverse: dict[object, str] = {}
-    for name, value in mapping.items():
-        inverse.setdefault(value, name)
-    return inverse
+_CHANNEL_NAMES, _ADJUSTMENT_NAMES = names_by_value(CHANNELS), names_by_value(ADJUSTMENT_REASONS)
+_CANCELLATION_NAMES, _REVERSAL_NAMES = names_by_value(CANCELLATION_REASONS), names_by_value(REVERSAL_REASONS)
+_EXEMPTION_NAMES = names_by_value(EXEMPTION_REASONS)
 
 
 def _split_claim_id(value: str) -> dict[str, str]:
@@ -288,18 +272,18 @@ def render_export(records: Sequence[Payload], *, era_dates: bool = False) -> byt
         elif isinstance(record, ClaimAdjusted):
             row.update(処理区分="更正", **_split_claim_id(record.claim_id), 金額=str(record.amount_delta),
                        処理日=fmt(record.adjusted_on), 異動番号=f"K{serial:08d}",
-                       事由=_inverse(ADJUSTMENT_REASONS)[record.reason])
+                       事由=_ADJUSTMENT_NAMES[record.reason])
         elif isinstance(record, ClaimCancelled):
             row.update(処理区分="取消", **_split_claim_id(record.claim_id), 処理日=fmt(record.cancelled_on),
-                       事由=_inverse(CANCELLATION_REASONS)[record.reason])
+                       事由=_CANCELLATION_NAMES[record.reason])
         elif isinstance(record, PaymentReceived):
             row.update(処理区分="収納", 収納番号=record.payment_id, 金額=str(record.amount),
-                       処理日=fmt(record.paid_on), 収納方法=_inverse(CHANNELS)[record.channel])
+                       処理日=fmt(record.paid_on), 収納方法=_CHANNEL_NAMES[record.channel])
             if record.claim_id:
                 row.update(_split_claim_id(record.claim_id))
         elif isinstance(record, PaymentReversed):
             row.update(処理区分="収納取消", 収納番号=record.payment_id, 処理日=fmt(record.reversed_on),
-                       事由=_inverse(REVERSAL_REASONS)[record.reason])
+                       事由=_REVERSAL_NAMES[record.reason])
         elif isinstance(record, InstallmentAgreed):
             schedule = record.schedule
             row.update(処理区分="分納", **_split_claim_id(record.claim_ids[0]), 分納番号=record.agreement_id,
@@ -307,7 +291,7 @@ def render_export(records: Sequence[Payload], *, era_dates: bool = False) -> byt
                        初回納期限=fmt(schedule[0].due_date), 処理日=fmt(record.agreed_on))
         elif isinstance(record, ExemptionApplied):
             row.update(処理区分="減免申請", 申請番号=record.application_id, 処理日=fmt(record.applied_on),
-                       事由=_inverse(EXEMPTION_REASONS)[record.reason], 税目=_TAX_ITEM_NAMES[record.receivable_type])
+                       事由=_EXEMPTION_NAMES[record.reason], 税目=_TAX_ITEM_NAMES[record.receivable_type])
             if record.claim_id:
                 row.update(_split_claim_id(record.claim_id))
         else:

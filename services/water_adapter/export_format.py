@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 
 from contracts import (
@@ -42,7 +42,10 @@ from shared.ingest.records import (
     ParsedExport,
     Problem,
     RecordProblems,
+    decode_lines,
     fold,
+    looks_utf8,
+    names_by_value,
 )
 from shared.japanese_dates import to_wareki
 
@@ -226,16 +229,6 @@ def _records(kind: str, row: FieldReader, overrides: Mapping[str, str]) -> tuple
     return records, when
 
 
-def _lines(data: bytes) -> Iterator[tuple[int, str | None, bytes]]:
-    """(line number, text or None when undecodable, raw bytes) for every non-empty physical line."""
-    for number, raw in enumerate(data.splitlines(), start=1):
-        if raw.strip():
-            try:
-                yield number, raw.decode(ENCODING), raw
-            except UnicodeDecodeError:
-                yield number, None, raw
-
-
 def _check_file(data: bytes, lines: list[tuple[int, str | None, bytes]]) -> None:
     """Refuse files that are not this export at all: nothing of them is published."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -244,11 +237,8 @@ def _check_file(data: bytes, lines: list[tuple[int, str | None, bytes]]) -> None
         raise ExportFormatError("the file is UTF-16 (Excel's Unicode text?); the water export is CP932")
     if data.startswith(b"PK\x03\x04") or b"\x00" in data:
         raise ExportFormatError("the file is binary (an Excel workbook or an archive?), not the CP932 CSV export")
-    try:
-        if any(ord(c) > 0x7F for c in data.decode("utf-8")):
-            raise ExportFormatError("the file is UTF-8; the water export is CP932 (Shift_JIS)")
-    except UnicodeDecodeError:
-        pass
+    if looks_utf8(data):
+        raise ExportFormatError("the file is UTF-8; the water export is CP932 (Shift_JIS)")
     if not lines:
         raise ExportFormatError("the file is empty")
     first = lines[0][1]
@@ -269,7 +259,7 @@ def parse_export(
     category_overrides: Mapping[str, str] | None = None,
 ) -> ParsedExport:
     """Parse a whole export. Raises ExportFormatError when the file cannot be read at all."""
-    lines = list(_lines(data))
+    lines = list(decode_lines(data, ENCODING))
     _check_file(data, lines)
     builder = ExportBuilder(SOURCE_SYSTEM, DEPARTMENT, file_name, data, produced_at)
     overrides = category_overrides or {}
@@ -313,15 +303,8 @@ _PERSON_KIND_CODES = {PersonKind.INDIVIDUAL: "1", PersonKind.CORPORATION: "2"}
 _SUPPLY_NAMES = {status: name for name, status in SUPPLY_KINDS.items()}
 
 
-def _inverse(mapping: Mapping[str, object]) -> dict[object, str]:
-    inverse: dict[object, str] = {}
-    for name, value in mapping.items():
-        inverse.setdefault(value, name)
-    return inverse
-
-
-_CHANNEL_NAMES, _ADJUSTMENT_NAMES = _inverse(CHANNELS), _inverse(ADJUSTMENT_REASONS)
-_CANCELLATION_NAMES, _REVERSAL_NAMES = _inverse(CANCELLATION_REASONS), _inverse(REVERSAL_REASONS)
+_CHANNEL_NAMES, _ADJUSTMENT_NAMES = names_by_value(CHANNELS), names_by_value(ADJUSTMENT_REASONS)
+_CANCELLATION_NAMES, _REVERSAL_NAMES = names_by_value(CANCELLATION_REASONS), names_by_value(REVERSAL_REASONS)
 
 
 def _split_claim_id(value: str, customer: str) -> tuple[str, str, str, str]:

@@ -11,7 +11,7 @@ import hashlib
 import re
 import unicodedata
 from calendar import monthrange
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TypeVar
@@ -74,6 +74,36 @@ class RecordProblems(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("; ".join(f"{p.field}: {p.reason}" for p in problems))
+
+
+def decode_lines(data: bytes, encoding: str) -> Iterator[tuple[int, str | None, bytes]]:
+    """(line number, text or None when undecodable, raw bytes) of every non-empty physical line, decoded one by
+    one so that a single undecodable line is rejected alone. (Byte encodings like CP932 never use the bytes of
+    a line break inside a character, so splitting before decoding is safe.)"""
+    for number, raw in enumerate(data.splitlines(), start=1):
+        if raw.strip():
+            try:
+                yield number, raw.decode(encoding), raw
+            except UnicodeDecodeError:
+                yield number, None, raw
+
+
+def looks_utf8(data: bytes) -> bool:
+    """Valid UTF-8 that is not plain ASCII: a file saved as UTF-8 where CP932 was expected (CP932 with kanji is
+    practically never valid UTF-8)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not text.isascii()
+
+
+def names_by_value(mapping: Mapping[str, T]) -> dict[T, str]:
+    """Invert a source-name → value table for rendering; the first name listed for a value wins."""
+    inverse: dict[T, str] = {}
+    for name, value in mapping.items():
+        inverse.setdefault(value, name)
+    return inverse
 
 
 def monthly_schedule(total: int, count: int, first_due: date) -> list[dict[str, object]]:
