@@ -54,9 +54,17 @@ bench-ingest: setup
 	deploy/infra.sh start
 	$(PYTHON) -m tools.benchmarks.ingest --households $(BENCH_HOUSEHOLDS)
 
-# Matching quality on a synthetic city: precision, recall, F1 at three noise levels, with and without birth dates.
+# Matching quality on a synthetic city (precision, recall, F1 at three noise levels, with and without birth dates),
+# then speed against a store of IDENTITIES identities in its own database (built once, reused).
+IDENTITIES ?= 1000000
+MATCHING_STREAM ?= 20000
 bench-matching: setup
 	$(PYTHON) -m tools.benchmarks.matching
+	deploy/postgres/postgres.sh start
+	deploy/postgres/postgres.sh psql -q -tAc "SELECT 1 FROM pg_database WHERE datname = 'matching_bench'" | grep -q 1 \
+	  || deploy/postgres/postgres.sh psql -q -c "CREATE DATABASE matching_bench OWNER matching_svc"
+	. deploy/env.sh && MATCHING_BENCH_DATABASE_URL="postgresql://matching_svc:$${PG_PASSWORD_MATCHING:-matching-dev-password}@127.0.0.1:$$PG_PORT/matching_bench" \
+	  $(PYTHON) -m tools.benchmarks.matching_speed --identities $(IDENTITIES) --stream $(MATCHING_STREAM)
 
 contracts: setup
 	$(PYTHON) -m contracts.export

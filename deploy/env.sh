@@ -15,6 +15,7 @@
 #   KAFKA_HEAP             JVM heap flags for the broker                (default: -Xmx512m -Xms256m)
 #   ZIPKIN_HEAP            JVM heap flags for Zipkin                    (default: -Xmx1g)
 #   ZIPKIN_MAX_SPANS       spans Zipkin keeps in memory                 (default: 300000)
+#   PG_SHARED_BUFFERS      PostgreSQL shared_buffers                    (default: 512MB)
 #
 # Both .run/ and .cache/ are git-ignored.
 

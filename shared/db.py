@@ -1,13 +1,21 @@
 """asyncpg connection pool for a service's own database."""
 
-import json
-
 import asyncpg
+import orjson
+
+
+def _encode_jsonb(value: object) -> bytes:
+    return b"\x01" + orjson.dumps(value)  # jsonb's binary format: version 1, then the text
+
+
+def _decode_jsonb(data: bytes) -> object:
+    return orjson.loads(data[1:])
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    await conn.set_type_codec("jsonb", encoder=lambda v: json.dumps(v, ensure_ascii=False),
-                              decoder=json.loads, schema="pg_catalog")
+    # Binary, so that COPY (which only speaks binary) can write jsonb columns too.
+    await conn.set_type_codec("jsonb", encoder=_encode_jsonb, decoder=_decode_jsonb, schema="pg_catalog",
+                              format="binary")
     await conn.execute("SET TIME ZONE 'Asia/Tokyo'")
 
 

@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 
 import asyncpg
 from faststream.kafka import KafkaBroker
@@ -27,16 +28,37 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    message_id: uuid.UUID
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: dict[str, str]
+
+
+def outbox_message(*, message_id: uuid.UUID, topic: str, key: bytes | None, value: bytes,
+                   headers: dict[str, str]) -> OutboxMessage:
+    """A message for the outbox carrying the current trace context (build it inside the span it continues)."""
+    headers = dict(headers)
+    propagate.inject(headers)
+    return OutboxMessage(message_id, topic, key, value, headers)
+
+
+async def enqueue_many(conn: asyncpg.Connection, messages: list[OutboxMessage]) -> None:
+    """Add messages to the outbox inside the caller's transaction, in order, in one round trip."""
+    if messages:
+        await conn.executemany(
+            "INSERT INTO outbox (message_id, topic, message_key, value, headers) VALUES ($1, $2, $3, $4, $5) "
+            "ON CONFLICT (message_id) DO NOTHING",
+            [(m.message_id, m.topic, m.key, m.value, m.headers) for m in messages])
+
+
 async def enqueue(conn: asyncpg.Connection, *, message_id: uuid.UUID, topic: str, key: bytes | None, value: bytes,
                   headers: dict[str, str]) -> None:
     """Add a message to the outbox inside the caller's transaction; the current trace context goes with it."""
-    headers = dict(headers)
-    propagate.inject(headers)
-    await conn.execute(
-        "INSERT INTO outbox (message_id, topic, message_key, value, headers) VALUES ($1, $2, $3, $4, $5) "
-        "ON CONFLICT (message_id) DO NOTHING",
-        message_id, topic, key, value, headers,
-    )
+    await enqueue_many(conn, [outbox_message(message_id=message_id, topic=topic, key=key, value=value,
+                                             headers=headers)])
 
 
 class OutboxRelay:

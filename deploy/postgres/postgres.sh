@@ -149,6 +149,10 @@ listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$SOCKET_DIR'
 max_connections = 200
+# Matching looks up a million identities' blocking keys: keep the hot indexes in PostgreSQL's own cache.
+shared_buffers = ${PG_SHARED_BUFFERS:-512MB}
+# Short transactional queries: JIT compilation (seconds, when an estimate crosses jit_above_cost) never pays off.
+jit = off
 fsync = on
 log_timezone = 'UTC'
 timezone = 'UTC'

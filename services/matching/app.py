@@ -20,7 +20,7 @@ from contracts.topics import BILLING_MATCHED, BILLING_SOURCE, DEAD_LETTER_MATCHI
 from services.matching.api import router as review_router
 from services.matching.scoring import load_model
 from services.matching.settings import MatchingSettings
-from services.matching.store import record_relations, resolve_debtor
+from services.matching.store import ResolveRequest, record_relations_batch, resolve_batch
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
 from shared.http import add_health_routes, instrument_app
@@ -28,7 +28,7 @@ from shared.kafka import create_broker, envelope_headers
 from shared.logging import setup_logging
 from shared.metrics import pipeline_metrics
 from shared.migrations import apply_migrations
-from shared.outbox import OutboxRelay, enqueue
+from shared.outbox import OutboxRelay, enqueue_many, outbox_message
 from shared.telemetry import setup_telemetry, shutdown_telemetry
 
 SERVICE = "debtor-matching"
@@ -45,22 +45,26 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     model = load_model(settings.model_path)
 
     async def attach_debtors(deliveries: list[Delivery]) -> None:
-        """Resolve a batch and write its matched messages to the outbox in one transaction, then relay them;
-        the batch's offsets are committed after Kafka acknowledged them."""
+        """Resolve a batch (its debtors, then the people its claims name, each in one pass) and write its
+        matched messages to the outbox in one transaction, then relay them; the batch's offsets are committed
+        after Kafka acknowledged them."""
         relay = state["relay"]
+        envelopes = [delivery.envelope for delivery in deliveries]
         async with state["pool"].acquire() as conn, conn.transaction():
-            for delivery in deliveries:
+            debtor_ids = await resolve_batch(
+                conn, [ResolveRequest(e.department, e.payload.person) for e in envelopes], model)  # type: ignore[attr-defined]
+            await record_relations_batch(conn, [
+                (e.department, debtor_id, r.role.value, r.person)
+                for e, debtor_id in zip(envelopes, debtor_ids, strict=True)
+                for r in getattr(e.payload, "related_persons", ())], model)
+            outgoing = []
+            for delivery, debtor_id in zip(deliveries, debtor_ids, strict=True):
                 with delivery.span(f"{BILLING_SOURCE.name} match"):
-                    person = delivery.envelope.payload.person  # type: ignore[attr-defined]
-                    debtor_id = await resolve_debtor(conn, delivery.envelope.department, person, model)
-                    related = getattr(delivery.envelope.payload, "related_persons", ())
-                    if related:
-                        await record_relations(conn, delivery.envelope.department, debtor_id,
-                                               [(r.role.value, r.person) for r in related], model)
                     matched = delivery.envelope.model_copy(update={"debtor_id": debtor_id})
-                    await enqueue(conn, message_id=matched.message_id, topic=BILLING_MATCHED.name,
-                                  key=debtor_id.encode(), value=encode_message(matched),
-                                  headers=envelope_headers(matched))
+                    outgoing.append(outbox_message(
+                        message_id=matched.message_id, topic=BILLING_MATCHED.name, key=debtor_id.encode(),
+                        value=encode_message(matched), headers=envelope_headers(matched)))
+            await enqueue_many(conn, outgoing)
         await relay.flush()
 
     subscribe_envelopes(

@@ -25,7 +25,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -170,6 +170,8 @@ class Model:
     review_threshold: float
     prior: float
     description: str = ""
+    #: Scores already computed, by level vector: a few hundred vectors occur at all, millions of pairs share them.
+    _scores: dict[tuple[str, ...], Score] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if set(self.fields) != set(FIELDS):
@@ -245,28 +247,44 @@ class Score:
 
 
 def score(levels: Mapping[str, str], model: Model) -> Score:
-    """Sum of the log2(m/u) weights of the levels; a missing field (or one absent from ``levels``) weighs 0."""
+    """Sum of the log2(m/u) weights of the levels; a missing field (or one absent from ``levels``) weighs 0.
+    The result is shared between pairs with the same levels: treat it as read-only."""
+    vector = tuple(levels.get(name, MISSING) for name in FIELDS)
+    known = model._scores.get(vector)
+    if known is not None:
+        return known
     contributions: dict[str, dict[str, Any]] = {}
-    for name in FIELDS:
-        level = levels.get(name, MISSING)
+    for name, level in zip(FIELDS, vector, strict=True):
         contributions[name] = {"level": level, "weight": round(model.weight(name, level), 6)}
     total = round(sum(c["weight"] for c in contributions.values()), 6)
-    return Score(total, contributions, model.version)
+    result = model._scores[vector] = Score(total, contributions, model.version)
+    return result
 
 
 BIRTH_DATES_DIFFER = frozenset({"disagree", "one_component_differs"})
+
+
+#: Agreements that identify a person beyond the name: one of them is needed for an automatic link.
+IDENTIFYING = (("birth_date", "exact"), ("address", "exact"), ("phone", "exact"))
 
 
 def decide(result: Score, model: Model) -> Decision:
     """``"link"`` when the total exceeds the link threshold, ``"review"`` from the review threshold up to it,
     ``"new"`` below.
 
-    Hard rule on top of the weights: when both birth dates are known and differ — even by one component, which
-    may be a typo but may as well be another person — the pair is never linked automatically, whatever the other
-    fields say: at most it goes to review, where a person can tell a typo from a twin or a namesake.
+    Two hard rules on top of the weights, because a wrong merge can seize the wrong person's assets:
+
+    - when both birth dates are known and differ — even by one component, which may be a typo but may as well be
+      another person — the pair is never linked automatically, whatever the other fields say;
+    - an automatic link needs, besides the name, an agreement that identifies a person: the same birth date, the
+      same full address or the same phone number. Names alone (even with the same 丁目) are shared by many people
+      in a city of a million: such a pair goes to review.
     """
     if result.total > model.link_threshold:
-        if result.contributions.get("birth_date", {}).get("level") in BIRTH_DATES_DIFFER:
+        levels = {name: c.get("level") for name, c in result.contributions.items()}
+        if levels.get("birth_date") in BIRTH_DATES_DIFFER:
+            return "review"
+        if not any(levels.get(name) == level for name, level in IDENTIFYING):
             return "review"
         return "link"
     if result.total >= model.review_threshold:

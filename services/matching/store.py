@@ -1,15 +1,20 @@
-"""Resolving a departmental person record to a debtor, in the caller's transaction (名寄せ).
+"""Resolving departmental person records to debtors, a batch at a time, in the caller's transaction (名寄せ).
 
 1. A record seen before keeps its debtor (its normalised fields and keys are refreshed): identities change
    only by an explicit merge or split, never silently.
-2. A new record is normalised; the records sharing a blocking key are its candidates; each candidate is
-   scored with the Fellegi–Sunter model (services/matching/scoring.py), pairs a person rejected are skipped.
+2. A new record is normalised; the records sharing a blocking key are its candidates (those stored, and the
+   new records earlier in the same batch); each candidate is scored with the Fellegi–Sunter model
+   (services/matching/scoring.py); pairs a person rejected are skipped.
 3. The best candidate decides: **link** (above the link threshold: join its debtor), **review** (between the
    thresholds: a new identity now, and the pair in the review queue for a person to accept or reject), or
    **new** (below: a new identity). A wrong merge shows one resident's debts to another, so doubt never links.
 4. The decision is stored with the per-field contributions of the score, so a person can see why.
 
-Concurrent first sightings of one person are serialised by transaction-level advisory locks on the record's
+A batch costs a fixed number of round trips whatever its size (look up links, lock keys, fetch candidates and
+rejected pairs, then one bulk insert per table), which is what lets matching keep up with a nightly batch
+against a million stored identities. The result equals resolving the records one by one in batch order.
+
+Concurrent first sightings of one person are serialised by transaction-level advisory locks on the records'
 blocking keys, so two departments' records of a new person arriving at once are compared, not both new.
 """
 
@@ -17,119 +22,269 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict
+from collections import defaultdict
+from dataclasses import dataclass, fields
 from datetime import date
 
 import asyncpg
 
 from contracts import Department, PersonReference
-from services.matching.blocking import blocking_keys
+from services.matching.blocking import COMMON_KEY_LIMIT, record_keys
 from services.matching.normalise import NormalisedPerson, normalise_person
-from services.matching.scoring import Model, compare, decide, score
-
-MAX_CANDIDATES = 200
+from services.matching.scoring import Model, Score, compare, decide, score
 
 
-def _to_json(person: NormalisedPerson) -> dict[str, object]:
-    data = asdict(person)
+@dataclass(frozen=True, slots=True)
+class ResolveRequest:
+    """One departmental person record to resolve. ``never_link_to``: a debtor this record must not join (the
+    debtor of a claim that names this person as guarantor, child or household member: a relation, not the same
+    person)."""
+
+    department: Department
+    person: PersonReference
+    never_link_to: str | None = None
+
+
+@dataclass(slots=True)
+class _Candidate:
+    department: str
+    source_person_id: str
+    normalised: NormalisedPerson
+    debtor_id: str | None  # None until read: only the candidates that may decide are looked up
+
+
+_FIELDS = tuple(f.name for f in fields(NormalisedPerson))
+
+
+def normalised_to_json(person: NormalisedPerson) -> dict[str, object]:
+    data: dict[str, object] = {name: getattr(person, name) for name in _FIELDS}  # flat: no deep copy needed
     data["birth_date"] = person.birth_date.isoformat() if person.birth_date else None
     return data
 
 
-def _from_json(data: dict[str, object] | str) -> NormalisedPerson:
+def normalised_from_json(data: dict[str, object] | str) -> NormalisedPerson:
     values = json.loads(data) if isinstance(data, str) else dict(data)
     born = values.get("birth_date")
     values["birth_date"] = date.fromisoformat(str(born)) if born else None
     return NormalisedPerson(**values)  # type: ignore[arg-type]
 
 
-async def _remember(conn: asyncpg.Connection, department: str, source_id: str, person: NormalisedPerson,
-                    keys: list[bytes], recorded: PersonReference) -> None:
-    await conn.execute(
-        "INSERT INTO person_records (department, source_person_id, normalised, recorded) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (department, source_person_id) DO UPDATE SET normalised = EXCLUDED.normalised, "
-        "recorded = EXCLUDED.recorded, updated_at = now() "
-        "WHERE person_records.normalised IS DISTINCT FROM EXCLUDED.normalised",
-        department, source_id, _to_json(person), recorded.model_dump(mode="json"))
-    if keys:
+def _lock_ids(keys: list[bytes]) -> list[int]:
+    return sorted({int.from_bytes(key[:8], "big", signed=True) for key in keys})
+
+
+async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest], model: Model) -> list[str]:
+    """The debtor id of each request, in order (see the module docstring). Call inside a transaction."""
+    if not requests:
+        return []
+    records = [(r.department.value, r.person.source_person_id) for r in requests]
+    normalised = [normalise_person(r.person) for r in requests]
+    stored_and_looked_up = [record_keys(n) for n in normalised]
+    keys = [k for k, _ in stored_and_looked_up]  # stored under
+    lookups = [k for _, k in stored_and_looked_up]  # looked up by, each with how common it may be
+    unique = list(dict.fromkeys(records))
+    linked: dict[tuple[str, str], str] = {}
+    as_stored: dict[tuple[str, str], NormalisedPerson] = {}
+    for row in await conn.fetch(
+        "SELECT l.department, l.source_person_id, l.debtor_id, p.normalised FROM source_links l "
+        "JOIN unnest($1::text[], $2::text[]) AS q(department, source_person_id) USING (department, source_person_id) "
+        "LEFT JOIN person_records p USING (department, source_person_id)",
+        [d for d, _ in unique], [s for _, s in unique]):
+        record = (row["department"], row["source_person_id"])
+        linked[record] = str(row["debtor_id"])
+        if row["normalised"] is not None:
+            as_stored[record] = normalised_from_json(row["normalised"])
+    first_sighting = {}
+    for index, record in enumerate(records):
+        if record not in linked and record not in first_sighting:
+            first_sighting[record] = index
+    new_indexes = list(first_sighting.values())
+
+    stored: dict[bytes, list[_Candidate]] = defaultdict(list)
+    rejected: set[tuple[str, str, str, str]] = set()
+    if new_indexes:
+        limits = {key: limit for i in new_indexes for key, limit in lookups[i]}
+        wanted = sorted(limits)
+        if wanted:  # serialise first sightings that share a key (locks taken in a fixed order)
+            await conn.execute("SELECT pg_advisory_xact_lock(h) FROM unnest($1::bigint[]) AS h ORDER BY h",
+                               _lock_ids(wanted))
+            for row in await conn.fetch(  # each candidate record once, with the wanted keys it is stored under
+                "WITH hits AS (SELECT c.department, c.source_person_id, array_agg(q.key_hash) AS hit_keys "
+                "  FROM unnest($1::bytea[], $2::int[]) AS q(key_hash, max_records) CROSS JOIN LATERAL ("
+                "    SELECT k.department, k.source_person_id, count(*) OVER () AS sharing FROM ("
+                "      SELECT department, source_person_id FROM blocking_keys "
+                f"     WHERE key_hash = q.key_hash LIMIT {COMMON_KEY_LIMIT + 1}) AS k) AS c "
+                "  WHERE c.sharing <= q.max_records "  # a key shared by too many identifies nobody
+                "  GROUP BY c.department, c.source_person_id) "
+                "SELECT h.department, h.source_person_id, h.hit_keys, p.normalised FROM hits h "
+                "JOIN person_records p USING (department, source_person_id)", wanted, [limits[k] for k in wanted]):
+                candidate = _Candidate(row["department"], row["source_person_id"],
+                                       normalised_from_json(row["normalised"]), None)
+                for key in row["hit_keys"]:
+                    stored[bytes(key)].append(candidate)
+        new_departments = [records[i][0] for i in new_indexes]
+        new_sources = [records[i][1] for i in new_indexes]
+        for row in await conn.fetch(
+            "SELECT r.department, r.source_person_id, r.candidate_department, r.candidate_source_person_id "
+            "FROM review_queue r JOIN unnest($1::text[], $2::text[]) AS q(department, source_person_id) "
+            "ON (r.department, r.source_person_id) = (q.department, q.source_person_id) "
+            "OR (r.candidate_department, r.candidate_source_person_id) = (q.department, q.source_person_id) "
+            "WHERE r.status = 'rejected'", new_departments, new_sources):
+            pair = (row["department"], row["source_person_id"], row["candidate_department"],
+                    row["candidate_source_person_id"])
+            rejected.add(pair)
+            rejected.add(pair[2:] + pair[:2])
+
+    # Score every new record against the stored candidates; keep those that may decide (from the review threshold
+    # up, and the best of the rest to explain a "new"), then read the debtors of just those in one query.
+    contenders: dict[int, list[tuple[Score, _Candidate]]] = {}
+    for index in new_indexes:
+        me, person = records[index], normalised[index]
+        scored: dict[tuple[str, str], tuple[Score, _Candidate]] = {}
+        for key, limit in lookups[index]:
+            sharing = stored.get(key, ())
+            if len(sharing) > limit:
+                continue
+            for candidate in sharing:
+                pair = (candidate.department, candidate.source_person_id)
+                if pair != me and pair not in scored and me + pair not in rejected:
+                    scored[pair] = (score(compare(person, candidate.normalised), model), candidate)
+        ranked = sorted(scored.values(), key=lambda sc: sc[0].total, reverse=True)
+        contenders[index] = [sc for n, sc in enumerate(ranked) if n == 0 or sc[0].total >= model.review_threshold]
+    unread = {(c.department, c.source_person_id): c for found in contenders.values() for _, c in found}
+    if unread:
+        for row in await conn.fetch(
+            "SELECT l.department, l.source_person_id, l.debtor_id FROM source_links l "
+            "JOIN unnest($1::text[], $2::text[]) AS q(department, source_person_id) USING (department, source_person_id)",
+            [d for d, _ in unread], [s for _, s in unread]):
+            unread[(row["department"], row["source_person_id"])].debtor_id = str(row["debtor_id"])
+
+    in_batch: dict[bytes, list[_Candidate]] = defaultdict(list)
+    debtors, links, decisions, reviews = [], [], [], []
+    for index in new_indexes:
+        request, person, (dept, source_id) = requests[index], normalised[index], records[index]
+        best: _Candidate | None = None
+        best_score: Score | None = None
+        for result, candidate in contenders[index]:
+            if candidate.debtor_id is not None and candidate.debtor_id != request.never_link_to:
+                best, best_score = candidate, result
+                break
+        seen: set[tuple[str, str]] = {(dept, source_id)}
+        for key, limit in lookups[index]:  # the new records before this one in the batch
+            sharing = in_batch.get(key, ())
+            if len(sharing) + len(stored.get(key, ())) > limit:
+                continue
+            for candidate in sharing:
+                pair = (candidate.department, candidate.source_person_id)
+                if pair in seen or candidate.debtor_id == request.never_link_to or (dept, source_id) + pair in rejected:
+                    continue
+                seen.add(pair)
+                result = score(compare(person, candidate.normalised), model)
+                if best_score is None or result.total > best_score.total:
+                    best, best_score = candidate, result
+        verdict = decide(best_score, model) if best_score is not None else "new"
+        if verdict == "link" and best is not None and best.debtor_id is not None:
+            debtor_id = best.debtor_id
+        else:
+            debtor_id = str(uuid.uuid4())
+            debtors.append(debtor_id)
+        linked[(dept, source_id)] = debtor_id
+        links.append((dept, source_id, debtor_id, f"{verdict}:{model.version}"))
+        contributions = best_score.contributions if best_score is not None else None
+        decisions.append((dept, source_id, debtor_id, verdict, best.department if best else None,
+                          best.source_person_id if best else None, best_score.total if best_score else None,
+                          contributions, model.version))
+        if verdict == "review" and best is not None and best_score is not None:
+            reviews.append((dept, source_id, best.department, best.source_person_id, best_score.total,
+                            contributions, model.version))
+        for key in keys[index]:
+            in_batch[key].append(_Candidate(dept, source_id, person, debtor_id))
+
+    # New rows go in with COPY (the fastest way into PostgreSQL); none of them can exist yet.
+    if debtors:
+        await conn.copy_records_to_table("debtors", records=[(d,) for d in debtors], columns=["debtor_id"])
+    if links:
+        await conn.copy_records_to_table("source_links", records=links,
+                                         columns=["department", "source_person_id", "debtor_id", "decided_by"])
+    await _remember(conn, requests, records, normalised, keys, new=set(first_sighting), as_stored=as_stored)
+    if decisions:
+        await conn.copy_records_to_table(
+            "match_decisions", records=decisions,
+            columns=["department", "source_person_id", "debtor_id", "decision", "candidate_department",
+                     "candidate_source_person_id", "score", "contributions", "model_version"])
+    if reviews:
         await conn.executemany(
-            "INSERT INTO blocking_keys (key_hash, department, source_person_id) VALUES ($1, $2, $3) "
-            "ON CONFLICT DO NOTHING", [(key, department, source_id) for key in keys])
+            "INSERT INTO review_queue (department, source_person_id, candidate_department, "
+            "candidate_source_person_id, score, contributions, model_version) VALUES ($1,$2,$3,$4,$5,$6,$7) "
+            "ON CONFLICT DO NOTHING", reviews)
+    return [linked[record] for record in records]
+
+
+async def _remember(conn: asyncpg.Connection, requests: list[ResolveRequest], records: list[tuple[str, str]],
+                    normalised: list[NormalisedPerson], keys: list[list[bytes]], *, new: set[tuple[str, str]],
+                    as_stored: dict[tuple[str, str], NormalisedPerson]) -> None:
+    """Store each record's normalised fields and blocking keys. A record seen before is refreshed only when it
+    carries a name (a bare reference on a payment adds nothing to compare) and differs from what is stored (the
+    usual case: the same person on every claim); the last version in the batch wins."""
+    latest: dict[tuple[str, str], int] = {}
+    key_rows: dict[bool, set[tuple[bytes, str, str]]] = {True: set(), False: set()}
+    for index, record in enumerate(records):
+        if record in new or ((normalised[index].name or normalised[index].name_kana)
+                             and as_stored.get(record) != normalised[index]):
+            latest[record] = index
+            key_rows[record in new].update((key, *record) for key in keys[index])
+    fresh = [(*record, normalised_to_json(normalised[i]), requests[i].person.model_dump(mode="json"))
+             for record, i in latest.items() if record in new]
+    if fresh:
+        await conn.copy_records_to_table("person_records", records=fresh,
+                                         columns=["department", "source_person_id", "normalised", "recorded"])
+    if key_rows[True]:
+        await conn.copy_records_to_table("blocking_keys", records=sorted(key_rows[True]),
+                                         columns=["key_hash", "department", "source_person_id"])
+    seen = [i for record, i in latest.items() if record not in new]
+    if seen:
+        await conn.execute(
+            "INSERT INTO person_records (department, source_person_id, normalised, recorded) "
+            "SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[]) "
+            "ON CONFLICT (department, source_person_id) DO UPDATE SET normalised = EXCLUDED.normalised, "
+            "recorded = EXCLUDED.recorded, updated_at = now() "
+            "WHERE person_records.normalised IS DISTINCT FROM EXCLUDED.normalised",
+            [records[i][0] for i in seen], [records[i][1] for i in seen],
+            [normalised_to_json(normalised[i]) for i in seen],
+            [requests[i].person.model_dump(mode="json") for i in seen])
+    if key_rows[False]:
+        await conn.execute(
+            "INSERT INTO blocking_keys (key_hash, department, source_person_id) "
+            "SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
+            *zip(*sorted(key_rows[False]), strict=True))
 
 
 async def resolve_debtor(conn: asyncpg.Connection, department: Department, person: PersonReference,
                          model: Model, *, never_link_to: str | None = None) -> str:
-    """The debtor id for this person record (see the module docstring). Call inside a transaction.
-
-    ``never_link_to``: a debtor this record must not join (the debtor of a claim that names this person as
-    guarantor, child or household member: a relation, not the same person)."""
-    source_id, dept = person.source_person_id, department.value
-    normalised = normalise_person(person)
-    keys = blocking_keys(normalised)
-    linked = await conn.fetchval(
-        "SELECT debtor_id FROM source_links WHERE department = $1 AND source_person_id = $2", dept, source_id)
-    if linked is not None:
-        if normalised.name or normalised.name_kana:  # a bare reference (a payment) adds nothing to compare
-            await _remember(conn, dept, source_id, normalised, keys, person)
-        return str(linked)
-
-    if keys:  # serialise first sightings that share a key (one round trip, locks taken in a fixed order)
-        await conn.execute("SELECT pg_advisory_xact_lock(h) FROM unnest($1::bigint[]) AS h ORDER BY h",
-                           sorted({int.from_bytes(key[:8], "big", signed=True) for key in keys}))
-    candidates = await conn.fetch(
-        "SELECT DISTINCT p.department, p.source_person_id, p.normalised, l.debtor_id "
-        "FROM blocking_keys k JOIN person_records p USING (department, source_person_id) "
-        "JOIN source_links l USING (department, source_person_id) "
-        "WHERE k.key_hash = ANY($1::bytea[]) AND NOT (p.department = $2 AND p.source_person_id = $3) "
-        "AND l.debtor_id IS DISTINCT FROM $4 "
-        "AND NOT EXISTS (SELECT 1 FROM review_queue r WHERE r.status = 'rejected' AND ("
-        "  (r.department, r.source_person_id, r.candidate_department, r.candidate_source_person_id) = "
-        "  ($2, $3, p.department, p.source_person_id) OR "
-        "  (r.candidate_department, r.candidate_source_person_id, r.department, r.source_person_id) = "
-        "  ($2, $3, p.department, p.source_person_id))) "
-        f"LIMIT {MAX_CANDIDATES}",
-        keys, dept, source_id, never_link_to)
-    best, best_score = None, None
-    for candidate in candidates:
-        result = score(compare(normalised, _from_json(candidate["normalised"])), model)
-        if best_score is None or result.total > best_score.total:
-            best, best_score = candidate, result
-    verdict = decide(best_score, model) if best_score is not None else "new"
-
-    if verdict == "link" and best is not None:
-        debtor_id = str(best["debtor_id"])
-    else:
-        debtor_id = str(uuid.uuid4())
-        await conn.execute("INSERT INTO debtors (debtor_id) VALUES ($1)", debtor_id)
-    await conn.execute(
-        "INSERT INTO source_links (department, source_person_id, debtor_id, decided_by) VALUES ($1, $2, $3, $4)",
-        dept, source_id, debtor_id, f"{verdict}:{model.version}")
-    await _remember(conn, dept, source_id, normalised, keys, person)
-    contributions = best_score.contributions if best_score is not None else None
-    await conn.execute(
-        "INSERT INTO match_decisions (department, source_person_id, debtor_id, decision, candidate_department, "
-        "candidate_source_person_id, score, contributions, model_version) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-        dept, source_id, debtor_id, verdict, best["department"] if best else None,
-        best["source_person_id"] if best else None, best_score.total if best_score else None, contributions,
-        model.version)
-    if verdict == "review" and best is not None and best_score is not None:
-        await conn.execute(
-            "INSERT INTO review_queue (department, source_person_id, candidate_department, "
-            "candidate_source_person_id, score, contributions, model_version) VALUES ($1,$2,$3,$4,$5,$6,$7) "
-            "ON CONFLICT DO NOTHING",
-            dept, source_id, best["department"], best["source_person_id"], best_score.total, contributions,
-            model.version)
-    return debtor_id
+    """The debtor id for one person record (a batch of one)."""
+    return (await resolve_batch(conn, [ResolveRequest(department, person, never_link_to)], model))[0]
 
 
 async def record_relations(conn: asyncpg.Connection, department: Department, debtor_id: str,
                            related: list[tuple[str, PersonReference]], model: Model) -> list[str]:
-    """Resolve the people named on a claim (never into the claim's debtor) and keep them as relations."""
-    related_ids = []
-    for role, person in related:
-        related_id = await resolve_debtor(conn, department, person, model, never_link_to=debtor_id)
-        await conn.execute(
-            "INSERT INTO relations (debtor_id, related_debtor_id, role, department) VALUES ($1, $2, $3, $4) "
-            "ON CONFLICT DO NOTHING", debtor_id, related_id, role, department.value)
-        related_ids.append(related_id)
+    """Resolve the people named on one claim (never into the claim's debtor) and keep them as relations."""
+    return await record_relations_batch(conn, [(department, debtor_id, role, person) for role, person in related],
+                                        model)
+
+
+async def record_relations_batch(conn: asyncpg.Connection,
+                                 related: list[tuple[Department, str, str, PersonReference]], model: Model) -> list[str]:
+    """Resolve the people named on claims, each (department, debtor of the claim, role, person), and keep them
+    as relations of that debtor; returns the related debtor ids in order."""
+    if not related:
+        return []
+    related_ids = await resolve_batch(
+        conn, [ResolveRequest(department, person, never_link_to=debtor_id)
+               for department, debtor_id, _, person in related], model)
+    rows = sorted({(debtor_id, related_id, role, department.value)
+                   for (department, debtor_id, role, _), related_id in zip(related, related_ids, strict=True)})
+    await conn.execute(
+        "INSERT INTO relations (debtor_id, related_debtor_id, role, department) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING",
+        *zip(*rows, strict=True))
     return related_ids

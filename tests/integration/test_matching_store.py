@@ -107,3 +107,48 @@ async def test_people_named_on_a_claim_become_relations_never_the_debtor(matchin
         rows = await conn.fetch("SELECT related_debtor_id, role FROM relations WHERE debtor_id = $1", debtor)
     assert debtor not in related and len(set(related)) == 2
     assert sorted((r["related_debtor_id"], r["role"]) for r in rows) == sorted((r, "guarantor") for r in related)
+
+
+async def resolve_together(pool: asyncpg.Pool, requests: list[tuple[Department, PersonReference]]) -> list[str]:
+    from services.matching.store import ResolveRequest, resolve_batch
+    async with pool.acquire() as conn, conn.transaction():
+        return await resolve_batch(conn, [ResolveRequest(d, p) for d, p in requests], MODEL)
+
+
+async def test_one_new_person_in_several_departments_of_one_batch_gets_one_identity(
+    matching_pool: asyncpg.Pool,
+) -> None:
+    name = unique_name()
+    stranger = person(unique_name())
+    results = await resolve_together(matching_pool, [
+        (Department.TAX, person("髙" + name, kana="タカハシ イチロウ")),
+        (Department.HOUSING, stranger),
+        (Department.WATER, person("高" + name, kana="ﾀｶﾊｼ ｲﾁﾛｳ")),
+        (Department.TAX, person("髙" + name, pid="dup-" + name)),
+        (Department.TAX, person("髙" + name, pid="dup-" + name)),
+    ])
+    assert results[0] == results[2] == results[3] == results[4]
+    assert results[1] != results[0]
+    async with matching_pool.acquire() as conn:
+        decisions = await conn.fetch(
+            "SELECT department, decision FROM match_decisions WHERE debtor_id = $1 ORDER BY decision_id", results[0])
+    assert [(d["department"], d["decision"]) for d in decisions] == [("tax", "new"), ("water", "link"), ("tax", "link")]
+
+
+def city_stream() -> list[tuple[Department, PersonReference]]:
+    """Three new people in two departments, and a namesake of the first born on another day."""
+    names = [unique_name() for _ in range(3)]
+    return [(Department.TAX, person(n, pid=f"t-{n}")) for n in names] + \
+           [(Department.INSURANCE, person(n.replace(" ", "\u3000"), pid=f"i-{n}")) for n in names] + \
+           [(Department.WATER, person(names[0], date(1980, 1, 1), pid=f"w-{names[0]}"))]
+
+
+def partition(debtor_ids: list[str]) -> list[int]:
+    """Which earlier position each record's debtor first appeared at: compares groupings, not ids."""
+    return [debtor_ids.index(d) for d in debtor_ids]
+
+
+async def test_a_batch_groups_records_like_resolving_them_one_by_one(matching_pool: asyncpg.Pool) -> None:
+    batch = await resolve_together(matching_pool, city_stream())
+    one_by_one = [await resolve(matching_pool, d, p) for d, p in city_stream()]
+    assert partition(batch) == partition(one_by_one) == [0, 1, 2, 0, 1, 2, 6]

@@ -228,7 +228,23 @@ def test_weights_fall_with_the_strength_of_agreement() -> None:
 @pytest.mark.parametrize(("total", "expected"), [(14.01, "link"), (14.0, "review"), (6.5, "review"), (6.49, "new")])
 def test_decision_thresholds(total: float, expected: str) -> None:
     assert MODEL.link_threshold == 14.0 and MODEL.review_threshold == 6.5
-    assert decide(Score(total, {"name": {"level": "exact", "weight": total}}), MODEL) == expected
+    evidence = {"name": {"level": "exact", "weight": total}, "birth_date": {"level": "exact", "weight": 0}}
+    assert decide(Score(total, evidence), MODEL) == expected
+
+
+@pytest.mark.parametrize(("identifying", "expected"), [
+    ({}, "review"),  # name, kana and the same 丁目: shared by namesakes in a big city
+    ({"birth_date": "exact"}, "link"),
+    ({"address": "exact"}, "link"),
+    ({"phone": "exact"}, "link"),
+    ({"birth_date": "missing", "address": "same_block", "phone": "missing"}, "review"),
+])
+def test_an_automatic_link_needs_an_identifying_agreement_beyond_the_name(identifying: dict[str, str],
+                                                                          expected: str) -> None:
+    levels = {"name": "exact", "name_kana": "exact", "address": "same_block", **identifying}
+    result = score(levels, MODEL)
+    assert result.total > MODEL.link_threshold
+    assert decide(result, MODEL) == expected
 
 
 @pytest.mark.parametrize("birth", [date(1985, 2, 3), date(1969, 1, 1)])

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from contracts import PersonReference
-from services.matching.blocking import blocking_keys
+from services.matching.blocking import blocking_keys, candidate_keys
 from services.matching.normalise import NormalisedPerson, normalise_person
 from services.matching.scoring import compare, decide, load_model, score
 from tools.synthetic_city.bills import simulate_year
@@ -70,7 +70,7 @@ def resolve_all(records: Iterable[tuple[str, str, PersonReference]], *, drop_bir
         if drop_birth_dates:
             normalised = replace(normalised, birth_date=None)
         keys = blocking_keys(normalised)
-        candidates = {c for k in keys for c in index[k][:50] if c != me}
+        candidates = {c for k in candidate_keys(normalised) for c in index[k][:50] if c != me}
         best, best_score = None, None
         for candidate in candidates:
             result = score(compare(normalised, people[candidate]), model)
