@@ -3,12 +3,11 @@
 Pure functions over the stored events, so the same code answers "now" and "as of any past date", and events
 that arrived out of order give the same result as events in order.
 
-Allocation (充当) for now, per department:
-1. A payment naming a claim settles that claim; what exceeds its balance is an overpayment for refund (還付),
-   never silently absorbed.
-2. A payment naming no claim settles the department's open claims, oldest due date first.
-3. A payment naming a claim the ledger has not seen yet is parked until the claim arrives.
-The allocation module of the collection core will make this a configurable, written policy.
+Allocation (充当) follows the written policy in ``allocation.py`` (orders in ``policy/allocation.v*.json``): a
+payment naming a claim settles that claim, what exceeds its balance being an overpayment for refund (還付), never
+silently absorbed; a payment naming no claim settles the department's open dues in the department's order (today
+oldest due date first). The ledger itself only parks a payment naming a claim it has not seen yet until the claim
+arrives, and applies what ``allocation.allocate_department_payment`` returns.
 """
 
 from __future__ import annotations
@@ -18,6 +17,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+
+from services.collection.allocation import (
+    AllocationPolicy,
+    Component,
+    Due,
+    allocate_department_payment,
+    default_allocation_policy,
+)
 
 
 def fiscal_year_of(day: date) -> int:
@@ -118,11 +125,10 @@ class DebtorLedger:
         return sum(c.balance for c in self.claims if c.status is ClaimStatus.DELINQUENT)
 
 
-def _apply(payment: Payment, amount: int, target: ClaimBalance) -> int:
-    """Settle up to ``amount`` of ``target``; returns what is left."""
-    used = min(amount, max(target.balance, 0))
-    target.paid += used
-    return amount - used
+def _principal_due(balance: ClaimBalance) -> Due:
+    claim = balance.claim
+    return Due(claim.department, claim.claim_id, Component.PRINCIPAL, balance.balance, claim.due_date,
+               claim.fiscal_year, claim.installment, claim.legal_category)
 
 
 def build_ledger(
@@ -132,8 +138,14 @@ def build_ledger(
     payments: Iterable[Payment],
     reversals: Iterable[Reversal],
     as_of: date,
+    *,
+    policy: AllocationPolicy | None = None,
 ) -> DebtorLedger:
-    """Balances of one debtor's claims as of ``as_of`` (events dated after it are ignored)."""
+    """Balances of one debtor's claims as of ``as_of`` (events dated after it are ignored).
+
+    ``policy``: the allocation policy, by default the packaged ``policy/allocation.v1.json``.
+    """
+    policy = policy if policy is not None else default_allocation_policy()
     ledger = DebtorLedger(as_of=as_of)
     deltas: dict[tuple[str, str], int] = defaultdict(int)
     for adj in adjustments:
@@ -160,21 +172,17 @@ def build_ledger(
         key=lambda p: (p.paid_on, p.payment_id),
     )
     for payment in effective:
-        left = payment.amount
-        if payment.claim_id is not None:
-            target = by_key.get((payment.department, payment.claim_id))
-            if target is None:
-                ledger.parked_payments.append(payment)
-                continue
-            left = _apply(payment, left, target)
-        else:
-            for target in ledger.claims:  # already oldest due first
-                if left == 0:
-                    break
-                if target.claim.department == payment.department:
-                    left = _apply(payment, left, target)
-        if left:
-            ledger.overpayments.append(Overpayment(payment.department, payment.payment_id, left))
+        if payment.claim_id is not None and (payment.department, payment.claim_id) not in by_key:
+            ledger.parked_payments.append(payment)
+            continue
+        # Late charges are not computed yet, so every due is a principal; the late-charge issue adds their dues.
+        dues = [_principal_due(b) for b in ledger.claims if b.claim.department == payment.department and b.balance > 0]
+        result = allocate_department_payment(payment.amount, dues, policy.order_for(payment.department),
+                                             claim_id=payment.claim_id)
+        for allocation in result.allocations:
+            by_key[(payment.department, allocation.claim_id)].paid += allocation.amount
+        if result.overpayment:
+            ledger.overpayments.append(Overpayment(payment.department, payment.payment_id, result.overpayment))
 
     for balance in ledger.claims:
         if (balance.claim.department, balance.claim.claim_id) in cancelled:
