@@ -14,9 +14,10 @@ help:
 setup:
 	deploy/setup.sh
 
+# The demo city is generated for 2025-01-31: the collection service computes its cases for that business date.
 up: setup
 	deploy/infra.sh start
-	deploy/services.sh start
+	COLLECTION_BUSINESS_DATE=$${COLLECTION_BUSINESS_DATE:-2025-01-31} deploy/services.sh start
 	deploy/demo.sh
 
 down:

@@ -7,6 +7,9 @@
 # until the collection service holds it, and prints the URLs of the API docs, a debtor with arrears in
 # several departments, and the tracing UI. Safe to run again: an import already done publishes nothing.
 #
+# Also creates one staff account per role (demo-viewer, demo-collector, demo-supervisor, demo-admin) with the
+# password DEMO_STAFF_PASSWORD (default "demo-password-2025"): the central API refuses calls without a token.
+#
 # DEMO_HOUSEHOLDS (default 300) sets the size of the city.
 set -euo pipefail
 
@@ -22,6 +25,7 @@ export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$KAFKA_PORT
 export OTEL_TRACES_EXPORTER="${OTEL_TRACES_EXPORTER:-zipkin_json}"
 export OTEL_EXPORTER_ZIPKIN_ENDPOINT="${OTEL_EXPORTER_ZIPKIN_ENDPOINT:-http://127.0.0.1:$ZIPKIN_PORT/api/v2/spans}"
 export LOG_LEVEL="${LOG_LEVEL:-WARNING}"
+export COLLECTION_DATABASE_URL="${COLLECTION_DATABASE_URL:-postgresql://collection_svc:${PG_PASSWORD_COLLECTION:-collection-dev-password}@127.0.0.1:$PG_PORT/collection}"
 
 if [[ ! -f "$CITY/summary.json" ]]; then
   log "generating the demo city (${DEMO_HOUSEHOLDS:-300} households) in $CITY"
@@ -45,10 +49,20 @@ with urllib.request.urlopen(request, timeout=120) as response:
 print(f"housing_events.json: read {body['read']}, published {body['published']}, rejected {body['rejected']}")
 PY
 
+export DEMO_STAFF_PASSWORD="${DEMO_STAFF_PASSWORD:-demo-password-2025}"
+for role in viewer collector supervisor admin; do
+  (cd "$ROOT" && "$PYTHON" -m services.collection staff add "demo-$role" --name "デモ $role" --role "$role" \
+    --password-env DEMO_STAFF_PASSWORD >/dev/null)
+done
+log "staff accounts demo-viewer, demo-collector, demo-supervisor, demo-admin (password: \$DEMO_STAFF_PASSWORD)"
+
 debtor="$("$PYTHON" - "$API" "$CITY" <<'PY'
-import json, os, sys, time, urllib.error, urllib.request
+import json, os, sys, time, urllib.error, urllib.parse, urllib.request
 from collections import defaultdict
 api, city = sys.argv[1], sys.argv[2]
+form = urllib.parse.urlencode({"username": "demo-viewer", "password": os.environ["DEMO_STAFF_PASSWORD"]}).encode()
+with urllib.request.urlopen(urllib.request.Request(f"{api}/auth/token", data=form, method="POST"), timeout=10) as r:
+    token = json.load(r)["access_token"]
 # The resident with arrears in the most departments, found through the tax department's person id.
 departments, tax_id = defaultdict(set), {}
 for line in open(f"{city}/ground_truth/person_records.jsonl", encoding="utf-8"):
@@ -63,7 +77,8 @@ candidates = sorted((e for e in departments if e in tax_id), key=lambda e: (-len
 
 
 def get(url):
-    with urllib.request.urlopen(url, timeout=5) as response:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
         return json.load(response)
 
 
@@ -113,9 +128,11 @@ cat <<TXT
 
   The system is up with a demo city ($(sed -n 's/.*"residents": \([0-9]*\).*/\1/p' "$CITY/summary.json") residents, $(sed -n 's/^  "claims": \([0-9]*\).*/\1/p' "$CITY/summary.json") claims).
 
-  Central collection API (OpenAPI docs)  $API/docs
-  A debtor with arrears in several departments
-                                         $API/debtors/$debtor?as_of=2025-01-31
+  Central collection API (OpenAPI docs)  $API/docs   ("Authorize": demo-supervisor / $DEMO_STAFF_PASSWORD)
+  A debtor with arrears in several departments (GET with a token from POST $API/auth/token)
+                                         $API/debtors/$debtor
+  The case list (largest arrears first)  $API/cases
+  Review queue of debtor matching        http://127.0.0.1:${MATCHING_HTTP_PORT:-8002}/reviews
   Adapters (push imports, docs)          http://127.0.0.1:8001/docs (tax) … :8006 (water)
   Tracing UI (Zipkin)                    http://127.0.0.1:$ZIPKIN_PORT/zipkin/
   Logs                                   $COLLECTION_RUN_DIR/services/*.log

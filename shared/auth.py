@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Annotated, Any, Literal, Self
 
 import jwt
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 log = logging.getLogger(__name__)
@@ -360,3 +360,28 @@ class Authenticator:
 
         principal_with_role.__name__ = f"require_{role.value}"
         return principal_with_role
+
+
+def require_staff(role: StaffRole, scheme: Callable[..., Awaitable[str | None]]) -> Callable[..., Awaitable[Principal]]:
+    """A dependency like ``Authenticator.require`` for apps that build their ``Authenticator`` at start-up and keep it
+    in ``request.app.state.authenticator``; ``scheme`` is the security scheme that reads the bearer token (e.g. an
+    ``OAuth2PasswordBearer(auto_error=False)``, which also gives the docs a sign-in button)."""
+
+    async def staff_with_role(request: Request, token: Annotated[str | None, Depends(scheme)]) -> Principal:
+        authenticator: Authenticator = request.app.state.authenticator
+        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token) if token else None
+        principal = await authenticator.authenticate(credentials)
+        if not role_allows(principal.roles, role):
+            log.info("role refused", extra={"needed_role": role.value, "token_id": principal.token_id})
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the {role.value} role")
+        return principal
+
+    staff_with_role.__name__ = f"require_{role.value}"
+    return staff_with_role
+
+
+#: Staff tokens are issued by the collection service (POST /auth/token) and accepted by every staff-facing API.
+STAFF_TOKEN_ISSUER = "collection"
+STAFF_TOKEN_AUDIENCE = "central-api"
+#: The signing key of development and tests (public: refused in production by the services' settings).
+DEVELOPMENT_STAFF_KEYS = "dev:collection-development-signing-key-not-for-production"

@@ -19,7 +19,9 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.execute("SET TIME ZONE 'Asia/Tokyo'")
 
 
-async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(database_url, min_size=min_size, max_size=max_size, init=_init_connection)
+async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 10,
+                      server_settings: dict[str, str] | None = None) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(database_url, min_size=min_size, max_size=max_size, init=_init_connection,
+                                     server_settings=server_settings)
     assert pool is not None
     return pool

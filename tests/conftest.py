@@ -10,7 +10,6 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import asyncpg
@@ -22,7 +21,8 @@ from shared.kafka import ensure_topics
 from shared.migrations import apply_migrations
 from tests.e2e.processes import RunningService, run_services
 from tests.e2e.telemetry import SpanCollector
-from tests.infrastructure import ROOT, Infrastructure, provide_infrastructure
+from tests.infrastructure import BUSINESS_DATE, ROOT, Infrastructure, provide_infrastructure
+from tests.staff import staff_headers
 from tools.synthetic_city.__main__ import write_city
 
 
@@ -49,7 +49,7 @@ async def collection_pool(infrastructure: Infrastructure) -> AsyncIterator[async
     await pool.close()
 
 
-CITY_AS_OF = date(2025, 1, 31)
+CITY_AS_OF = BUSINESS_DATE
 BATCH_FILES = {"tax_adapter": "tax_export.csv", "insurance_adapter": "insurance_export.txt",
                "childcare_adapter": "childcare_export.csv", "water_adapter": "water_export.csv"}
 
@@ -77,6 +77,12 @@ def services(infrastructure: Infrastructure, span_collector: SpanCollector, serv
     """Every service as its own process, once for all end-to-end tests."""
     with run_services(infrastructure, service_logs, extra_env=span_collector.env()) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def staff(infrastructure: Infrastructure, services: dict[str, RunningService]) -> dict[str, dict[str, str]]:
+    """Role (viewer, collector, supervisor, admin) → Authorization headers for the central API."""
+    return staff_headers(infrastructure, services["collection"].url)
 
 
 @dataclass

@@ -16,10 +16,14 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_DATABASES = ("matching", "collection")
+
+#: The business date of the services under test (and the date the synthetic cities are generated for).
+BUSINESS_DATE = date(2025, 1, 31)
 
 
 @dataclass
@@ -53,6 +57,8 @@ class Infrastructure:
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
             "MATCHING_DATABASE_URL": self.database_urls["matching"],
             "COLLECTION_DATABASE_URL": self.database_urls["collection"],
+            # Cases are computed for a fixed business date, the synthetic cities' "today", not the clock's.
+            "COLLECTION_BUSINESS_DATE": BUSINESS_DATE.isoformat(),
         }
 
 

@@ -1,19 +1,31 @@
-"""Collection service: keeps the claim ledger from matched billing events and serves the central API.
+"""Collection service: keeps the claim ledger from matched billing events, one case per debtor, and serves the
+central API.
 
 Consumes ``billing.matched-events.v1`` in batches (every event already carries its debtor id) and applies each
-message once, a batch per transaction (services/collection/store.py). The API answers from the same database.
+message once, a batch per transaction (services/collection/store.py), queueing the debtors whose case must be
+recomputed. The case worker (a task of this process) drains that queue and, once per business date and policy
+version, recomputes every case (services/collection/cases.py). The API answers from the same database.
 """
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
 from contracts.topics import BILLING_MATCHED, DEAD_LETTER_COLLECTION, IDENTITY_EVENTS
+from services.collection.allocation import load_allocation_policy
 from services.collection.api import router
+from services.collection.assignment import load_policy
+from services.collection.cases import drain_refresh_queue, start_of_day
 from services.collection.settings import CollectionSettings
-from services.collection.store import apply_identity_change, apply_message
+from services.collection.store import apply_identity_change, apply_message, queue_case_refresh
+from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
 from shared.http import add_health_routes, instrument_app
@@ -25,6 +37,8 @@ from shared.telemetry import setup_telemetry, shutdown_telemetry
 
 SERVICE = "collection"
 MIGRATIONS = Path(__file__).parent / "migrations"
+TOKYO = ZoneInfo("Asia/Tokyo")
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: CollectionSettings | None = None) -> FastAPI:
@@ -32,6 +46,34 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
     setup_logging(SERVICE, settings.log_level)
     setup_telemetry(SERVICE, environment=settings.environment)
     broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
+    assignment_policy = load_policy(settings.assignment_policy_path)
+    allocation_policy = load_allocation_policy(settings.allocation_policy_path)
+
+    def business_date() -> date:
+        return settings.business_date or datetime.now(TOKYO).date()
+
+    async def case_worker() -> None:
+        """Recompute queued cases; once per business date (and policy version) queue them all first."""
+        while True:
+            try:
+                today = business_date()
+                await start_of_day(app.state.pool, as_of=today, policy=assignment_policy)
+                done = await drain_refresh_queue(app.state.pool, as_of=today, policy=assignment_policy)
+                if done.debtors:
+                    log.info("cases recomputed", extra={"debtors": done.debtors, "opened": done.opened,
+                                                        "closed": done.closed, "causes": done.by_cause})
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database restart must not end the worker: it retries at the next tick
+                log.exception("case worker pass failed; retrying")
+            await asyncio.sleep(settings.case_worker_interval_seconds)
+
+    async def is_revoked(principal: Principal) -> bool:
+        """A token dies with its account: disabled, or signed out everywhere after it was issued."""
+        async with app.state.pool.acquire() as conn:
+            valid_after = await conn.fetchval(
+                "SELECT tokens_valid_after FROM staff_accounts WHERE staff_id = $1 AND active", principal.subject)
+        return valid_after is None or principal.issued_at < valid_after - timedelta(seconds=1)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -40,24 +82,36 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
                                            max_size=settings.db_pool_max_size)
         measure.watch_pool(app.state.pool)
         await broker.start()
+        worker = asyncio.create_task(case_worker(), name="case-worker")
         try:
             yield
         finally:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
             await broker.stop()
             await app.state.pool.close()
             shutdown_telemetry()
 
     app = FastAPI(title="Central collection API", version="1", lifespan=lifespan, description=__doc__)
+    app.state.settings = settings
+    app.state.assignment_policy = assignment_policy
+    app.state.allocation_policy = allocation_policy
+    app.state.authenticator = Authenticator(
+        TokenIssuer(TokenKeys.parse(settings.auth_keys, settings.auth_active_kid), issuer=STAFF_TOKEN_ISSUER,
+                    audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(minutes=settings.auth_token_minutes)),
+        is_revoked)
 
     measure = pipeline_metrics(SERVICE)
 
     async def record(deliveries: list[Delivery]) -> None:
         """A batch in one transaction: its offsets are committed only after this commit."""
-        applied = []
+        applied, touched = [], set()
         async with app.state.pool.acquire() as conn, conn.transaction():
             for delivery in deliveries:
                 with delivery.span(f"{BILLING_MATCHED.name} apply"):
-                    applied.append(await apply_message(conn, delivery.envelope))
+                    applied.append(await apply_message(conn, delivery.envelope, touched=touched))
+            await queue_case_refresh(conn, touched, "billing events")
         for delivery, first_time in zip(deliveries, applied, strict=True):
             if first_time:
                 measure.latency(delivery.envelope.produced_at, delivery.envelope.department.value)

@@ -1,5 +1,10 @@
+from datetime import date
+from pathlib import Path
+
+from pydantic import field_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.auth import DEVELOPMENT_STAFF_KEYS
 from shared.settings import DatabaseSettings
 
 
@@ -9,3 +14,20 @@ class CollectionSettings(DatabaseSettings):
     http_port: int = 8000
 
     database_url: str = "postgresql://collection_svc:collection-dev-password@127.0.0.1:15432/collection"
+    #: Staff token signing keys, ``kid:secret,kid:secret`` (secrets of 32+ characters); the active kid signs.
+    auth_keys: str = DEVELOPMENT_STAFF_KEYS
+    auth_active_kid: str = "dev"
+    auth_token_minutes: int = 480  # a working day
+    #: The business date cases are computed for; unset = today in Asia/Tokyo (set it for demos and tests).
+    business_date: date | None = None
+    assignment_policy_path: Path | None = None
+    allocation_policy_path: Path | None = None
+    #: How often the case worker looks for queued debtors and for a new business date.
+    case_worker_interval_seconds: float = 1.0
+
+    @field_validator("auth_keys")
+    @classmethod
+    def _no_development_key_in_production(cls, value: str, info) -> str:  # type: ignore[no-untyped-def]
+        if value == DEVELOPMENT_STAFF_KEYS and info.data.get("environment") == "production":
+            raise ValueError("COLLECTION_AUTH_KEYS must be set in production (the development key is public)")
+        return value

@@ -1,6 +1,8 @@
 """Writing billing events into the ledger and reading a debtor's ledger back. Each message is applied in one
 transaction together with its id in ``processed_messages``, so a redelivered message changes nothing."""
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 
 import asyncpg
@@ -16,8 +18,10 @@ from contracts import (
     InstallmentAgreed,
     PaymentReceived,
     PaymentReversed,
+    PersonReference,
     WaterSupplyChanged,
 )
+from services.collection.allocation import AllocationPolicy
 from services.collection.ledger import Adjustment, Cancellation, Claim, DebtorLedger, Payment, Reversal, build_ledger
 
 
@@ -26,13 +30,18 @@ class MissingDebtorError(ValueError):
 
 
 async def apply_messages(conn: asyncpg.Connection, messages: list[Envelope]) -> list[bool]:
-    """Store matched billing events in one transaction; for each, False when it had been applied before."""
+    """Store matched billing events in one transaction, and queue their debtors' cases for recomputation; for
+    each, False when it had been applied before."""
     async with conn.transaction():
-        return [await apply_message(conn, message) for message in messages]
+        touched: set[str] = set()
+        applied = [await apply_message(conn, message, touched=touched) for message in messages]
+        await queue_case_refresh(conn, touched, "billing events")
+        return applied
 
 
-async def apply_message(conn: asyncpg.Connection, message: Envelope) -> bool:
-    """Store one matched billing event inside the caller's transaction; False when applied before."""
+async def apply_message(conn: asyncpg.Connection, message: Envelope, *, touched: set[str] | None = None) -> bool:
+    """Store one matched billing event inside the caller's transaction; False when applied before. The debtor it
+    landed on is added to ``touched`` (their case must be recomputed)."""
     if not message.debtor_id:
         raise MissingDebtorError(f"message {message.message_id} has no debtor_id")
     department, p = message.department.value, message.payload
@@ -44,6 +53,9 @@ async def apply_message(conn: asyncpg.Connection, message: Envelope) -> bool:
     )
     if not first_time:
         return False
+    if touched is not None:
+        touched.add(debtor)
+    await _remember_person(conn, department, debtor, p.person)  # type: ignore[attr-defined]
     if isinstance(p, ClaimAssessed):
         await conn.execute(
             "INSERT INTO claims (department, claim_id, debtor_id, source_person_id, receivable_type, "
@@ -55,9 +67,11 @@ async def apply_message(conn: asyncpg.Connection, message: Envelope) -> bool:
         )
         if p.related_persons:
             await conn.executemany(
-                "INSERT INTO claim_related_persons (department, claim_id, role, source_person_id) "
-                "VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING",
-                [(department, p.claim_id, r.role.value, r.person.source_person_id) for r in p.related_persons],
+                "INSERT INTO claim_related_persons (department, claim_id, role, source_person_id, person) "
+                "VALUES ($1,$2,$3,$4,$5) ON CONFLICT (department, claim_id, role, source_person_id) "
+                "DO UPDATE SET person = EXCLUDED.person",
+                [(department, p.claim_id, r.role.value, r.person.source_person_id, _person_json(r.person))
+                 for r in p.related_persons],
             )
     elif isinstance(p, ClaimAdjusted):
         await conn.execute(
@@ -111,8 +125,34 @@ async def apply_message(conn: asyncpg.Connection, message: Envelope) -> bool:
     return True
 
 
+def _person_json(person: PersonReference) -> dict[str, object]:
+    return person.model_dump(mode="json", exclude_none=True)
+
+
+async def _remember_person(conn: asyncpg.Connection, department: str, debtor: str, person: PersonReference) -> None:
+    """Keep the departmental record as last sent with a name (a bare reference on a payment changes nothing)."""
+    if not (person.name_kanji or person.name_kana):
+        return
+    await conn.execute(
+        "INSERT INTO departmental_persons (department, source_person_id, debtor_id, person) VALUES ($1,$2,$3,$4) "
+        "ON CONFLICT (department, source_person_id) DO UPDATE SET person = EXCLUDED.person, updated_at = now() "
+        "WHERE departmental_persons.person IS DISTINCT FROM EXCLUDED.person",
+        department, person.source_person_id, debtor, _person_json(person))
+
+
+async def queue_case_refresh(conn: asyncpg.Connection, debtor_ids: Iterable[str], cause: str) -> None:
+    """Ask the case worker to recompute these debtors' cases (services/collection/cases.py), in the caller's
+    transaction, so the request commits with the change that caused it."""
+    ids = sorted(set(debtor_ids))
+    if ids:
+        await conn.execute(
+            "INSERT INTO case_refresh_queue (debtor_id, cause) SELECT unnest($1::text[]), $2 "
+            "ON CONFLICT (debtor_id) DO NOTHING", ids, cause)
+
+
 #: Every table that holds a debtor id, and whether its rows know their departmental record.
-_BY_RECORD = ("claims", "payments", "installment_agreements", "exemption_applications", "water_supply_events")
+_BY_RECORD = ("claims", "payments", "installment_agreements", "exemption_applications", "water_supply_events",
+              "departmental_persons")
 _BY_CLAIM = ("claim_adjustments", "claim_cancellations")
 
 
@@ -166,6 +206,7 @@ async def apply_identity_change(conn: asyncpg.Connection, message: Envelope) -> 
             "AND p.debtor_id = $2 AND (p.department, p.payment_id) = (t.department, t.payment_id)", source, target)
     else:
         raise TypeError(f"not an identity change: {message.message_type}")
+    await queue_case_refresh(conn, [source, target], "merge" if isinstance(p, DebtorMerged) else "split")
     await conn.execute(
         "INSERT INTO identity_changes (kind, merge_id, from_debtor_id, into_debtor_id, records) "
         "VALUES ($1, $2, $3, $4, $5)",
@@ -175,31 +216,53 @@ async def apply_identity_change(conn: asyncpg.Connection, message: Envelope) -> 
 
 
 async def load_ledger(conn: asyncpg.Connection, debtor_id: str, as_of: date) -> DebtorLedger | None:
-    """The debtor's ledger as of a date, or None when the ledger knows nothing of this debtor."""
+    """The debtor's ledger as of a date, or None when the ledger knows nothing of this debtor. Outside a
+    transaction it reads one consistent snapshot; inside one, it reads in the caller's."""
+    if conn.is_in_transaction():
+        return (await load_ledgers(conn, [debtor_id], as_of)).get(debtor_id)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        claims = await conn.fetch(
-            "SELECT department, claim_id, receivable_type, legal_category, fiscal_year, installment, due_date, "
-            "amount, assessed_on FROM claims WHERE debtor_id = $1", debtor_id)
-        adjustments = await conn.fetch(
-            "SELECT department, claim_id, amount_delta, adjusted_on FROM claim_adjustments WHERE debtor_id = $1",
-            debtor_id)
-        cancellations = await conn.fetch(
-            "SELECT department, claim_id, cancelled_on FROM claim_cancellations WHERE debtor_id = $1", debtor_id)
-        payments = await conn.fetch(
-            "SELECT department, payment_id, claim_id, amount, paid_on, channel FROM payments WHERE debtor_id = $1",
-            debtor_id)
-        reversals = await conn.fetch(
-            "SELECT department, payment_id, reversed_on FROM payment_reversals WHERE debtor_id = $1", debtor_id)
-    if not (claims or adjustments or cancellations or payments or reversals):
-        return None
-    return build_ledger(
-        (Claim(**r) for r in claims),
-        (Adjustment(**r) for r in adjustments),
-        (Cancellation(**r) for r in cancellations),
-        (Payment(**r) for r in payments),
-        (Reversal(**r) for r in reversals),
-        as_of,
-    )
+        return (await load_ledgers(conn, [debtor_id], as_of)).get(debtor_id)
+
+
+async def load_ledgers(conn: asyncpg.Connection, debtor_ids: Iterable[str], as_of: date,
+                       policy: AllocationPolicy | None = None) -> dict[str, DebtorLedger]:
+    """The ledgers of many debtors as of a date, in five queries; debtors the ledger knows nothing of are absent.
+    Call inside a transaction (repeatable read for one consistent picture)."""
+    ids = sorted(set(debtor_ids))
+    events: dict[str, dict[str, list[asyncpg.Record]]] = defaultdict(lambda: defaultdict(list))
+    for kind, query in _LEDGER_QUERIES.items():
+        for row in await conn.fetch(query, ids):
+            events[row["debtor_id"]][kind].append(row)
+    return {
+        debtor: build_ledger(
+            (Claim(**_without_debtor(r)) for r in found["claims"]),
+            (Adjustment(**_without_debtor(r)) for r in found["adjustments"]),
+            (Cancellation(**_without_debtor(r)) for r in found["cancellations"]),
+            (Payment(**_without_debtor(r)) for r in found["payments"]),
+            (Reversal(**_without_debtor(r)) for r in found["reversals"]),
+            as_of, policy=policy)
+        for debtor, found in events.items()
+    }
+
+
+_LEDGER_QUERIES = {
+    "claims": "SELECT debtor_id, department, claim_id, receivable_type, legal_category, fiscal_year, installment, "
+              "due_date, amount, assessed_on FROM claims WHERE debtor_id = ANY($1::text[])",
+    "adjustments": "SELECT debtor_id, department, claim_id, amount_delta, adjusted_on FROM claim_adjustments "
+                   "WHERE debtor_id = ANY($1::text[])",
+    "cancellations": "SELECT debtor_id, department, claim_id, cancelled_on FROM claim_cancellations "
+                     "WHERE debtor_id = ANY($1::text[])",
+    "payments": "SELECT debtor_id, department, payment_id, claim_id, amount, paid_on, channel FROM payments "
+                "WHERE debtor_id = ANY($1::text[])",
+    "reversals": "SELECT debtor_id, department, payment_id, reversed_on FROM payment_reversals "
+                 "WHERE debtor_id = ANY($1::text[])",
+}
+
+
+def _without_debtor(row: asyncpg.Record) -> dict[str, object]:
+    values = dict(row)
+    del values["debtor_id"]
+    return values
 
 
 async def audit(conn: asyncpg.Connection, *, actor: str, action: str, subject: str, detail: dict[str, object]) -> None:

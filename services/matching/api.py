@@ -2,8 +2,9 @@
 
 Each item shows both person records as their departments sent them, side by side, with the comparison level
 and weight of every field, so a person can see why the pair is doubtful. Rejecting a pair records who, when
-and why; a rejected pair is never proposed again. Every call is audit-logged with the caller's
-``X-Staff-Id`` (staff authentication with roles comes with the collection core).
+and why; a rejected pair is never proposed again. Every call needs a staff token (issued by the collection
+service's POST /auth/token, verified here with the same keys): viewers read, collectors decide, supervisors undo
+merges; every call is audit-logged with the staff member's id.
 """
 
 from __future__ import annotations
@@ -12,12 +13,25 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+
+from shared.auth import Principal, StaffRole, require_staff
 
 router = APIRouter(tags=["review queue"])
 
-StaffId = Annotated[str, Header(min_length=1, max_length=64, description="Who acts; written to the audit log")]
+_http_bearer = HTTPBearer(auto_error=False, scheme_name="StaffToken", bearerFormat="JWT",
+                          description="A staff token from the collection service's POST /auth/token")
+
+
+async def _bearer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_http_bearer)]) -> str | None:
+    return credentials.credentials if credentials else None
+
+
+Viewer = Annotated[Principal, Depends(require_staff(StaffRole.VIEWER, _bearer))]
+Collector = Annotated[Principal, Depends(require_staff(StaffRole.COLLECTOR, _bearer))]
+Supervisor = Annotated[Principal, Depends(require_staff(StaffRole.SUPERVISOR, _bearer))]
 
 
 class RecordEvidence(BaseModel):
@@ -105,7 +119,7 @@ async def _audit(conn: asyncpg.Connection, actor: str, action: str, subject: str
 @router.get("/reviews", response_model=ReviewPage, summary="Doubtful pairs with their evidence, oldest first")
 async def list_reviews(
     conn: Connection,
-    x_staff_id: StaffId,
+    staff: Viewer,
     status: Annotated[str, Query(pattern="^(open|accepted|rejected)$")] = "open",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -113,15 +127,15 @@ async def list_reviews(
     rows = await conn.fetch(f"{_SELECT} WHERE r.status = $1 ORDER BY r.created_at, r.review_id LIMIT $2 OFFSET $3",
                             status, limit, offset)
     total = await conn.fetchval("SELECT count(*) FROM review_queue WHERE status = $1", status)
-    await _audit(conn, x_staff_id, "list_reviews", "review_queue",
+    await _audit(conn, staff.subject, "list_reviews", "review_queue",
                  {"status": status, "review_ids": [r["review_id"] for r in rows]})
     return ReviewPage(items=[_item(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/reviews/{review_id}", response_model=ReviewItem, summary="One doubtful pair with its evidence")
-async def get_review(conn: Connection, x_staff_id: StaffId, review_id: Annotated[int, Path(ge=1)]) -> ReviewItem:
+async def get_review(conn: Connection, staff: Viewer, review_id: Annotated[int, Path(ge=1)]) -> ReviewItem:
     row = await conn.fetchrow(f"{_SELECT} WHERE r.review_id = $1", review_id)
-    await _audit(conn, x_staff_id, "read_review", f"review:{review_id}", {"found": row is not None})
+    await _audit(conn, staff.subject, "read_review", f"review:{review_id}", {"found": row is not None})
     if row is None:
         raise HTTPException(404, f"no review {review_id}")
     return _item(row)
@@ -129,7 +143,7 @@ async def get_review(conn: Connection, x_staff_id: StaffId, review_id: Annotated
 
 @router.post("/reviews/{review_id}/reject", response_model=ReviewItem,
              summary="Different people: the pair is closed and never proposed again")
-async def reject_review(conn: Connection, x_staff_id: StaffId, review_id: Annotated[int, Path(ge=1)],
+async def reject_review(conn: Connection, staff: Collector, review_id: Annotated[int, Path(ge=1)],
                         body: Rejection) -> ReviewItem:
     async with conn.transaction():
         status = await conn.fetchval("SELECT status FROM review_queue WHERE review_id = $1 FOR UPDATE", review_id)
@@ -139,8 +153,8 @@ async def reject_review(conn: Connection, x_staff_id: StaffId, review_id: Annota
             raise HTTPException(409, f"review {review_id} is already {status}")
         await conn.execute(
             "UPDATE review_queue SET status = 'rejected', decided_by = $2, decided_at = $3, reason = $4 "
-            "WHERE review_id = $1", review_id, x_staff_id, datetime.now(UTC), body.reason)
-        await _audit(conn, x_staff_id, "reject_review", f"review:{review_id}", {"reason": body.reason})
+            "WHERE review_id = $1", review_id, staff.subject, datetime.now(UTC), body.reason)
+        await _audit(conn, staff.subject, "reject_review", f"review:{review_id}", {"reason": body.reason})
         row = await conn.fetchrow(f"{_SELECT} WHERE r.review_id = $1", review_id)
     return _item(row)
 
@@ -189,34 +203,34 @@ async def _decide(request: Request, conn: asyncpg.Connection, decision, *args): 
 
 @router.post("/reviews/{review_id}/accept", response_model=IdentityChange,
              summary="The same person: merge the record's identity into the candidate's")
-async def accept_review(request: Request, conn: Connection, x_staff_id: StaffId,
+async def accept_review(request: Request, conn: Connection, staff: Collector,
                         review_id: Annotated[int, Path(ge=1)], body: Acceptance) -> IdentityChange:
     from services.matching.identity_changes import accept
 
-    change = await _decide(request, conn, accept, review_id, x_staff_id, body.reason)
-    await _audit(conn, x_staff_id, "accept_review", f"review:{review_id}",
+    change = await _decide(request, conn, accept, review_id, staff.subject, body.reason)
+    await _audit(conn, staff.subject, "accept_review", f"review:{review_id}",
                  {"reason": body.reason, "merge_id": change.merge_id})
     return change
 
 
 @router.post("/merges/{merge_id}/undo", response_model=IdentityChange,
              summary="Undo a merge (a split): its records go back to their own identity")
-async def undo_merge(request: Request, conn: Connection, x_staff_id: StaffId,
+async def undo_merge(request: Request, conn: Connection, staff: Supervisor,
                      merge_id: Annotated[str, Path(min_length=1, max_length=80)], body: Undo) -> IdentityChange:
     from services.matching.identity_changes import undo
 
-    change = await _decide(request, conn, undo, merge_id, x_staff_id, body.reason)
-    await _audit(conn, x_staff_id, "undo_merge", f"merge:{merge_id}", {"reason": body.reason})
+    change = await _decide(request, conn, undo, merge_id, staff.subject, body.reason)
+    await _audit(conn, staff.subject, "undo_merge", f"merge:{merge_id}", {"reason": body.reason})
     return change
 
 
 @router.get("/debtors/{debtor_id}/merges", response_model=list[MergeView],
             summary="Lineage: every merge into or out of this identity, undone ones too")
-async def debtor_merges(conn: Connection, x_staff_id: StaffId,
+async def debtor_merges(conn: Connection, staff: Viewer,
                         debtor_id: Annotated[str, Path(min_length=1, max_length=64)]) -> list[MergeView]:
     rows = await conn.fetch("SELECT * FROM debtor_merges WHERE $1 IN (from_debtor_id, into_debtor_id) "
                             "ORDER BY merged_at", debtor_id)
-    await _audit(conn, x_staff_id, "read_lineage", f"debtor:{debtor_id}", {"merges": len(rows)})
+    await _audit(conn, staff.subject, "read_lineage", f"debtor:{debtor_id}", {"merges": len(rows)})
     return [MergeView(**dict(r)) for r in rows]
 
 
@@ -230,13 +244,13 @@ class Relation(BaseModel):
 
 @router.get("/debtors/{debtor_id}/relations", response_model=list[Relation],
             summary="People linked to this identity as relations (never merged with it)")
-async def debtor_relations(conn: Connection, x_staff_id: StaffId,
+async def debtor_relations(conn: Connection, staff: Viewer,
                            debtor_id: Annotated[str, Path(min_length=1, max_length=64)]) -> list[Relation]:
     rows = await conn.fetch(
         "SELECT related_debtor_id AS other, role, department, 'on_this_debtors_claims' AS direction FROM relations "
         "WHERE debtor_id = $1 UNION ALL SELECT debtor_id, role, department, 'this_debtor_on_their_claims' "
         "FROM relations "
         "WHERE related_debtor_id = $1", debtor_id)
-    await _audit(conn, x_staff_id, "read_relations", f"debtor:{debtor_id}", {"relations": len(rows)})
+    await _audit(conn, staff.subject, "read_relations", f"debtor:{debtor_id}", {"relations": len(rows)})
     return [Relation(related_debtor_id=r["other"], role=r["role"], direction=r["direction"],
                      department=r["department"]) for r in rows]

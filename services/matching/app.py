@@ -10,6 +10,7 @@ redelivery resolves to the same debtor and republishes the same message id, whic
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from services.matching.api import router as review_router
 from services.matching.scoring import load_model
 from services.matching.settings import MatchingSettings
 from services.matching.store import ResolveRequest, record_relations_batch, resolve_batch
+from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, TokenIssuer, TokenKeys
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
 from shared.http import add_health_routes, instrument_app
@@ -99,6 +101,11 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
             return await conn.fetchval("SELECT 1") == 1
 
     app = FastAPI(title="Debtor matching", version="1", lifespan=lifespan, description=__doc__)
+    # Staff tokens are issued (and revoked) by the collection service; matching checks signature, audience,
+    # expiry and role. A disabled account's token is refused here only once it expires (AUTH_TOKEN_MINUTES).
+    app.state.authenticator = Authenticator(TokenIssuer(
+        TokenKeys.parse(settings.auth_keys, settings.auth_active_kid), issuer=STAFF_TOKEN_ISSUER,
+        audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(hours=8)))
     add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_ready})
     app.include_router(review_router)
     instrument_app(app)

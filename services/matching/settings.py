@@ -1,5 +1,7 @@
+from pydantic import field_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.auth import DEVELOPMENT_STAFF_KEYS
 from shared.settings import DatabaseSettings
 
 
@@ -9,4 +11,14 @@ class MatchingSettings(DatabaseSettings):
     http_port: int = 8002
 
     database_url: str = "postgresql://matching_svc:matching-dev-password@127.0.0.1:15432/matching"
+    #: The collection service's staff token keys (``kid:secret,…``): matching verifies the tokens it issues.
+    auth_keys: str = DEVELOPMENT_STAFF_KEYS
+    auth_active_kid: str = "dev"
     model_path: str | None = None  # MATCHING_MODEL_PATH: a Fellegi–Sunter model file; default the packaged v1
+
+    @field_validator("auth_keys")
+    @classmethod
+    def _no_development_key_in_production(cls, value: str, info) -> str:  # type: ignore[no-untyped-def]
+        if value == DEVELOPMENT_STAFF_KEYS and info.data.get("environment") == "production":
+            raise ValueError("MATCHING_AUTH_KEYS must be set in production (the development key is public)")
+        return value

@@ -16,7 +16,6 @@ from services.water_adapter import export_format as water
 from tests.e2e.processes import RunningService
 
 pytestmark = pytest.mark.e2e
-STAFF = {"X-Staff-Id": "staff-042"}
 
 
 def eventually(check, timeout: float = 60):  # type: ignore[no-untyped-def]
@@ -29,7 +28,8 @@ def eventually(check, timeout: float = 60):  # type: ignore[no-untyped-def]
     raise AssertionError("the expected state was not reached")
 
 
-def test_accepting_a_review_merges_and_undoing_it_splits(services: dict[str, RunningService]) -> None:
+def test_accepting_a_review_merges_and_undoing_it_splits(services: dict[str, RunningService],
+                                                          staff: dict[str, dict[str, str]]) -> None:
     tag = uuid.uuid4().hex[:8]
     name = "濱田 " + "".join("〇一二三四五六七八九甲乙丙丁戊己"[int(c, 16)] for c in tag)
     kana = "ハマダ " + "".join("アイウエオカキクケコサシスセソタ"[int(c, 16)] for c in tag)
@@ -52,7 +52,7 @@ def test_accepting_a_review_merges_and_undoing_it_splits(services: dict[str, Run
         assert imported.status_code == 200 and imported.json()["published"] >= 1, imported.text
 
     collection, matching = services["collection"].url, services["matching"].url
-    client = httpx.Client(timeout=10, headers=STAFF)
+    client = httpx.Client(timeout=10, headers=staff["supervisor"])  # accepts a review, undoes a merge
 
     def debtor_of(department: str, person: PersonReference) -> str | None:
         found = client.get(f"{collection}/debtor-lookup",
@@ -86,6 +86,6 @@ def test_accepting_a_review_merges_and_undoing_it_splits(services: dict[str, Run
     assert again.status_code == 409
 
     lineage = client.get(f"{matching}/debtors/{tax_debtor}/merges").json()
-    assert [(m["merge_id"], m["undone_by"]) for m in lineage] == [(change["merge_id"], "staff-042")]
+    assert [(m["merge_id"], m["undone_by"]) for m in lineage] == [(change["merge_id"], "e2e-supervisor")]
     closed = client.get(f"{matching}/reviews/{review['review_id']}").json()
     assert closed["status"] == "rejected"  # the merge proved wrong: the pair is never proposed again

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_a_doubtful_pair_is_shown_with_evidence_and_rejected(
-    services: dict[str, RunningService], infrastructure: Infrastructure
+    services: dict[str, RunningService], infrastructure: Infrastructure, staff: dict[str, dict[str, str]]
 ) -> None:
     tag = uuid.uuid4().hex[:8]
     name = "齋藤 " + "".join("〇一二三四五六七八九甲乙丙丁戊己"[int(c, 16)] for c in tag)
@@ -36,8 +36,9 @@ async def test_a_doubtful_pair_is_shown_with_evidence_and_rejected(
 
     matching = services["matching"].url
     async with httpx.AsyncClient(base_url=matching, timeout=10) as client:
-        assert (await client.get("/reviews")).status_code == 422  # who asks must be known
-        page = (await client.get("/reviews", params={"limit": 200}, headers={"X-Staff-Id": "staff-001"})).json()
+        assert (await client.get("/reviews")).status_code == 401  # who asks must be signed in
+        assert (await client.get("/reviews", headers={"Authorization": "Bearer forged.token.value"})).status_code == 401
+        page = (await client.get("/reviews", params={"limit": 200}, headers=staff["viewer"])).json()
         item = next(i for i in page["items"] if i["record"]["source_person_id"] == f"W{tag}")
         assert item["candidate"]["source_person_id"] == f"T{tag}"
         assert item["record"]["debtor_id"] != item["candidate"]["debtor_id"]
@@ -47,23 +48,24 @@ async def test_a_doubtful_pair_is_shown_with_evidence_and_rejected(
         assert evidence["name"] == "exact" and evidence["birth_date"] == "missing"  # 齋 folded to 斉
 
         review = item["review_id"]
-        refused = await client.post(f"/reviews/{review}/reject", json={"reason": ""},
-                                    headers={"X-Staff-Id": "staff-001"})
+        viewer_may_not = await client.post(f"/reviews/{review}/reject", json={"reason": "別人"},
+                                           headers=staff["viewer"])
+        assert viewer_may_not.status_code == 403  # reading is not deciding
+        refused = await client.post(f"/reviews/{review}/reject", json={"reason": ""}, headers=staff["collector"])
         assert refused.status_code == 422
         rejected = await client.post(f"/reviews/{review}/reject", json={"reason": "別人 (生年月日を窓口で確認)"},
-                                     headers={"X-Staff-Id": "staff-001"})
+                                     headers=staff["collector"])
         assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
-        assert rejected.json()["decided_by"] == "staff-001"
-        again = await client.post(f"/reviews/{review}/reject", json={"reason": "again"},
-                                  headers={"X-Staff-Id": "staff-001"})
+        assert rejected.json()["decided_by"] == "e2e-collector"
+        again = await client.post(f"/reviews/{review}/reject", json={"reason": "again"}, headers=staff["collector"])
         assert again.status_code == 409
-        still_open = (await client.get("/reviews", params={"limit": 200}, headers={"X-Staff-Id": "staff-001"})).json()
+        still_open = (await client.get("/reviews", params={"limit": 200}, headers=staff["collector"])).json()
         assert review not in [i["review_id"] for i in still_open["items"]]
 
     conn = await asyncpg.connect(infrastructure.database_urls["matching"])
     try:
         actions = [r["action"] for r in await conn.fetch(
-            "SELECT action FROM audit_log WHERE actor = 'staff-001' AND (subject = $1 OR action = 'list_reviews')",
+            "SELECT action FROM audit_log WHERE actor LIKE 'e2e-%' AND (subject = $1 OR action = 'list_reviews')",
             f"review:{review}")]
     finally:
         await conn.close()

@@ -20,7 +20,7 @@ V1 = Path(__file__).parents[1] / "unit" / "fixtures" / "ClaimAssessed.v1.example
 
 
 async def test_a_previous_version_message_reaches_the_ledger(
-    services: dict[str, RunningService], infrastructure: Infrastructure
+    services: dict[str, RunningService], infrastructure: Infrastructure, staff: dict[str, dict[str, str]]
 ) -> None:
     message = json.loads(V1.read_text(encoding="utf-8"))
     person = f"V1-{uuid.uuid4().hex[:10]}"
@@ -38,7 +38,7 @@ async def test_a_previous_version_message_reaches_the_ledger(
     finally:
         await producer.stop()
     collection = services["collection"].url
-    async with httpx.AsyncClient(timeout=5) as client:
+    async with httpx.AsyncClient(timeout=5, headers=staff["viewer"]) as client:
         for _ in range(100):
             lookup = await client.get(f"{collection}/debtor-lookup",
                                       params={"department": "tax", "source_person_id": person})

@@ -24,7 +24,8 @@ AS_OF = CITY_AS_OF
 
 
 def test_synthetic_city_reaches_the_ledger_as_the_ground_truth_says(
-    services: dict[str, RunningService], infrastructure: Infrastructure, imported_city: ImportedCity
+    services: dict[str, RunningService], infrastructure: Infrastructure, imported_city: ImportedCity,
+    staff: dict[str, dict[str, str]],
 ) -> None:
     city, summary = imported_city.path, imported_city.summary
     truth = [json.loads(line) for line in (city / "ground_truth" / "claims.jsonl").read_text("utf-8").splitlines()]
@@ -72,7 +73,7 @@ def test_synthetic_city_reaches_the_ledger_as_the_ground_truth_says(
     collection = services["collection"].url
     deadline = time.monotonic() + 120
     wrong: list[str] = []
-    with httpx.Client(timeout=10, headers={"X-Staff-Id": "e2e-city"}) as client:
+    with httpx.Client(timeout=10, headers=staff["viewer"]) as client:
         pending = dict(by_debtor)
         while pending and time.monotonic() < deadline:
             wrong = []
@@ -113,3 +114,48 @@ def test_synthetic_city_reaches_the_ledger_as_the_ground_truth_says(
     for kind in ("InstallmentAgreed", "ExemptionApplied", "WaterSupplyChanged"):
         assert expected[kind] > 0 and stored_events[kind] >= expected[kind], kind
     figures.report(f"synthetic city: {len(truth)} claims of {len(by_debtor)} debtors match the ground truth to the yen")
+
+    # Cases: each debtor's open case holds exactly their claims unpaid after the due date (as of the business
+    # date), 現年度分 now; the same arrears are 滞納繰越分 once the fiscal year has turned.
+    expected_cases = {debtor: {(c["department"], c["claim_id"]) for c in claims
+                               if c["balance"] > 0 and c["due_date"] < AS_OF.isoformat()}
+                      for debtor, claims in by_debtor.items()}
+    deadline, mismatched_cases = time.monotonic() + 120, ["not checked"]
+    with httpx.Client(timeout=10, headers=staff["viewer"]) as client:
+        while mismatched_cases and time.monotonic() < deadline:
+            mismatched_cases = []
+            for debtor, expected in expected_cases.items():
+                view = client.get(f"{collection}/debtors/{debtor}").json()
+                in_case = {(c["department"], c["claim_id"]) for c in view["claims"] if c["holder_code"]}
+                arrears = sum(c["balance"] for c in view["claims"] if (c["department"], c["claim_id"]) in expected)
+                case = view["case"]
+                ok = in_case == expected and view["delinquent_balance"] == view["current_year_arrears"] == arrears \
+                    and view["carried_over_arrears"] == 0 \
+                    and (case["status"] == "open" and case["delinquent_balance"] == arrears if expected
+                         else case is None or case["status"] == "closed")
+                if not ok:
+                    mismatched_cases.append(debtor)
+            if mismatched_cases:
+                time.sleep(1)
+        assert not mismatched_cases, f"{len(mismatched_cases)} debtors' cases differ from the ground truth"
+        some_debtor = max(expected_cases, key=lambda d: len(expected_cases[d]))
+        next_year = client.get(f"{collection}/debtors/{some_debtor}", params={"as_of": "2025-04-01"}).json()
+        assert next_year["current_year_arrears"] == 0 and next_year["carried_over_arrears"] > 0
+        assert {c["arrears_class"] for c in next_year["claims"]} == {"carried_over"}
+
+    async def assignment_counts() -> asyncpg.Record:
+        conn = await asyncpg.connect(infrastructure.database_urls["collection"])
+        try:
+            return await conn.fetchrow(
+                "SELECT count(*) FILTER (WHERE holder_kind = 'lawyer_team') AS outsourced, "
+                "count(*) FILTER (WHERE holder_kind = 'lawyer_team' AND (legal_category = 'forced_public' "
+                "OR department = 'tax')) AS unlawful, count(*) AS total FROM case_claims")
+        finally:
+            await conn.close()
+
+    counts = asyncio.run(assignment_counts())
+    assert counts["unlawful"] == 0
+    opened = sum(1 for expected in expected_cases.values() if expected)
+    figures.report(f"synthetic city cases: {opened} open cases match the ground truth; {counts['total']} delinquent "
+                   f"claims assigned, {counts['outsourced']} to lawyer teams, 0 forced-collection or tax claims "
+                   f"outsourced")

@@ -38,10 +38,11 @@ def run_import(env: dict[str, str], path: Path) -> subprocess.CompletedProcess[s
                           cwd=ROOT, env=env, text=True, capture_output=True, timeout=120, check=False)
 
 
-def poll(url: str, params: dict[str, str], until, timeout: float = 60, what: str = ""):  # type: ignore[no-untyped-def]
+def poll(url: str, params: dict[str, str], until, headers: dict[str, str], timeout: float = 60,  # type: ignore[no-untyped-def]
+         what: str = ""):
     deadline, last = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
-        response = httpx.get(url, params=params, headers={"X-Staff-Id": "e2e-test"}, timeout=5)
+        response = httpx.get(url, params=params, headers=headers, timeout=5)
         last = response
         if response.status_code == 200 and until(response.json()):
             return response.json()
@@ -51,7 +52,8 @@ def poll(url: str, params: dict[str, str], until, timeout: float = 60, what: str
 
 
 def test_tax_export_reaches_the_debtor_ledger_exactly_once(
-    services: dict[str, RunningService], infrastructure: Infrastructure, e2e_env: dict[str, str], tmp_path: Path
+    services: dict[str, RunningService], infrastructure: Infrastructure, e2e_env: dict[str, str], tmp_path: Path,
+    staff: dict[str, dict[str, str]],
 ) -> None:
     person = f"E2E{uuid.uuid4().hex[:10]}"
     other = f"E2E{uuid.uuid4().hex[:10]}"
@@ -87,13 +89,14 @@ def test_tax_export_reaches_the_debtor_ledger_exactly_once(
 
     collection = services["collection"].url
     lookup = poll(f"{collection}/debtor-lookup", {"department": "tax", "source_person_id": person},
-                  lambda body: bool(body["debtor_ids"]), what="the debtor to appear")
+                  lambda body: bool(body["debtor_ids"]), staff["viewer"], what="the debtor to appear")
     (debtor_id,) = lookup["debtor_ids"]
 
     def settled(body: dict) -> bool:  # type: ignore[type-arg]
         return len(body["claims"]) == 2 and sum(c["paid"] for c in body["claims"]) == 12300
 
-    view = poll(f"{collection}/debtors/{debtor_id}", {"as_of": "2024-10-01"}, settled, what="claims and payments")
+    view = poll(f"{collection}/debtors/{debtor_id}", {"as_of": "2024-10-01"}, settled, staff["viewer"],
+                what="claims and payments")
     first_claim, second_claim = view["claims"]
     assert (first_claim["balance"], first_claim["status"]) == (0, "paid")
     assert (second_claim["balance"], second_claim["status"]) == (12300, "delinquent")
@@ -110,7 +113,7 @@ def test_tax_export_reaches_the_debtor_ledger_exactly_once(
                         content=sentinel.read_bytes(), timeout=30)
     assert pushed.status_code == 200 and pushed.json()["published"] == 1
     view = poll(f"{collection}/debtors/{debtor_id}", {"as_of": "2024-11-30"},
-                lambda body: len(body["claims"]) == 3, what="the pushed claim")
+                lambda body: len(body["claims"]) == 3, staff["viewer"], what="the pushed claim")
     assert [c["paid"] for c in view["claims"]] == [12300, 0, 0]
     assert view["balance"] == 2 * 12300 and view["delinquent_balance"] == 2 * 12300
 
@@ -121,7 +124,8 @@ def test_tax_export_reaches_the_debtor_ledger_exactly_once(
             payments = await conn.fetchval("SELECT count(*) FROM payments WHERE debtor_id = $1", debtor_id)
             reversals = await conn.fetchval("SELECT count(*) FROM payment_reversals WHERE debtor_id = $1", debtor_id)
             audits = await conn.fetchval(
-                "SELECT count(*) FROM audit_log WHERE subject = $1 AND actor = 'e2e-test'", debtor_id)
+                "SELECT count(*) FROM audit_log WHERE subject = $1 AND actor = 'e2e-viewer' "
+                "AND action = 'read_debtor'", debtor_id)
             return claims, payments, reversals, audits
         finally:
             await conn.close()

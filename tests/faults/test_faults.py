@@ -37,6 +37,7 @@ from shared.dead_letters import read_dead_letters
 from tests.e2e.processes import RunningService
 from tests.figures import report
 from tests.infrastructure import ROOT, Infrastructure
+from tests.staff import staff_headers
 from tools.synthetic_city.__main__ import write_city
 
 pytestmark = pytest.mark.faults
@@ -145,7 +146,8 @@ async def _compare(city: City, infra: Infrastructure, services: dict[str, Runnin
         by_debtor: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for r in claims:
             by_debtor[r["debtor_id"]].append((r["department"], r["claim_id"]))
-        async with httpx.AsyncClient(timeout=10, headers={"X-Staff-Id": "fault-tests"}) as client:
+        headers = await asyncio.to_thread(staff_headers, infra, services["collection"].url)
+        async with httpx.AsyncClient(timeout=10, headers=headers["viewer"]) as client:
             for debtor, keys in by_debtor.items():
                 ledger = (await client.get(f"{services['collection'].url}/debtors/{debtor}",
                                            params={"as_of": AS_OF.isoformat()})).json()

@@ -2,8 +2,9 @@
 
 import asyncio
 import json
+import random
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import asyncpg
 
@@ -24,6 +25,10 @@ def unique_name() -> str:
     """A surname and given name nobody else in the test database has (hex spelled in kanji numerals)."""
     digits = dict(zip("0123456789abcdef", "〇一二三四五六七八九甲乙丙丁戊己", strict=True))
     return "試験 " + "".join(digits[c] for c in uuid.uuid4().hex[:10])
+
+
+def unique_birth_date() -> date:
+    return date(1930, 1, 1) + timedelta(days=random.randrange(30_000))
 
 
 async def resolve(pool: asyncpg.Pool, department: Department, p: PersonReference) -> str:
@@ -118,14 +123,14 @@ async def resolve_together(pool: asyncpg.Pool, requests: list[tuple[Department, 
 async def test_one_new_person_in_several_departments_of_one_batch_gets_one_identity(
     matching_pool: asyncpg.Pool,
 ) -> None:
-    name = unique_name()
-    stranger = person(unique_name())
+    name, born = unique_name(), unique_birth_date()  # other tests share this database: nothing in common with them
+    stranger = person(unique_name(), unique_birth_date())
     results = await resolve_together(matching_pool, [
-        (Department.TAX, person("髙" + name, kana="タカハシ イチロウ")),
+        (Department.TAX, person("髙" + name, born)),
         (Department.HOUSING, stranger),
-        (Department.WATER, person("高" + name, kana="ﾀｶﾊｼ ｲﾁﾛｳ")),
-        (Department.TAX, person("髙" + name, pid="dup-" + name)),
-        (Department.TAX, person("髙" + name, pid="dup-" + name)),
+        (Department.WATER, person("高" + name, born)),
+        (Department.TAX, person("髙" + name, born, pid="dup-" + name)),
+        (Department.TAX, person("髙" + name, born, pid="dup-" + name)),
     ])
     assert results[0] == results[2] == results[3] == results[4]
     assert results[1] != results[0]
@@ -137,10 +142,11 @@ async def test_one_new_person_in_several_departments_of_one_batch_gets_one_ident
 
 def city_stream() -> list[tuple[Department, PersonReference]]:
     """Three new people in two departments, and a namesake of the first born on another day."""
-    names = [unique_name() for _ in range(3)]
-    return [(Department.TAX, person(n, pid=f"t-{n}")) for n in names] + \
-           [(Department.INSURANCE, person(n.replace(" ", "\u3000"), pid=f"i-{n}")) for n in names] + \
-           [(Department.WATER, person(names[0], date(1980, 1, 1), pid=f"w-{names[0]}"))]
+    names, born = [unique_name() for _ in range(3)], [unique_birth_date() for _ in range(3)]
+    return [(Department.TAX, person(n, b, pid=f"t-{n}")) for n, b in zip(names, born, strict=True)] + \
+           [(Department.INSURANCE, person(n.replace(" ", "\u3000"), b, pid=f"i-{n}"))
+            for n, b in zip(names, born, strict=True)] + \
+           [(Department.WATER, person(names[0], born[0] + timedelta(days=400), pid=f"w-{names[0]}"))]
 
 
 def partition(debtor_ids: list[str]) -> list[int]:

@@ -3,12 +3,14 @@ committed, survives a broker that does not answer, and is relayed once the broke
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer
 
 from contracts.topics import TopicSpec
+from shared.db import create_pool
 from shared.kafka import create_broker, ensure_topics
 from shared.outbox import OutboxRelay, enqueue
 from tests.infrastructure import Infrastructure
@@ -19,8 +21,25 @@ async def pending(pool: asyncpg.Pool, ids: list[uuid.UUID]) -> int:
         return await conn.fetchval("SELECT count(*) FROM outbox WHERE message_id = ANY($1::uuid[])", ids)
 
 
+@pytest.fixture
+async def own_outbox(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
+    """An outbox table of this test's own (a schema of its own in the matching database), so the relay of a
+    matching service running beside the tests cannot send these rows first."""
+    url = infrastructure.database_urls["matching"]
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("CREATE SCHEMA IF NOT EXISTS outbox_test; "
+                           "CREATE TABLE IF NOT EXISTS outbox_test.outbox (LIKE public.outbox INCLUDING ALL)")
+    finally:
+        await conn.close()
+    pool = await create_pool(url, min_size=1, max_size=3, server_settings={"search_path": "outbox_test"})
+    yield pool
+    await pool.close()
+
+
 async def test_outbox_holds_messages_until_kafka_has_them(infrastructure: Infrastructure,
-                                                          matching_pool: asyncpg.Pool) -> None:
+                                                          own_outbox: asyncpg.Pool) -> None:
+    matching_pool = own_outbox
     topic = TopicSpec(f"test.outbox.{uuid.uuid4().hex[:8]}", 1, 3_600_000, "test")
     await ensure_topics(infrastructure.kafka_bootstrap_servers, [topic])
     committed, rolled_back = uuid.uuid4(), uuid.uuid4()

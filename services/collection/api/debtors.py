@@ -1,18 +1,40 @@
-"""Central collection API (債権管理課): what a debtor owes, in every department, as of any date."""
+"""Debtor 360 (債権管理課): who the debtor is in every department, what they owe everywhere as of any date, their
+case, holds and the people named on their claims. Every read is audit-logged."""
 
 from datetime import date, datetime
-from typing import Annotated
-from zoneinfo import ZoneInfo
+from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
+from services.collection.api.deps import BusinessDate, Connection, Viewer, audit
 from services.collection.ledger import ArrearsClass, ClaimStatus, DebtorLedger
-from services.collection.store import audit, load_ledger
+from services.collection.store import load_ledger
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 router = APIRouter(tags=["debtors"])
+
+DebtorId = Annotated[str, Path(min_length=1, max_length=64, description="Unified debtor id from debtor matching")]
+
+
+class PersonView(BaseModel):
+    """A person as one department recorded them."""
+
+    department: str
+    source_person_id: str = Field(description="The department's own person id (e.g. 宛名番号, お客様番号)")
+    kind: str | None = None
+    name_kanji: str | None = None
+    name_kana: str | None = None
+    birth_date: date | None = None
+    postal_code: str | None = None
+    address: str | None = None
+    phone: str | None = None
+
+
+class RelatedPersonView(PersonView):
+    role: str = Field(description="guarantor = 連帯保証人, child = 児童, household_head = 世帯主, "
+                                  "household_member = 世帯員")
+    claim_id: str
 
 
 class ClaimView(BaseModel):
@@ -29,6 +51,9 @@ class ClaimView(BaseModel):
     balance: int
     status: ClaimStatus
     arrears_class: ArrearsClass = Field(description="current_year = 現年度分, carried_over = 滞納繰越分")
+    holder_kind: str | None = Field(None, description="Who collects it while it is in the debtor's case")
+    holder_code: str | None = None
+    assignment_rule: str | None = None
 
 
 class ParkedPaymentView(BaseModel):
@@ -45,43 +70,59 @@ class OverpaymentView(BaseModel):
     amount: int = Field(description="Yen received beyond what the claims owed: due for refund (還付)")
 
 
+class HoldView(BaseModel):
+    hold_id: int
+    kind: str
+    started_at: datetime
+    started_by: str
+
+
+class CaseSummary(BaseModel):
+    case_id: int
+    status: str
+    opened_on: date
+    lead_kind: str | None
+    lead_code: str | None
+    lead_reason: str | None
+    delinquent_balance: int
+    on_hold: bool
+
+
+class IdentityChangeView(BaseModel):
+    kind: str = Field(description="merged | split (decided in debtor matching's review queue)")
+    merge_id: str
+    from_debtor_id: str
+    into_debtor_id: str
+    applied_at: datetime
+
+
 class DebtorView(BaseModel):
     debtor_id: str
     as_of: date
     balance: int = Field(description="Total unpaid principal over every department, yen")
     delinquent_balance: int = Field(description="Unpaid principal past its due date (滞納額), yen")
+    current_year_arrears: int = Field(description="滞納額 of this fiscal year's claims (現年度分), yen")
+    carried_over_arrears: int = Field(description="滞納額 of earlier fiscal years' claims (滞納繰越分), yen")
+    records: list[PersonView] = Field(description="The debtor in each department (名寄せ result)")
     claims: list[ClaimView]
+    related_persons: list[RelatedPersonView] = Field(description="Other people named on the claims (relations, "
+                                                                 "never the same identity)")
+    case: CaseSummary | None
+    holds: list[HoldView]
+    identity_changes: list[IdentityChangeView]
     parked_payments: list[ParkedPaymentView] = Field(description="Payments whose claim has not arrived yet")
     overpayments: list[OverpaymentView]
 
 
-def _view(debtor_id: str, ledger: DebtorLedger) -> DebtorView:
-    return DebtorView(
-        debtor_id=debtor_id,
-        as_of=ledger.as_of,
-        balance=ledger.balance,
-        delinquent_balance=ledger.delinquent_balance,
-        claims=[
-            ClaimView(
-                department=c.claim.department, claim_id=c.claim.claim_id, receivable_type=c.claim.receivable_type,
-                legal_category=c.claim.legal_category, fiscal_year=c.claim.fiscal_year,
-                installment=c.claim.installment, due_date=c.claim.due_date, assessed_amount=c.claim.amount,
-                principal=c.principal, paid=c.paid, balance=c.balance, status=c.status,
-                arrears_class=c.arrears_class,
-            )
-            for c in ledger.claims
-        ],
-        parked_payments=[ParkedPaymentView(department=p.department, payment_id=p.payment_id, claim_id=p.claim_id,
-                                           amount=p.amount, paid_on=p.paid_on) for p in ledger.parked_payments],
-        overpayments=[OverpaymentView(department=o.department, payment_id=o.payment_id, amount=o.amount)
-                      for o in ledger.overpayments],
-    )
+def _person(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
+    person = dict(row["person"] or {})
+    return {key: person.get(key) for key in ("kind", "name_kanji", "name_kana", "birth_date", "postal_code",
+                                             "address", "phone")}
 
 
-async def get_connection(request: Request):  # type: ignore[no-untyped-def]
-    pool: asyncpg.Pool = request.app.state.pool
-    async with pool.acquire() as conn:
-        yield conn
+def _arrears(ledger: DebtorLedger, arrears_class: ArrearsClass) -> int:
+    return sum(c.balance for c in ledger.claims
+               if c.status is ClaimStatus.DELINQUENT and c.arrears_class is arrears_class)
 
 
 class DebtorLookup(BaseModel):
@@ -95,32 +136,88 @@ class DebtorLookup(BaseModel):
 async def lookup_debtor(
     department: Annotated[str, Query(min_length=1, max_length=32)],
     source_person_id: Annotated[str, Query(min_length=1, max_length=80)],
-    conn: Annotated[asyncpg.Connection, Depends(get_connection)],
-    x_staff_id: Annotated[str | None, Header(description="Who reads; recorded in the audit log")] = None,
+    conn: Connection,
+    staff: Viewer,
 ) -> DebtorLookup:
     rows = await conn.fetch(
-        "SELECT DISTINCT debtor_id FROM claims WHERE department = $1 AND source_person_id = $2 "
-        "UNION SELECT DISTINCT debtor_id FROM payments WHERE department = $1 AND source_person_id = $2",
+        "SELECT debtor_id FROM claims WHERE department = $1 AND source_person_id = $2 "
+        "UNION SELECT debtor_id FROM payments WHERE department = $1 AND source_person_id = $2",
         department, source_person_id)
-    await audit(conn, actor=x_staff_id or "unidentified", action="lookup_debtor",
-                subject=f"{department}:{source_person_id}", detail={"found": len(rows)})
+    await audit(conn, staff, "lookup_debtor", f"{department}:{source_person_id}", found=len(rows))
     if not rows:
         raise HTTPException(404, f"no claims or payments for {department} person {source_person_id}")
     return DebtorLookup(department=department, source_person_id=source_person_id,
                         debtor_ids=sorted(r["debtor_id"] for r in rows))
 
 
-@router.get("/debtors/{debtor_id}", response_model=DebtorView, summary="Debtor ledger: every claim with balance")
+@router.get("/debtors/{debtor_id}", response_model=DebtorView,
+            summary="Debtor 360: identity, departmental records, every claim with balance, case, holds, relations")
 async def get_debtor(
-    debtor_id: Annotated[str, Field(min_length=1, max_length=64)],
-    conn: Annotated[asyncpg.Connection, Depends(get_connection)],
+    debtor_id: DebtorId,
+    conn: Connection,
+    staff: Viewer,
+    today: BusinessDate,
     as_of: Annotated[date | None, Query(description="Balances as of this business date (default: today, JST)")] = None,
-    x_staff_id: Annotated[str | None, Header(description="Who reads; recorded in the audit log")] = None,
 ) -> DebtorView:
-    as_of = as_of or datetime.now(TOKYO).date()
+    as_of = as_of or today
     ledger = await load_ledger(conn, debtor_id, as_of)
-    await audit(conn, actor=x_staff_id or "unidentified", action="read_debtor_ledger", subject=debtor_id,
-                detail={"as_of": as_of.isoformat(), "found": ledger is not None})
+    await audit(conn, staff, "read_debtor", debtor_id, as_of=as_of.isoformat(), found=ledger is not None)
     if ledger is None:
         raise HTTPException(404, f"no ledger entries for debtor {debtor_id}")
-    return _view(debtor_id, ledger)
+    records = {(r["department"], r["source_person_id"]): r for r in await conn.fetch(
+        "SELECT department, source_person_id, person FROM departmental_persons WHERE debtor_id = $1", debtor_id)}
+    for row in await conn.fetch(
+            "SELECT DISTINCT department, source_person_id FROM claims WHERE debtor_id = $1 UNION "
+            "SELECT DISTINCT department, source_person_id FROM payments WHERE debtor_id = $1", debtor_id):
+        records.setdefault((row["department"], row["source_person_id"]),
+                           {"department": row["department"], "source_person_id": row["source_person_id"],
+                            "person": None})
+    holders = {(r["department"], r["claim_id"]): r for r in await conn.fetch(
+        "SELECT cc.department, cc.claim_id, cc.holder_kind, cc.holder_code, cc.rule_id FROM case_claims cc "
+        "JOIN cases c USING (case_id) WHERE c.debtor_id = $1 AND c.status = 'open'", debtor_id)}
+    related = await conn.fetch(
+        "SELECT r.department, r.claim_id, r.role, r.source_person_id, r.person FROM claim_related_persons r "
+        "JOIN claims c USING (department, claim_id) WHERE c.debtor_id = $1 ORDER BY r.department, r.claim_id",
+        debtor_id)
+    case = await conn.fetchrow(
+        "SELECT case_id, status, opened_on, lead_kind, lead_code, lead_reason, delinquent_balance, on_hold "
+        "FROM cases WHERE debtor_id = $1 ORDER BY status = 'open' DESC, case_id DESC LIMIT 1", debtor_id)
+    holds = await conn.fetch(
+        "SELECT hold_id, kind, started_at, started_by FROM collection_holds WHERE debtor_id = $1 "
+        "AND ended_at IS NULL ORDER BY hold_id", debtor_id)
+    changes = await conn.fetch(
+        "SELECT kind, merge_id, from_debtor_id, into_debtor_id, applied_at FROM identity_changes "
+        "WHERE from_debtor_id = $1 OR into_debtor_id = $1 ORDER BY change_id", debtor_id)
+    return DebtorView(
+        debtor_id=debtor_id,
+        as_of=ledger.as_of,
+        balance=ledger.balance,
+        delinquent_balance=ledger.delinquent_balance,
+        current_year_arrears=_arrears(ledger, ArrearsClass.CURRENT_YEAR),
+        carried_over_arrears=_arrears(ledger, ArrearsClass.CARRIED_OVER),
+        records=[PersonView(department=d, source_person_id=s, **_person(r)) for (d, s), r in sorted(records.items())],
+        claims=[
+            ClaimView(
+                department=c.claim.department, claim_id=c.claim.claim_id, receivable_type=c.claim.receivable_type,
+                legal_category=c.claim.legal_category, fiscal_year=c.claim.fiscal_year,
+                installment=c.claim.installment, due_date=c.claim.due_date, assessed_amount=c.claim.amount,
+                principal=c.principal, paid=c.paid, balance=c.balance, status=c.status,
+                arrears_class=c.arrears_class,
+                holder_kind=holders[key]["holder_kind"] if (key := (c.claim.department, c.claim.claim_id)) in holders
+                else None,
+                holder_code=holders[key]["holder_code"] if key in holders else None,
+                assignment_rule=holders[key]["rule_id"] if key in holders else None,
+            )
+            for c in ledger.claims
+        ],
+        related_persons=[RelatedPersonView(department=r["department"], source_person_id=r["source_person_id"],
+                                           role=r["role"], claim_id=r["claim_id"], **_person(r)) for r in related],
+        case=CaseSummary(**dict(case)) if case else None,
+        holds=[HoldView(**dict(h)) for h in holds],
+        identity_changes=[IdentityChangeView(**dict(c)) for c in changes],
+        parked_payments=[ParkedPaymentView(department=p.department, payment_id=p.payment_id, claim_id=p.claim_id,
+                                           amount=p.amount, paid_on=p.paid_on) for p in ledger.parked_payments],
+        overpayments=[OverpaymentView(department=o.department, payment_id=o.payment_id, amount=o.amount)
+                      for o in ledger.overpayments],
+    )
+

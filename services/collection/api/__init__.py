@@ -1,0 +1,9 @@
+"""The central collection API (FastAPI): one router per concern, shared dependencies in ``deps``."""
+
+from fastapi import APIRouter
+
+from services.collection.api import audit_log, cases, debtors, payments, staff
+
+router = APIRouter()
+for module in (staff, debtors, cases, payments, audit_log):
+    router.include_router(module.router)

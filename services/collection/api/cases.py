@@ -1,0 +1,279 @@
+"""Cases (滞納案件): the division's work list with filters, sort and pages, CSV export, one case with its claims
+and assignment history, and a supervisor's override of the assignment."""
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from pydantic import BaseModel, Field
+
+from contracts import Department, LegalCategory
+from services.collection.api.csv_export import csv_response
+from services.collection.api.deps import (
+    BusinessDate,
+    Connection,
+    Supervisor,
+    Viewer,
+    assignment_policy,
+    audit,
+)
+from services.collection.assignment import AssignmentPolicy, Holder, HolderKind
+from services.collection.cases import clear_override, set_override
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+MAX_PAGE = 500
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CaseSort(StrEnum):
+    DELINQUENT_BALANCE = "delinquent_balance"
+    OLDEST_DUE_DATE = "oldest_due_date"
+    OPENED_ON = "opened_on"
+    CLAIM_COUNT = "claim_count"
+    UPDATED_AT = "updated_at"
+    CASE_ID = "case_id"
+
+
+class CaseRow(BaseModel):
+    case_id: int
+    debtor_id: str
+    status: CaseStatus
+    opened_on: date
+    closed_on: date | None
+    as_of: date
+    lead_kind: str | None = Field(description="central_group | lawyer_team")
+    lead_code: str | None
+    delinquent_balance: int = Field(description="滞納額 over all departments, yen")
+    outsourced_balance: int = Field(description="Of which held by a lawyer team, yen")
+    claim_count: int
+    oldest_due_date: date | None
+    arrears_days: int | None = Field(description="Days since the oldest unpaid due date")
+    departments: list[str]
+    legal_categories: list[str]
+    holder_codes: list[str] = Field(description="Every group or team holding one of the case's claims")
+    on_hold: bool
+
+
+class CasePage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[CaseRow]
+
+
+class CaseFilters:
+    """The list's filters, shared by the page and the CSV export."""
+
+    def __init__(
+        self,
+        today: BusinessDate,
+        status: CaseStatus = CaseStatus.OPEN,
+        holder: Annotated[str | None, Query(max_length=64, description="A group or team holding any claim")] = None,
+        lead: Annotated[str | None, Query(max_length=64, description="The group or team leading the case")] = None,
+        legal_category: LegalCategory | None = None,
+        department: Department | None = None,
+        min_balance: Annotated[int | None, Query(ge=0, description="滞納額 at least, yen")] = None,
+        max_balance: Annotated[int | None, Query(ge=0)] = None,
+        min_arrears_days: Annotated[int | None, Query(ge=0, description="Oldest unpaid due date at least this "
+                                                                        "many days ago")] = None,
+        on_hold: bool | None = None,
+        sort: CaseSort = CaseSort.DELINQUENT_BALANCE,
+        descending: bool = True,
+    ):
+        self.today, self.sort, self.descending = today, sort, descending
+        clauses, args = ["status = $1"], [status.value]
+
+        def add(clause: str, value: object) -> None:
+            args.append(value)
+            clauses.append(clause.replace("?", f"${len(args)}"))
+
+        if holder:
+            add("holder_codes @> ARRAY[?]::text[]", holder)
+        if lead:
+            add("lead_code = ?", lead)
+        if legal_category:
+            add("legal_categories @> ARRAY[?]::text[]", legal_category.value)
+        if department:
+            add("departments @> ARRAY[?]::text[]", department.value)
+        if min_balance is not None:
+            add("delinquent_balance >= ?", min_balance)
+        if max_balance is not None:
+            add("delinquent_balance <= ?", max_balance)
+        if min_arrears_days is not None:
+            add("oldest_due_date <= ?", today - timedelta(days=min_arrears_days))
+        if on_hold is not None:
+            add("on_hold = ?", on_hold)
+        self.where, self.args = " AND ".join(clauses), args
+
+    @property
+    def order_by(self) -> str:
+        direction = "DESC" if self.descending else "ASC"
+        return f"{CaseSort(self.sort).value} {direction} NULLS LAST, case_id {direction}"
+
+
+Filters = Annotated[CaseFilters, Depends()]
+_COLUMNS = ("case_id, debtor_id, status, opened_on, closed_on, as_of, lead_kind, lead_code, delinquent_balance, "
+            "outsourced_balance, claim_count, oldest_due_date, departments, legal_categories, holder_codes, on_hold")
+
+
+def _row(record: dict[str, object], today: date) -> CaseRow:
+    oldest = record["oldest_due_date"]
+    return CaseRow(**record, arrears_days=(today - oldest).days if isinstance(oldest, date) else None)  # type: ignore[arg-type]
+
+
+@router.get("", response_model=CasePage, summary="Cases with filters, sort and pagination")
+async def list_cases(
+    filters: Filters,
+    conn: Connection,
+    staff: Viewer,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CasePage:
+    total = await conn.fetchval(f"SELECT count(*) FROM cases WHERE {filters.where}", *filters.args)
+    n = len(filters.args)
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM cases WHERE {filters.where} ORDER BY {filters.order_by} "
+        f"LIMIT ${n + 1} OFFSET ${n + 2}", *filters.args, limit, offset)
+    await audit(conn, staff, "list_cases", "cases", filter=filters.where, returned=len(rows))
+    return CasePage(total=total, limit=limit, offset=offset, items=[_row(dict(r), filters.today) for r in rows])
+
+
+@router.get("/export.csv", summary="The same list as CSV (UTF-8 with BOM, for Excel)", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
+async def export_cases(filters: Filters, conn: Connection, staff: Viewer) -> Response:
+    rows = await conn.fetch(f"SELECT {_COLUMNS} FROM cases WHERE {filters.where} ORDER BY {filters.order_by}",
+                            *filters.args)
+    await audit(conn, staff, "export_cases", "cases", filter=filters.where, returned=len(rows))
+    columns = list(CaseRow.model_fields)
+    items = [_row(dict(r), filters.today).model_dump() for r in rows]
+    return csv_response(columns, ([" ".join(v) if isinstance(v := item[c], list) else v for c in columns]
+                                  for item in items), f"cases-{filters.today.isoformat()}.csv")
+
+
+class CaseClaimView(BaseModel):
+    department: str
+    claim_id: str
+    receivable_type: str
+    legal_category: str
+    fiscal_year: int
+    due_date: date
+    balance: int
+    holder_kind: str
+    holder_code: str
+    holder_name: str | None
+    rule_id: str = Field(description="The policy rule (or statutory guard, hold, override) that placed it")
+    reason: str
+
+
+class HistoryView(BaseModel):
+    department: str
+    claim_id: str
+    from_code: str | None
+    to_code: str | None = Field(description="None: the claim left the case")
+    rule_id: str | None
+    reason: str | None
+    cause: str
+    actor: str
+    policy_version: str | None
+    changed_at: datetime
+
+
+class OverrideView(BaseModel):
+    holder_kind: str
+    holder_code: str
+    reason: str
+    decided_by: str
+    decided_at: datetime
+
+
+class CaseDetail(CaseRow):
+    lead_reason: str | None
+    policy_version: str | None
+    claims: list[CaseClaimView]
+    override: OverrideView | None
+    history: list[HistoryView]
+
+
+CaseId = Annotated[int, Path(ge=1)]
+
+
+async def _detail(conn: Connection, case_id: int, today: date, policy: AssignmentPolicy) -> CaseDetail | None:
+    case = await conn.fetchrow(f"SELECT {_COLUMNS}, lead_reason, policy_version FROM cases WHERE case_id = $1",
+                               case_id)
+    if case is None:
+        return None
+    claims = await conn.fetch("SELECT * FROM case_claims WHERE case_id = $1 ORDER BY due_date, department, claim_id",
+                              case_id)
+    override = await conn.fetchrow("SELECT holder_kind, holder_code, reason, decided_by, decided_at "
+                                   "FROM case_overrides WHERE case_id = $1", case_id)
+    history = await conn.fetch(
+        "SELECT department, claim_id, from_code, to_code, rule_id, reason, cause, actor, policy_version, changed_at "
+        "FROM assignment_history WHERE case_id = $1 ORDER BY history_id", case_id)
+
+    def name(kind: str, code: str) -> str | None:
+        names = policy.central_groups if kind == HolderKind.CENTRAL_GROUP.value else policy.lawyer_teams
+        return names.get(code)
+
+    row = _row({k: case[k] for k in CaseRow.model_fields if k != "arrears_days"}, today)
+    return CaseDetail(
+        **row.model_dump(), lead_reason=case["lead_reason"], policy_version=case["policy_version"],
+        claims=[CaseClaimView(**{k: c[k] for k in CaseClaimView.model_fields if k != "holder_name"},
+                              holder_name=name(c["holder_kind"], c["holder_code"])) for c in claims],
+        override=OverrideView(**dict(override)) if override else None,
+        history=[HistoryView(**dict(h)) for h in history])
+
+
+@router.get("/{case_id}", response_model=CaseDetail, summary="One case: its claims, holders, override, history")
+async def get_case(case_id: CaseId, conn: Connection, staff: Viewer, today: BusinessDate,
+                   policy: Annotated[AssignmentPolicy, Depends(assignment_policy)]) -> CaseDetail:
+    detail = await _detail(conn, case_id, today, policy)
+    await audit(conn, staff, "read_case", str(case_id), found=detail is not None)
+    if detail is None:
+        raise HTTPException(404, f"no case {case_id}")
+    return detail
+
+
+class OverrideRequest(BaseModel):
+    holder_kind: HolderKind
+    holder_code: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=500, description="Why the policy's assignment is set aside")
+
+
+@router.post("/{case_id}/override", response_model=CaseDetail,
+             summary="Hand the case to a group or team against the policy (supervisor); the law still applies")
+async def override_case(case_id: CaseId, body: OverrideRequest, conn: Connection, staff: Supervisor,
+                        today: BusinessDate,
+                        policy: Annotated[AssignmentPolicy, Depends(assignment_policy)]) -> CaseDetail:
+    async with conn.transaction():
+        try:
+            await set_override(conn, case_id, Holder(body.holder_kind, body.holder_code), reason=body.reason,
+                               by=staff.subject, as_of=today, policy=policy)
+        except LookupError as missing:
+            raise HTTPException(404, str(missing)) from None
+        except ValueError as refused:
+            raise HTTPException(422, str(refused)) from None
+        await audit(conn, staff, "override_case", str(case_id), holder=body.holder_code)
+    detail = await _detail(conn, case_id, today, policy)
+    assert detail is not None
+    return detail
+
+
+@router.delete("/{case_id}/override", response_model=CaseDetail,
+               summary="Return the case to the policy's assignment (supervisor)")
+async def remove_override(case_id: CaseId, conn: Connection, staff: Supervisor, today: BusinessDate,
+                          policy: Annotated[AssignmentPolicy, Depends(assignment_policy)]) -> CaseDetail:
+    async with conn.transaction():
+        try:
+            await clear_override(conn, case_id, by=staff.subject, as_of=today, policy=policy)
+        except LookupError as missing:
+            raise HTTPException(404, str(missing)) from None
+        await audit(conn, staff, "remove_case_override", str(case_id))
+    detail = await _detail(conn, case_id, today, policy)
+    assert detail is not None
+    return detail

@@ -1,0 +1,68 @@
+"""What the routes share: a database connection, the signed-in staff member with their role, the business date,
+the policies, and the audit log every read of personal data and every change goes to."""
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import asyncpg
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from services.collection.allocation import AllocationPolicy
+from services.collection.assignment import AssignmentPolicy
+from shared.auth import Principal, StaffRole, require_staff
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+#: The docs' "Authorize" button signs in through POST /auth/token; every route takes the bearer token.
+_bearer = OAuth2PasswordBearer(tokenUrl="auth/token", auto_error=False, scheme_name="StaffToken",
+                               description="Staff sign-in (POST /auth/token), roles viewer < collector < "
+                                           "supervisor < admin")
+
+
+async def get_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    pool: asyncpg.Pool = request.app.state.pool
+    async with pool.acquire() as conn:
+        yield conn
+
+
+Connection = Annotated[asyncpg.Connection, Depends(get_connection)]
+
+
+def require(role: StaffRole):  # type: ignore[no-untyped-def]
+    """A dependency admitting a signed-in staff member whose roles allow ``role``: 401 without a valid token
+    (expired, forged, revoked, account disabled), 403 with a role too low."""
+    return require_staff(role, _bearer)
+
+
+Viewer = Annotated[Principal, Depends(require(StaffRole.VIEWER))]
+Collector = Annotated[Principal, Depends(require(StaffRole.COLLECTOR))]
+Supervisor = Annotated[Principal, Depends(require(StaffRole.SUPERVISOR))]
+Admin = Annotated[Principal, Depends(require(StaffRole.ADMIN))]
+
+
+def business_date(request: Request) -> date:
+    """The configured business date, or today in Asia/Tokyo."""
+    configured: date | None = request.app.state.settings.business_date
+    return configured or datetime.now(TOKYO).date()
+
+
+BusinessDate = Annotated[date, Depends(business_date)]
+
+
+def assignment_policy(request: Request) -> AssignmentPolicy:
+    return request.app.state.assignment_policy
+
+
+def allocation_policy(request: Request) -> AllocationPolicy:
+    return request.app.state.allocation_policy
+
+
+async def audit(conn: asyncpg.Connection, staff: Principal | str, action: str, subject: str,
+                **detail: object) -> None:
+    """One row in the audit log: who, what, on whom, with what result (no personal data in ``detail``)."""
+    actor = staff if isinstance(staff, str) else staff.subject
+    await conn.execute("INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)",
+                       actor, action, subject, detail)

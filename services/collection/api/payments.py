@@ -1,0 +1,102 @@
+"""The central window (一元化窓口): a lump sum paid by a debtor who owes several departments, split across them by
+the declared policy (services/collection/allocation.py) and recorded with the reason for each part. Each part
+becomes a payment of its department, which the ledger then allocates inside that department by its own order."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path
+from pydantic import BaseModel, Field
+
+from contracts import Department
+from services.collection.allocation import AllocationPolicy, CentralMethod, Component, Due, split_central_payment
+from services.collection.api.deps import BusinessDate, Collector, Connection, allocation_policy, audit
+from services.collection.store import load_ledger, queue_case_refresh
+
+router = APIRouter(tags=["central window"])
+
+#: Namespace of the message ids of central-window payments (stable per receipt and department).
+_CENTRAL_PAYMENTS = uuid.UUID("5d1f4a1e-3c1e-4f0e-9a43-3f7d7c2c0a11")
+
+
+class CentralPaymentRequest(BaseModel):
+    receipt_id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$",
+                            description="The window's receipt number: the same receipt is recorded once")
+    amount: int = Field(gt=0, description="Yen received")
+    paid_on: date
+    method: CentralMethod | None = Field(None, description="Default: the policy's central-window method")
+    designated: dict[Department, int] | None = Field(
+        None, description="Yen the payer declared for each department (their designation comes first)")
+    note: str = Field(min_length=1, max_length=500, description="What the payer said, why this split")
+
+
+class CentralPart(BaseModel):
+    department: str
+    amount: int
+    reason: str
+    payment_id: str
+
+
+class CentralPaymentView(BaseModel):
+    central_payment_id: str
+    debtor_id: str
+    amount: int
+    paid_on: date
+    method: str
+    parts: list[CentralPart]
+    overpayment: int = Field(description="Beyond every open balance: to be refunded (還付)")
+    note: str
+    received_by: str
+    received_at: datetime
+
+
+@router.post("/debtors/{debtor_id}/central-payments", response_model=CentralPaymentView, status_code=201,
+             summary="Record a lump sum paid at the central window, split across departments (collector)")
+async def receive_central_payment(
+    debtor_id: Annotated[str, Path(min_length=1, max_length=64)],
+    body: CentralPaymentRequest,
+    conn: Connection,
+    staff: Collector,
+    today: BusinessDate,
+    policy: Annotated[AllocationPolicy, Depends(allocation_policy)],
+) -> CentralPaymentView:
+    if body.paid_on > today:
+        raise HTTPException(422, f"paid_on {body.paid_on} is after the business date {today}")
+    method = body.method or policy.central_window.method
+    async with conn.transaction():
+        if await conn.fetchval("SELECT 1 FROM central_payments WHERE central_payment_id = $1", body.receipt_id):
+            raise HTTPException(409, f"receipt {body.receipt_id} is already recorded")
+        ledger = await load_ledger(conn, debtor_id, body.paid_on)
+        if ledger is None:
+            raise HTTPException(404, f"no ledger entries for debtor {debtor_id}")
+        dues = [Due(c.claim.department, c.claim.claim_id, Component.PRINCIPAL, c.balance, c.claim.due_date,
+                    c.claim.fiscal_year, c.claim.installment, c.claim.legal_category)
+                for c in ledger.claims if c.balance > 0]
+        try:
+            split = split_central_payment(body.amount, dues, method,
+                                          {d.value: v for d, v in (body.designated or {}).items()})
+        except ValueError as refused:
+            raise HTTPException(422, str(refused)) from None
+        people = dict(await conn.fetch(
+            "SELECT DISTINCT ON (department) department, source_person_id FROM claims WHERE debtor_id = $1 "
+            "ORDER BY department, due_date", debtor_id))
+        parts = []
+        for part in split.parts:
+            payment_id = f"C{body.receipt_id}-{part.department}"
+            await conn.execute(
+                "INSERT INTO payments (department, payment_id, debtor_id, source_person_id, claim_id, amount, "
+                "paid_on, channel, message_id) VALUES ($1, $2, $3, $4, NULL, $5, $6, 'counter', $7)",
+                part.department, payment_id, debtor_id, people[part.department], part.amount, body.paid_on,
+                uuid.uuid5(_CENTRAL_PAYMENTS, payment_id))
+            parts.append(CentralPart(department=part.department, amount=part.amount, reason=part.reason,
+                                     payment_id=payment_id))
+        row = await conn.fetchrow(
+            "INSERT INTO central_payments (central_payment_id, debtor_id, amount, paid_on, method, designated, parts, "
+            "overpayment, note, received_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING *",
+            body.receipt_id, debtor_id, body.amount, body.paid_on, CentralMethod(method).value,
+            {d.value: v for d, v in body.designated.items()} if body.designated else None,
+            [p.model_dump() for p in parts], split.overpayment, body.note, staff.subject)
+        await queue_case_refresh(conn, [debtor_id], "central window payment")
+        await audit(conn, staff, "receive_central_payment", debtor_id, receipt=body.receipt_id, amount=body.amount)
+    return CentralPaymentView(**{**dict(row), "parts": parts})

@@ -1,0 +1,98 @@
+"""Staff sign-in, who am I, and the accounts an administrator manages. Passwords are kept as scrypt hashes; a token
+stops working at once when its account is disabled or signed out everywhere."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel, Field
+
+from services.collection.api.deps import Admin, Connection, Viewer, audit
+from shared.auth import StaffRole, TokenIssuer, hash_password, verify_password
+
+router = APIRouter(tags=["staff"])
+
+#: Verified against when the staff id is unknown, so a wrong id costs the same time as a wrong password.
+_UNKNOWN_STAFF_HASH = hash_password("an account that does not exist")
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="Seconds")
+    roles: list[str]
+
+
+@router.post("/auth/token", response_model=Token, summary="Sign in (OAuth2 password flow): a bearer token")
+async def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request,
+                  conn: Connection) -> Token:
+    account = await conn.fetchrow(
+        "SELECT staff_id, password_hash, roles, active FROM staff_accounts WHERE staff_id = $1", form.username)
+    valid = verify_password(form.password, account["password_hash"] if account else _UNKNOWN_STAFF_HASH)
+    if account is None or not valid or not account["active"]:
+        await audit(conn, form.username[:64] or "-", "sign_in_refused", "auth")
+        raise HTTPException(401, "wrong staff id or password, or the account is disabled",
+                            headers={"WWW-Authenticate": "Bearer"})
+    issuer: TokenIssuer = request.app.state.authenticator.issuer
+    token = issuer.issue(account["staff_id"], account["roles"])
+    await audit(conn, account["staff_id"], "sign_in", "auth")
+    return Token(access_token=token, expires_in=int(issuer.ttl.total_seconds()), roles=sorted(account["roles"]))
+
+
+class Me(BaseModel):
+    staff_id: str
+    roles: list[str]
+    expires_at: datetime
+
+
+@router.get("/auth/me", response_model=Me, summary="Who the token speaks for")
+async def who_am_i(staff: Viewer) -> Me:
+    return Me(staff_id=staff.subject, roles=sorted(staff.roles), expires_at=staff.expires_at)
+
+
+class StaffAccount(BaseModel):
+    staff_id: str
+    display_name: str
+    roles: list[StaffRole]
+    active: bool
+    created_at: datetime
+
+
+class NewStaff(BaseModel):
+    staff_id: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    display_name: str = Field(min_length=1, max_length=100)
+    roles: list[StaffRole] = Field(min_length=1)
+    password: str = Field(min_length=12, max_length=200, description="At least 12 characters")
+
+
+@router.get("/staff", response_model=list[StaffAccount], summary="Staff accounts (admin)")
+async def list_staff(conn: Connection, staff: Admin) -> list[StaffAccount]:
+    rows = await conn.fetch("SELECT staff_id, display_name, roles, active, created_at FROM staff_accounts "
+                            "ORDER BY staff_id")
+    await audit(conn, staff, "list_staff", "staff", returned=len(rows))
+    return [StaffAccount(**dict(r)) for r in rows]
+
+
+@router.post("/staff", response_model=StaffAccount, status_code=201, summary="Create a staff account (admin)")
+async def create_staff(body: NewStaff, conn: Connection, staff: Admin) -> StaffAccount:
+    row = await conn.fetchrow(
+        "INSERT INTO staff_accounts (staff_id, display_name, password_hash, roles) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (staff_id) DO NOTHING RETURNING staff_id, display_name, roles, active, created_at",
+        body.staff_id, body.display_name, hash_password(body.password), [r.value for r in body.roles])
+    if row is None:
+        raise HTTPException(409, f"staff id {body.staff_id} exists")
+    await audit(conn, staff, "create_staff", body.staff_id, roles=[r.value for r in body.roles])
+    return StaffAccount(**dict(row))
+
+
+@router.post("/staff/{staff_id}/disable", response_model=StaffAccount,
+             summary="Disable an account: its tokens are refused from now on (admin)")
+async def disable_staff(staff_id: Annotated[str, Path(max_length=64)], conn: Connection, staff: Admin) -> StaffAccount:
+    row = await conn.fetchrow(
+        "UPDATE staff_accounts SET active = false, tokens_valid_after = now() WHERE staff_id = $1 "
+        "RETURNING staff_id, display_name, roles, active, created_at", staff_id)
+    if row is None:
+        raise HTTPException(404, f"no staff id {staff_id}")
+    await audit(conn, staff, "disable_staff", staff_id)
+    return StaffAccount(**dict(row))

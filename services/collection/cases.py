@@ -1,0 +1,298 @@
+"""Cases (滞納案件): one open case per debtor gathering all that debtor's delinquent claims across departments,
+each claim assigned to a central group or a lawyer team by the assignment policy (services/collection/assignment.py).
+
+A case is derived data: it is recomputed from the ledger, never edited by hand (an override is an input, kept in
+``case_overrides``). What changes a case queues its debtor in ``case_refresh_queue`` in the same transaction
+(billing events, merges, splits, holds, overrides); the case worker drains the queue. A new business date (a claim
+becomes delinquent the day after its due date) or a new policy version queues every debtor. Every change of who
+holds a claim is written to ``assignment_history`` with the rule, the cause and the actor.
+
+Several workers may drain the queue at once: each takes its debtors with ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+import asyncpg
+
+from services.collection.assignment import (
+    AssignmentPolicy,
+    CaseAssignment,
+    CaseClaim,
+    CaseFacts,
+    Holder,
+    HolderKind,
+    Override,
+    assign_case,
+)
+from services.collection.ledger import ClaimStatus, DebtorLedger
+from services.collection.store import load_ledgers, queue_case_refresh
+
+log = logging.getLogger(__name__)
+
+#: Debtors recomputed per transaction by the worker.
+REFRESH_CHUNK = 200
+
+
+@dataclass
+class RefreshSummary:
+    debtors: int = 0
+    opened: int = 0
+    closed: int = 0
+    claims_assigned: int = 0  # claims that joined a case or changed holder
+    claims_left: int = 0  # claims that left a case (paid, cancelled, moved by a merge)
+    by_cause: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: RefreshSummary) -> None:
+        self.debtors += other.debtors
+        self.opened += other.opened
+        self.closed += other.closed
+        self.claims_assigned += other.claims_assigned
+        self.claims_left += other.claims_left
+        for cause, n in other.by_cause.items():
+            self.by_cause[cause] = self.by_cause.get(cause, 0) + n
+
+
+def case_facts(debtor_id: str, ledger: DebtorLedger | None, *, as_of: date, on_hold: bool) -> CaseFacts:
+    """The delinquent claims of a debtor's ledger (unpaid after their due date) as the facts assignment needs."""
+    claims = () if ledger is None else tuple(
+        CaseClaim(department=c.claim.department, claim_id=c.claim.claim_id, receivable_type=c.claim.receivable_type,
+                  legal_category=c.claim.legal_category, fiscal_year=c.claim.fiscal_year, due_date=c.claim.due_date,
+                  balance=c.balance)
+        for c in ledger.claims if c.status is ClaimStatus.DELINQUENT and c.balance > 0)
+    return CaseFacts(debtor_id=debtor_id, as_of=as_of, claims=claims, on_hold=on_hold,
+                     hold_reason="welfare referral" if on_hold else None)
+
+
+async def refresh_cases(conn: asyncpg.Connection, causes: dict[str, str], *, as_of: date,
+                        policy: AssignmentPolicy, actor: str = "system") -> RefreshSummary:
+    """Recompute the cases of these debtors (debtor id → cause) as of a business date, inside the caller's
+    transaction: open, update or close each, and record every change of holder."""
+    summary = RefreshSummary()
+    if not causes:
+        return summary
+    ids = sorted(causes)
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('case:' || d)) FROM unnest($1::text[]) AS d ORDER BY d",
+                       ids)
+    ledgers = await load_ledgers(conn, ids, as_of)
+    held = {r["debtor_id"] for r in await conn.fetch(
+        "SELECT DISTINCT debtor_id FROM collection_holds WHERE debtor_id = ANY($1::text[]) AND ended_at IS NULL", ids)}
+    open_cases = {r["debtor_id"]: r for r in await conn.fetch(
+        "SELECT c.case_id, c.debtor_id, o.holder_kind, o.holder_code, o.reason, o.decided_by FROM cases c "
+        "LEFT JOIN case_overrides o USING (case_id) WHERE c.debtor_id = ANY($1::text[]) AND c.status = 'open'", ids)}
+    facts = {d: case_facts(d, ledgers.get(d), as_of=as_of, on_hold=d in held) for d in ids}
+    wanted_keys = [(c.department, c.claim_id) for f in facts.values() for c in f.claims]
+    case_ids = [r["case_id"] for r in open_cases.values()]
+    existing = {(r["department"], r["claim_id"]): r for r in await conn.fetch(
+        "SELECT * FROM case_claims WHERE case_id = ANY($1::bigint[]) UNION "
+        "SELECT c.* FROM case_claims c JOIN unnest($2::text[], $3::text[]) AS k(department, claim_id) "
+        "USING (department, claim_id)",
+        case_ids, [d for d, _ in wanted_keys], [c for _, c in wanted_keys])}
+
+    for debtor in ids:
+        cause, current, fact = causes[debtor], open_cases.get(debtor), facts[debtor]
+        summary.debtors += 1
+        summary.by_cause[cause] = summary.by_cause.get(cause, 0) + 1
+        if not fact.claims:
+            if current is not None:
+                summary.claims_left += await _close(conn, current["case_id"], existing, as_of, cause, actor,
+                                                    policy.version)
+                summary.closed += 1
+            continue
+        override = None
+        if current is not None and current["holder_code"] is not None:
+            override = Override(Holder(HolderKind(current["holder_kind"]), current["holder_code"]),
+                                current["reason"], current["decided_by"])
+        assignment = assign_case(fact, policy, override)
+        if current is None:
+            case_id = await conn.fetchval(
+                "INSERT INTO cases (debtor_id, status, opened_on, as_of) VALUES ($1, 'open', $2, $2) "
+                "RETURNING case_id", debtor, as_of)
+            summary.opened += 1
+        else:
+            case_id = current["case_id"]
+        assigned, left = await _write_claims(conn, case_id, fact, assignment, existing, cause, actor)
+        summary.claims_assigned += assigned
+        summary.claims_left += left
+        await _write_summary(conn, case_id, fact, assignment, as_of)
+    return summary
+
+
+async def _close(conn: asyncpg.Connection, case_id: int, existing: dict[tuple[str, str], asyncpg.Record],
+                 as_of: date, cause: str, actor: str, policy_version: str) -> int:
+    rows = [r for r in existing.values() if r["case_id"] == case_id]
+    await _history(conn, [(case_id, r["department"], r["claim_id"], r["holder_kind"], r["holder_code"], None, None,
+                           None, "left the case: no longer delinquent here", cause, actor, policy_version)
+                          for r in rows])
+    await conn.execute("DELETE FROM case_claims WHERE case_id = $1", case_id)
+    await conn.execute("DELETE FROM case_overrides WHERE case_id = $1", case_id)
+    await conn.execute(
+        "UPDATE cases SET status = 'closed', closed_on = $2, as_of = $2, delinquent_balance = 0, "
+        "outsourced_balance = 0, claim_count = 0, holder_codes = '{}', updated_at = now() WHERE case_id = $1",
+        case_id, as_of)
+    return len(rows)
+
+
+async def _write_claims(conn: asyncpg.Connection, case_id: int, fact: CaseFacts, assignment: CaseAssignment,
+                        existing: dict[tuple[str, str], asyncpg.Record], cause: str, actor: str) -> tuple[int, int]:
+    """Upsert the case's claims and remove those that left it; history for each change. Returns (assigned, left)."""
+    claims = {(c.department, c.claim_id): c for c in fact.claims}
+    history, rows = [], []
+    for a in assignment.claims:
+        key, claim = (a.department, a.claim_id), claims[(a.department, a.claim_id)]
+        before = existing.get(key)
+        rows.append((a.department, a.claim_id, case_id, claim.receivable_type, claim.legal_category,
+                     claim.fiscal_year, claim.due_date, claim.balance, a.holder.kind.value, a.holder.code,
+                     a.rule_id, a.reason))
+        changed = before is None or before["case_id"] != case_id or before["holder_code"] != a.holder.code \
+            or before["holder_kind"] != a.holder.kind.value
+        if changed:
+            history.append((case_id, a.department, a.claim_id, before["holder_kind"] if before else None,
+                            before["holder_code"] if before else None, a.holder.kind.value, a.holder.code,
+                            a.rule_id, a.reason if before is None or before["case_id"] == case_id
+                            else f"{a.reason} (moved from case {before['case_id']})", cause, actor,
+                            assignment.policy_version))
+    gone = [r for k, r in existing.items() if r["case_id"] == case_id and k not in claims]
+    for r in gone:
+        history.append((case_id, r["department"], r["claim_id"], r["holder_kind"], r["holder_code"], None, None,
+                        None, "left the case: paid, cancelled or no longer this debtor's", cause, actor,
+                        assignment.policy_version))
+    if gone:
+        await conn.execute(
+            "DELETE FROM case_claims c USING unnest($1::text[], $2::text[]) AS k(department, claim_id) "
+            "WHERE (c.department, c.claim_id) = (k.department, k.claim_id) AND c.case_id = $3",
+            [r["department"] for r in gone], [r["claim_id"] for r in gone], case_id)
+    await conn.executemany(
+        "INSERT INTO case_claims (department, claim_id, case_id, receivable_type, legal_category, fiscal_year, "
+        "due_date, balance, holder_kind, holder_code, rule_id, reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) "
+        "ON CONFLICT (department, claim_id) DO UPDATE SET case_id = EXCLUDED.case_id, balance = EXCLUDED.balance, "
+        "holder_kind = EXCLUDED.holder_kind, holder_code = EXCLUDED.holder_code, rule_id = EXCLUDED.rule_id, "
+        "reason = EXCLUDED.reason, legal_category = EXCLUDED.legal_category", rows)
+    await _history(conn, history)
+    return sum(1 for h in history if h[5] is not None), len(gone)
+
+
+async def _write_summary(conn: asyncpg.Connection, case_id: int, fact: CaseFacts, assignment: CaseAssignment,
+                         as_of: date) -> None:
+    outsourced = {(a.department, a.claim_id) for a in assignment.outsourced_claims}
+    await conn.execute(
+        "UPDATE cases SET as_of = $2, lead_kind = $3, lead_code = $4, lead_reason = $5, policy_version = $6, "
+        "delinquent_balance = $7, outsourced_balance = $8, claim_count = $9, oldest_due_date = $10, "
+        "departments = $11, legal_categories = $12, holder_codes = $13, on_hold = $14, updated_at = now() "
+        "WHERE case_id = $1",
+        case_id, as_of, assignment.lead.kind.value, assignment.lead.code, assignment.lead_reason,
+        assignment.policy_version, fact.balance,
+        sum(c.balance for c in fact.claims if (c.department, c.claim_id) in outsourced), len(fact.claims),
+        min(c.due_date for c in fact.claims), sorted({c.department for c in fact.claims}),
+        sorted({c.legal_category for c in fact.claims}), sorted({a.holder.code for a in assignment.claims}),
+        fact.on_hold)
+
+
+async def _history(conn: asyncpg.Connection, rows: list[tuple[object, ...]]) -> None:
+    if rows:
+        await conn.executemany(
+            "INSERT INTO assignment_history (case_id, department, claim_id, from_kind, from_code, to_kind, to_code, "
+            "rule_id, reason, cause, actor, policy_version) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)", rows)
+
+
+async def drain_refresh_queue(pool: asyncpg.Pool, *, as_of: date, policy: AssignmentPolicy,
+                              chunk: int = REFRESH_CHUNK) -> RefreshSummary:
+    """Recompute queued cases, a chunk per transaction, until the queue is empty (or held by other workers)."""
+    total = RefreshSummary()
+    while True:
+        async with pool.acquire() as conn, conn.transaction():
+            taken = await conn.fetch(
+                "DELETE FROM case_refresh_queue WHERE debtor_id IN (SELECT debtor_id FROM case_refresh_queue "
+                "ORDER BY queued_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING debtor_id, cause", chunk)
+            if not taken:
+                return total
+            total.add(await refresh_cases(conn, {r["debtor_id"]: r["cause"] for r in taken}, as_of=as_of,
+                                          policy=policy))
+
+
+async def queue_all_debtors(conn: asyncpg.Connection, cause: str) -> int:
+    """Queue every debtor with claims or an open case (a new business date, a new policy)."""
+    ids = [r["debtor_id"] for r in await conn.fetch(
+        "SELECT DISTINCT debtor_id FROM claims UNION SELECT debtor_id FROM cases WHERE status = 'open'")]
+    await queue_case_refresh(conn, ids, cause)
+    return len(ids)
+
+
+def full_refresh_cause(last_date: date | None, last_version: str | None, *, as_of: date,
+                       policy_version: str) -> str | None:
+    """Why every case must be recomputed now, or None: a new business date (claims due yesterday are delinquent
+    today) or a new policy version (assignments may change)."""
+    if last_version is not None and last_version != policy_version:
+        return f"policy {policy_version}"
+    if last_date != as_of:
+        return f"business date {as_of.isoformat()}"
+    return None
+
+
+async def start_of_day(pool: asyncpg.Pool, *, as_of: date, policy: AssignmentPolicy) -> int:
+    """Queue every debtor once per business date and once per policy version; returns how many were queued (0
+    when this date and version were already done)."""
+    async with pool.acquire() as conn, conn.transaction():
+        state = await conn.fetchrow("SELECT business_date, policy_version FROM case_refresh_state FOR UPDATE")
+        cause = full_refresh_cause(state["business_date"] if state else None, state["policy_version"] if state else None,
+                                   as_of=as_of, policy_version=policy.version)
+        if cause is None:
+            return 0
+        queued = await queue_all_debtors(conn, cause)
+        await conn.execute(
+            "INSERT INTO case_refresh_state (singleton, business_date, policy_version) VALUES (true, $1, $2) "
+            "ON CONFLICT (singleton) DO UPDATE SET business_date = $1, policy_version = $2, refreshed_at = now()",
+            as_of, policy.version)
+        log.info("queued every case for recomputation", extra={"cause": cause, "debtors": queued})
+        return queued
+
+
+async def set_override(conn: asyncpg.Connection, case_id: int, holder: Holder, *, reason: str, by: str,
+                       as_of: date, policy: AssignmentPolicy) -> RefreshSummary:
+    """A supervisor hands a case to a holder against the policy; the law still applies (assign_case keeps
+    forced-collection and tax claims central). The case is recomputed at once, in the caller's transaction."""
+    debtor = await conn.fetchval("SELECT debtor_id FROM cases WHERE case_id = $1 AND status = 'open' FOR UPDATE",
+                                 case_id)
+    if debtor is None:
+        raise LookupError(f"no open case {case_id}")
+    try:
+        policy.holder_name(holder)
+    except KeyError:
+        raise ValueError(f"the policy knows no {holder.kind.value} {holder.code!r}") from None
+    await conn.execute(
+        "INSERT INTO case_overrides (case_id, holder_kind, holder_code, reason, decided_by) VALUES ($1,$2,$3,$4,$5) "
+        "ON CONFLICT (case_id) DO UPDATE SET holder_kind = $2, holder_code = $3, reason = $4, decided_by = $5, "
+        "decided_at = now()", case_id, holder.kind.value, holder.code, reason, by)
+    return await refresh_cases(conn, {debtor: "override"}, as_of=as_of, policy=policy, actor=by)
+
+
+async def clear_override(conn: asyncpg.Connection, case_id: int, *, by: str, as_of: date,
+                         policy: AssignmentPolicy) -> RefreshSummary:
+    """Back to the policy's assignment."""
+    debtor = await conn.fetchval("SELECT debtor_id FROM cases WHERE case_id = $1 AND status = 'open' FOR UPDATE",
+                                 case_id)
+    if debtor is None:
+        raise LookupError(f"no open case {case_id}")
+    await conn.execute("DELETE FROM case_overrides WHERE case_id = $1", case_id)
+    return await refresh_cases(conn, {debtor: "override removed"}, as_of=as_of, policy=policy, actor=by)
+
+
+async def start_hold(conn: asyncpg.Connection, debtor_id: str, *, reason: str, by: str) -> int:
+    """Pause escalation for a debtor (a welfare referral under way); the case is recomputed by the worker."""
+    hold_id = await conn.fetchval(
+        "INSERT INTO collection_holds (debtor_id, kind, reason, started_by) VALUES ($1, 'welfare_referral', $2, $3) "
+        "RETURNING hold_id", debtor_id, reason, by)
+    await queue_case_refresh(conn, [debtor_id], "hold started")
+    return int(hold_id)
+
+
+async def end_hold(conn: asyncpg.Connection, hold_id: int, *, by: str) -> None:
+    debtor = await conn.fetchval(
+        "UPDATE collection_holds SET ended_at = now(), ended_by = $2 WHERE hold_id = $1 AND ended_at IS NULL "
+        "RETURNING debtor_id", hold_id, by)
+    if debtor is None:
+        raise LookupError(f"no active hold {hold_id}")
+    await queue_case_refresh(conn, [debtor], "hold ended")
