@@ -46,6 +46,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.CannotConnectNowError,
     asyncpg.exceptions.InterfaceError,
     asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.TransactionRollbackError,  # a deadlock or serialization failure: retrying is the cure
     KafkaError,
 )
 PROCESSING_ATTEMPTS = 3

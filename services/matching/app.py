@@ -8,6 +8,7 @@ links the debtors, relayed after the commit; the offsets are committed after Kaf
 redelivery resolves to the same debtor and republishes the same message id, which collection applies once.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -21,7 +22,7 @@ from contracts.topics import BILLING_MATCHED, BILLING_SOURCE, DEAD_LETTER_MATCHI
 from services.matching.api import router as review_router
 from services.matching.scoring import load_model
 from services.matching.settings import MatchingSettings
-from services.matching.store import ResolveRequest, record_relations_batch, resolve_batch
+from services.matching.store import ClaimPeople, resolve_claim_people
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, TokenIssuer, TokenKeys
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
@@ -37,6 +38,14 @@ SERVICE = "debtor-matching"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def by_partition(deliveries: list[Delivery], groups: int) -> list[list[Delivery]]:
+    """Split a batch into at most ``groups`` non-empty parts, whole partitions each, order kept inside a part."""
+    parts: list[list[Delivery]] = [[] for _ in range(max(groups, 1))]
+    for delivery in deliveries:
+        parts[delivery.record.partition % len(parts)].append(delivery)
+    return [part for part in parts if part]
+
+
 def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     settings = settings or MatchingSettings()
     setup_logging(SERVICE, settings.log_level)
@@ -46,19 +55,15 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     measure = pipeline_metrics(SERVICE)
     model = load_model(settings.model_path)
 
-    async def attach_debtors(deliveries: list[Delivery]) -> None:
-        """Resolve a batch (its debtors, then the people its claims name, each in one pass) and write its
-        matched messages to the outbox in one transaction, then relay them; the batch's offsets are committed
-        after Kafka acknowledged them."""
-        relay = state["relay"]
+    async def resolve_group(deliveries: list[Delivery]) -> None:
+        """Resolve some of a batch's records (their debtors and the people their claims name, in one pass) and
+        write their matched messages to the outbox, in one transaction."""
         envelopes = [delivery.envelope for delivery in deliveries]
         async with state["pool"].acquire() as conn, conn.transaction():
-            debtor_ids = await resolve_batch(
-                conn, [ResolveRequest(e.department, e.payload.person) for e in envelopes], model)  # type: ignore[attr-defined]
-            await record_relations_batch(conn, [
-                (e.department, debtor_id, r.role.value, r.person)
-                for e, debtor_id in zip(envelopes, debtor_ids, strict=True)
-                for r in getattr(e.payload, "related_persons", ())], model)
+            debtor_ids = await resolve_claim_people(conn, [
+                ClaimPeople(e.department, e.payload.person,  # type: ignore[attr-defined]
+                            tuple((r.role.value, r.person) for r in getattr(e.payload, "related_persons", ())))
+                for e in envelopes], model)
             outgoing = []
             for delivery, debtor_id in zip(deliveries, debtor_ids, strict=True):
                 with delivery.span(f"{BILLING_SOURCE.name} match"):
@@ -67,7 +72,19 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
                         message_id=matched.message_id, topic=BILLING_MATCHED.name, key=debtor_id.encode(),
                         value=encode_message(matched), headers=envelope_headers(matched)))
             await enqueue_many(conn, outgoing)
-        await relay.flush()
+
+    async def attach_debtors(deliveries: list[Delivery]) -> None:
+        """A batch in ``parallel_transactions`` transactions side by side, split by partition (one source
+        record's events stay in one transaction, in order), so PostgreSQL works on one part while Python works
+        on the other; then relay the outbox. The offsets are committed after Kafka acknowledged the messages;
+        if one part fails the batch comes again, and the part already committed resolves the same way."""
+        outcomes = await asyncio.gather(*(resolve_group(group)
+                                          for group in by_partition(deliveries, settings.parallel_transactions)),
+                                        return_exceptions=True)  # let every part finish before the batch fails
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        await state["relay"].flush()
 
     subscribe_envelopes(
         broker,

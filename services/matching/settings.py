@@ -14,6 +14,8 @@ class MatchingSettings(DatabaseSettings):
     #: The collection service's staff token keys (``kid:secret,…``): matching verifies the tokens it issues.
     auth_keys: str = DEVELOPMENT_STAFF_KEYS
     auth_active_kid: str = "dev"
+    #: Transactions a consumed batch is split into, by partition, run side by side (PostgreSQL and Python overlap).
+    parallel_transactions: int = 2
     model_path: str | None = None  # MATCHING_MODEL_PATH: a Fellegi–Sunter model file; default the packaged v1
 
     @field_validator("auth_keys")

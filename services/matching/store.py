@@ -20,6 +20,7 @@ blocking keys, so two departments' records of a new person arriving at once are 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections import defaultdict
@@ -43,6 +44,9 @@ class ResolveRequest:
     department: Department
     person: PersonReference
     never_link_to: str | None = None
+    #: The same, by the position of another request of the same call (resolved first): the person a claim
+    #: names besides its debtor is resolved in one pass with that debtor.
+    never_link_to_request: int | None = None
 
 
 @dataclass(slots=True)
@@ -73,6 +77,12 @@ def _lock_ids(keys: list[bytes]) -> list[int]:
     return sorted({int.from_bytes(key[:8], "big", signed=True) for key in keys})
 
 
+def _record_lock(record: tuple[str, str]) -> bytes:
+    """A lock key for the departmental record itself: one record first seen by two transactions at once (as a
+    debtor in one, as a guarantor in the other) is resolved by one of them."""
+    return hashlib.blake2b(f"record|{record[0]}|{record[1]}".encode(), digest_size=12).digest()
+
+
 async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest], model: Model) -> list[str]:
     """The debtor id of each request, in order (see the module docstring). Call inside a transaction."""
     if not requests:
@@ -98,6 +108,22 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
     for index, record in enumerate(records):
         if record not in linked and record not in first_sighting:
             first_sighting[record] = index
+    if first_sighting:
+        # Serialise first sightings that share a key or are the same record (every lock in one statement, in a
+        # fixed order, so concurrent transactions cannot deadlock on them), then look again: another
+        # transaction may have linked one of these records while this one waited.
+        wanted_locks = [_record_lock(r) for r in first_sighting] + [
+            key for i in first_sighting.values() for key, _ in lookups[i]]
+        await conn.execute("SELECT pg_advisory_xact_lock(h) FROM unnest($1::bigint[]) AS h ORDER BY h",
+                           _lock_ids(wanted_locks))
+        for row in await conn.fetch(
+            "SELECT l.department, l.source_person_id, l.debtor_id FROM source_links l "
+            "JOIN unnest($1::text[], $2::text[]) AS q(department, source_person_id) "
+            "USING (department, source_person_id)",
+            [d for d, _ in first_sighting], [s for _, s in first_sighting]):
+            record = (row["department"], row["source_person_id"])
+            linked[record] = str(row["debtor_id"])
+            del first_sighting[record]
     new_indexes = list(first_sighting.values())
 
     stored: dict[bytes, list[_Candidate]] = defaultdict(list)
@@ -105,9 +131,7 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
     if new_indexes:
         limits = {key: limit for i in new_indexes for key, limit in lookups[i]}
         wanted = sorted(limits)
-        if wanted:  # serialise first sightings that share a key (locks taken in a fixed order)
-            await conn.execute("SELECT pg_advisory_xact_lock(h) FROM unnest($1::bigint[]) AS h ORDER BY h",
-                               _lock_ids(wanted))
+        if wanted:
             for row in await conn.fetch(  # each candidate record once, with the wanted keys it is stored under
                 "WITH hits AS (SELECT c.department, c.source_person_id, array_agg(q.key_hash) AS hit_keys "
                 "  FROM unnest($1::bytea[], $2::int[]) AS q(key_hash, max_records) CROSS JOIN LATERAL ("
@@ -163,10 +187,13 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
     debtors, links, decisions, reviews = [], [], [], []
     for index in new_indexes:
         request, person, (dept, source_id) = requests[index], normalised[index], records[index]
+        never_link_to = request.never_link_to
+        if request.never_link_to_request is not None:
+            never_link_to = linked.get(records[request.never_link_to_request])
         best: _Candidate | None = None
         best_score: Score | None = None
         for result, candidate in contenders[index]:
-            if candidate.debtor_id is not None and candidate.debtor_id != request.never_link_to:
+            if candidate.debtor_id is not None and candidate.debtor_id != never_link_to:
                 best, best_score = candidate, result
                 break
         seen: set[tuple[str, str]] = {(dept, source_id)}
@@ -176,7 +203,7 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
                 continue
             for candidate in sharing:
                 pair = (candidate.department, candidate.source_person_id)
-                if pair in seen or candidate.debtor_id == request.never_link_to or (dept, source_id) + pair in rejected:
+                if pair in seen or candidate.debtor_id == never_link_to or (dept, source_id) + pair in rejected:
                     continue
                 seen.add(pair)
                 result = score(compare(person, candidate.normalised), model)
@@ -270,6 +297,36 @@ async def record_relations(conn: asyncpg.Connection, department: Department, deb
     """Resolve the people named on one claim (never into the claim's debtor) and keep them as relations."""
     return await record_relations_batch(conn, [(department, debtor_id, role, person) for role, person in related],
                                         model)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPeople:
+    """The people of one billing event: its debtor, and the others its claim names (role, person)."""
+
+    department: Department
+    debtor: PersonReference
+    related: tuple[tuple[str, PersonReference], ...] = ()
+
+
+async def resolve_claim_people(conn: asyncpg.Connection, events: list[ClaimPeople], model: Model) -> list[str]:
+    """The debtor id of each event, resolving in the same pass the people its claim names (never into that
+    debtor) and keeping them as relations. One resolution, so one set of locks per transaction."""
+    requests = [ResolveRequest(e.department, e.debtor) for e in events]
+    roles = []
+    for position, event in enumerate(events):
+        for role, person in event.related:
+            requests.append(ResolveRequest(event.department, person, never_link_to_request=position))
+            roles.append((position, role))
+    resolved = await resolve_batch(conn, requests, model)
+    debtors = resolved[:len(events)]
+    rows = sorted({(debtors[position], related_id, role, events[position].department.value)
+                   for (position, role), related_id in zip(roles, resolved[len(events):], strict=True)})
+    if rows:
+        await conn.execute(
+            "INSERT INTO relations (debtor_id, related_debtor_id, role, department) "
+            "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING",
+            *zip(*rows, strict=True))
+    return debtors
 
 
 async def record_relations_batch(conn: asyncpg.Connection,

@@ -158,3 +158,47 @@ async def test_a_batch_groups_records_like_resolving_them_one_by_one(matching_po
     batch = await resolve_together(matching_pool, city_stream())
     one_by_one = [await resolve(matching_pool, d, p) for d, p in city_stream()]
     assert partition(batch) == partition(one_by_one) == [0, 1, 2, 0, 1, 2, 6]
+
+
+async def test_a_claims_debtor_and_the_people_it_names_resolve_in_one_pass(matching_pool: asyncpg.Pool) -> None:
+    from services.matching.store import ClaimPeople, resolve_claim_people
+
+    name, born = unique_name(), unique_birth_date()
+    tenant = person(name, born, pid=f"K-{name}")
+    lookalike = person(name, born, pid=f"G-{name}")  # the guarantor typed with the tenant's own name and birth date
+    child = person(unique_name(), unique_birth_date())
+    async with matching_pool.acquire() as conn, conn.transaction():
+        debtors = await resolve_claim_people(conn, [
+            ClaimPeople(Department.HOUSING, tenant, (("guarantor", lookalike),)),
+            ClaimPeople(Department.CHILDCARE, person(name, born), (("child", child),)),  # the tenant again
+        ], MODEL)
+        relations = await conn.fetch("SELECT related_debtor_id, role FROM relations WHERE debtor_id = $1",
+                                     debtors[0])
+    assert debtors[0] == debtors[1]  # the tenant in two departments: one identity
+    assert {r["role"] for r in relations} == {"guarantor", "child"}
+    assert debtors[0] not in {r["related_debtor_id"] for r in relations}  # relations never merge into the debtor
+
+
+async def test_one_record_first_seen_by_two_transactions_at_once_gets_one_debtor(matching_pool: asyncpg.Pool) -> None:
+    """A guarantor's record named on a claim in one partition and arriving with its own claim in another:
+    the two transactions of one batch meet on the record's lock, the second finds the first one's link."""
+    from services.matching.store import ResolveRequest, resolve_batch
+
+    name, born = unique_name(), unique_birth_date()
+    full = person(name, born, pid=f"K-{name}", address="愛知県豊田市西町3丁目60番地5号")
+    sparse = full.model_copy(update={"birth_date": None, "address": None})  # as the other claim recorded them
+    gate = asyncio.Event()
+
+    async def resolve(p: PersonReference, wait: bool) -> str:
+        async with matching_pool.acquire() as conn, conn.transaction():
+            if wait:
+                await gate.wait()
+            debtor = (await resolve_batch(conn, [ResolveRequest(Department.HOUSING, p)], MODEL))[0]
+            gate.set()
+            await asyncio.sleep(0.2)  # hold the transaction open while the other one waits on the lock
+            return debtor
+
+    first, second = await asyncio.gather(resolve(full, wait=False), resolve(sparse, wait=True))
+    assert first == second
+    async with matching_pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM source_links WHERE source_person_id = $1", f"K-{name}") == 1

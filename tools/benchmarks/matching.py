@@ -70,7 +70,7 @@ def resolve_all(records: Iterable[tuple[str, str, PersonReference]], *, drop_bir
         if drop_birth_dates:
             normalised = replace(normalised, birth_date=None)
         keys = blocking_keys(normalised)
-        candidates = {c for k in candidate_keys(normalised) for c in index[k][:50] if c != me}
+        candidates = {c for k, _ in candidate_keys(normalised) for c in index[k][:50] if c != me}
         best, best_score = None, None
         for candidate in candidates:
             result = score(compare(normalised, people[candidate]), model)
