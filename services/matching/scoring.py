@@ -65,10 +65,15 @@ Decision = Literal["link", "review", "new"]
 
 
 def compare(a: NormalisedPerson, b: NormalisedPerson) -> dict[str, str]:
-    """The comparison level of every field (``FIELDS``) for two normalised person records."""
+    """The comparison level of every field (``FIELDS``) for two normalised person records.
+
+    The kana reading is not independent of the name: when the name level already says "same given name,
+    different surname" (旧姓), the readings differ for that same reason, so the kana says nothing more
+    (``missing``) instead of counting the changed surname a second time."""
+    name = _name_level(a, b)
     return {
-        "name": _name_level(a, b),
-        "name_kana": _kana_level(a.name_kana, b.name_kana),
+        "name": name,
+        "name_kana": MISSING if name == "given_name_only" else _kana_level(a.name_kana, b.name_kana),
         "birth_date": _birth_date_level(a, b),
         "address": _address_level(a, b),
         "phone": MISSING if not a.phone or not b.phone else "exact" if a.phone == b.phone else "disagree",
