@@ -239,3 +239,96 @@ class DebtorSplit(Payload):
 
 
 IDENTITY_PAYLOADS: tuple[type[Payload], ...] = (DebtorMerged, DebtorSplit)
+
+
+# --- Outsourcing to lawyer teams ---------------------------------------------------------------------------------
+
+
+class OutsourcedContact(BaseModel):
+    """What a firm may know of the debtor: the name, a contact address and phone — never a birth date, a
+    national id, welfare status or anything from tax records (地方税法22条)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    name_kanji: str | None = Field(default=None, max_length=100, repr=False)
+    name_kana: str | None = Field(default=None, max_length=200, repr=False)
+    postal_code: str | None = Field(default=None, max_length=10, repr=False)
+    address: str | None = Field(default=None, max_length=300, repr=False)
+    phone: str | None = Field(default=None, max_length=30, repr=False)
+
+
+class OutsourcedClaim(BaseModel):
+    """A claim a firm may collect: never 強制徴収公債権, never a tax-department claim (refused by the model)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    claim_id: SourceKey
+    department: str
+    receivable_type: ReceivableCode
+    legal_category: LegalCategory
+    fiscal_year: FiscalYear
+    due_date: date
+    balance: Yen
+
+    @model_validator(mode="after")
+    def _may_be_outsourced(self) -> "OutsourcedClaim":
+        if self.legal_category is LegalCategory.FORCED_PUBLIC or self.department == "tax":
+            raise ValueError(f"claim {self.claim_id}: forced-collection and tax claims are never outsourced")
+        return self
+
+
+class OutsourcedCaseChanged(Payload):
+    """委託事件: what a lawyer team holds of one case, whole, each time it changes (compacted by case). A
+    ``withdrawn`` case is no longer the firm's (paid, reassigned, returned): the firm must lose sight of it."""
+
+    DEPARTMENTAL: ClassVar[bool] = False
+
+    case_ref: SourceKey = Field(description="The collection case id")
+    firm_code: SourceKey = Field(description="The lawyer team, as in the assignment policy")
+    status: str = Field(pattern="^(assigned|withdrawn)$")
+    version: int = Field(ge=1, description="Grows with every change of this case: an older one is ignored")
+    as_of: date
+    contact: OutsourcedContact | None = None
+    claims: tuple[OutsourcedClaim, ...] = ()
+    total_balance: Yen = 0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "OutsourcedCaseChanged":
+        if self.status == "assigned" and not self.claims:
+            raise ValueError("an assigned case holds at least one claim")
+        if self.total_balance != sum(c.balance for c in self.claims):
+            raise ValueError("total_balance must be the sum of the claims' balances")
+        return self
+
+
+class LawyerActivityRecorded(Payload):
+    """What a firm recorded on a case it holds (for the central 経過記録): a contact, a payment promise, an
+    agreed installment plan, a payment received, or the case handed back with a reason."""
+
+    DEPARTMENTAL: ClassVar[bool] = False
+
+    activity_id: SourceKey
+    case_ref: SourceKey
+    firm_code: SourceKey
+    lawyer_id: SourceKey
+    kind: str = Field(pattern="^(contact|payment_promise|installment_agreed|payment_received|case_returned)$")
+    occurred_on: date
+    note: str = Field(max_length=1000, repr=False, description="Free text: may hold personal data")
+    amount: PositiveYen | None = None
+    promised_on: date | None = None
+    schedule: tuple[ScheduledInstallment, ...] = ()
+
+    @model_validator(mode="after")
+    def _complete(self) -> "LawyerActivityRecorded":
+        if self.kind in ("payment_promise", "payment_received") and self.amount is None:
+            raise ValueError(f"{self.kind} needs an amount")
+        if self.kind == "payment_promise" and self.promised_on is None:
+            raise ValueError("payment_promise needs promised_on")
+        if self.kind == "installment_agreed" and not self.schedule:
+            raise ValueError("installment_agreed needs a schedule")
+        if self.kind == "case_returned" and not self.note:
+            raise ValueError("case_returned needs the reason in note")
+        return self
+
+
+OUTSOURCING_PAYLOADS: tuple[type[Payload], ...] = (OutsourcedCaseChanged, LawyerActivityRecorded)

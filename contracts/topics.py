@@ -72,6 +72,28 @@ DEAD_LETTER_COLLECTION = TopicSpec(
     description="Messages collection could not process, with the error and the original headers.",
 )
 
+OUTSOURCED_CASES = TopicSpec(
+    name="collection.outsourced-cases.v1",
+    partitions=3,
+    retention_ms=-1,
+    description="What each lawyer team holds of a case, whole, keyed by case id (compacted: the latest per case).",
+    messages=("OutsourcedCaseChanged",),
+    cleanup_policy="compact",
+)
+LAWYER_ACTIVITIES = TopicSpec(
+    name="lawyer.activities.v1",
+    partitions=3,
+    retention_ms=365 * DAY_MS,
+    description="Contacts, promises, installments, payments and returns recorded by the firms, keyed by case id.",
+    messages=("LawyerActivityRecorded",),
+)
+DEAD_LETTER_LAWYER_GATEWAY = TopicSpec(
+    name="dead-letter.lawyer-gateway.v1",
+    partitions=1,
+    retention_ms=365 * DAY_MS,
+    description="Messages the lawyer gateway could not process, with the error and the original headers.",
+)
+
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     BILLING_SOURCE,
     BILLING_MATCHED,
@@ -80,4 +102,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     INGEST_PROGRESS,
     DEAD_LETTER_MATCHING,
     DEAD_LETTER_COLLECTION,
+    OUTSOURCED_CASES,
+    LAWYER_ACTIVITIES,
+    DEAD_LETTER_LAWYER_GATEWAY,
 )

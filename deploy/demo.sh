@@ -56,6 +56,19 @@ for role in viewer collector supervisor admin; do
 done
 log "staff accounts demo-viewer, demo-collector, demo-supervisor, demo-admin (password: \$DEMO_STAFF_PASSWORD)"
 
+# The two lawyer teams of the assignment policy, and one lawyer's client credentials each (made once).
+export LAWYER_GATEWAY_DATABASE_URL="${LAWYER_GATEWAY_DATABASE_URL:-postgresql://lawyer_gateway_svc:${PG_PASSWORD_LAWYER_GATEWAY:-lawyer_gateway-dev-password}@127.0.0.1:$PG_PORT/lawyer_gateway}"
+CLIENTS="$COLLECTION_RUN_DIR/demo-lawyer-clients.txt"
+if [[ ! -s "$CLIENTS" ]]; then
+  for firm in lawyer_team_a lawyer_team_b; do
+    (cd "$ROOT" && "$PYTHON" -m services.lawyer_gateway firms add "$firm" --name "デモ $firm" >/dev/null \
+      && "$PYTHON" -m services.lawyer_gateway clients add --firm "$firm" --lawyer demo-lawyer --name "デモ弁護士") \
+      >>"$CLIENTS"
+  done
+  chmod 600 "$CLIENTS"
+fi
+log "lawyer gateway client credentials (demo): $CLIENTS"
+
 debtor="$("$PYTHON" - "$API" "$CITY" <<'PY'
 import json, os, sys, time, urllib.error, urllib.parse, urllib.request
 from collections import defaultdict
@@ -133,6 +146,7 @@ cat <<TXT
                                          $API/debtors/$debtor
   The case list (largest arrears first)  $API/cases
   Review queue of debtor matching        http://127.0.0.1:${MATCHING_HTTP_PORT:-8002}/reviews
+  Lawyer gateway (firms' API, docs)      http://127.0.0.1:${LAWYER_GATEWAY_HTTP_PORT:-8007}/docs   (credentials in $CLIENTS)
   Adapters (push imports, docs)          http://127.0.0.1:8001/docs (tax) … :8006 (water)
   Tracing UI (Zipkin)                    http://127.0.0.1:$ZIPKIN_PORT/zipkin/
   Logs                                   $COLLECTION_RUN_DIR/services/*.log

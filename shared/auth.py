@@ -362,13 +362,14 @@ class Authenticator:
         return principal_with_role
 
 
-def require_staff(role: StaffRole, scheme: Callable[..., Awaitable[str | None]]) -> Callable[..., Awaitable[Principal]]:
+def require_staff(role: StaffRole, scheme: Callable[..., Awaitable[str | None]], *,
+                  state_attribute: str = "authenticator") -> Callable[..., Awaitable[Principal]]:
     """A dependency like ``Authenticator.require`` for apps that build their ``Authenticator`` at start-up and keep it
-    in ``request.app.state.authenticator``; ``scheme`` is the security scheme that reads the bearer token (e.g. an
+    in ``request.app.state.<state_attribute>``; ``scheme`` is the security scheme that reads the bearer token (e.g. an
     ``OAuth2PasswordBearer(auto_error=False)``, which also gives the docs a sign-in button)."""
 
     async def staff_with_role(request: Request, token: Annotated[str | None, Depends(scheme)]) -> Principal:
-        authenticator: Authenticator = request.app.state.authenticator
+        authenticator: Authenticator = getattr(request.app.state, state_attribute)
         credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token) if token else None
         principal = await authenticator.authenticate(credentials)
         if not role_allows(principal.roles, role):

@@ -30,7 +30,7 @@ from tools.synthetic_city.__main__ import write_city
 def infrastructure() -> Iterator[Infrastructure]:
     with provide_infrastructure() as infra:
         asyncio.run(ensure_topics(infra.kafka_bootstrap_servers))
-        for name in ("matching", "collection"):
+        for name in ("matching", "collection", "lawyer_gateway"):
             apply_migrations(infra.database_urls[name], ROOT / "services" / name / "migrations")
         yield infra
 

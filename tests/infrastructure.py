@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICE_DATABASES = ("matching", "collection")
+SERVICE_DATABASES = ("matching", "collection", "lawyer_gateway")
 
 #: The business date of the services under test (and the date the synthetic cities are generated for).
 BUSINESS_DATE = date(2025, 1, 31)
@@ -57,6 +57,7 @@ class Infrastructure:
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
             "MATCHING_DATABASE_URL": self.database_urls["matching"],
             "COLLECTION_DATABASE_URL": self.database_urls["collection"],
+            "LAWYER_GATEWAY_DATABASE_URL": self.database_urls["lawyer_gateway"],
             # Cases are computed for a fixed business date, the synthetic cities' "today", not the clock's.
             "COLLECTION_BUSINESS_DATE": BUSINESS_DATE.isoformat(),
         }

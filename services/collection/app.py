@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
-from contracts.topics import BILLING_MATCHED, DEAD_LETTER_COLLECTION, IDENTITY_EVENTS
+from contracts.topics import BILLING_MATCHED, DEAD_LETTER_COLLECTION, IDENTITY_EVENTS, LAWYER_ACTIVITIES
 from services.collection.allocation import load_allocation_policy
 from services.collection.api import router
 from services.collection.assignment import load_policy
-from services.collection.cases import drain_refresh_queue, start_of_day
+from services.collection.cases import drain_refresh_queue, record_lawyer_activity, start_of_day
 from services.collection.settings import CollectionSettings
 from services.collection.store import apply_identity_change, apply_message, queue_case_refresh
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
@@ -33,6 +33,7 @@ from shared.kafka import create_broker
 from shared.logging import setup_logging
 from shared.metrics import pipeline_metrics
 from shared.migrations import apply_migrations
+from shared.outbox import OutboxRelay
 from shared.telemetry import setup_telemetry, shutdown_telemetry
 
 SERVICE = "collection"
@@ -60,6 +61,7 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
                 await start_of_day(app.state.pool, as_of=today, policy=assignment_policy)
                 done = await drain_refresh_queue(app.state.pool, as_of=today, policy=assignment_policy)
                 if done.debtors:
+                    await app.state.relay.flush()  # what the firms hold changed: tell the lawyer gateway now
                     log.info("cases recomputed", extra={"debtors": done.debtors, "opened": done.opened,
                                                         "closed": done.closed, "causes": done.by_cause})
             except asyncio.CancelledError:
@@ -82,6 +84,8 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
                                            max_size=settings.db_pool_max_size)
         measure.watch_pool(app.state.pool)
         await broker.start()
+        app.state.relay = OutboxRelay(app.state.pool, broker, service=SERVICE)
+        app.state.relay.start()
         worker = asyncio.create_task(case_worker(), name="case-worker")
         try:
             yield
@@ -89,6 +93,7 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
+            await app.state.relay.stop()
             await broker.stop()
             await app.state.pool.close()
             shutdown_telemetry()
@@ -142,6 +147,25 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
         dead_letter=DEAD_LETTER_COLLECTION,
         consumer_name=SERVICE,
         handle_batch=change_identities,
+        max_records=settings.consumer_max_poll_records,
+    )
+
+    async def record_activities(deliveries: list[Delivery]) -> None:
+        """What the firms recorded, one transaction a batch; a returned case is reassigned at once."""
+        async with app.state.pool.acquire() as conn, conn.transaction():
+            for delivery in deliveries:
+                with delivery.span(f"{LAWYER_ACTIVITIES.name} apply"):
+                    await record_lawyer_activity(conn, delivery.envelope, as_of=business_date(),
+                                                 policy=assignment_policy)
+        await app.state.relay.flush()
+
+    subscribe_envelopes(
+        broker,
+        topic=LAWYER_ACTIVITIES,
+        group_id="collection-lawyer-activities",
+        dead_letter=DEAD_LETTER_COLLECTION,
+        consumer_name=SERVICE,
+        handle_batch=record_activities,
         max_records=settings.consumer_max_poll_records,
     )
 

@@ -12,12 +12,24 @@ Several workers may drain the queue at once: each takes its debtors with ``FOR U
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 import asyncpg
 
+from contracts import (
+    Envelope,
+    LawyerActivityRecorded,
+    OutsourcedCaseChanged,
+    OutsourcedClaim,
+    OutsourcedContact,
+    encode_message,
+    new_envelope,
+)
+from contracts.topics import OUTSOURCED_CASES
 from services.collection.assignment import (
     AssignmentPolicy,
     CaseAssignment,
@@ -30,6 +42,8 @@ from services.collection.assignment import (
 )
 from services.collection.ledger import ClaimStatus, DebtorLedger
 from services.collection.store import load_ledgers, queue_case_refresh
+from shared.kafka import envelope_headers
+from shared.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +114,7 @@ async def refresh_cases(conn: asyncpg.Connection, causes: dict[str, str], *, as_
             if current is not None:
                 summary.claims_left += await _close(conn, current["case_id"], existing, as_of, cause, actor,
                                                     policy.version)
+                await _publish_outsourcing(conn, current["case_id"], debtor, fact, None)
                 summary.closed += 1
             continue
         override = None
@@ -118,6 +133,7 @@ async def refresh_cases(conn: asyncpg.Connection, causes: dict[str, str], *, as_
         summary.claims_assigned += assigned
         summary.claims_left += left
         await _write_summary(conn, case_id, fact, assignment, as_of)
+        await _publish_outsourcing(conn, case_id, debtor, fact, assignment)
     return summary
 
 
@@ -189,6 +205,102 @@ async def _write_summary(conn: asyncpg.Connection, case_id: int, fact: CaseFacts
         min(c.due_date for c in fact.claims), sorted({c.department for c in fact.claims}),
         sorted({c.legal_category for c in fact.claims}), sorted({a.holder.code for a in assignment.claims}),
         fact.on_hold)
+
+
+def outsourced_view(fact: CaseFacts, assignment: CaseAssignment | None) -> tuple[str, list[OutsourcedClaim]] | None:
+    """The firm that holds part of a case and the claims it holds, or None. One firm per case: the policy picks
+    one per debtor, an override names one; should two ever hold claims, the one with the larger balance."""
+    if assignment is None:
+        return None
+    claims = {(c.department, c.claim_id): c for c in fact.claims}
+    by_firm: dict[str, list[OutsourcedClaim]] = {}
+    for a in assignment.outsourced_claims:
+        c = claims[(a.department, a.claim_id)]
+        by_firm.setdefault(a.holder.code, []).append(OutsourcedClaim(
+            claim_id=c.claim_id, department=c.department, receivable_type=c.receivable_type,
+            legal_category=c.legal_category, fiscal_year=c.fiscal_year, due_date=c.due_date, balance=c.balance))
+    if not by_firm:
+        return None
+    firm = max(sorted(by_firm), key=lambda code: sum(c.balance for c in by_firm[code]))
+    return firm, sorted(by_firm[firm], key=lambda c: (c.due_date, c.claim_id))
+
+
+async def _contact(conn: asyncpg.Connection, debtor_id: str, departments: list[str]) -> OutsourcedContact | None:
+    """The debtor as a department of the outsourced claims recorded them: never tax records (地方税法22条)."""
+    row = await conn.fetchrow(
+        "SELECT person FROM departmental_persons WHERE debtor_id = $1 AND department = ANY($2::text[]) "
+        "AND department <> 'tax' ORDER BY updated_at DESC LIMIT 1", debtor_id, departments)
+    if row is None:
+        return None
+    person = row["person"]
+    return OutsourcedContact(**{k: person.get(k) for k in OutsourcedContact.model_fields})
+
+
+async def _publish_outsourcing(conn: asyncpg.Connection, case_id: int, debtor_id: str, fact: CaseFacts,
+                               assignment: CaseAssignment | None) -> None:
+    """Tell the lawyer gateway what a firm now holds of this case (or that it holds nothing any more), through
+    the outbox, only when that changed; every message carries a growing version."""
+    previous = await conn.fetchrow("SELECT firm_code, status, version, fingerprint FROM case_outsourcing "
+                                   "WHERE case_id = $1", case_id)
+    view = outsourced_view(fact, assignment)
+    version = (previous["version"] if previous else 0) + 1
+    if view is None:
+        if previous is None or previous["status"] == "withdrawn":
+            return
+        payload = OutsourcedCaseChanged(case_ref=str(case_id), firm_code=previous["firm_code"], status="withdrawn",
+                                        version=version, as_of=fact.as_of)
+    else:
+        firm, claims = view
+        contact = await _contact(conn, debtor_id, sorted({c.department for c in claims}))
+        payload = OutsourcedCaseChanged(case_ref=str(case_id), firm_code=firm, status="assigned", version=version,
+                                        as_of=fact.as_of, contact=contact, claims=tuple(claims),
+                                        total_balance=sum(c.balance for c in claims))
+    fingerprint = hashlib.sha256(json.dumps(payload.model_dump(mode="json", exclude={"version", "as_of"}),
+                                            sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    if previous is not None and previous["fingerprint"] == fingerprint:
+        return
+    await conn.execute(
+        "INSERT INTO case_outsourcing (case_id, firm_code, status, version, fingerprint) VALUES ($1,$2,$3,$4,$5) "
+        "ON CONFLICT (case_id) DO UPDATE SET firm_code = $2, status = $3, version = $4, fingerprint = $5, "
+        "published_at = now()", case_id, payload.firm_code, payload.status, version, fingerprint)
+    message = new_envelope(payload, source_system="collection", department=None,
+                           occurred_at=datetime.now(UTC), correlation_id=f"case-{case_id}",
+                           source_keys=("outsourced-case", str(case_id), str(version)),
+                           produced_at=datetime.now(UTC))
+    await enqueue(conn, message_id=message.message_id, topic=OUTSOURCED_CASES.name, key=str(case_id).encode(),
+                  value=encode_message(message), headers=envelope_headers(message))
+
+
+async def record_lawyer_activity(conn: asyncpg.Connection, message: Envelope, *, as_of: date,
+                                 policy: AssignmentPolicy) -> bool:
+    """Keep what a firm recorded on a case (the central 経過記録 shows it); a case handed back goes to the
+    central group that would hold it without outsourcing. False when the message was applied before."""
+    first_time = await conn.fetchval(
+        "INSERT INTO processed_messages (message_id, message_type) VALUES ($1, $2) "
+        "ON CONFLICT (message_id) DO NOTHING RETURNING true", message.message_id, message.message_type)
+    if not first_time:
+        return False
+    p: LawyerActivityRecorded = message.payload  # type: ignore[assignment]
+    case_id = int(p.case_ref)
+    await conn.execute(
+        "INSERT INTO case_activities (activity_id, case_id, firm_code, lawyer_id, kind, occurred_on, note, amount, "
+        "promised_on, schedule, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) "
+        "ON CONFLICT (activity_id) DO NOTHING",
+        p.activity_id, case_id, p.firm_code, p.lawyer_id, p.kind, p.occurred_on, p.note, p.amount, p.promised_on,
+        [{"due_date": s.due_date.isoformat(), "amount": s.amount} for s in p.schedule], message.message_id)
+    if p.kind != "case_returned":
+        return True
+    holder = await conn.fetchrow(
+        "SELECT o.firm_code, c.debtor_id FROM case_outsourcing o JOIN cases c USING (case_id) "
+        "WHERE o.case_id = $1 AND o.status = 'assigned' AND c.status = 'open'", case_id)
+    if holder is None or holder["firm_code"] != p.firm_code:
+        log.info("a return for a case the firm no longer holds", extra={"case_id": case_id})
+        return True
+    ledger = (await load_ledgers(conn, [holder["debtor_id"]], as_of)).get(holder["debtor_id"])
+    central = assign_case(case_facts(holder["debtor_id"], ledger, as_of=as_of, on_hold=True), policy)
+    await set_override(conn, case_id, central.lead, reason=f"returned by {p.firm_code}", by=f"firm:{p.firm_code}",
+                       as_of=as_of, policy=policy)
+    return True
 
 
 async def _history(conn: asyncpg.Connection, rows: list[tuple[object, ...]]) -> None:

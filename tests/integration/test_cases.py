@@ -233,3 +233,29 @@ async def test_a_hold_keeps_everything_with_staff_and_an_override_respects_the_l
             async with conn.transaction():
                 await set_override(conn, case["case_id"], Holder(HolderKind.LAWYER_TEAM, "nobody"), reason="x",
                                    by="chief-1", as_of=AS_OF, policy=POLICY)
+
+
+async def outsourcing(conn: asyncpg.Connection, case_id: int) -> tuple[str, int] | None:
+    """What the lawyer gateway was last told (the outbox itself may already be relayed by a running service)."""
+    row = await conn.fetchrow("SELECT status, version FROM case_outsourcing WHERE case_id = $1", case_id)
+    return (row["status"], row["version"]) if row else None
+
+
+async def test_what_a_firm_holds_is_published_when_it_changes_and_withdrawn_when_it_goes(
+    collection_pool: asyncpg.Pool,
+) -> None:
+    debtor = uuid.uuid4().hex
+    water = claim(debtor, Department.WATER, 20_000, date(2024, 5, 31), name="山﨑 花子")
+    async with collection_pool.acquire() as conn:
+        await apply_messages(conn, [water])
+    await drain(collection_pool)
+    async with collection_pool.acquire() as conn:
+        case, _ = await case_of(conn, debtor)
+        assert case is not None and await outsourcing(conn, case["case_id"]) == ("assigned", 1)
+        async with conn.transaction():  # recomputed with nothing changed: nothing new to tell
+            await refresh_cases(conn, {debtor: "test"}, as_of=AS_OF, policy=POLICY)
+        assert await outsourcing(conn, case["case_id"]) == ("assigned", 1)
+        await apply_messages(conn, [claim(debtor, Department.TAX, 5_000, date(2024, 6, 30))])
+    await drain(collection_pool)
+    async with collection_pool.acquire() as conn:
+        assert await outsourcing(conn, case["case_id"]) == ("withdrawn", 2)

@@ -192,3 +192,24 @@ def test_identity_events_concern_no_single_department() -> None:
     data["department"] = None  # a billing event must name its department
     with pytest.raises(ContractError, match="department"):
         decode_message(json.dumps(data))
+
+
+@pytest.mark.parametrize(("department", "category"), [("tax", "private"), ("water", "forced_public"),
+                                                      ("tax", "forced_public")])
+def test_an_outsourced_claim_is_never_tax_or_forced_collection(department: str, category: str) -> None:
+    from contracts import OutsourcedClaim
+
+    with pytest.raises(ValueError, match="never outsourced"):
+        OutsourcedClaim(claim_id="c1", department=department, receivable_type="water_supply_charge",
+                        legal_category=category, fiscal_year=2024, due_date=date(2024, 5, 31), balance=1000)
+
+
+def test_what_a_firm_may_know_of_a_debtor_has_no_birth_date_or_id() -> None:
+    from contracts import OutsourcedCaseChanged, OutsourcedContact
+
+    assert set(OutsourcedContact.model_fields) == {"name_kanji", "name_kana", "postal_code", "address", "phone"}
+    with pytest.raises(ValueError):
+        OutsourcedContact(name_kanji="山﨑 花子", birth_date="1970-01-01")  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="at least one claim"):
+        OutsourcedCaseChanged(case_ref="1", firm_code="lawyer_team_a", status="assigned", version=1,
+                              as_of=date(2025, 1, 31))

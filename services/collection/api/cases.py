@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from contracts import Department, LegalCategory
@@ -192,12 +192,24 @@ class OverrideView(BaseModel):
     decided_at: datetime
 
 
+class ActivityView(BaseModel):
+    activity_id: str
+    firm_code: str
+    lawyer_id: str
+    kind: str = Field(description="contact, payment_promise, installment_agreed, payment_received, case_returned")
+    occurred_on: date
+    note: str
+    amount: int | None
+    promised_on: date | None
+
+
 class CaseDetail(CaseRow):
     lead_reason: str | None
     policy_version: str | None
     claims: list[CaseClaimView]
     override: OverrideView | None
     history: list[HistoryView]
+    activities: list[ActivityView] = Field(description="What the lawyer teams recorded on this case")
 
 
 CaseId = Annotated[int, Path(ge=1)]
@@ -215,6 +227,9 @@ async def _detail(conn: Connection, case_id: int, today: date, policy: Assignmen
     history = await conn.fetch(
         "SELECT department, claim_id, from_code, to_code, rule_id, reason, cause, actor, policy_version, changed_at "
         "FROM assignment_history WHERE case_id = $1 ORDER BY history_id", case_id)
+    activities = await conn.fetch(
+        "SELECT activity_id, firm_code, lawyer_id, kind, occurred_on, note, amount, promised_on FROM case_activities "
+        "WHERE case_id = $1 ORDER BY occurred_on, recorded_at", case_id)
 
     def name(kind: str, code: str) -> str | None:
         names = policy.central_groups if kind == HolderKind.CENTRAL_GROUP.value else policy.lawyer_teams
@@ -226,7 +241,8 @@ async def _detail(conn: Connection, case_id: int, today: date, policy: Assignmen
         claims=[CaseClaimView(**{k: c[k] for k in CaseClaimView.model_fields if k != "holder_name"},
                               holder_name=name(c["holder_kind"], c["holder_code"])) for c in claims],
         override=OverrideView(**dict(override)) if override else None,
-        history=[HistoryView(**dict(h)) for h in history])
+        history=[HistoryView(**dict(h)) for h in history],
+        activities=[ActivityView(**dict(a)) for a in activities])
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case: its claims, holders, override, history")
@@ -247,7 +263,7 @@ class OverrideRequest(BaseModel):
 
 @router.post("/{case_id}/override", response_model=CaseDetail,
              summary="Hand the case to a group or team against the policy (supervisor); the law still applies")
-async def override_case(case_id: CaseId, body: OverrideRequest, conn: Connection, staff: Supervisor,
+async def override_case(case_id: CaseId, body: OverrideRequest, request: Request, conn: Connection, staff: Supervisor,
                         today: BusinessDate,
                         policy: Annotated[AssignmentPolicy, Depends(assignment_policy)]) -> CaseDetail:
     async with conn.transaction():
@@ -259,6 +275,7 @@ async def override_case(case_id: CaseId, body: OverrideRequest, conn: Connection
         except ValueError as refused:
             raise HTTPException(422, str(refused)) from None
         await audit(conn, staff, "override_case", str(case_id), holder=body.holder_code)
+    await request.app.state.relay.flush()  # a firm that lost the case must lose sight of it now
     detail = await _detail(conn, case_id, today, policy)
     assert detail is not None
     return detail
@@ -266,7 +283,7 @@ async def override_case(case_id: CaseId, body: OverrideRequest, conn: Connection
 
 @router.delete("/{case_id}/override", response_model=CaseDetail,
                summary="Return the case to the policy's assignment (supervisor)")
-async def remove_override(case_id: CaseId, conn: Connection, staff: Supervisor, today: BusinessDate,
+async def remove_override(case_id: CaseId, request: Request, conn: Connection, staff: Supervisor, today: BusinessDate,
                           policy: Annotated[AssignmentPolicy, Depends(assignment_policy)]) -> CaseDetail:
     async with conn.transaction():
         try:
@@ -274,6 +291,7 @@ async def remove_override(case_id: CaseId, conn: Connection, staff: Supervisor, 
         except LookupError as missing:
             raise HTTPException(404, str(missing)) from None
         await audit(conn, staff, "remove_case_override", str(case_id))
+    await request.app.state.relay.flush()
     detail = await _detail(conn, case_id, today, policy)
     assert detail is not None
     return detail

@@ -1,0 +1,82 @@
+"""For the central division (staff tokens from the collection service, supervisor role): the gateway's audit
+log by firm, case and period, the alerts on unusual access, and revoking one token at once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from services.lawyer_gateway.api import Connection
+from shared.auth import Principal, StaffRole, require_staff
+
+router = APIRouter(prefix="/admin", tags=["central division"])
+_staff_bearer = HTTPBearer(auto_error=False, scheme_name="StaffToken", bearerFormat="JWT",
+                           description="A staff token from the collection service's POST /auth/token")
+
+
+async def _staff_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_staff_bearer)]
+                       ) -> str | None:
+    return credentials.credentials if credentials else None
+
+
+Supervisor = Annotated[Principal, Depends(require_staff(StaffRole.SUPERVISOR, _staff_token,
+                                                        state_attribute="staff_authenticator"))]
+
+
+class AuditRow(BaseModel):
+    audit_id: int
+    occurred_at: datetime
+    client_id: str | None
+    firm_code: str | None
+    lawyer_id: str | None
+    method: str
+    path: str
+    case_ref: str | None
+    fields: list[str]
+    status: int
+
+
+class AlertRow(BaseModel):
+    alert_id: int
+    raised_at: datetime
+    kind: str
+    client_id: str | None
+    firm_code: str | None
+    lawyer_id: str | None
+    detail: str
+
+
+@router.get("/audit", response_model=list[AuditRow], summary="Every firm request, by firm, case and period")
+async def read_audit(conn: Connection, staff: Supervisor,
+                     firm: Annotated[str | None, Query(max_length=64)] = None,
+                     case_ref: Annotated[str | None, Query(max_length=18)] = None,
+                     client_id: Annotated[str | None, Query(max_length=100)] = None,
+                     since: datetime | None = None, until: datetime | None = None,
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditRow]:
+    rows = await conn.fetch(
+        "SELECT audit_id, occurred_at, client_id, firm_code, lawyer_id, method, path, case_ref, fields, status "
+        "FROM audit_log WHERE ($1::text IS NULL OR firm_code = $1) AND ($2::text IS NULL OR case_ref = $2) "
+        "AND ($3::text IS NULL OR client_id = $3) AND ($4::timestamptz IS NULL OR occurred_at >= $4) "
+        "AND ($5::timestamptz IS NULL OR occurred_at < $5) ORDER BY audit_id DESC LIMIT $6",
+        firm, case_ref, client_id, since, until, limit)
+    return [AuditRow(**dict(r)) for r in rows]
+
+
+@router.get("/alerts", response_model=list[AlertRow], summary="Unusual access: many cases, cases outside assignment")
+async def read_alerts(conn: Connection, staff: Supervisor,
+                      firm: Annotated[str | None, Query(max_length=64)] = None,
+                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AlertRow]:
+    rows = await conn.fetch("SELECT * FROM alerts WHERE ($1::text IS NULL OR firm_code = $1) "
+                            "ORDER BY alert_id DESC LIMIT $2", firm, limit)
+    return [AlertRow(**dict(r)) for r in rows]
+
+
+@router.post("/tokens/{token_id}/revoke", status_code=204, summary="Refuse one firm token from now on")
+async def revoke_token(token_id: Annotated[str, Path(min_length=8, max_length=64)], conn: Connection,
+                       staff: Supervisor) -> None:
+    await conn.execute("INSERT INTO revoked_tokens (token_id, revoked_by) VALUES ($1, $2) "
+                       "ON CONFLICT (token_id) DO NOTHING", token_id, staff.subject)

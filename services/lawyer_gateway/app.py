@@ -1,0 +1,141 @@
+"""Lawyer gateway: the outsourced firms' own service, apart from the central API, safe by construction.
+
+Consumes ``collection.outsourced-cases.v1`` into its own database: what each firm holds of each case, never a
+tax or forced-collection claim, never more personal data than a firm may have (the contract refuses the rest).
+Serves the firms' API (services/lawyer_gateway/api.py): client-credentials sign-in, their cases only, activities
+that go back to collection over ``lawyer.activities.v1`` through an outbox, watermarked case files. Every
+request, refused ones included, is written to the audit log with who, which case and which fields; unusual
+access raises alerts; requests are rate-limited per client and limited in size.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from contracts.topics import DEAD_LETTER_LAWYER_GATEWAY, OUTSOURCED_CASES
+from services.lawyer_gateway import admin, api
+from services.lawyer_gateway.access import AccessWatch, TokenBucket
+from services.lawyer_gateway.settings import LawyerGatewaySettings
+from services.lawyer_gateway.store import apply_case_change, audit, token_revoked
+from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
+from shared.consumer import Delivery, subscribe_envelopes
+from shared.db import create_pool
+from shared.http import add_health_routes, instrument_app
+from shared.kafka import create_broker
+from shared.logging import setup_logging
+from shared.migrations import apply_migrations
+from shared.outbox import OutboxRelay
+from shared.telemetry import setup_telemetry, shutdown_telemetry
+
+SERVICE = "lawyer-gateway"
+MIGRATIONS = Path(__file__).parent / "migrations"
+FIRM_TOKEN_ISSUER = "lawyer-gateway"
+FIRM_TOKEN_AUDIENCE = "lawyer-api"
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
+    settings = settings or LawyerGatewaySettings()
+    setup_logging(SERVICE, settings.log_level)
+    setup_telemetry(SERVICE, environment=settings.environment)
+    broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        apply_migrations(settings.database_url, MIGRATIONS)
+        app.state.pool = await create_pool(settings.database_url, min_size=settings.db_pool_min_size,
+                                           max_size=settings.db_pool_max_size)
+        await broker.start()
+        app.state.relay = OutboxRelay(app.state.pool, broker, service=SERVICE)
+        app.state.relay.start()
+        try:
+            yield
+        finally:
+            await app.state.relay.stop()
+            await broker.stop()
+            await app.state.pool.close()
+            shutdown_telemetry()
+
+    app = FastAPI(title="Lawyer gateway", version="1", lifespan=lifespan, description=__doc__)
+
+    async def is_revoked(principal: Principal) -> bool:
+        async with app.state.pool.acquire() as conn:
+            return await token_revoked(conn, principal.subject, str(principal.claims.get("firm")),
+                                       principal.token_id, principal.issued_at)
+
+    app.state.firm_authenticator = Authenticator(TokenIssuer(
+        TokenKeys.parse(settings.auth_keys, settings.auth_active_kid), issuer=FIRM_TOKEN_ISSUER,
+        audience=FIRM_TOKEN_AUDIENCE, ttl=timedelta(minutes=settings.token_minutes)), is_revoked)
+    app.state.staff_authenticator = Authenticator(TokenIssuer(
+        TokenKeys.parse(settings.staff_auth_keys, settings.staff_auth_active_kid), issuer=STAFF_TOKEN_ISSUER,
+        audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(hours=8)))
+    app.state.limiter = TokenBucket(settings.rate_per_second, settings.rate_burst)
+    app.state.watch = AccessWatch(settings.alert_distinct_cases, settings.alert_window_seconds)
+
+    async def keep_cases(deliveries: list[Delivery]) -> None:
+        async with app.state.pool.acquire() as conn, conn.transaction():
+            for delivery in deliveries:
+                with delivery.span(f"{OUTSOURCED_CASES.name} apply"):
+                    await apply_case_change(conn, delivery.envelope)
+
+    subscribe_envelopes(broker, topic=OUTSOURCED_CASES, group_id="lawyer-gateway-cases",
+                        dead_letter=DEAD_LETTER_LAWYER_GATEWAY, consumer_name=SERVICE, handle_batch=keep_cases,
+                        max_records=settings.consumer_max_poll_records)
+
+    @app.middleware("http")
+    async def limit_and_audit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Refuse oversized bodies before reading them; write one audit row for every firm or admin request,
+        whatever its outcome, and the alerts it raised."""
+        path = request.url.path
+        audited = path.startswith(("/cases", "/oauth", "/admin"))
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > settings.max_body_bytes):
+            response: Response = JSONResponse({"detail": f"request body over {settings.max_body_bytes} bytes"},
+                                              status_code=413)
+        elif declared is None and request.method in ("POST", "PUT", "PATCH") \
+                and len(await request.body()) > settings.max_body_bytes:
+            response = JSONResponse({"detail": f"request body over {settings.max_body_bytes} bytes"},
+                                    status_code=413)
+        else:
+            response = await call_next(request)
+        if audited:
+            await _write_audit(app, request, response.status_code)
+        return response
+
+    add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": _database_ready(app)})
+    app.include_router(api.router)
+    app.include_router(admin.router)
+    instrument_app(app)
+    return app
+
+
+async def _write_audit(app: FastAPI, request: Request, status: int) -> None:
+    client = getattr(request.state, "client", None)
+    params: dict[str, Any] = request.scope.get("path_params") or {}
+    case_ref = params.get("case_ref")
+    async with app.state.pool.acquire() as conn, conn.transaction():
+        await audit(conn, client=client, method=request.method, path=request.url.path[:300],
+                    case_ref=str(case_ref)[:18] if case_ref is not None else None,
+                    fields=getattr(request.state, "fields", []) if status < 400 else [], status=status,
+                    remote=request.client.host if request.client else None)
+        for alert in getattr(request.state, "alerts", []):
+            log.warning("unusual access by a firm", extra={"kind": alert.kind, "firm": client and client.firm_code})
+            await conn.execute(
+                "INSERT INTO alerts (kind, client_id, firm_code, lawyer_id, detail) VALUES ($1, $2, $3, $4, $5)",
+                alert.kind, client and client.client_id, client and client.firm_code, alert.lawyer, alert.detail)
+
+
+def _database_ready(app: FastAPI) -> Callable[[], Awaitable[bool]]:
+    async def ready() -> bool:
+        async with app.state.pool.acquire() as conn:
+            return await conn.fetchval("SELECT 1") == 1
+
+    return ready

@@ -1,0 +1,176 @@
+"""The gateway's data: the cases each firm holds, scoped to one firm by construction, and the clients.
+
+``FirmCases`` is the only way the API reads or writes case data, and it is built from a verified token's firm:
+every statement it runs filters on that firm and on ``status = 'assigned'`` in SQL, so another firm's case, a
+withdrawn case and an unknown id are the same thing to a caller — not found — whatever the request asks for.
+The projection itself never holds a tax or forced-collection claim: the contract refuses them
+(``contracts.OutsourcedClaim``), and a message that breaks it goes to the dead-letter topic, not here.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from contracts import Envelope, LawyerActivityRecorded, OutsourcedCaseChanged, encode_message, new_envelope
+from contracts.topics import LAWYER_ACTIVITIES
+from shared.auth import hash_password, verify_password
+from shared.kafka import envelope_headers
+from shared.outbox import enqueue
+
+
+async def apply_case_change(conn: asyncpg.Connection, message: Envelope) -> bool:
+    """Keep the newest version of what a firm holds of a case; False when applied before or older."""
+    first_time = await conn.fetchval(
+        "INSERT INTO processed_messages (message_id, message_type) VALUES ($1, $2) "
+        "ON CONFLICT (message_id) DO NOTHING RETURNING true", message.message_id, message.message_type)
+    if not first_time:
+        return False
+    p: OutsourcedCaseChanged = message.payload  # type: ignore[assignment]
+    done = await conn.execute(
+        "INSERT INTO cases (case_ref, firm_code, status, version, as_of, contact, claims, total_balance) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (case_ref) DO UPDATE SET firm_code = $2, status = $3, "
+        "version = $4, as_of = $5, contact = $6, claims = $7, total_balance = $8, updated_at = now() "
+        "WHERE cases.version < EXCLUDED.version",
+        p.case_ref, p.firm_code, p.status, p.version, p.as_of,
+        p.contact.model_dump(mode="json") if p.contact else None, [c.model_dump(mode="json") for c in p.claims],
+        p.total_balance)
+    return not done.endswith(" 0")
+
+
+@dataclass(frozen=True)
+class FirmCases:
+    """One firm's view of its cases (see the module docstring)."""
+
+    conn: asyncpg.Connection
+    firm_code: str
+    lawyer_id: str
+
+    async def count(self) -> int:
+        return int(await self.conn.fetchval(
+            "SELECT count(*) FROM cases WHERE firm_code = $1 AND status = 'assigned'", self.firm_code))
+
+    async def page(self, limit: int, offset: int) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            "SELECT case_ref, as_of, contact, claims, total_balance FROM cases WHERE firm_code = $1 "
+            "AND status = 'assigned' ORDER BY total_balance DESC, case_ref LIMIT $2 OFFSET $3",
+            self.firm_code, limit, offset)
+
+    async def get(self, case_ref: str) -> asyncpg.Record | None:
+        return await self.conn.fetchrow(
+            "SELECT case_ref, as_of, contact, claims, total_balance FROM cases WHERE firm_code = $1 "
+            "AND status = 'assigned' AND case_ref = $2", self.firm_code, case_ref)
+
+    async def activities(self, case_ref: str) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            "SELECT activity_id, kind, occurred_on, lawyer_id, note, amount, promised_on FROM activities "
+            "WHERE firm_code = $1 AND case_ref = $2 ORDER BY occurred_on, recorded_at", self.firm_code, case_ref)
+
+    async def record_activity(self, case_ref: str, fields: dict[str, Any]) -> LawyerActivityRecorded | None:
+        """Record what the lawyer did on a case the firm holds, and send it to collection (outbox, same
+        transaction); None when the firm does not hold the case. Raises ValueError for incomplete input."""
+        async with self.conn.transaction():
+            held = await self.conn.fetchval(
+                "SELECT 1 FROM cases WHERE firm_code = $1 AND status = 'assigned' AND case_ref = $2 FOR SHARE",
+                self.firm_code, case_ref)
+            if not held:
+                return None
+            activity = LawyerActivityRecorded(activity_id=uuid.uuid4().hex, case_ref=case_ref,
+                                              firm_code=self.firm_code, lawyer_id=self.lawyer_id, **fields)
+            await self.conn.execute(
+                "INSERT INTO activities (activity_id, case_ref, firm_code, lawyer_id, kind, occurred_on, note, "
+                "amount, promised_on) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+                activity.activity_id, case_ref, self.firm_code, self.lawyer_id, activity.kind, activity.occurred_on,
+                activity.note, activity.amount, activity.promised_on)
+            message = new_envelope(activity, source_system="lawyer-gateway", department=None,
+                                   occurred_at=datetime.now(UTC), correlation_id=f"case-{case_ref}",
+                                   source_keys=("lawyer-activity", activity.activity_id),
+                                   produced_at=datetime.now(UTC))
+            await enqueue(self.conn, message_id=message.message_id, topic=LAWYER_ACTIVITIES.name,
+                          key=case_ref.encode(), value=encode_message(message), headers=envelope_headers(message))
+            return activity
+
+
+# --- Firms and clients --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: str
+    firm_code: str
+    lawyer_id: str
+
+
+async def add_firm(conn: asyncpg.Connection, firm_code: str, name: str) -> None:
+    await conn.execute("INSERT INTO firms (firm_code, name) VALUES ($1, $2) ON CONFLICT (firm_code) "
+                       "DO UPDATE SET name = $2, active = true", firm_code, name)
+
+
+async def add_client(conn: asyncpg.Connection, firm_code: str, lawyer_id: str, display_name: str) -> tuple[str, str]:
+    """A new client for one lawyer of a firm: (client id, secret). The secret is shown once and kept only as
+    a hash."""
+    client_id = f"{firm_code}.{lawyer_id}.{secrets.token_hex(4)}"
+    secret = secrets.token_urlsafe(32)
+    await conn.execute(
+        "INSERT INTO clients (client_id, firm_code, lawyer_id, display_name, secret_hash, tokens_valid_after) "
+        "VALUES ($1, $2, $3, $4, $5, 'epoch')",  # a new client has issued no token to revoke
+        client_id, firm_code, lawyer_id, display_name, hash_password(secret))
+    return client_id, secret
+
+
+async def rotate_secret(conn: asyncpg.Connection, client_id: str) -> str | None:
+    """A new secret; the old one and every token issued before now stop working at once."""
+    secret = secrets.token_urlsafe(32)
+    done = await conn.execute(
+        "UPDATE clients SET secret_hash = $2, rotated_at = now(), tokens_valid_after = now() WHERE client_id = $1",
+        client_id, hash_password(secret))
+    return None if done.endswith(" 0") else secret
+
+
+async def disable_client(conn: asyncpg.Connection, client_id: str) -> bool:
+    done = await conn.execute("UPDATE clients SET active = false, tokens_valid_after = now() WHERE client_id = $1",
+                              client_id)
+    return not done.endswith(" 0")
+
+
+_UNKNOWN_CLIENT_HASH = hash_password("a client that does not exist")
+
+
+async def authenticate_client(conn: asyncpg.Connection, client_id: str, secret: str) -> Client | None:
+    """The client if the secret is right and the client and its firm are active (constant work either way)."""
+    row = await conn.fetchrow(
+        "SELECT c.client_id, c.firm_code, c.lawyer_id, c.secret_hash, c.active AND f.active AS active "
+        "FROM clients c JOIN firms f USING (firm_code) WHERE c.client_id = $1", client_id)
+    valid = verify_password(secret, row["secret_hash"] if row else _UNKNOWN_CLIENT_HASH)
+    if row is None or not valid or not row["active"]:
+        return None
+    return Client(row["client_id"], row["firm_code"], row["lawyer_id"])
+
+
+async def token_revoked(conn: asyncpg.Connection, client_id: str, firm_code: str, token_id: str,
+                        issued_at: datetime) -> bool:
+    """Whether a verified token must still be refused: its client or firm disabled, its secret rotated (or the
+    client signed out) after it was issued, or the token revoked by id."""
+    row = await conn.fetchrow(
+        "SELECT c.active AND f.active AS active, c.tokens_valid_after, c.firm_code, "
+        "EXISTS (SELECT 1 FROM revoked_tokens WHERE token_id = $2) AS revoked "
+        "FROM clients c JOIN firms f USING (firm_code) WHERE c.client_id = $1", client_id, token_id)
+    if row is None or not row["active"] or row["revoked"] or row["firm_code"] != firm_code:
+        return True
+    # A token's iat is in whole seconds: one issued in the second of a rotation counts as issued before it (a
+    # client that signs in again within that second is asked once more, rather than an old token let through).
+    return int(issued_at.timestamp()) <= int(row["tokens_valid_after"].timestamp())
+
+
+async def audit(conn: asyncpg.Connection, *, client: Client | None, method: str, path: str, case_ref: str | None,
+                fields: list[str], status: int, remote: str | None) -> None:
+    await conn.execute(
+        "INSERT INTO audit_log (client_id, firm_code, lawyer_id, method, path, case_ref, fields, status, remote) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+        client.client_id if client else None, client.firm_code if client else None,
+        client.lawyer_id if client else None, method, path, case_ref, fields, status, remote)
