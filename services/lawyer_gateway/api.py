@@ -35,6 +35,7 @@ class Problem(BaseModel):
 
 router = APIRouter(responses={
     401: {"model": Problem, "description": "No valid token: missing, expired, forged, revoked or for another API"},
+    403: {"model": Problem, "description": "The token lacks the scope this needs"},
     413: {"model": Problem, "description": "Request body too large"},
     429: {"model": Problem, "description": "Too many requests from this client: retry after Retry-After seconds"},
 })
@@ -68,8 +69,14 @@ async def current_client(request: Request,
     principal = await authenticator.authenticate(credentials)
     client = Client(principal.subject, str(principal.claims.get("firm")), str(principal.claims.get("lawyer")))
     request.state.client = client
+    request.state.scopes = set(str(principal.claims.get("scope", "")).split())
     _limit(request, client.client_id)
     return client
+
+
+def _require_scope(request: Request, scope: str) -> None:
+    if scope not in request.state.scopes:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the {scope} scope")
 
 
 async def firm_cases(client: Annotated[Client, Depends(current_client)], conn: Connection) -> FirmCases:
@@ -193,6 +200,7 @@ class CaseView(BaseModel):
 async def list_cases(request: Request, cases: Cases,
                      limit: Annotated[int, Query(ge=1, le=50)] = 20,
                      offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> CasePage:
+    _require_scope(request, "cases:read")
     rows = await cases.page(limit, offset)
     _watch(request, request.state.client, None, True)
     _returned(request, "case_ref", "name_kanji", "total_balance")
@@ -202,6 +210,7 @@ async def list_cases(request: Request, cases: Cases,
 
 
 async def _case_or_404(request: Request, cases: FirmCases, case_ref: str) -> asyncpg.Record:
+    _require_scope(request, "cases:read")
     row = await cases.get(case_ref)
     _watch(request, request.state.client, case_ref, row is not None)
     if row is None:
@@ -235,6 +244,7 @@ class NewActivity(BaseModel):
              responses={**NOT_FOUND, **BAD_REQUEST},
              summary="Record a contact, promise, installment plan or payment, or hand the case back")
 async def record_activity(request: Request, case_ref: CaseRef, body: NewActivity, cases: Cases) -> ActivityView:
+    _require_scope(request, "activities:write")
     today = datetime.now(TOKYO).date()
     if body.occurred_on > today:
         raise HTTPException(400, "occurred_on: in the future")

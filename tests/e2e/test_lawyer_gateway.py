@@ -254,6 +254,12 @@ def test_expired_forged_wrong_audience_and_revoked_tokens_are_refused(
                          "lawyer-api", timedelta(minutes=15)).issue(world.a.client_id, ["firm"], extra=claims)
     for token in (expired, forged, world.staff["viewer"]["Authorization"].split()[1], "not.a.token"):
         assert world.gateway.get("/cases", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    read_only = TokenIssuer(keys, "lawyer-gateway", "lawyer-api", timedelta(minutes=15)).issue(
+        world.a.client_id, ["firm"], extra={**claims, "scope": "cases:read"})
+    headers = {"Authorization": f"Bearer {read_only}"}
+    assert world.gateway.get(f"/cases/{world.cases['mixed_a']}", headers=headers).status_code == 200
+    assert world.gateway.post(f"/cases/{world.cases['mixed_a']}/activities", headers=headers, json={
+        "kind": "contact", "occurred_on": "2025-01-10", "note": "電話"}).status_code == 403  # reading is not writing
     assert world.gateway.get("/cases").status_code == 401
     assert world.gateway.get("/admin/audit", headers=world.a.headers).status_code == 401  # a firm is not staff
 
