@@ -17,7 +17,13 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
 from contracts.enums import Department
-from contracts.messages import BILLING_PAYLOADS, IDENTITY_PAYLOADS, OUTSOURCING_PAYLOADS, Payload
+from contracts.messages import (
+    BILLING_PAYLOADS,
+    COLLECTION_PAYLOADS,
+    IDENTITY_PAYLOADS,
+    OUTSOURCING_PAYLOADS,
+    Payload,
+)
 
 #: Namespace of message ids derived from source keys (uuid5), fixed forever so re-imports give equal ids.
 MESSAGE_ID_NAMESPACE = uuid.UUID("6b9f3f1e-6a52-4d0c-9f5e-2f1f0d9b7c11")
@@ -76,7 +82,7 @@ def envelope_class(payload_cls: type[Payload]) -> type[Envelope]:
     )
 
 
-ALL_PAYLOADS = BILLING_PAYLOADS + IDENTITY_PAYLOADS + OUTSOURCING_PAYLOADS
+ALL_PAYLOADS = BILLING_PAYLOADS + IDENTITY_PAYLOADS + OUTSOURCING_PAYLOADS + COLLECTION_PAYLOADS
 
 
 def message_classes() -> dict[str, type[Envelope]]:

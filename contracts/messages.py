@@ -332,3 +332,24 @@ class LawyerActivityRecorded(Payload):
 
 
 OUTSOURCING_PAYLOADS: tuple[type[Payload], ...] = (OutsourcedCaseChanged, LawyerActivityRecorded)
+
+
+# --- Collection's own events -------------------------------------------------------------------------------------
+
+
+class InstallmentMissed(Payload):
+    """分納不履行: an installment of an agreed plan was not paid within its grace days (services/collection/
+    installments.py). For staff follow-up and the welfare referral's hardship signals; once per installment."""
+
+    DEPARTMENTAL: ClassVar[bool] = False
+
+    debtor_id: SourceKey
+    department: str
+    agreement_id: SourceKey
+    due_date: date
+    expected_to_date: PositiveYen
+    paid_to_date: Yen
+    shortfall: PositiveYen
+
+
+COLLECTION_PAYLOADS: tuple[type[Payload], ...] = (InstallmentMissed,)

@@ -87,6 +87,13 @@ LAWYER_ACTIVITIES = TopicSpec(
     description="Contacts, promises, installments, payments and returns recorded by the firms, keyed by case id.",
     messages=("LawyerActivityRecorded",),
 )
+COLLECTION_EVENTS = TopicSpec(
+    name="collection.events.v1",
+    partitions=3,
+    retention_ms=365 * DAY_MS,
+    description="What collection finds out by itself (a missed installment, …), keyed by debtor id.",
+    messages=("InstallmentMissed",),
+)
 DEAD_LETTER_LAWYER_GATEWAY = TopicSpec(
     name="dead-letter.lawyer-gateway.v1",
     partitions=1,
@@ -104,5 +111,6 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     DEAD_LETTER_COLLECTION,
     OUTSOURCED_CASES,
     LAWYER_ACTIVITIES,
+    COLLECTION_EVENTS,
     DEAD_LETTER_LAWYER_GATEWAY,
 )

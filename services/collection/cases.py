@@ -22,6 +22,7 @@ import asyncpg
 
 from contracts import (
     Envelope,
+    InstallmentMissed,
     LawyerActivityRecorded,
     OutsourcedCaseChanged,
     OutsourcedClaim,
@@ -29,7 +30,7 @@ from contracts import (
     encode_message,
     new_envelope,
 )
-from contracts.topics import OUTSOURCED_CASES
+from contracts.topics import COLLECTION_EVENTS, OUTSOURCED_CASES
 from services.collection.assignment import (
     AssignmentPolicy,
     CaseAssignment,
@@ -41,7 +42,7 @@ from services.collection.assignment import (
     assign_case,
 )
 from services.collection.ledger import ClaimStatus, DebtorLedger
-from services.collection.store import load_ledgers, queue_case_refresh
+from services.collection.store import load_installment_plans, load_ledgers, queue_case_refresh
 from shared.kafka import envelope_headers
 from shared.outbox import enqueue
 
@@ -58,6 +59,7 @@ class RefreshSummary:
     closed: int = 0
     claims_assigned: int = 0  # claims that joined a case or changed holder
     claims_left: int = 0  # claims that left a case (paid, cancelled, moved by a merge)
+    installments_missed: int = 0  # newly found missed installments, announced on collection.events.v1
     by_cause: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: RefreshSummary) -> None:
@@ -66,6 +68,7 @@ class RefreshSummary:
         self.closed += other.closed
         self.claims_assigned += other.claims_assigned
         self.claims_left += other.claims_left
+        self.installments_missed += other.installments_missed
         for cause, n in other.by_cause.items():
             self.by_cause[cause] = self.by_cause.get(cause, 0) + n
 
@@ -134,6 +137,7 @@ async def refresh_cases(conn: asyncpg.Connection, causes: dict[str, str], *, as_
         summary.claims_left += left
         await _write_summary(conn, case_id, fact, assignment, as_of)
         await _publish_outsourcing(conn, case_id, debtor, fact, assignment)
+    summary.installments_missed = await announce_missed_installments(conn, ids, as_of)
     return summary
 
 
@@ -301,6 +305,34 @@ async def record_lawyer_activity(conn: asyncpg.Connection, message: Envelope, *,
     await set_override(conn, case_id, central.lead, reason=f"returned by {p.firm_code}", by=f"firm:{p.firm_code}",
                        as_of=as_of, policy=policy)
     return True
+
+
+async def announce_missed_installments(conn: asyncpg.Connection, debtor_ids: list[str], as_of: date) -> int:
+    """Find the installments these debtors missed as of the business date and announce each new one once
+    (``InstallmentMissed`` through the outbox); returns how many were new."""
+    new = 0
+    for plans in (await load_installment_plans(conn, debtor_ids, as_of)).values():
+        for plan in plans:
+            for miss in plan.status.missed:
+                first = await conn.fetchval(
+                    "INSERT INTO installment_misses (department, agreement_id, due_date, debtor_id, shortfall, "
+                    "found_on) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING RETURNING true",
+                    plan.department, plan.agreement_id, miss.due_date, plan.debtor_id, miss.shortfall, as_of)
+                if not first:
+                    continue
+                new += 1
+                event = InstallmentMissed(debtor_id=plan.debtor_id, department=plan.department,
+                                          agreement_id=plan.agreement_id, due_date=miss.due_date,
+                                          expected_to_date=miss.expected_to_date, paid_to_date=miss.paid_to_date,
+                                          shortfall=miss.shortfall)
+                message = new_envelope(event, source_system="collection", department=None,
+                                       occurred_at=datetime.now(UTC), correlation_id=f"plan-{plan.agreement_id}",
+                                       source_keys=("installment-missed", plan.department, plan.agreement_id,
+                                                    miss.due_date.isoformat()), produced_at=datetime.now(UTC))
+                await enqueue(conn, message_id=message.message_id, topic=COLLECTION_EVENTS.name,
+                              key=plan.debtor_id.encode(), value=encode_message(message),
+                              headers=envelope_headers(message))
+    return new
 
 
 async def _history(conn: asyncpg.Connection, rows: list[tuple[object, ...]]) -> None:

@@ -3,6 +3,7 @@ transaction together with its id in ``processed_messages``, so a redelivered mes
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 import asyncpg
@@ -22,6 +23,7 @@ from contracts import (
     WaterSupplyChanged,
 )
 from services.collection.allocation import AllocationPolicy
+from services.collection.installments import Installment, PlanPayment, PlanStatus, plan_status
 from services.collection.ledger import Adjustment, Cancellation, Claim, DebtorLedger, Payment, Reversal, build_ledger
 
 
@@ -268,3 +270,45 @@ def _without_debtor(row: asyncpg.Record) -> dict[str, object]:
 async def audit(conn: asyncpg.Connection, *, actor: str, action: str, subject: str, detail: dict[str, object]) -> None:
     await conn.execute("INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)",
                        actor, action, subject, detail)
+
+
+@dataclass(frozen=True)
+class DebtorPlan:
+    """An installment plan as last (re)negotiated, with its status as of a date."""
+
+    department: str
+    agreement_id: str
+    debtor_id: str
+    claim_ids: tuple[str, ...]
+    agreed_on: date
+    versions: int  # 1 + the number of renegotiations
+    schedule: tuple[Installment, ...]
+    status: PlanStatus
+
+
+async def load_installment_plans(conn: asyncpg.Connection, debtor_ids: Iterable[str], as_of: date
+                                 ) -> dict[str, list[DebtorPlan]]:
+    """Every debtor's installment plans (the latest version of each) and how they stand as of ``as_of``."""
+    ids = sorted(set(debtor_ids))
+    agreements = await conn.fetch(
+        "SELECT DISTINCT ON (department, agreement_id) department, agreement_id, debtor_id, claim_ids, schedule, "
+        "agreed_on, count(*) OVER (PARTITION BY department, agreement_id) AS versions FROM installment_agreements "
+        "WHERE debtor_id = ANY($1::text[]) AND agreed_on <= $2 ORDER BY department, agreement_id, agreed_on DESC, "
+        "message_id", ids, as_of)
+    if not agreements:
+        return {}
+    payments = await conn.fetch(
+        "SELECT p.debtor_id, p.department, p.claim_id, p.amount, p.paid_on FROM payments p "
+        "WHERE p.debtor_id = ANY($1::text[]) AND p.paid_on <= $2 AND NOT EXISTS (SELECT 1 FROM payment_reversals r "
+        "WHERE (r.department, r.payment_id) = (p.department, p.payment_id) AND r.reversed_on <= $2)", ids, as_of)
+    plans: dict[str, list[DebtorPlan]] = defaultdict(list)
+    for a in agreements:
+        claims = set(a["claim_ids"])
+        towards = [PlanPayment(p["paid_on"], p["amount"]) for p in payments
+                   if p["debtor_id"] == a["debtor_id"] and p["department"] == a["department"]
+                   and (p["claim_id"] is None or p["claim_id"] in claims)]
+        schedule = tuple(Installment(date.fromisoformat(s["due_date"]), int(s["amount"])) for s in a["schedule"])
+        plans[a["debtor_id"]].append(DebtorPlan(
+            a["department"], a["agreement_id"], a["debtor_id"], tuple(a["claim_ids"]), a["agreed_on"],
+            int(a["versions"]), schedule, plan_status(schedule, towards, agreed_on=a["agreed_on"], as_of=as_of)))
+    return dict(plans)

@@ -259,3 +259,42 @@ async def test_what_a_firm_holds_is_published_when_it_changes_and_withdrawn_when
     await drain(collection_pool)
     async with collection_pool.acquire() as conn:
         assert await outsourcing(conn, case["case_id"]) == ("withdrawn", 2)
+
+
+async def test_a_missed_installment_is_found_once_and_a_plan_renegotiated_replaces_it(
+    collection_pool: asyncpg.Pool,
+) -> None:
+    from contracts import InstallmentAgreed, ScheduledInstallment
+    from services.collection.store import load_installment_plans
+
+    debtor = uuid.uuid4().hex
+    rent = claim(debtor, Department.HOUSING, 30_000, date(2024, 6, 30))
+    person = rent.payload.person  # type: ignore[attr-defined]
+    plan = message(InstallmentAgreed(agreement_id=f"A-{debtor[:8]}", person=person,
+                                     claim_ids=(rent.payload.claim_id,),  # type: ignore[attr-defined]
+                                     schedule=(ScheduledInstallment(due_date=date(2024, 10, 31), amount=10_000),
+                                               ScheduledInstallment(due_date=date(2024, 11, 30), amount=10_000),
+                                               ScheduledInstallment(due_date=date(2024, 12, 31), amount=10_000)),
+                                     agreed_on=date(2024, 10, 1)), Department.HOUSING, debtor)
+    async with collection_pool.acquire() as conn:
+        await apply_messages(conn, [rent, plan, paid(rent, 10_000, date(2024, 10, 30)),
+                                    paid(rent, 4_000, date(2024, 12, 2))])
+    await drain(collection_pool)
+    async with collection_pool.acquire() as conn:
+        (status,) = (await load_installment_plans(conn, [debtor], AS_OF))[debtor]
+        assert status.status.state.value == "missed"
+        # November: 20,000 due by 12/5, 14,000 paid; December: 30,000 due by 1/5, 14,000 paid
+        assert [(m.due_date, m.shortfall) for m in status.status.missed] == [(date(2024, 11, 30), 6_000),
+                                                                              (date(2024, 12, 31), 16_000)]
+        misses = await conn.fetch("SELECT due_date FROM installment_misses WHERE debtor_id = $1 ORDER BY 1", debtor)
+        assert [m["due_date"] for m in misses] == [date(2024, 11, 30), date(2024, 12, 31)]
+        async with conn.transaction():  # found again on the next pass: announced once
+            await refresh_cases(conn, {debtor: "test"}, as_of=AS_OF, policy=POLICY)
+        assert await conn.fetchval("SELECT count(*) FROM installment_misses WHERE debtor_id = $1", debtor) == 2
+        renegotiated = message(InstallmentAgreed(
+            agreement_id=f"A-{debtor[:8]}", person=person, claim_ids=(rent.payload.claim_id,),  # type: ignore[attr-defined]
+            schedule=(ScheduledInstallment(due_date=date(2025, 2, 28), amount=16_000),),
+            agreed_on=date(2025, 1, 10)), Department.HOUSING, debtor)
+        await apply_messages(conn, [renegotiated])
+        (again,) = (await load_installment_plans(conn, [debtor], AS_OF))[debtor]
+        assert (again.versions, again.status.state.value, again.status.missed) == (2, "on_track", ())

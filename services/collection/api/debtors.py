@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from services.collection.api.deps import BusinessDate, Connection, Viewer, audit
 from services.collection.ledger import ArrearsClass, ClaimStatus, DebtorLedger
-from services.collection.store import load_ledger
+from services.collection.store import load_installment_plans, load_ledger
 
 router = APIRouter(tags=["debtors"])
 
@@ -96,6 +96,25 @@ class IdentityChangeView(BaseModel):
     applied_at: datetime
 
 
+class MissedInstallmentView(BaseModel):
+    due_date: date
+    shortfall: int = Field(description="Yen short of what was due by then")
+
+
+class InstallmentPlanView(BaseModel):
+    department: str
+    agreement_id: str
+    claim_ids: list[str]
+    agreed_on: date
+    renegotiations: int = Field(description="How many times the plan was agreed again (分納の再協議)")
+    schedule: list[dict[str, Any]]
+    state: str = Field(description="on_track, missed or completed")
+    expected_to_date: int
+    paid_to_date: int
+    next_due: date | None
+    missed: list[MissedInstallmentView]
+
+
 class DebtorView(BaseModel):
     debtor_id: str
     as_of: date
@@ -109,6 +128,7 @@ class DebtorView(BaseModel):
                                                                  "never the same identity)")
     case: CaseSummary | None
     holds: list[HoldView]
+    installment_plans: list[InstallmentPlanView] = Field(description="分割納付: each plan and how it stands")
     identity_changes: list[IdentityChangeView]
     parked_payments: list[ParkedPaymentView] = Field(description="Payments whose claim has not arrived yet")
     overpayments: list[OverpaymentView]
@@ -185,6 +205,7 @@ async def get_debtor(
     holds = await conn.fetch(
         "SELECT hold_id, kind, started_at, started_by FROM collection_holds WHERE debtor_id = $1 "
         "AND ended_at IS NULL ORDER BY hold_id", debtor_id)
+    plans = (await load_installment_plans(conn, [debtor_id], as_of)).get(debtor_id, [])
     changes = await conn.fetch(
         "SELECT kind, merge_id, from_debtor_id, into_debtor_id, applied_at FROM identity_changes "
         "WHERE from_debtor_id = $1 OR into_debtor_id = $1 ORDER BY change_id", debtor_id)
@@ -214,6 +235,14 @@ async def get_debtor(
                                            role=r["role"], claim_id=r["claim_id"], **_person(r)) for r in related],
         case=CaseSummary(**dict(case)) if case else None,
         holds=[HoldView(**dict(h)) for h in holds],
+        installment_plans=[InstallmentPlanView(
+            department=p.department, agreement_id=p.agreement_id, claim_ids=list(p.claim_ids), agreed_on=p.agreed_on,
+            renegotiations=p.versions - 1,
+            schedule=[{"due_date": i.due_date.isoformat(), "amount": i.amount} for i in p.schedule],
+            state=p.status.state.value, expected_to_date=p.status.expected_to_date,
+            paid_to_date=p.status.paid_to_date, next_due=p.status.next_due.due_date if p.status.next_due else None,
+            missed=[MissedInstallmentView(due_date=m.due_date, shortfall=m.shortfall) for m in p.status.missed])
+            for p in plans],
         identity_changes=[IdentityChangeView(**dict(c)) for c in changes],
         parked_payments=[ParkedPaymentView(department=p.department, payment_id=p.payment_id, claim_id=p.claim_id,
                                            amount=p.amount, paid_on=p.paid_on) for p in ledger.parked_payments],
