@@ -312,3 +312,13 @@ async def load_installment_plans(conn: asyncpg.Connection, debtor_ids: Iterable[
             a["department"], a["agreement_id"], a["debtor_id"], tuple(a["claim_ids"]), a["agreed_on"],
             int(a["versions"]), schedule, plan_status(schedule, towards, agreed_on=a["agreed_on"], as_of=as_of)))
     return dict(plans)
+
+
+async def load_all_ledgers(conn: asyncpg.Connection, as_of: date, *, chunk: int = 2_000) -> list[DebtorLedger]:
+    """Every debtor's ledger as of a date (for reports), a chunk of debtors at a time. Call inside a repeatable-read
+    transaction for one consistent picture."""
+    ids = [r["debtor_id"] for r in await conn.fetch("SELECT DISTINCT debtor_id FROM claims ORDER BY 1")]
+    ledgers: list[DebtorLedger] = []
+    for start in range(0, len(ids), chunk):
+        ledgers.extend((await load_ledgers(conn, ids[start:start + chunk], as_of)).values())
+    return ledgers

@@ -215,3 +215,36 @@ def test_the_openapi_spec_is_published_with_the_bearer_scheme(api: httpx.Client)
     spec = api.get("/openapi.json").json()
     assert {"/cases", "/cases/{case_id}", "/debtors/{debtor_id}", "/auth/token", "/audit"} <= set(spec["paths"])
     assert "StaffToken" in spec["components"]["securitySchemes"]
+
+
+def test_management_reports_with_targets_entered_by_a_supervisor(
+    api: httpx.Client, staff: dict[str, dict[str, str]],
+) -> None:
+    targets = [{"department": "water", "receivable_type": "water_supply_charge", "outstanding": 100_000,
+                "current_rate": "95.0", "overall_rate": "90.5"}]
+    assert api.put("/reports/targets/2024", json=targets, headers=staff["collector"]).status_code == 403
+    wrong = api.put("/reports/targets/2024", headers=staff["supervisor"],
+                    json=[{**targets[0], "receivable_type": "individual_inhabitant_tax"}])
+    assert wrong.status_code == 422 and "not a receivable of that department" in wrong.text
+    saved = api.put("/reports/targets/2024", json=targets, headers=staff["supervisor"])
+    assert saved.status_code == 200 and saved.json()[0]["set_by"] == "e2e-supervisor"
+
+    outstanding = {(r["department"], r["receivable_type"]): r for r in api.get(
+        "/reports/outstanding", params={"fiscal_year": 2024}, headers=staff["viewer"]).json()}
+    water = outstanding[("water", "water_supply_charge")]
+    assert water["receivable_name"] == "上水道料金" and water["target"] == 100_000
+    assert water["difference"] == water["actual"] - 100_000 and water["actual"] > 0
+    rates = {(r["department"], r["receivable_type"]): r for r in api.get(
+        "/reports/collection-rates", params={"fiscal_year": 2024}, headers=staff["viewer"]).json()}
+    tax = rates[("tax", "individual_inhabitant_tax")]
+    assert 0 < tax["current_received"] <= tax["current_assessed"]
+    assert float(tax["current_rate"]) == round(100 * tax["current_received"] / tax["current_assessed"], 1)
+    assert rates[("water", "water_supply_charge")]["current_rate_target"] == "95.0"
+    aging = api.get("/reports/aging", headers=staff["viewer"]).json()
+    assert {r["bucket"] for r in aging} <= {"0-90 days", "91-180 days", "181-365 days", "1-2 years", "over 2 years"}
+    exported = api.get("/reports/collection-rates", params={"fiscal_year": 2024, "format": "csv"},
+                       headers=staff["viewer"])
+    assert exported.status_code == 200 and "現年度" not in exported.text.splitlines()[0]  # English column codes
+    assert "current_rate" in exported.content.decode("utf-8-sig").splitlines()[0]
+    workload = api.get("/reports/workload", headers=staff["viewer"]).json()
+    assert any(w["holder_code"] == "tax_insurance" and w["open_cases"] > 0 for w in workload)
