@@ -1,0 +1,522 @@
+"""The action record (経過記録) rules: which action staff may take on a claim now, given its legal category
+(債権の分類), the facts the caller knows and the claim's history of earlier actions.
+
+Why a module of its own: the same question ("may we seize / sue / waive this?") is asked by the staff screen, the
+case API and batch jobs, and the answer is law, not policy. Every rule lives in the tables below (``_RULES`` per
+action, ``_MEASURES`` for measures in force); ``check_action`` reads them in one fixed order, so the first reason
+found is the one staff see. Pure: no I/O, no clock (the caller passes the date).
+
+Readings of the law chosen here (stated plainly; change them here and only here):
+
+- 督促 deadline (``demand_notice_due``): "納期限後20日以内" (地方税法329条1項 and the parallel articles; other
+  claims by ordinance). The first day is not counted (地方税法20条の5第1項, 民法140条), so day 1 is the day after
+  the due date and the deadline is due date + 20 days: due 2024-05-31 → 2024-06-20. No shift for weekends or
+  holidays. The deadline is directory (訓示規定): a late 督促 is still valid, so ``demand_notice`` stays allowed
+  after it; the task only turns overdue.
+- A claim gets one 督促 (the one with legal effect: it is the precondition of 滞納処分 and renews prescription,
+  地方自治法236条4項). Later demands are 催告 (``reminder_letter`` and the other reminders).
+- Seizure waits for "督促状を発した日から起算して10日を経過した日までに完納しないとき" (地方税法331条1項1号;
+  国税徴収法47条1項1号 for the same words). "起算して" counts the sending day as day 1, so the ten days are
+  D … D+9 and "the day on which ten days have passed" is D+10. The debtor may still pay in full on D+10; the
+  duty to seize arises only once D+10 has ended. The earliest seizure is therefore D+11: notice sent 2024-06-20
+  → payable through 2024-06-30 → seizure from 2024-07-01. The date D is the ``on`` of the first
+  ``demand_notice`` record (the date sent, not the date received). No holiday shift; 繰上差押 (331条3項) is not
+  modelled. The rule applies to every 強制徴収公債権, since non-tax ones are collected "地方税の滞納処分の例による"
+  (地方自治法231条の3第3項).
+- Court procedures (支払督促, 少額訴訟, 訴訟) follow a 督促 (地方自治法施行令171条, 171条の2). 強制執行 needs a
+  債務名義 (民事執行法22条), modelled as an earlier ``payment_order``, ``small_claims_suit`` or ``lawsuit`` record
+  whose outcome is "won" or "final". 少額訴訟 is for claims of at most 600,000 yen (民事訴訟法368条1項, since
+  2004-04-01; 300,000 yen before), judged on ``balance`` (the principal: 附帯請求 such as 遅延損害金 do not count,
+  民事訴訟法9条2項). Filing suit also needs the assembly's resolution or a 専決処分 (地方自治法96条1項12号);
+  that is not checked here.
+- Terminal states: after 完納 (``paid_in_full``) or 不納欠損 (``write_off``) nothing more. 債権放棄 (``waiver``)
+  extinguishes the claim, and 不納欠損 is the accounting write-off of an extinguished claim, so after a waiver the
+  only action left is ``write_off``.
+- An extinguished claim (``facts.extinguished``: prescription, 執行停止 for 3 years, 援用 of a private claim; computed
+  elsewhere) allows only ``write_off``: a public claim is extinguished without invocation (地方自治法236条2項) and
+  may not be collected at all. ``write_off`` needs the claim extinguished or waived.
+- A claim with nothing open (``balance <= 0``) allows only ``paid_in_full``; ``paid_in_full`` needs ``balance <= 0``.
+- Welfare hold (``facts.on_hold``, a city decision made with the support programmes, not a statutory stay): it
+  pauses escalation. Blocked: seizure, realisation, workplace reminders, compulsory execution and also filing in
+  court (支払督促, 少額訴訟, 訴訟), which are the escalation step for claims without 自力執行権. Still open: 督促
+  (mandatory), letters, phone calls, visits, consultation, installment agreements, asset investigation, 執行停止,
+  徴収猶予, 徴収停止 and 履行延期の特約.
+- Measures in force (猶予・停止): a ``collection_grace``, ``realisation_grace``, ``suspension_of_execution``,
+  ``suspension_of_collection`` or ``deferred_performance`` record is in force from its date until a later record of
+  the same kind whose outcome is "ended", "revoked" or "rejected" (the latest record of that kind decides). While in
+  force it blocks what the law says it blocks (see ``_MEASURES``). Recording the same kind again stays allowed, so
+  staff can record its extension or end.
+- History: only records dated on or before ``on`` count, in date order (same-day records keep the order given).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+
+from contracts.enums import LegalCategory
+
+__all__ = [
+    "ActionKind",
+    "ActionRecord",
+    "ClaimFacts",
+    "DEMAND_NOTICE_DAYS",
+    "Decision",
+    "SEIZURE_WAIT_DAYS",
+    "SMALL_CLAIMS_LIMITS",
+    "TITLE_OUTCOMES",
+    "END_OUTCOMES",
+    "Task",
+    "allowed_actions",
+    "check_action",
+    "demand_notice_due",
+    "demand_notice_task",
+    "earliest_seizure",
+    "small_claims_limit",
+]
+
+
+class ActionKind(StrEnum):
+    """What staff may record in a claim's 経過記録. Values are stable codes for messages and storage."""
+
+    DEMAND_NOTICE = "demand_notice"  # 督促
+    REMINDER_LETTER = "reminder_letter"  # 催告 (文書)
+    REMINDER_PHONE = "reminder_phone"  # 催告 (電話)
+    REMINDER_VISIT = "reminder_visit"  # 催告 (臨戸)
+    REMINDER_WORKPLACE = "reminder_workplace"  # 催告 (勤務先)
+    PAYMENT_CONSULTATION = "payment_consultation"  # 納付相談
+    INSTALLMENT_AGREEMENT = "installment_agreement"  # 分割納付の合意・分納誓約
+    ASSET_INVESTIGATION = "asset_investigation"  # 財産調査 (質問検査権)
+    SEIZURE = "seizure"  # 差押 (滞納処分)
+    REALISATION = "realisation"  # 換価 (滞納処分)
+    PAYMENT_ORDER = "payment_order"  # 支払督促 (民事訴訟法382条)
+    SMALL_CLAIMS_SUIT = "small_claims_suit"  # 少額訴訟 (民事訴訟法368条)
+    LAWSUIT = "lawsuit"  # 訴訟
+    COMPULSORY_EXECUTION = "compulsory_execution"  # 強制執行 (民事執行法)
+    SUSPENSION_OF_EXECUTION = "suspension_of_execution"  # 執行停止 (地方税法15条の7)
+    COLLECTION_GRACE = "collection_grace"  # 徴収猶予 (地方税法15条)
+    REALISATION_GRACE = "realisation_grace"  # 換価の猶予 (地方税法15条の5・15条の6)
+    SUSPENSION_OF_COLLECTION = "suspension_of_collection"  # 徴収停止 (地方自治法施行令171条の5)
+    DEFERRED_PERFORMANCE = "deferred_performance"  # 履行延期の特約 (地方自治法施行令171条の6)
+    WRITE_OFF = "write_off"  # 不納欠損
+    WAIVER = "waiver"  # 債権放棄 (地方自治法96条1項10号)
+    PAID_IN_FULL = "paid_in_full"  # 完納
+
+
+# --- periods and limits (statutory numbers, kept as named data rather than literals in the logic) -------------
+
+DEMAND_NOTICE_DAYS = 20
+"""督促 within 20 days after the due date (地方税法329条1項 etc.); the day after the due date is day 1."""
+
+SEIZURE_WAIT_DAYS = 10
+"""督促状を発した日から起算して10日を経過した日 (地方税法331条1項1号): the sending day is day 1."""
+
+SMALL_CLAIMS_LIMITS: tuple[tuple[date, int], ...] = (
+    (date(1998, 1, 1), 300_000),  # 少額訴訟 introduced by the 1996 Code of Civil Procedure, in force 1998-01-01
+    (date(2004, 4, 1), 600_000),  # raised by the 2003 amendment of 民事訴訟法368条1項
+)
+"""少額訴訟 limit on the value of the claim, dated: (in force from, at most this many yen)."""
+
+TITLE_OUTCOMES = frozenset({"won", "final"})
+"""Outcomes of a court record that give a 債務名義 (民事執行法22条): a judgment won, a 支払督促 become final."""
+
+END_OUTCOMES = frozenset({"ended", "revoked", "rejected"})
+"""Outcomes of a measure record (猶予・停止) that end it or show it was never granted."""
+
+_MODELLED_ON = "modelled: a payment_order, small_claims_suit or lawsuit record with outcome 'won' or 'final'"
+
+
+# --- records and answers ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    """One entry of the 経過記録: what was done, when, by whom, with what outcome."""
+
+    kind: ActionKind
+    on: date
+    by: str
+    outcome: str | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", ActionKind(self.kind))  # a stored code string becomes the enum
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    """What the caller knows about the claim now. ``extinguished`` (時効 etc.) and ``on_hold`` (welfare hold) are
+    decided elsewhere; this module only obeys them. ``balance`` is the open principal in yen."""
+
+    legal_category: LegalCategory
+    balance: int
+    due_date: date  # 納期限
+    extinguished: bool = False
+    on_hold: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "legal_category", LegalCategory(self.legal_category))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer for one action: allowed or not, and why in words naming the statute."""
+
+    allowed: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """A to-do for staff. ``days_left`` is negative once ``due_on`` has passed (then ``overdue`` is true)."""
+
+    kind: str
+    due_on: date
+    overdue: bool
+    days_left: int
+
+
+# --- the history as the rules see it ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    category: LegalCategory
+    kind: ActionKind
+    history: tuple[ActionRecord, ...]  # records on or before `on`, in date order
+    facts: ClaimFacts
+    on: date
+    basis: str
+
+    def first(self, kind: ActionKind) -> ActionRecord | None:
+        return next((r for r in self.history if r.kind == kind), None)
+
+    def last(self, kind: ActionKind) -> ActionRecord | None:
+        return next((r for r in reversed(self.history) if r.kind == kind), None)
+
+    def court_title(self) -> ActionRecord | None:
+        return next((r for r in self.history if r.kind in _COURT_FILINGS and r.outcome in TITLE_OUTCOMES), None)
+
+
+def _visible(history: Sequence[ActionRecord], on: date) -> tuple[ActionRecord, ...]:
+    """Records known on ``on``, oldest first; a stable sort keeps the given order of same-day records."""
+    return tuple(sorted((r for r in history if r.on <= on), key=lambda r: r.on))
+
+
+# --- per-action requirements (referenced from the table) ----------------------------------------------------
+
+
+def earliest_seizure(demand_sent_on: date) -> date:
+    """The first day a seizure may be made after a 督促 sent on ``demand_sent_on`` (地方税法331条1項1号).
+
+    The sending day is day 1, so ten days have passed on D+10; the debtor may pay in full through that day, and the
+    duty to seize arises the day after: D+11."""
+    return demand_sent_on + timedelta(days=SEIZURE_WAIT_DAYS + 1)
+
+
+def small_claims_limit(on: date) -> int | None:
+    """The 少額訴訟 limit in force on ``on`` (None before the procedure existed)."""
+    limit = None
+    for since, amount in SMALL_CLAIMS_LIMITS:
+        if on >= since:
+            limit = amount
+    return limit
+
+
+def _demand_not_yet_sent(ctx: _Context) -> str | None:
+    sent = ctx.first(ActionKind.DEMAND_NOTICE)
+    if sent is None:
+        return None
+    return (f"a 督促 was already sent on {sent.on.isoformat()}: a claim gets one 督促 (地方自治法231条の3第1項, "
+            "地方税法329条); further demands are 催告 (reminder_letter, reminder_phone, reminder_visit)")
+
+
+def _seizure_wait_over(ctx: _Context) -> str | None:
+    sent = ctx.first(ActionKind.DEMAND_NOTICE)
+    if sent is None:  # the table's needs_demand already refuses this; kept so the check stands alone
+        return "no 督促 has been sent: seizure needs one (地方税法331条1項1号)"
+    earliest = earliest_seizure(sent.on)
+    if ctx.on >= earliest:
+        return None
+    last_payable = earliest - timedelta(days=1)
+    return (f"seizure is possible from {earliest.isoformat()} only: the 督促 was sent on {sent.on.isoformat()} "
+            f"(day 1) and the debtor may pay in full through {last_payable.isoformat()}, the day on which "
+            f"{SEIZURE_WAIT_DAYS} days have passed (地方税法331条1項1号: 督促状を発した日から起算して10日を経過した日)")
+
+
+def _something_seized(ctx: _Context) -> str | None:
+    if ctx.first(ActionKind.SEIZURE) is not None:
+        return None
+    return "換価 realises seized property, and no seizure (差押) is recorded for this claim (国税徴収法89条, 地方税法331条6項)"
+
+
+def _within_small_claims_limit(ctx: _Context) -> str | None:
+    limit = small_claims_limit(ctx.on)
+    if limit is None:
+        return f"少額訴訟 did not exist on {ctx.on.isoformat()} (民事訴訟法368条, in force from 1998-01-01)"
+    if ctx.facts.balance <= limit:
+        return None
+    return (f"少額訴訟 is for claims of {limit:,} yen or less (民事訴訟法368条1項); this claim is "
+            f"{ctx.facts.balance:,} yen: use 支払督促 (payment_order) or 訴訟 (lawsuit)")
+
+
+def _has_court_title(ctx: _Context) -> str | None:
+    if ctx.court_title() is not None:
+        return None
+    return ("強制執行 needs a 債務名義 (民事執行法22条): a judgment or a 支払督促 that has become final; none is "
+            f"recorded for this claim ({_MODELLED_ON})")
+
+
+def _extinguished(ctx: _Context) -> str | None:
+    if ctx.facts.extinguished or ctx.first(ActionKind.WAIVER) is not None:
+        return None
+    return ("不納欠損 is the accounting write-off of a claim already extinguished (時効: 地方自治法236条, 地方税法18条, "
+            "民法166条 with 援用; 執行停止 for 3 years: 地方税法15条の7第4項; or 債権放棄); this claim is not extinguished")
+
+
+def _has_basis(ctx: _Context) -> str | None:
+    if ctx.basis.strip():
+        return None
+    return ("債権放棄 needs the assembly's resolution or a receivables-management ordinance (地方自治法96条1項10号): "
+            "give the 議決 or the 条例 provision as the basis")
+
+
+def _nothing_open(ctx: _Context) -> str | None:
+    if ctx.facts.balance <= 0:
+        return None
+    return f"{ctx.facts.balance:,} yen is still open: 完納 is recorded when the balance is 0"
+
+
+# --- the rule table -----------------------------------------------------------------------------------------
+
+_ALL = frozenset(LegalCategory)
+_FORCED = frozenset({LegalCategory.FORCED_PUBLIC})
+_COURT = frozenset({LegalCategory.NON_FORCED_PUBLIC, LegalCategory.PRIVATE})
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One action's rule. ``basis`` is quoted when allowed; ``refusal`` when the category may not take it."""
+
+    categories: frozenset[LegalCategory]
+    basis: str
+    refusal: str = ""
+    needs_overdue: bool = False  # only after the 納期限 has passed
+    needs_demand: bool = False  # only after a 督促 (recorded on or before the day)
+    paused_by_hold: bool = False  # escalation: not while a welfare hold is active
+    requirement: Callable[[_Context], str | None] | None = None  # the action's own condition, if any
+
+
+_NOT_COURT = ("強制徴収公債権 are collected by the city's own 滞納処分 (自力執行権: 地方自治法231条の3第3項) and may not "
+              "use the courts (最大判昭和41年2月23日); {what} is for 非強制徴収公債権 and 私債権")
+_NOT_DISPOSITION = ("{what} is 滞納処分 and is for 強制徴収公債権 only (地方税法331条, 地方自治法231条の3第3項); "
+                    "非強制徴収公債権 and 私債権 go to court: 債務名義, then 強制執行 (民事執行法22条)")
+
+_RULES: Mapping[ActionKind, _Rule] = MappingProxyType({
+    ActionKind.DEMAND_NOTICE: _Rule(
+        _ALL, "督促 (地方自治法231条の3第1項, 地方税法329条; 私債権: 地方自治法施行令171条)",
+        needs_overdue=True, requirement=_demand_not_yet_sent),
+    ActionKind.REMINDER_LETTER: _Rule(_ALL, "催告 by letter", needs_overdue=True),
+    ActionKind.REMINDER_PHONE: _Rule(_ALL, "催告 by phone", needs_overdue=True),
+    ActionKind.REMINDER_VISIT: _Rule(_ALL, "催告 by visit (臨戸)", needs_overdue=True),
+    ActionKind.REMINDER_WORKPLACE: _Rule(_ALL, "催告 at the workplace", needs_overdue=True, paused_by_hold=True),
+    ActionKind.PAYMENT_CONSULTATION: _Rule(_ALL, "納付相談 (with 利用勧奨: 生活困窮者自立支援法8条)"),
+    ActionKind.INSTALLMENT_AGREEMENT: _Rule(_ALL, "分納誓約 (an acknowledgement: 民法152条)"),
+    ActionKind.ASSET_INVESTIGATION: _Rule(
+        _FORCED, "質問検査権 (国税徴収法141条 via 地方税法331条6項)",
+        "財産調査 with 質問検査権 (国税徴収法141条 via 地方税法331条6項) belongs to 滞納処分 and is for 強制徴収公債権 "
+        "only; for 非強制徴収公債権 and 私債権 use 財産開示手続 or 第三者からの情報取得手続 (民事執行法196条, 204条) "
+        "after a 債務名義",
+        needs_overdue=True),
+    ActionKind.SEIZURE: _Rule(
+        _FORCED, "差押 (地方税法331条1項1号)",
+        _NOT_DISPOSITION.format(what="administrative seizure (差押)"),
+        needs_overdue=True, needs_demand=True, paused_by_hold=True, requirement=_seizure_wait_over),
+    ActionKind.REALISATION: _Rule(
+        _FORCED, "換価 (国税徴収法89条 via 地方税法331条6項)",
+        _NOT_DISPOSITION.format(what="換価 (realisation of seized property)"),
+        needs_overdue=True, needs_demand=True, paused_by_hold=True, requirement=_something_seized),
+    ActionKind.PAYMENT_ORDER: _Rule(
+        _COURT, "支払督促 (民事訴訟法382条; 地方自治法施行令171条の2)",
+        _NOT_COURT.format(what="支払督促 (民事訴訟法382条)"),
+        needs_overdue=True, needs_demand=True, paused_by_hold=True),
+    ActionKind.SMALL_CLAIMS_SUIT: _Rule(
+        _COURT, "少額訴訟 (民事訴訟法368条; 地方自治法施行令171条の2)",
+        _NOT_COURT.format(what="少額訴訟 (民事訴訟法368条)"),
+        needs_overdue=True, needs_demand=True, paused_by_hold=True, requirement=_within_small_claims_limit),
+    ActionKind.LAWSUIT: _Rule(
+        _COURT, "訴訟 (地方自治法施行令171条の2; 議決: 地方自治法96条1項12号)",
+        _NOT_COURT.format(what="訴訟"),
+        needs_overdue=True, needs_demand=True, paused_by_hold=True),
+    ActionKind.COMPULSORY_EXECUTION: _Rule(
+        _COURT, "強制執行 on a 債務名義 (民事執行法22条)",
+        _NOT_COURT.format(what="強制執行 under 民事執行法"),
+        needs_overdue=True, paused_by_hold=True, requirement=_has_court_title),
+    ActionKind.SUSPENSION_OF_EXECUTION: _Rule(
+        _FORCED, "執行停止 (地方税法15条の7)",
+        "執行停止 (地方税法15条の7) suspends 滞納処分 and is for 強制徴収公債権 only; for 非強制徴収公債権 and 私債権 "
+        "use 徴収停止 (地方自治法施行令171条の5)",
+        needs_overdue=True),
+    ActionKind.COLLECTION_GRACE: _Rule(
+        _FORCED, "徴収猶予 (地方税法15条)",
+        "徴収猶予 (地方税法15条) is for 強制徴収公債権 only; for 非強制徴収公債権 and 私債権 use 履行延期の特約 "
+        "(地方自治法施行令171条の6)"),
+    ActionKind.REALISATION_GRACE: _Rule(
+        _FORCED, "換価の猶予 (地方税法15条の5, 15条の6)",
+        "換価の猶予 (地方税法15条の5, 15条の6) is for 強制徴収公債権 only; for 非強制徴収公債権 and 私債権 use "
+        "履行延期の特約 (地方自治法施行令171条の6)",
+        needs_overdue=True),
+    ActionKind.SUSPENSION_OF_COLLECTION: _Rule(
+        _COURT, "徴収停止 (地方自治法施行令171条の5)",
+        "徴収停止 (地方自治法施行令171条の5) is for 非強制徴収公債権 and 私債権; for 強制徴収公債権 use 執行停止 "
+        "(地方税法15条の7)",
+        needs_overdue=True),
+    ActionKind.DEFERRED_PERFORMANCE: _Rule(
+        _COURT, "履行延期の特約 (地方自治法施行令171条の6)",
+        "履行延期の特約 (地方自治法施行令171条の6) excludes 強制徴収公債権; for them use 徴収猶予 (地方税法15条) or "
+        "換価の猶予 (地方税法15条の5, 15条の6)"),
+    ActionKind.WRITE_OFF: _Rule(_ALL, "不納欠損 of an extinguished claim", requirement=_extinguished),
+    ActionKind.WAIVER: _Rule(
+        _COURT, "債権放棄 (地方自治法96条1項10号)",
+        "強制徴収公債権 cannot be waived by resolution: they end by 時効 without invocation (地方税法18条, "
+        "地方自治法236条) or by 執行停止 (地方税法15条の7第4項, 第5項); 債権放棄 (地方自治法96条1項10号) is for "
+        "非強制徴収公債権 and 私債権",
+        requirement=_has_basis),
+    ActionKind.PAID_IN_FULL: _Rule(_ALL, "完納", requirement=_nothing_open),
+})
+
+_COURT_FILINGS = frozenset({ActionKind.PAYMENT_ORDER, ActionKind.SMALL_CLAIMS_SUIT, ActionKind.LAWSUIT})
+_REMINDERS = frozenset({ActionKind.REMINDER_LETTER, ActionKind.REMINDER_PHONE, ActionKind.REMINDER_VISIT,
+                        ActionKind.REMINDER_WORKPLACE})
+
+_TERMINAL: Mapping[ActionKind, str] = MappingProxyType({
+    ActionKind.PAID_IN_FULL: "完納 (paid in full)",
+    ActionKind.WRITE_OFF: "不納欠損 (written off)",
+})
+"""Closing actions: nothing may follow them."""
+
+_AFTER_WAIVER = frozenset({ActionKind.WRITE_OFF})
+"""債権放棄 extinguishes the claim; the accounting 不納欠損 is all that may follow."""
+
+
+@dataclass(frozen=True)
+class _Measure:
+    """A 猶予・停止 measure in force and what it blocks; ``reason`` is formatted with ``since``."""
+
+    blocks: frozenset[ActionKind]
+    reason: str
+
+
+_MEASURES: Mapping[ActionKind, _Measure] = MappingProxyType({
+    ActionKind.COLLECTION_GRACE: _Measure(
+        frozenset({ActionKind.DEMAND_NOTICE, ActionKind.SEIZURE, ActionKind.REALISATION}),
+        "徴収猶予 is in force since {since}: no new 督促 or 滞納処分 during it (地方税法15条の2の3)"),
+    ActionKind.REALISATION_GRACE: _Measure(
+        frozenset({ActionKind.REALISATION}),
+        "換価の猶予 is in force since {since}: seized property is not realised during it (地方税法15条の5, 15条の6)"),
+    ActionKind.SUSPENSION_OF_EXECUTION: _Measure(
+        frozenset({ActionKind.SEIZURE, ActionKind.REALISATION}),
+        "執行停止 is in force since {since}: 滞納処分 is not executed while suspended (地方税法15条の7); "
+        "revoke it first (地方税法15条の8)"),
+    ActionKind.SUSPENSION_OF_COLLECTION: _Measure(
+        _REMINDERS | _COURT_FILINGS | {ActionKind.COMPULSORY_EXECUTION},
+        "徴収停止 is in force since {since}: the city has stopped securing and collecting the claim "
+        "(地方自治法施行令171条の5); end it first"),
+    ActionKind.DEFERRED_PERFORMANCE: _Measure(
+        _COURT_FILINGS | {ActionKind.COMPULSORY_EXECUTION},
+        "履行延期の特約 of {since} defers the due date (地方自治法施行令171条の6): no court action until it ends or is "
+        "cancelled"),
+})
+
+_HOLD_REASON = ("a welfare hold is active: escalation is paused (a city decision taken with the support programmes, "
+                "生活困窮者自立支援法; not a statutory stay); consultation, installment agreements, 執行停止 and "
+                "徴収停止 stay open")
+
+
+def _in_force(ctx: _Context, measure: ActionKind) -> ActionRecord | None:
+    """The record that put ``measure`` in force, if the latest record of that kind has not ended it."""
+    latest = ctx.last(measure)
+    if latest is None or latest.outcome in END_OUTCOMES:
+        return None
+    return latest
+
+
+# --- the public checks --------------------------------------------------------------------------------------
+
+
+def check_action(category: str, kind: ActionKind, *, history: Sequence[ActionRecord], facts: ClaimFacts, on: date,
+                 basis: str = "") -> Decision:
+    """May staff take action ``kind`` on this claim on ``on``? ``basis`` is the 議決 or 条例 a waiver rests on.
+
+    Checks in this order, the first failure giving the reason: terminal state, legal category, extinction, nothing
+    open, overdue, prior 督促, welfare hold, measures in force, the action's own requirement."""
+    cat = LegalCategory(category)
+    if facts.legal_category != cat:
+        raise ValueError(f"category {cat.value!r} does not match facts.legal_category "
+                         f"{facts.legal_category.value!r}")
+    kind = ActionKind(kind)
+    rule = _RULES[kind]
+    ctx = _Context(cat, kind, _visible(history, on), facts, on, basis)
+
+    for record in ctx.history:
+        if record.kind in _TERMINAL:
+            return Decision(False, f"the claim was closed by {_TERMINAL[record.kind]} on {record.on.isoformat()}: "
+                                   "nothing may be recorded after it")
+    waived = ctx.first(ActionKind.WAIVER)
+    if waived is not None and kind not in _AFTER_WAIVER:
+        return Decision(False, f"the claim was waived (債権放棄) on {waived.on.isoformat()} and is extinguished: only "
+                               "不納欠損 (write_off) may follow")
+    if cat not in rule.categories:
+        return Decision(False, rule.refusal)
+    if facts.extinguished and kind != ActionKind.WRITE_OFF:
+        return Decision(False, "the claim is extinguished (時効 or 執行停止; public claims need no invocation: "
+                               "地方自治法236条2項, 地方税法18条2項) and may not be collected: only 不納欠損 "
+                               "(write_off) remains")
+    if facts.balance <= 0 and kind != ActionKind.PAID_IN_FULL:
+        return Decision(False, f"nothing is open (balance {facts.balance:,} yen): only 完納 (paid_in_full) may be "
+                               "recorded")
+    if rule.needs_overdue and on <= facts.due_date:
+        return Decision(False, f"the claim is not overdue until its 納期限 {facts.due_date.isoformat()} has passed")
+    if rule.needs_demand and ctx.first(ActionKind.DEMAND_NOTICE) is None:
+        return Decision(False, "no 督促 has been sent: a 督促 must come first (地方税法331条1項1号 for 滞納処分; "
+                               "地方自治法施行令171条, 171条の2 for court procedures)")
+    if facts.on_hold and rule.paused_by_hold:
+        return Decision(False, _HOLD_REASON)
+    for measure_kind, measure in _MEASURES.items():
+        if kind in measure.blocks and (record := _in_force(ctx, measure_kind)) is not None:
+            return Decision(False, measure.reason.format(since=record.on.isoformat()))
+    if rule.requirement is not None and (problem := rule.requirement(ctx)) is not None:
+        return Decision(False, problem)
+    return Decision(True, f"allowed: {rule.basis}")
+
+
+def allowed_actions(category: str, *, history: Sequence[ActionRecord], facts: ClaimFacts, on: date,
+                    basis: str = "") -> list[ActionKind]:
+    """What a staff screen may offer now, in ``ActionKind`` order. Without ``basis`` a waiver is not offered."""
+    return [kind for kind in ActionKind
+            if check_action(category, kind, history=history, facts=facts, on=on, basis=basis).allowed]
+
+
+def demand_notice_due(due_date: date) -> date:
+    """The last day to send the 督促: the 20th day after the due date (地方税法329条1項: 納期限後20日以内)."""
+    return due_date + timedelta(days=DEMAND_NOTICE_DAYS)
+
+
+def demand_notice_task(due_date: date, history: Sequence[ActionRecord], as_of: date) -> Task | None:
+    """The 督促 to-do for staff on ``as_of``, or None when there is nothing to do: not yet past due (the debtor may
+    pay on the due date itself), a 督促 already sent, the claim closed or waived, or a 徴収猶予 in force."""
+    if as_of <= due_date:
+        return None
+    visible = _visible(history, as_of)
+    closing = {ActionKind.DEMAND_NOTICE, ActionKind.WAIVER, *_TERMINAL}
+    if any(r.kind in closing for r in visible):
+        return None
+    graces = [r for r in visible if r.kind == ActionKind.COLLECTION_GRACE]
+    if graces and graces[-1].outcome not in END_OUTCOMES:
+        return None
+    due_on = demand_notice_due(due_date)
+    days_left = (due_on - as_of).days
+    return Task(kind=ActionKind.DEMAND_NOTICE.value, due_on=due_on, overdue=days_left < 0, days_left=days_left)
