@@ -248,3 +248,44 @@ def test_management_reports_with_targets_entered_by_a_supervisor(
     assert "current_rate" in exported.content.decode("utf-8-sig").splitlines()[0]
     workload = api.get("/reports/workload", headers=staff["viewer"]).json()
     assert any(w["holder_code"] == "tax_insurance" and w["open_cases"] > 0 for w in workload)
+
+
+def test_the_action_record_lets_only_lawful_actions_through(api: httpx.Client, services: dict[str, RunningService],
+                                                             staff: dict[str, dict[str, str]]) -> None:
+    debtor = arrears_in_two_departments(services, api, staff["collector"])
+    claims = {c["department"]: c["claim_id"] for c in api.get(f"/debtors/{debtor}", headers=staff["viewer"]
+                                                              ).json()["claims"]}
+    tax_claim, water_claim = f"/claims/tax/{claims['tax']}", f"/claims/water/{claims['water']}"
+    record = api.get(tax_claim, headers=staff["viewer"]).json()
+    # due 2024-06-30, no 督促 yet on 2025-01-31: the 20-day task (2024-07-20) is overdue; 延滞金 runs
+    assert record["demand_notice_task"] == {"kind": "demand_notice", "due_on": "2024-07-20", "overdue": True,
+                                            "days_left": -195}
+    # 延滞金 on 20,000: 31 days at 2.4% + 153 at 8.7% (2024) + 31 at 8.7% (2025) = 917.9 yen: under 1,000, not charged
+    assert record["late_charge"]["kind"] == "tax_late_charge" and record["late_charge"]["amount"] == 0
+    assert "917" in "\n".join(record["late_charge"]["explanation"])
+    assert "seizure" not in record["allowed_now"]  # no 督促 yet
+    # 時効: 5 years from the day after the due date, no invocation needed for a tax
+    assert record["prescription"]["completes_on"] == "2029-06-30"
+    assert record["prescription"]["needs_invocation"] is False
+
+    def act(path: str, kind: str, on: str, who: str = "collector", **extra: str) -> httpx.Response:
+        return api.post(f"{path}/actions", headers=staff[who], json={"kind": kind, "done_on": on,
+                                                                      "note": "試験", **extra})
+
+    early = act(tax_claim, "seizure", "2025-01-10", "supervisor")
+    assert early.status_code == 409 and "督促" in early.text
+    assert act(tax_claim, "demand_notice", "2025-01-05").status_code == 201
+    assert act(tax_claim, "seizure", "2025-01-15", "supervisor").status_code == 409  # the ten days: from 01-16
+    assert act(tax_claim, "seizure", "2025-01-16", "collector").status_code == 403  # a supervisor's decision
+    assert act(tax_claim, "seizure", "2025-01-16", "supervisor").status_code == 201
+    private_seizure = act(water_claim, "seizure", "2025-01-20", "supervisor")
+    assert private_seizure.status_code == 409 and "強制徴収公債権" in private_seizure.text
+    assert act(water_claim, "demand_notice", "2025-01-05").status_code == 201
+    assert act(water_claim, "payment_order", "2025-01-20").status_code == 201  # court procedure instead
+    history = api.get(water_claim, headers=staff["viewer"]).json()
+    assert [a["kind"] for a in history["actions"]] == ["demand_notice", "payment_order"]
+    assert history["actions"][0]["recorded_by"] == "e2e-collector" and history["late_charge"]["kind"] == "delay_damages"
+    assert history["prescription"]["needs_invocation"] is True  # a private claim: the debtor must invoke it
+    tasks = api.get("/tasks/demand-notices", params={"overdue_only": "true", "limit": 5000},
+                    headers=staff["viewer"]).json()
+    assert claims["tax"] not in {t["claim_id"] for t in tasks} and all(t["overdue"] for t in tasks)
