@@ -289,3 +289,11 @@ def test_the_action_record_lets_only_lawful_actions_through(api: httpx.Client, s
     tasks = api.get("/tasks/demand-notices", params={"overdue_only": "true", "limit": 5000},
                     headers=staff["viewer"]).json()
     assert claims["tax"] not in {t["claim_id"] for t in tasks} and all(t["overdue"] for t in tasks)
+
+
+def test_prescription_alerts_list_claims_about_to_lapse(api: httpx.Client, staff: dict[str, dict[str, str]]) -> None:
+    # the synthetic city's claims are of FY2024: five years away on the business date, so nothing to warn about yet
+    alerts = api.get("/tasks/prescription-alerts", headers=staff["viewer"])
+    assert alerts.status_code == 200
+    assert all(a["alert_on"] <= CITY_AS_OF.isoformat() for a in alerts.json())
+    assert api.get("/tasks/prescription-alerts").status_code == 401

@@ -230,3 +230,47 @@ async def demand_notice_tasks(conn: Connection, staff: Viewer, today: BusinessDa
     await audit(conn, staff, "read_demand_notice_tasks", "tasks", returned=len(tasks))
     return tasks
 
+
+
+class PrescriptionAlert(BaseModel):
+    department: str
+    claim_id: str
+    debtor_id: str
+    balance: int
+    completes_on: date | None
+    alert_on: date
+    needs_invocation: bool
+
+
+@router.get("/tasks/prescription-alerts", response_model=list[PrescriptionAlert],
+            summary="Claims in open cases whose 時効 completes within the alert period (90 days), soonest first")
+async def prescription_alerts(conn: Connection, staff: Viewer, today: BusinessDate,
+                              limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[PrescriptionAlert]:
+    claims = await conn.fetch(
+        "SELECT cc.department, cc.claim_id, c.debtor_id, cc.balance, k.receivable_type, k.legal_category, "
+        "k.due_date, k.assessed_on FROM case_claims cc JOIN cases c USING (case_id) "
+        "JOIN claims k ON (k.department, k.claim_id) = (cc.department, cc.claim_id) WHERE c.status = 'open'")
+    keys = ([r["department"] for r in claims], [r["claim_id"] for r in claims])
+    actions: dict[tuple[str, str], list[asyncpg.Record]] = {}
+    for row in await conn.fetch(
+            "SELECT a.* FROM claim_actions a JOIN unnest($1::text[], $2::text[]) AS k(department, claim_id) "
+            "USING (department, claim_id) ORDER BY done_on, action_id", *keys):
+        actions.setdefault((row["department"], row["claim_id"]), []).append(row)
+    payments: dict[tuple[str, str], list[tuple[date, int]]] = {}
+    for row in await conn.fetch(
+            "SELECT p.department, p.claim_id, p.paid_on, p.amount FROM payments p "
+            "JOIN unnest($1::text[], $2::text[]) AS k(department, claim_id) USING (department, claim_id) "
+            "WHERE NOT EXISTS (SELECT 1 FROM payment_reversals r "
+            "WHERE (r.department, r.payment_id) = (p.department, p.payment_id))", *keys):
+        payments.setdefault((row["department"], row["claim_id"]), []).append((row["paid_on"], row["amount"]))
+    alerts = []
+    for claim in claims:
+        key = (claim["department"], claim["claim_id"])
+        state = _prescription(claim, actions.get(key, []), payments.get(key, []), today)
+        if state is not None and state.alert_on is not None and state.alert_on <= today:
+            alerts.append(PrescriptionAlert(department=key[0], claim_id=key[1], debtor_id=claim["debtor_id"],
+                                            balance=claim["balance"], completes_on=state.completes_on,
+                                            alert_on=state.alert_on, needs_invocation=state.needs_invocation))
+    alerts.sort(key=lambda a: (a.completes_on or date.max, a.department, a.claim_id))
+    await audit(conn, staff, "read_prescription_alerts", "tasks", returned=min(len(alerts), limit))
+    return alerts[:limit]

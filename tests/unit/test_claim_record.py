@@ -1,0 +1,30 @@
+"""How the action record bears on 時効 in the claim view: payments and the renewing actions become prescription
+events; a won court case is a judgment."""
+
+from datetime import date, timedelta
+
+from services.collection.api.actions import PRESCRIPTION_ALERT_DAYS, _prescription
+
+
+def claim(receivable: str, category: str, due: date) -> dict[str, object]:
+    return {"claim_id": "c1", "receivable_type": receivable, "legal_category": category, "due_date": due,
+            "assessed_on": date(due.year, 4, 1)}
+
+
+def test_a_payment_renews_a_tax_claims_period_and_the_alert_follows() -> None:
+    today = date(2025, 1, 31)
+    plain = _prescription(claim("individual_inhabitant_tax", "forced_public", date(2020, 6, 30)), [], [], today)
+    assert plain is not None and plain.completes_on == date(2025, 6, 30)  # 2020-07-01 + 5 years − 1 day
+    assert plain.alert_on == date(2025, 6, 30) - timedelta(days=PRESCRIPTION_ALERT_DAYS)  # 2025-04-01: not yet
+    renewed = _prescription(claim("individual_inhabitant_tax", "forced_public", date(2020, 6, 30)), [],
+                            [(date(2022, 3, 1), 5_000)], today)
+    assert renewed is not None and renewed.completes_on == date(2027, 3, 1)  # a new period from 2022-03-02
+    assert renewed.alert_on is not None and renewed.alert_on > today
+
+
+def test_a_won_lawsuit_gives_a_private_claim_ten_years() -> None:
+    actions = [{"kind": "demand_notice", "done_on": date(2024, 8, 1), "outcome": None},
+               {"kind": "lawsuit", "done_on": date(2024, 10, 1), "outcome": "won"}]
+    state = _prescription(claim("water_supply_charge", "private", date(2024, 5, 31)), actions, [],
+                          date(2025, 1, 31))
+    assert state is not None and state.needs_invocation and state.completes_on == date(2034, 10, 1)
