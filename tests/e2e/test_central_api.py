@@ -250,12 +250,26 @@ def test_management_reports_with_targets_entered_by_a_supervisor(
     assert any(w["holder_code"] == "tax_insurance" and w["open_cases"] > 0 for w in workload)
 
 
+def eventually_case(api: httpx.Client, debtor: str, headers: dict[str, str]) -> int:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        case = api.get(f"/debtors/{debtor}", headers=headers).json()["case"]
+        if case and case["status"] == "open":
+            return int(case["case_id"])
+        time.sleep(0.3)
+    raise AssertionError("no open case")
+
+
 def test_the_action_record_lets_only_lawful_actions_through(api: httpx.Client, services: dict[str, RunningService],
                                                              staff: dict[str, dict[str, str]]) -> None:
     debtor = arrears_in_two_departments(services, api, staff["collector"])
     claims = {c["department"]: c["claim_id"] for c in api.get(f"/debtors/{debtor}", headers=staff["viewer"]
                                                               ).json()["claims"]}
     tax_claim, water_claim = f"/claims/tax/{claims['tax']}", f"/claims/water/{claims['water']}"
+    case_id = eventually_case(api, debtor, staff["viewer"])
+    advice = api.get(f"/cases/{case_id}", headers=staff["viewer"]).json()["next_action"]
+    # a tax arrear without its 督促: the notice first, led by tax
+    assert (advice["action"], advice["lead_department"]) == ("demand_notice", "tax") and advice["reason"]
     record = api.get(tax_claim, headers=staff["viewer"]).json()
     # due 2024-06-30, no 督促 yet on 2025-01-31: the 20-day task (2024-07-20) is overdue; 延滞金 runs
     assert record["demand_notice_task"] == {"kind": "demand_notice", "due_on": "2024-07-20", "overdue": True,

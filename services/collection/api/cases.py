@@ -5,10 +5,11 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
+import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from contracts import Department, LegalCategory
+from contracts import Department, LegalCategory, PersonKind
 from services.collection.api.csv_export import csv_response
 from services.collection.api.deps import (
     BusinessDate,
@@ -20,6 +21,9 @@ from services.collection.api.deps import (
 )
 from services.collection.assignment import AssignmentPolicy, Holder, HolderKind
 from services.collection.cases import clear_override, set_override
+from services.collection.next_action import CaseSituation, DelinquentClaim, Recommendation, recommend
+from services.collection.next_action import load_policy as load_escalation_policy
+from services.collection.workflow import ActionKind, ActionRecord
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -203,6 +207,14 @@ class ActivityView(BaseModel):
     promised_on: date | None
 
 
+class RecommendationView(BaseModel):
+    lead_department: str = Field(description="Whose lever leads (Ina's 「弱点を攻める」)")
+    action: str
+    claim_ids: list[str]
+    reason: str
+    lever_id: str | None
+
+
 class CaseDetail(CaseRow):
     lead_reason: str | None
     policy_version: str | None
@@ -210,9 +222,34 @@ class CaseDetail(CaseRow):
     override: OverrideView | None
     history: list[HistoryView]
     activities: list[ActivityView] = Field(description="What the lawyer teams recorded on this case")
+    next_action: RecommendationView | None = Field(description="The recommended next step and why")
 
 
 CaseId = Annotated[int, Path(ge=1)]
+ESCALATION = load_escalation_policy()
+
+
+async def _recommend(conn: Connection, case: asyncpg.Record, claims: list[asyncpg.Record], today: date
+                     ) -> Recommendation | None:
+    """The next step for an open case (services/collection/next_action.py) from its claims and their records."""
+    keys = ([c["department"] for c in claims], [c["claim_id"] for c in claims])
+    history: dict[tuple[str, str], list[ActionRecord]] = {}
+    for r in await conn.fetch(
+            "SELECT a.* FROM claim_actions a JOIN unnest($1::text[], $2::text[]) AS k(department, claim_id) "
+            "USING (department, claim_id) ORDER BY done_on, action_id", *keys):
+        history.setdefault((r["department"], r["claim_id"]), []).append(
+            ActionRecord(ActionKind(r["kind"]), r["done_on"], r["recorded_by"], r["outcome"], r["note"]))
+    facts = await conn.fetchrow(
+        "SELECT EXISTS (SELECT 1 FROM departmental_persons WHERE debtor_id = $1 AND person->>'kind' = 'corporation') "
+        "AS corporation, EXISTS (SELECT 1 FROM claim_related_persons r JOIN claims k USING (department, claim_id) "
+        "WHERE k.debtor_id = $1 AND r.role = 'guarantor') AS guarantor", case["debtor_id"])
+    situation = CaseSituation(
+        claims=tuple(DelinquentClaim(c["department"], f"{c['department']}:{c['claim_id']}", c["receivable_type"],
+                                     c["legal_category"], c["due_date"], c["balance"],
+                                     tuple(history.get((c["department"], c["claim_id"]), ()))) for c in claims),
+        debtor_kind=PersonKind.CORPORATION if facts["corporation"] else PersonKind.INDIVIDUAL,
+        has_guarantor=facts["guarantor"], on_hold=case["on_hold"])
+    return recommend(situation, ESCALATION, as_of=today)
 
 
 async def _detail(conn: Connection, case_id: int, today: date, policy: AssignmentPolicy) -> CaseDetail | None:
@@ -236,13 +273,18 @@ async def _detail(conn: Connection, case_id: int, today: date, policy: Assignmen
         return names.get(code)
 
     row = _row({k: case[k] for k in CaseRow.model_fields if k != "arrears_days"}, today)
+    recommendation = await _recommend(conn, case, claims, today) if case["status"] == "open" else None
     return CaseDetail(
         **row.model_dump(), lead_reason=case["lead_reason"], policy_version=case["policy_version"],
         claims=[CaseClaimView(**{k: c[k] for k in CaseClaimView.model_fields if k != "holder_name"},
                               holder_name=name(c["holder_kind"], c["holder_code"])) for c in claims],
         override=OverrideView(**dict(override)) if override else None,
         history=[HistoryView(**dict(h)) for h in history],
-        activities=[ActivityView(**dict(a)) for a in activities])
+        activities=[ActivityView(**dict(a)) for a in activities],
+        next_action=RecommendationView(lead_department=recommendation.lead_department.value,
+                                       action=recommendation.action.value, claim_ids=list(recommendation.claim_ids),
+                                       reason=recommendation.reason, lever_id=recommendation.lever_id)
+        if recommendation else None)
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case: its claims, holders, override, history")
