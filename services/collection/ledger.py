@@ -96,6 +96,8 @@ class ClaimBalance:
     paid: int = 0
     status: ClaimStatus = ClaimStatus.OPEN
     arrears_class: ArrearsClass = ArrearsClass.CURRENT_YEAR
+    #: (paid on, yen) of every payment allocated to this claim: late charges run on the principal still unpaid
+    settlements: list[tuple[date, int]] = field(default_factory=list)
 
     @property
     def balance(self) -> int:
@@ -181,6 +183,7 @@ def build_ledger(
                                              claim_id=payment.claim_id)
         for allocation in result.allocations:
             by_key[(payment.department, allocation.claim_id)].paid += allocation.amount
+            by_key[(payment.department, allocation.claim_id)].settlements.append((payment.paid_on, allocation.amount))
         if result.overpayment:
             ledger.overpayments.append(Overpayment(payment.department, payment.payment_id, result.overpayment))
 

@@ -277,6 +277,9 @@ def test_the_action_record_lets_only_lawful_actions_through(api: httpx.Client, s
     # 延滞金 on 20,000: 31 days at 2.4% + 153 at 8.7% (2024) + 31 at 8.7% (2025) = 917.9 yen: under 1,000, not charged
     assert record["late_charge"]["kind"] == "tax_late_charge" and record["late_charge"]["amount"] == 0
     assert "917" in "\n".join(record["late_charge"]["explanation"])
+    in_view = {c["claim_id"]: c["late_charge"] for c in api.get(f"/debtors/{debtor}", headers=staff["viewer"]
+                                                                ).json()["claims"]}
+    assert in_view[claims["tax"]] == record["late_charge"]["amount"] == 0
     assert "seizure" not in record["allowed_now"]  # no 督促 yet
     # 時効: 5 years from the day after the due date, no invocation needed for a tax
     assert record["prescription"]["completes_on"] == "2029-06-30"

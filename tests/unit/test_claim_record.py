@@ -28,3 +28,21 @@ def test_a_won_lawsuit_gives_a_private_claim_ten_years() -> None:
     state = _prescription(claim("water_supply_charge", "private", date(2024, 5, 31)), actions, [],
                           date(2025, 1, 31))
     assert state is not None and state.needs_invocation and state.completes_on == date(2034, 10, 1)
+
+
+def test_the_debtor_view_shows_the_late_charge_run_up_on_the_unpaid_principal() -> None:
+    from services.collection.api.debtors import late_charge_of
+    from services.collection.ledger import Claim, Payment, build_ledger
+
+    tax = Claim("tax", "t1", "individual_inhabitant_tax", "forced_public", 2024, 1, date(2024, 5, 31), 100_000,
+                date(2024, 5, 1))
+    unpaid = build_ledger([tax], [], [], [], [], date(2024, 12, 31)).claims[0]
+    # 30 days at 2.4% + 184 days at 8.7% on 100,000 = 1,672,800 / 365 = 4,583.01 → 4,500 (rounded down to 100)
+    assert late_charge_of(unpaid, date(2024, 12, 31)) == 4_500
+    paid_early = build_ledger([tax], [], [], [Payment("tax", "p", None, 100_000, date(2024, 6, 10), "bank")], [],
+                              date(2024, 12, 31)).claims[0]
+    assert late_charge_of(paid_early, date(2024, 12, 31)) == 0  # 10 days at 2.4%: 65.7 yen, under 1,000
+    water = Claim("water", "w1", "water_supply_charge", "private", 2024, 1, date(2024, 5, 31), 100_000,
+                  date(2024, 5, 1))
+    damages = build_ledger([water], [], [], [], [], date(2024, 12, 31)).claims[0]
+    assert late_charge_of(damages, date(2024, 12, 31)) == 100_000 * 3 * 214 // (100 * 365)  # 3% a year, 214 days

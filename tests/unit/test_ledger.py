@@ -123,3 +123,13 @@ def test_event_order_does_not_change_the_result() -> None:
     backward = ledger([B, A], payments=list(reversed(payments)))
     assert [(c.claim.claim_id, c.paid) for c in forward.claims] == [(c.claim.claim_id, c.paid) for c in backward.claims]
     assert forward.balance == backward.balance == 3_000
+
+
+def test_every_payment_allocated_to_a_claim_is_kept_with_its_date() -> None:
+    """Late charges run on the principal still unpaid, so each claim keeps when it was paid how much, whether the
+    payment named it or not."""
+    named = pay("p1", 4_000, date(2024, 7, 10), "A")
+    unnamed = pay("p2", 9_000, date(2024, 9, 1))  # oldest first: 6,000 to A, 3,000 to B
+    a, b = ledger([A, B], payments=[named, unnamed]).claims
+    assert a.settlements == [(date(2024, 7, 10), 4_000), (date(2024, 9, 1), 6_000)]
+    assert b.settlements == [(date(2024, 9, 1), 3_000)]

@@ -109,14 +109,12 @@ async def _situation(conn: asyncpg.Connection, claim: asyncpg.Record, on: date
     history = [ActionRecord(ActionKind(r["kind"]), r["done_on"], r["recorded_by"], r["outcome"], r["note"])
                for r in rows]
     ledger = await load_ledger(conn, claim["debtor_id"], on)
-    balance = next((c.balance for c in (ledger.claims if ledger else ())
-                    if (c.claim.department, c.claim.claim_id) == (claim["department"], claim["claim_id"])), 0)
+    this = next((c for c in (ledger.claims if ledger else ())
+                 if (c.claim.department, c.claim.claim_id) == (claim["department"], claim["claim_id"])), None)
+    balance = this.balance if this else 0
     on_hold = bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM collection_holds WHERE debtor_id = $1 AND "
                                        "ended_at IS NULL)", claim["debtor_id"]))
-    payments = [(p["paid_on"], p["amount"]) for p in await conn.fetch(
-        "SELECT p.paid_on, p.amount FROM payments p WHERE p.department = $1 AND p.claim_id = $2 AND NOT EXISTS "
-        "(SELECT 1 FROM payment_reversals r WHERE (r.department, r.payment_id) = (p.department, p.payment_id))",
-        claim["department"], claim["claim_id"])]
+    payments = list(this.settlements) if this else []  # every payment allocated to it, named or not
     facts = ClaimFacts(claim["legal_category"], balance, claim["due_date"], on_hold=on_hold)
     return history, rows, facts, payments
 
@@ -153,7 +151,7 @@ async def claim_record(department: Department, claim_id: ClaimId, conn: Connecti
     await audit(conn, staff, "read_claim_record", f"{department.value}:{claim_id}")
     task = demand_notice_task(facts.due_date, history, today)
     charge = None
-    if facts.balance > 0 and today > facts.due_date:
+    if today > facts.due_date and (facts.balance > 0 or payments):
         principal = facts.balance + sum(amount for _, amount in payments)
         try:
             result = charge_for(facts.legal_category, principal, facts.due_date, today, payments=payments)

@@ -9,7 +9,8 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from services.collection.api.deps import BusinessDate, Connection, Viewer, audit
-from services.collection.ledger import ArrearsClass, ClaimStatus, DebtorLedger
+from services.collection.late_charges import charge_for
+from services.collection.ledger import ArrearsClass, ClaimBalance, ClaimStatus, DebtorLedger
 from services.collection.store import load_installment_plans, load_ledger
 
 router = APIRouter(tags=["debtors"])
@@ -51,6 +52,8 @@ class ClaimView(BaseModel):
     balance: int
     status: ClaimStatus
     arrears_class: ArrearsClass = Field(description="current_year = 現年度分, carried_over = 滞納繰越分")
+    late_charge: int = Field(0, description="延滞金 (forced-collection) or 遅延損害金 (private) as of the date, yen, "
+                                            "rounded as the law says; not yet part of the balance")
     holder_kind: str | None = Field(None, description="Who collects it while it is in the debtor's case")
     holder_code: str | None = None
     assignment_rule: str | None = None
@@ -140,6 +143,18 @@ def _person(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
                                              "address", "phone")}
 
 
+def late_charge_of(claim: ClaimBalance, as_of: date) -> int:
+    """The late charge a claim has run up by ``as_of`` on its unpaid principal (0 when the rate table has no year
+    for it: the claim view says which)."""
+    if claim.status is ClaimStatus.CANCELLED or as_of <= claim.claim.due_date or claim.principal <= 0:
+        return 0
+    try:
+        return charge_for(claim.claim.legal_category, claim.principal, claim.claim.due_date, as_of,
+                          payments=claim.settlements).rounded_total
+    except LookupError:
+        return 0
+
+
 def _arrears(ledger: DebtorLedger, arrears_class: ArrearsClass) -> int:
     return sum(c.balance for c in ledger.claims
                if c.status is ClaimStatus.DELINQUENT and c.arrears_class is arrears_class)
@@ -223,7 +238,7 @@ async def get_debtor(
                 legal_category=c.claim.legal_category, fiscal_year=c.claim.fiscal_year,
                 installment=c.claim.installment, due_date=c.claim.due_date, assessed_amount=c.claim.amount,
                 principal=c.principal, paid=c.paid, balance=c.balance, status=c.status,
-                arrears_class=c.arrears_class,
+                arrears_class=c.arrears_class, late_charge=late_charge_of(c, ledger.as_of),
                 holder_kind=holders[key]["holder_kind"] if (key := (c.claim.department, c.claim.claim_id)) in holders
                 else None,
                 holder_code=holders[key]["holder_code"] if key in holders else None,
