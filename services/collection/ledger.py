@@ -5,9 +5,11 @@ that arrived out of order give the same result as events in order.
 
 Allocation (充当) follows the written policy in ``allocation.py`` (orders in ``policy/allocation.v*.json``): a
 payment naming a claim settles that claim, what exceeds its balance being an overpayment for refund (還付), never
-silently absorbed; a payment naming no claim settles the department's open dues in the department's order (today
-oldest due date first). The ledger itself only parks a payment naming a claim it has not seen yet until the claim
-arrives, and applies what ``allocation.allocate_department_payment`` returns.
+silently absorbed; a payment naming no claim settles the department's open dues in the department's order (oldest
+due date first). The dues of a forced-collection claim are its principal and the 延滞金 accrued up to the payment
+date on the principal unpaid day by day (late_charges.py): for taxes, principal of every claim first, then the late
+charges. The ledger itself only parks a payment naming a claim it has not seen yet until the claim arrives, and
+applies what ``allocation.allocate_department_payment`` returns.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from services.collection.allocation import (
     allocate_department_payment,
     default_allocation_policy,
 )
+from services.collection.late_charges import late_charge
 
 
 def fiscal_year_of(day: date) -> int:
@@ -96,8 +99,9 @@ class ClaimBalance:
     paid: int = 0
     status: ClaimStatus = ClaimStatus.OPEN
     arrears_class: ArrearsClass = ArrearsClass.CURRENT_YEAR
-    #: (paid on, yen) of every payment allocated to this claim: late charges run on the principal still unpaid
+    #: (paid on, yen) of every payment allocated to this claim's principal: late charges run on what is unpaid
     settlements: list[tuple[date, int]] = field(default_factory=list)
+    late_charge_paid: int = 0  # 延滞金 collected by allocation (forced-collection claims)
 
     @property
     def balance(self) -> int:
@@ -131,6 +135,27 @@ def _principal_due(balance: ClaimBalance) -> Due:
     claim = balance.claim
     return Due(claim.department, claim.claim_id, Component.PRINCIPAL, balance.balance, claim.due_date,
                claim.fiscal_year, claim.installment, claim.legal_category)
+
+
+def _late_charge_due(balance: ClaimBalance, on: date) -> Due | None:
+    """延滞金 accrued on a forced-collection claim up to ``on`` and not yet paid, as a due for allocation.
+
+    Only forced-collection claims: for them 地方税法 (and "the example of local taxes") set the late charge and
+    that payments settle principal first; a private claim's 遅延損害金 is claimed separately (court, agreement).
+    A year missing from the rate table gives no due here: the ledger never fails for it (the claim view says so).
+    """
+    claim = balance.claim
+    if claim.legal_category != "forced_public" or on <= claim.due_date or balance.principal <= 0:
+        return None
+    try:
+        accrued = late_charge(balance.principal, claim.due_date, on, payments=balance.settlements).rounded_total
+    except LookupError:
+        return None
+    owed = accrued - balance.late_charge_paid
+    if owed <= 0:
+        return None
+    return Due(claim.department, claim.claim_id, Component.LATE_CHARGE, owed, claim.due_date, claim.fiscal_year,
+               claim.installment, claim.legal_category)
 
 
 def build_ledger(
@@ -177,13 +202,18 @@ def build_ledger(
         if payment.claim_id is not None and (payment.department, payment.claim_id) not in by_key:
             ledger.parked_payments.append(payment)
             continue
-        # Late charges are not computed yet, so every due is a principal; the late-charge issue adds their dues.
-        dues = [_principal_due(b) for b in ledger.claims if b.claim.department == payment.department and b.balance > 0]
+        department = [b for b in ledger.claims if b.claim.department == payment.department]
+        dues = [_principal_due(b) for b in department if b.balance > 0]
+        dues += [due for b in department if (due := _late_charge_due(b, payment.paid_on)) is not None]
         result = allocate_department_payment(payment.amount, dues, policy.order_for(payment.department),
                                              claim_id=payment.claim_id)
         for allocation in result.allocations:
-            by_key[(payment.department, allocation.claim_id)].paid += allocation.amount
-            by_key[(payment.department, allocation.claim_id)].settlements.append((payment.paid_on, allocation.amount))
+            target = by_key[(payment.department, allocation.claim_id)]
+            if allocation.component is Component.LATE_CHARGE:
+                target.late_charge_paid += allocation.amount
+            else:
+                target.paid += allocation.amount
+                target.settlements.append((payment.paid_on, allocation.amount))
         if result.overpayment:
             ledger.overpayments.append(Overpayment(payment.department, payment.payment_id, result.overpayment))
 

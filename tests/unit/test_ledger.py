@@ -133,3 +133,38 @@ def test_every_payment_allocated_to_a_claim_is_kept_with_its_date() -> None:
     a, b = ledger([A, B], payments=[named, unnamed]).claims
     assert a.settlements == [(date(2024, 7, 10), 4_000), (date(2024, 9, 1), 6_000)]
     assert b.settlements == [(date(2024, 9, 1), 3_000)]
+
+
+TAX = Claim("tax", "T", "individual_inhabitant_tax", "forced_public", 2024, 1, date(2024, 5, 31), 100_000,
+            date(2024, 5, 1))
+
+
+@pytest.mark.parametrize(("amount", "paid", "late_paid", "overpaid"), [
+    # 延滞金 accrued to 2024-12-31 on 100,000 unpaid since 2024-06-01: 4,500 (see test_late_charges)
+    (104_500, 100_000, 4_500, 0),  # principal first, then the late charge: nothing left over
+    (104_600, 100_000, 4_500, 100),  # beyond both: refunded (還付)
+    (102_000, 100_000, 2_000, 0),  # part of the late charge
+    (60_000, 60_000, 0, 0),  # principal only while principal is owed
+])
+def test_a_tax_payment_settles_principal_first_then_the_late_charge(amount: int, paid: int, late_paid: int,
+                                                                     overpaid: int) -> None:
+    result = ledger([TAX], payments=[pay("p1", amount, date(2024, 12, 31))], as_of=date(2025, 1, 31))
+    (claim_balance,) = result.claims
+    assert (claim_balance.paid, claim_balance.late_charge_paid) == (paid, late_paid)
+    assert sum(o.amount for o in result.overpayments) == overpaid
+
+
+def test_a_later_payment_finds_the_late_charge_fixed_when_the_principal_was_paid() -> None:
+    # principal paid on 2024-12-31 (4,500 accrued by then); a month later the late charge is still 4,500
+    result = ledger([TAX], payments=[pay("p1", 100_000, date(2024, 12, 31)), pay("p2", 5_000, date(2025, 1, 31))],
+                    as_of=date(2025, 2, 28))
+    (claim_balance,) = result.claims
+    assert (claim_balance.paid, claim_balance.late_charge_paid) == (100_000, 4_500)
+    assert [o.amount for o in result.overpayments] == [500]
+
+
+def test_a_private_claims_payment_never_goes_to_delay_damages() -> None:
+    water = Claim("water", "W", "water_supply_charge", "private", 2024, 1, date(2024, 5, 31), 10_000, date(2024, 5, 1))
+    result = ledger([water], payments=[pay("p1", 12_000, date(2024, 12, 31), department="water")],
+                    as_of=date(2025, 1, 31))
+    assert result.claims[0].late_charge_paid == 0 and [o.amount for o in result.overpayments] == [2_000]

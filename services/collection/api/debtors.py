@@ -52,8 +52,10 @@ class ClaimView(BaseModel):
     balance: int
     status: ClaimStatus
     arrears_class: ArrearsClass = Field(description="current_year = 現年度分, carried_over = 滞納繰越分")
-    late_charge: int = Field(0, description="延滞金 (forced-collection) or 遅延損害金 (private) as of the date, yen, "
-                                            "rounded as the law says; not yet part of the balance")
+    late_charge: int = Field(0, description="延滞金 (forced-collection) or 遅延損害金 (private) run up by the date, yen, "
+                                            "rounded as the law says (not part of the principal balance)")
+    late_charge_paid: int = Field(0, description="延滞金 collected: a forced-collection claim's payments settle "
+                                                 "principal first, then its late charge")
     holder_kind: str | None = Field(None, description="Who collects it while it is in the debtor's case")
     holder_code: str | None = None
     assignment_rule: str | None = None
@@ -239,6 +241,7 @@ async def get_debtor(
                 installment=c.claim.installment, due_date=c.claim.due_date, assessed_amount=c.claim.amount,
                 principal=c.principal, paid=c.paid, balance=c.balance, status=c.status,
                 arrears_class=c.arrears_class, late_charge=late_charge_of(c, ledger.as_of),
+                late_charge_paid=c.late_charge_paid,
                 holder_kind=holders[key]["holder_kind"] if (key := (c.claim.department, c.claim.claim_id)) in holders
                 else None,
                 holder_code=holders[key]["holder_code"] if key in holders else None,
