@@ -381,6 +381,24 @@ def require_staff(role: StaffRole, scheme: Callable[..., Awaitable[str | None]],
     return staff_with_role
 
 
+def bearer_token_scheme(scheme_name: str, description: str) -> Callable[..., Awaitable[str | None]]:
+    """A security scheme for ``require_staff`` that reads a bearer token (a paste-the-token button in the docs);
+    for services that do not sign anyone in themselves."""
+    bearer = HTTPBearer(auto_error=False, scheme_name=scheme_name, bearerFormat="JWT", description=description)
+
+    async def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str | None:
+        return credentials.credentials if credentials else None
+
+    return bearer_token
+
+
+def refuse_public_keys(value: str, environment: str | None, setting: str, *public: str) -> str:
+    """For a settings validator: the development signing keys are in the source, so production must set its own."""
+    if value in public and environment == "production":
+        raise ValueError(f"{setting} must be set in production (the development key is public)")
+    return value
+
+
 #: Staff tokens are issued by the collection service (POST /auth/token) and accepted by every staff-facing API.
 STAFF_TOKEN_ISSUER = "collection"
 STAFF_TOKEN_AUDIENCE = "central-api"

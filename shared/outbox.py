@@ -17,11 +17,14 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import asyncpg
 from faststream.kafka import KafkaBroker
 from opentelemetry import propagate, trace
 
+from contracts import Envelope, Payload, encode_message, new_envelope
+from shared.kafka import envelope_headers
 from shared.metrics import pipeline_metrics
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,18 @@ async def enqueue(conn: asyncpg.Connection, *, message_id: uuid.UUID, topic: str
     """Add a message to the outbox inside the caller's transaction; the current trace context goes with it."""
     await enqueue_many(conn, [outbox_message(message_id=message_id, topic=topic, key=key, value=value,
                                              headers=headers)])
+
+
+async def enqueue_event(conn: asyncpg.Connection, payload: Payload, *, topic: str, key: str, source_system: str,
+                        correlation_id: str, source_keys: tuple[str, ...]) -> Envelope:
+    """Enqueue an event a service decided itself (not a department's: no department on the envelope), stamped
+    now, in the caller's transaction; its message id comes from ``source_keys``, so a retry adds nothing."""
+    now = datetime.now(UTC)
+    message = new_envelope(payload, source_system=source_system, department=None, occurred_at=now,
+                           correlation_id=correlation_id, source_keys=source_keys, produced_at=now)
+    await enqueue(conn, message_id=message.message_id, topic=topic, key=key.encode(), value=encode_message(message),
+                  headers=envelope_headers(message))
+    return message
 
 
 class OutboxRelay:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
 import asyncpg
 
@@ -27,8 +27,6 @@ from contracts import (
     OutsourcedCaseChanged,
     OutsourcedClaim,
     OutsourcedContact,
-    encode_message,
-    new_envelope,
 )
 from contracts.topics import COLLECTION_EVENTS, OUTSOURCED_CASES
 from services.collection.assignment import (
@@ -43,8 +41,7 @@ from services.collection.assignment import (
 )
 from services.collection.ledger import ClaimStatus, DebtorLedger
 from services.collection.store import load_installment_plans, load_ledgers, queue_case_refresh
-from shared.kafka import envelope_headers
-from shared.outbox import enqueue
+from shared.outbox import enqueue_event
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +100,9 @@ async def refresh_cases(conn: asyncpg.Connection, causes: dict[str, str], *, as_
     facts = {d: case_facts(d, ledgers.get(d), as_of=as_of, on_hold=d in held) for d in ids}
     wanted_keys = [(c.department, c.claim_id) for f in facts.values() for c in f.claims]
     case_ids = [r["case_id"] for r in open_cases.values()]
+    published = {r["case_id"]: r for r in await conn.fetch(  # what the firms were last told, for these cases
+        "SELECT case_id, firm_code, status, version, fingerprint FROM case_outsourcing "
+        "WHERE case_id = ANY($1::bigint[])", case_ids)}
     existing = {(r["department"], r["claim_id"]): r for r in await conn.fetch(
         "SELECT * FROM case_claims WHERE case_id = ANY($1::bigint[]) UNION "
         "SELECT c.* FROM case_claims c JOIN unnest($2::text[], $3::text[]) AS k(department, claim_id) "
@@ -117,7 +117,8 @@ async def refresh_cases(conn: asyncpg.Connection, causes: dict[str, str], *, as_
             if current is not None:
                 summary.claims_left += await _close(conn, current["case_id"], existing, as_of, cause, actor,
                                                     policy.version)
-                await _publish_outsourcing(conn, current["case_id"], debtor, fact, None)
+                await _publish_outsourcing(conn, current["case_id"], debtor, fact, None,
+                                           published.get(current["case_id"]))
                 summary.closed += 1
             continue
         override = None
@@ -136,7 +137,7 @@ async def refresh_cases(conn: asyncpg.Connection, causes: dict[str, str], *, as_
         summary.claims_assigned += assigned
         summary.claims_left += left
         await _write_summary(conn, case_id, fact, assignment, as_of)
-        await _publish_outsourcing(conn, case_id, debtor, fact, assignment)
+        await _publish_outsourcing(conn, case_id, debtor, fact, assignment, published.get(case_id))
     summary.installments_missed = await announce_missed_installments(conn, ids, as_of)
     return summary
 
@@ -241,11 +242,10 @@ async def _contact(conn: asyncpg.Connection, debtor_id: str, departments: list[s
 
 
 async def _publish_outsourcing(conn: asyncpg.Connection, case_id: int, debtor_id: str, fact: CaseFacts,
-                               assignment: CaseAssignment | None) -> None:
+                               assignment: CaseAssignment | None, previous: asyncpg.Record | None) -> None:
     """Tell the lawyer gateway what a firm now holds of this case (or that it holds nothing any more), through
-    the outbox, only when that changed; every message carries a growing version."""
-    previous = await conn.fetchrow("SELECT firm_code, status, version, fingerprint FROM case_outsourcing "
-                                   "WHERE case_id = $1", case_id)
+    the outbox, only when that changed (``previous``: what it was last told); every message carries a growing
+    version."""
     view = outsourced_view(fact, assignment)
     version = (previous["version"] if previous else 0) + 1
     if view is None:
@@ -267,12 +267,8 @@ async def _publish_outsourcing(conn: asyncpg.Connection, case_id: int, debtor_id
         "INSERT INTO case_outsourcing (case_id, firm_code, status, version, fingerprint) VALUES ($1,$2,$3,$4,$5) "
         "ON CONFLICT (case_id) DO UPDATE SET firm_code = $2, status = $3, version = $4, fingerprint = $5, "
         "published_at = now()", case_id, payload.firm_code, payload.status, version, fingerprint)
-    message = new_envelope(payload, source_system="collection", department=None,
-                           occurred_at=datetime.now(UTC), correlation_id=f"case-{case_id}",
-                           source_keys=("outsourced-case", str(case_id), str(version)),
-                           produced_at=datetime.now(UTC))
-    await enqueue(conn, message_id=message.message_id, topic=OUTSOURCED_CASES.name, key=str(case_id).encode(),
-                  value=encode_message(message), headers=envelope_headers(message))
+    await enqueue_event(conn, payload, topic=OUTSOURCED_CASES.name, key=str(case_id), source_system="collection",
+                        correlation_id=f"case-{case_id}", source_keys=("outsourced-case", str(case_id), str(version)))
 
 
 async def record_lawyer_activity(conn: asyncpg.Connection, message: Envelope, *, as_of: date,
@@ -325,13 +321,10 @@ async def announce_missed_installments(conn: asyncpg.Connection, debtor_ids: lis
                                           agreement_id=plan.agreement_id, due_date=miss.due_date,
                                           expected_to_date=miss.expected_to_date, paid_to_date=miss.paid_to_date,
                                           shortfall=miss.shortfall)
-                message = new_envelope(event, source_system="collection", department=None,
-                                       occurred_at=datetime.now(UTC), correlation_id=f"plan-{plan.agreement_id}",
-                                       source_keys=("installment-missed", plan.department, plan.agreement_id,
-                                                    miss.due_date.isoformat()), produced_at=datetime.now(UTC))
-                await enqueue(conn, message_id=message.message_id, topic=COLLECTION_EVENTS.name,
-                              key=plan.debtor_id.encode(), value=encode_message(message),
-                              headers=envelope_headers(message))
+                await enqueue_event(conn, event, topic=COLLECTION_EVENTS.name, key=plan.debtor_id,
+                                    source_system="collection", correlation_id=f"plan-{plan.agreement_id}",
+                                    source_keys=("installment-missed", plan.department, plan.agreement_id,
+                                                 miss.due_date.isoformat()))
     return new
 
 

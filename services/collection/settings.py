@@ -4,7 +4,7 @@ from pathlib import Path
 from pydantic import field_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.auth import DEVELOPMENT_STAFF_KEYS
+from shared.auth import DEVELOPMENT_STAFF_KEYS, refuse_public_keys
 from shared.settings import DatabaseSettings
 
 
@@ -28,6 +28,4 @@ class CollectionSettings(DatabaseSettings):
     @field_validator("auth_keys")
     @classmethod
     def _no_development_key_in_production(cls, value: str, info) -> str:  # type: ignore[no-untyped-def]
-        if value == DEVELOPMENT_STAFF_KEYS and info.data.get("environment") == "production":
-            raise ValueError("COLLECTION_AUTH_KEYS must be set in production (the development key is public)")
-        return value
+        return refuse_public_keys(value, info.data.get("environment"), "COLLECTION_AUTH_KEYS", DEVELOPMENT_STAFF_KEYS)

@@ -7,21 +7,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from services.lawyer_gateway.api import Connection
-from shared.auth import Principal, StaffRole, require_staff
+from shared.auth import Principal, StaffRole, bearer_token_scheme, require_staff
 
 router = APIRouter(prefix="/admin", tags=["central division"])
-_staff_bearer = HTTPBearer(auto_error=False, scheme_name="StaffToken", bearerFormat="JWT",
-                           description="A staff token from the collection service's POST /auth/token")
-
-
-async def _staff_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_staff_bearer)]
-                       ) -> str | None:
-    return credentials.credentials if credentials else None
-
+_staff_token = bearer_token_scheme("StaffToken", "A staff token from the collection service's POST /auth/token")
 
 Supervisor = Annotated[Principal, Depends(require_staff(StaffRole.SUPERVISOR, _staff_token,
                                                         state_attribute="staff_authenticator"))]

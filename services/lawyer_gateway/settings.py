@@ -1,7 +1,7 @@
 from pydantic import field_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.auth import DEVELOPMENT_STAFF_KEYS
+from shared.auth import DEVELOPMENT_STAFF_KEYS, refuse_public_keys
 from shared.settings import DatabaseSettings
 
 #: The firms' token signing key of development and tests; refused when DEPLOYMENT_ENVIRONMENT is production.
@@ -32,6 +32,5 @@ class LawyerGatewaySettings(DatabaseSettings):
     @field_validator("auth_keys", "staff_auth_keys")
     @classmethod
     def _no_development_key_in_production(cls, value: str, info) -> str:  # type: ignore[no-untyped-def]
-        if value in (DEVELOPMENT_FIRM_KEYS, DEVELOPMENT_STAFF_KEYS) and info.data.get("environment") == "production":
-            raise ValueError(f"LAWYER_GATEWAY_{info.field_name.upper()} must be set in production")
-        return value
+        return refuse_public_keys(value, info.data.get("environment"), f"LAWYER_GATEWAY_{info.field_name.upper()}",
+                                  DEVELOPMENT_FIRM_KEYS, DEVELOPMENT_STAFF_KEYS)

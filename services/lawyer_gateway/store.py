@@ -12,16 +12,15 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from contracts import Envelope, LawyerActivityRecorded, OutsourcedCaseChanged, encode_message, new_envelope
+from contracts import Envelope, LawyerActivityRecorded, OutsourcedCaseChanged
 from contracts.topics import LAWYER_ACTIVITIES
 from shared.auth import hash_password, verify_password
-from shared.kafka import envelope_headers
-from shared.outbox import enqueue
+from shared.outbox import enqueue_event
 
 
 async def apply_case_change(conn: asyncpg.Connection, message: Envelope) -> bool:
@@ -87,12 +86,9 @@ class FirmCases:
                 "amount, promised_on) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
                 activity.activity_id, case_ref, self.firm_code, self.lawyer_id, activity.kind, activity.occurred_on,
                 activity.note, activity.amount, activity.promised_on)
-            message = new_envelope(activity, source_system="lawyer-gateway", department=None,
-                                   occurred_at=datetime.now(UTC), correlation_id=f"case-{case_ref}",
-                                   source_keys=("lawyer-activity", activity.activity_id),
-                                   produced_at=datetime.now(UTC))
-            await enqueue(self.conn, message_id=message.message_id, topic=LAWYER_ACTIVITIES.name,
-                          key=case_ref.encode(), value=encode_message(message), headers=envelope_headers(message))
+            await enqueue_event(self.conn, activity, topic=LAWYER_ACTIVITIES.name, key=case_ref,
+                                source_system="lawyer-gateway", correlation_id=f"case-{case_ref}",
+                                source_keys=("lawyer-activity", activity.activity_id))
             return activity
 
 

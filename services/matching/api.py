@@ -14,21 +14,13 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from shared.auth import Principal, StaffRole, require_staff
+from shared.auth import Principal, StaffRole, bearer_token_scheme, require_staff
 
 router = APIRouter(tags=["review queue"])
 
-_http_bearer = HTTPBearer(auto_error=False, scheme_name="StaffToken", bearerFormat="JWT",
-                          description="A staff token from the collection service's POST /auth/token")
-
-
-async def _bearer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_http_bearer)]) -> str | None:
-    return credentials.credentials if credentials else None
-
-
+_bearer = bearer_token_scheme("StaffToken", "A staff token from the collection service's POST /auth/token")
 Viewer = Annotated[Principal, Depends(require_staff(StaffRole.VIEWER, _bearer))]
 Collector = Annotated[Principal, Depends(require_staff(StaffRole.COLLECTOR, _bearer))]
 Supervisor = Annotated[Principal, Depends(require_staff(StaffRole.SUPERVISOR, _bearer))]

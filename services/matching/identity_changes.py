@@ -14,11 +14,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from contracts import DebtorMerged, DebtorSplit, SourceRecord, new_envelope
-from contracts.envelope import encode_message
+from contracts import DebtorMerged, DebtorSplit, SourceRecord
 from contracts.topics import IDENTITY_EVENTS
-from shared.kafka import envelope_headers
-from shared.outbox import enqueue
+from shared.outbox import enqueue_event
 
 SOURCE_SYSTEM = "debtor-matching"
 
@@ -40,12 +38,8 @@ class Change:
 
 
 async def _publish(conn: asyncpg.Connection, payload: DebtorMerged | DebtorSplit, key: str, correlation: str) -> None:
-    now = datetime.now(UTC)
-    message = new_envelope(payload, source_system=SOURCE_SYSTEM, department=None, occurred_at=now,
-                           correlation_id=correlation, source_keys=(type(payload).__name__, payload.merge_id),
-                           produced_at=now)
-    await enqueue(conn, message_id=message.message_id, topic=IDENTITY_EVENTS.name, key=key.encode(),
-                  value=encode_message(message), headers=envelope_headers(message))
+    await enqueue_event(conn, payload, topic=IDENTITY_EVENTS.name, key=key, source_system=SOURCE_SYSTEM,
+                        correlation_id=correlation, source_keys=(type(payload).__name__, payload.merge_id))
 
 
 async def accept(conn: asyncpg.Connection, review_id: int, actor: str, reason: str) -> Change:

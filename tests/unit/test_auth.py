@@ -456,3 +456,21 @@ def test_openapi_shows_the_bearer_scheme(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert schema["paths"]["/collect"]["get"]["security"] == [{"HTTPBearer": []}]
+
+
+@pytest.mark.parametrize("settings_class", ["collection", "matching", "lawyer_gateway"])
+def test_the_public_development_keys_are_refused_in_production(settings_class: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.collection.settings import CollectionSettings
+    from services.lawyer_gateway.settings import LawyerGatewaySettings
+    from services.matching.settings import MatchingSettings
+
+    cls = {"collection": CollectionSettings, "matching": MatchingSettings,
+           "lawyer_gateway": LawyerGatewaySettings}[settings_class]
+    assert cls().auth_keys  # development: the built-in key is fine
+    monkeypatch.setenv("DEPLOYMENT_ENVIRONMENT", "production")
+    with pytest.raises(ValueError, match="AUTH_KEYS must be set in production"):
+        cls()
+    monkeypatch.setenv(f"{settings_class.upper()}_AUTH_KEYS", "prod:" + "s" * 40)
+    monkeypatch.setenv(f"{settings_class.upper()}_STAFF_AUTH_KEYS", "prod:" + "t" * 40)
+    assert cls().auth_keys.startswith("prod:")
