@@ -22,6 +22,7 @@ from contracts.messages import (
     COLLECTION_PAYLOADS,
     IDENTITY_PAYLOADS,
     OUTSOURCING_PAYLOADS,
+    WELFARE_PAYLOADS,
     Payload,
 )
 
@@ -82,7 +83,7 @@ def envelope_class(payload_cls: type[Payload]) -> type[Envelope]:
     )
 
 
-ALL_PAYLOADS = BILLING_PAYLOADS + IDENTITY_PAYLOADS + OUTSOURCING_PAYLOADS + COLLECTION_PAYLOADS
+ALL_PAYLOADS = BILLING_PAYLOADS + IDENTITY_PAYLOADS + OUTSOURCING_PAYLOADS + COLLECTION_PAYLOADS + WELFARE_PAYLOADS
 
 
 def message_classes() -> dict[str, type[Envelope]]:

@@ -352,4 +352,73 @@ class InstallmentMissed(Payload):
     shortfall: PositiveYen
 
 
-COLLECTION_PAYLOADS: tuple[type[Payload], ...] = (InstallmentMissed,)
+class OverdueClaimFact(BaseModel):
+    """One overdue claim as a fact for the welfare side: what kind, how much, since when; no claim id."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    department: str
+    receivable_type: ReceivableCode
+    legal_category: LegalCategory
+    due_date: date
+    balance: PositiveYen
+
+
+class ExemptionFact(BaseModel):
+    """A 減免申請 the person made: when and why (the reason is a hardship signal)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    applied_on: date
+    reason: ExemptionReason
+
+
+class DebtorStandingChanged(Payload):
+    """What collection knows of one debtor that bears on hardship, whole, each time it changes (services/collection/
+    standing.py). For the welfare referral's signals and its funnel report. Facts only, never a name, an address,
+    a birth date or a claim id: the welfare side learns who the person is only with their consent."""
+
+    DEPARTMENTAL: ClassVar[bool] = False
+
+    debtor_id: SourceKey
+    as_of: date
+    version: int = Field(ge=1, description="Grows with every change of this debtor's standing: an older one is ignored")
+    overdue_claims: tuple[OverdueClaimFact, ...] = ()
+    collected_to_date: Yen = Field(0, ge=0, description="Everything paid on this debtor's claims so far")
+    missed_installments: tuple[date, ...] = ()
+    exemption_applications: tuple[ExemptionFact, ...] = ()
+    execution_suspended: bool = Field(False, description="執行停止 (地方税法15条の7) recorded on a claim")
+    hardship_noted_on: date | None = Field(None, description="The last 納付相談 where staff noted hardship")
+
+
+COLLECTION_PAYLOADS: tuple[type[Payload], ...] = (InstallmentMissed, DebtorStandingChanged)
+
+
+class ReferralChanged(Payload):
+    """福祉への引継ぎ: a welfare referral of a debtor was opened, moved or closed (services/welfare_referral). While
+    ``pauses_collection``, collection holds escalation for the debtor (a collection hold). No personal data: the
+    signals are ids from the welfare policy, the state a code of the referral lifecycle."""
+
+    DEPARTMENTAL: ClassVar[bool] = False
+
+    referral_id: SourceKey
+    debtor_id: SourceKey
+    state: str = Field(pattern="^(suggested|informed|consented|referred|acknowledged|outcome_recorded|declined|"
+                                "closed)$")
+    open: bool
+    pauses_collection: bool = Field(description="Hold escalation now: from 利用勧奨 until the referral closes, not "
+                                                "while merely suggested or after the person declined")
+    signals: tuple[SourceKey, ...] = ()
+    changed_on: date
+    version: int = Field(ge=1, description="Grows with every change of this referral: an older one is ignored")
+
+    @model_validator(mode="after")
+    def _open_matches_state(self) -> "ReferralChanged":
+        if self.open == (self.state == "closed"):
+            raise ValueError("open must be false exactly when the state is closed")
+        if self.pauses_collection and self.state in ("suggested", "declined", "closed"):
+            raise ValueError(f"a referral {self.state} does not pause collection")
+        return self
+
+
+WELFARE_PAYLOADS: tuple[type[Payload], ...] = (ReferralChanged,)

@@ -91,14 +91,29 @@ COLLECTION_EVENTS = TopicSpec(
     name="collection.events.v1",
     partitions=3,
     retention_ms=365 * DAY_MS,
-    description="What collection finds out by itself (a missed installment, …), keyed by debtor id.",
-    messages=("InstallmentMissed",),
+    description="What collection finds out by itself (a missed installment, a debtor's standing for the welfare "
+                "side, …), keyed by debtor id.",
+    messages=("InstallmentMissed", "DebtorStandingChanged"),
 )
 DEAD_LETTER_LAWYER_GATEWAY = TopicSpec(
     name="dead-letter.lawyer-gateway.v1",
     partitions=1,
     retention_ms=365 * DAY_MS,
     description="Messages the lawyer gateway could not process, with the error and the original headers.",
+)
+WELFARE_REFERRALS = TopicSpec(
+    name="welfare.referrals.v1",
+    partitions=3,
+    retention_ms=365 * DAY_MS,
+    description="Welfare referrals opened, moved and closed (no personal data), keyed by debtor id: collection "
+                "holds escalation while one is open.",
+    messages=("ReferralChanged",),
+)
+DEAD_LETTER_WELFARE = TopicSpec(
+    name="dead-letter.welfare-referral.v1",
+    partitions=1,
+    retention_ms=365 * DAY_MS,
+    description="Messages the welfare referral service could not process, with the error and the original headers.",
 )
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
@@ -113,4 +128,6 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     LAWYER_ACTIVITIES,
     COLLECTION_EVENTS,
     DEAD_LETTER_LAWYER_GATEWAY,
+    WELFARE_REFERRALS,
+    DEAD_LETTER_WELFARE,
 )

@@ -50,11 +50,11 @@ print(f"housing_events.json: read {body['read']}, published {body['published']},
 PY
 
 export DEMO_STAFF_PASSWORD="${DEMO_STAFF_PASSWORD:-demo-password-2025}"
-for role in viewer collector supervisor admin; do
+for role in viewer collector supervisor admin welfare; do
   (cd "$ROOT" && "$PYTHON" -m services.collection staff add "demo-$role" --name "デモ $role" --role "$role" \
     --password-env DEMO_STAFF_PASSWORD >/dev/null)
 done
-log "staff accounts demo-viewer, demo-collector, demo-supervisor, demo-admin (password: \$DEMO_STAFF_PASSWORD)"
+log "staff accounts demo-viewer, demo-collector, demo-supervisor, demo-admin, demo-welfare (password: \$DEMO_STAFF_PASSWORD)"
 
 # The two lawyer teams of the assignment policy, and one lawyer's client credentials each (made once).
 export LAWYER_GATEWAY_DATABASE_URL="${LAWYER_GATEWAY_DATABASE_URL:-postgresql://lawyer_gateway_svc:${PG_PASSWORD_LAWYER_GATEWAY:-lawyer_gateway-dev-password}@127.0.0.1:$PG_PORT/lawyer_gateway}"
@@ -147,6 +147,7 @@ cat <<TXT
   The case list (largest arrears first)  $API/cases
   Review queue of debtor matching        http://127.0.0.1:${MATCHING_HTTP_PORT:-8002}/reviews
   Lawyer gateway (firms' API, docs)      http://127.0.0.1:${LAWYER_GATEWAY_HTTP_PORT:-8007}/docs   (credentials in $CLIENTS)
+  Welfare referrals (suggested, inbox)   http://127.0.0.1:${WELFARE_REFERRAL_HTTP_PORT:-8008}/referrals   (welfare staff: demo-welfare /inbox)
   Adapters (push imports, docs)          http://127.0.0.1:8001/docs (tax) … :8006 (water)
   Tracing UI (Zipkin)                    http://127.0.0.1:$ZIPKIN_PORT/zipkin/
   Logs                                   $COLLECTION_RUN_DIR/services/*.log

@@ -12,7 +12,7 @@
 #
 # Ports (override with env vars): COLLECTION_HTTP_PORT 8000, TAX_ADAPTER_HTTP_PORT 8001, MATCHING_HTTP_PORT 8002,
 # INSURANCE_ADAPTER_HTTP_PORT 8003, CHILDCARE_ADAPTER_HTTP_PORT 8004, HOUSING_ADAPTER_HTTP_PORT 8005,
-# WATER_ADAPTER_HTTP_PORT 8006, LAWYER_GATEWAY_HTTP_PORT 8007.
+# WATER_ADAPTER_HTTP_PORT 8006, LAWYER_GATEWAY_HTTP_PORT 8007, WELFARE_REFERRAL_HTTP_PORT 8008.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -29,21 +29,23 @@ export CHILDCARE_ADAPTER_HTTP_PORT="${CHILDCARE_ADAPTER_HTTP_PORT:-8004}"
 export HOUSING_ADAPTER_HTTP_PORT="${HOUSING_ADAPTER_HTTP_PORT:-8005}"
 export WATER_ADAPTER_HTTP_PORT="${WATER_ADAPTER_HTTP_PORT:-8006}"
 export LAWYER_GATEWAY_HTTP_PORT="${LAWYER_GATEWAY_HTTP_PORT:-8007}"
+export WELFARE_REFERRAL_HTTP_PORT="${WELFARE_REFERRAL_HTTP_PORT:-8008}"
 export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$KAFKA_PORT}"
 export MATCHING_DATABASE_URL="${MATCHING_DATABASE_URL:-postgresql://matching_svc:${PG_PASSWORD_MATCHING:-matching-dev-password}@127.0.0.1:$PG_PORT/matching}"
 export COLLECTION_DATABASE_URL="${COLLECTION_DATABASE_URL:-postgresql://collection_svc:${PG_PASSWORD_COLLECTION:-collection-dev-password}@127.0.0.1:$PG_PORT/collection}"
 export LAWYER_GATEWAY_DATABASE_URL="${LAWYER_GATEWAY_DATABASE_URL:-postgresql://lawyer_gateway_svc:${PG_PASSWORD_LAWYER_GATEWAY:-lawyer_gateway-dev-password}@127.0.0.1:$PG_PORT/lawyer_gateway}"
+export WELFARE_REFERRAL_DATABASE_URL="${WELFARE_REFERRAL_DATABASE_URL:-postgresql://welfare_referral_svc:${PG_PASSWORD_WELFARE_REFERRAL:-welfare_referral-dev-password}@127.0.0.1:$PG_PORT/welfare_referral}"
 export OTEL_TRACES_EXPORTER="${OTEL_TRACES_EXPORTER:-zipkin_json}"
 export OTEL_EXPORTER_ZIPKIN_ENDPOINT="${OTEL_EXPORTER_ZIPKIN_ENDPOINT:-http://127.0.0.1:$ZIPKIN_PORT/api/v2/spans}"
 
 # name → "port module [args]"; the order is the start order (consumers before the adapter that feeds them)
-SERVICES=(matching collection lawyer_gateway tax_adapter insurance_adapter childcare_adapter housing_adapter water_adapter)
+SERVICES=(matching collection lawyer_gateway welfare_referral tax_adapter insurance_adapter childcare_adapter housing_adapter water_adapter)
 declare -A PORT=([matching]="$MATCHING_HTTP_PORT" [collection]="$COLLECTION_HTTP_PORT"
-  [lawyer_gateway]="$LAWYER_GATEWAY_HTTP_PORT"
+  [lawyer_gateway]="$LAWYER_GATEWAY_HTTP_PORT" [welfare_referral]="$WELFARE_REFERRAL_HTTP_PORT"
   [tax_adapter]="$TAX_ADAPTER_HTTP_PORT" [insurance_adapter]="$INSURANCE_ADAPTER_HTTP_PORT"
   [childcare_adapter]="$CHILDCARE_ADAPTER_HTTP_PORT" [housing_adapter]="$HOUSING_ADAPTER_HTTP_PORT"
   [water_adapter]="$WATER_ADAPTER_HTTP_PORT")
-declare -A ARGS=([matching]="" [collection]="" [lawyer_gateway]="" [tax_adapter]="serve" [insurance_adapter]="serve"
+declare -A ARGS=([matching]="" [collection]="" [lawyer_gateway]="" [welfare_referral]="" [tax_adapter]="serve" [insurance_adapter]="serve"
   [childcare_adapter]="serve" [housing_adapter]="serve" [water_adapter]="serve")
 
 ready() {

@@ -21,6 +21,7 @@ from shared.kafka import ensure_topics
 from shared.migrations import apply_migrations
 from tests.e2e.processes import RunningService, run_services
 from tests.e2e.telemetry import SpanCollector
+from tests.e2e.welfare_receiver import WelfareReceiver
 from tests.infrastructure import BUSINESS_DATE, ROOT, Infrastructure, provide_infrastructure
 from tests.staff import staff_headers
 from tools.synthetic_city.__main__ import write_city
@@ -30,7 +31,7 @@ from tools.synthetic_city.__main__ import write_city
 def infrastructure() -> Iterator[Infrastructure]:
     with provide_infrastructure() as infra:
         asyncio.run(ensure_topics(infra.kafka_bootstrap_servers))
-        for name in ("matching", "collection", "lawyer_gateway"):
+        for name in ("matching", "collection", "lawyer_gateway", "welfare_referral"):
             apply_migrations(infra.database_urls[name], ROOT / "services" / name / "migrations")
         yield infra
 
@@ -72,10 +73,21 @@ def service_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def welfare_receiver() -> Iterator[WelfareReceiver]:
+    """The welfare side's system, receiving the referral service's webhook deliveries."""
+    receiver = WelfareReceiver()
+    receiver.url = receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
 def services(infrastructure: Infrastructure, span_collector: SpanCollector, service_logs: Path,
-             ) -> Iterator[dict[str, RunningService]]:
+             welfare_receiver: WelfareReceiver) -> Iterator[dict[str, RunningService]]:
     """Every service as its own process, once for all end-to-end tests."""
-    with run_services(infrastructure, service_logs, extra_env=span_collector.env()) as running:
+    webhook = {"WELFARE_REFERRAL_WEBHOOK_URL": welfare_receiver.url,
+               "WELFARE_REFERRAL_WEBHOOK_RETRY_BASE_SECONDS": "0.3"}
+    with run_services(infrastructure, service_logs, extra_env={**span_collector.env(), **webhook}) as running:
         yield running
 
 

@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICE_DATABASES = ("matching", "collection", "lawyer_gateway")
+SERVICE_DATABASES = ("matching", "collection", "lawyer_gateway", "welfare_referral")
 
 #: The business date of the services under test (and the date the synthetic cities are generated for).
 BUSINESS_DATE = date(2025, 1, 31)
@@ -58,6 +58,8 @@ class Infrastructure:
             "MATCHING_DATABASE_URL": self.database_urls["matching"],
             "COLLECTION_DATABASE_URL": self.database_urls["collection"],
             "LAWYER_GATEWAY_DATABASE_URL": self.database_urls["lawyer_gateway"],
+            "WELFARE_REFERRAL_DATABASE_URL": self.database_urls["welfare_referral"],
+            "WELFARE_REFERRAL_BUSINESS_DATE": BUSINESS_DATE.isoformat(),
             # Cases are computed for a fixed business date, the synthetic cities' "today", not the clock's.
             "COLLECTION_BUSINESS_DATE": BUSINESS_DATE.isoformat(),
         }

@@ -18,11 +18,22 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
-from contracts.topics import BILLING_MATCHED, DEAD_LETTER_COLLECTION, IDENTITY_EVENTS, LAWYER_ACTIVITIES
+from contracts.topics import (
+    BILLING_MATCHED,
+    DEAD_LETTER_COLLECTION,
+    IDENTITY_EVENTS,
+    LAWYER_ACTIVITIES,
+    WELFARE_REFERRALS,
+)
 from services.collection.allocation import load_allocation_policy
 from services.collection.api import router
 from services.collection.assignment import load_policy
-from services.collection.cases import drain_refresh_queue, record_lawyer_activity, start_of_day
+from services.collection.cases import (
+    apply_referral_change,
+    drain_refresh_queue,
+    record_lawyer_activity,
+    start_of_day,
+)
 from services.collection.settings import CollectionSettings
 from services.collection.store import apply_identity_change, apply_message, queue_case_refresh
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
@@ -166,6 +177,23 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
         dead_letter=DEAD_LETTER_COLLECTION,
         consumer_name=SERVICE,
         handle_batch=record_activities,
+        max_records=settings.consumer_max_poll_records,
+    )
+
+    async def hold_for_referrals(deliveries: list[Delivery]) -> None:
+        """Welfare referrals opened and closed: hold or release the debtor's escalation, one transaction a batch."""
+        async with app.state.pool.acquire() as conn, conn.transaction():
+            for delivery in deliveries:
+                with delivery.span(f"{WELFARE_REFERRALS.name} apply"):
+                    await apply_referral_change(conn, delivery.envelope)
+
+    subscribe_envelopes(
+        broker,
+        topic=WELFARE_REFERRALS,
+        group_id="collection-welfare-holds",
+        dead_letter=DEAD_LETTER_COLLECTION,
+        consumer_name=SERVICE,
+        handle_batch=hold_for_referrals,
         max_records=settings.consumer_max_poll_records,
     )
 

@@ -27,6 +27,7 @@ from contracts import (
     OutsourcedCaseChanged,
     OutsourcedClaim,
     OutsourcedContact,
+    ReferralChanged,
 )
 from contracts.topics import COLLECTION_EVENTS, OUTSOURCED_CASES
 from services.collection.assignment import (
@@ -40,6 +41,7 @@ from services.collection.assignment import (
     assign_case,
 )
 from services.collection.ledger import ClaimStatus, DebtorLedger
+from services.collection.standing import publish_standings
 from services.collection.store import load_installment_plans, load_ledgers, queue_case_refresh
 from shared.outbox import enqueue_event
 
@@ -57,6 +59,7 @@ class RefreshSummary:
     claims_assigned: int = 0  # claims that joined a case or changed holder
     claims_left: int = 0  # claims that left a case (paid, cancelled, moved by a merge)
     installments_missed: int = 0  # newly found missed installments, announced on collection.events.v1
+    standings_published: int = 0  # debtors whose standing changed, published for the welfare side
     by_cause: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: RefreshSummary) -> None:
@@ -66,6 +69,7 @@ class RefreshSummary:
         self.claims_assigned += other.claims_assigned
         self.claims_left += other.claims_left
         self.installments_missed += other.installments_missed
+        self.standings_published += other.standings_published
         for cause, n in other.by_cause.items():
             self.by_cause[cause] = self.by_cause.get(cause, 0) + n
 
@@ -139,6 +143,7 @@ async def refresh_cases(conn: asyncpg.Connection, causes: dict[str, str], *, as_
         await _write_summary(conn, case_id, fact, assignment, as_of)
         await _publish_outsourcing(conn, case_id, debtor, fact, assignment, published.get(case_id))
     summary.installments_missed = await announce_missed_installments(conn, ids, as_of)
+    summary.standings_published = await publish_standings(conn, ledgers, ids, as_of=as_of)
     return summary
 
 
@@ -433,3 +438,41 @@ async def end_hold(conn: asyncpg.Connection, hold_id: int, *, by: str) -> None:
     if debtor is None:
         raise LookupError(f"no active hold {hold_id}")
     await queue_case_refresh(conn, [debtor], "hold ended")
+
+
+def referral_hold_reason(change: ReferralChanged) -> str:
+    """What the debtor view shows for a hold opened by a welfare referral (codes only, no personal data)."""
+    signals = f" (signals: {', '.join(change.signals)})" if change.signals else ""
+    return f"welfare referral {change.referral_id} {change.state}{signals}: escalation paused"
+
+
+async def apply_referral_change(conn: asyncpg.Connection, message: Envelope) -> bool:
+    """Hold a debtor's escalation while their welfare referral pauses collection (from 利用勧奨 until it closes)
+    and release it otherwise, inside the caller's transaction. A version older than the one applied is ignored
+    (replays, reordering); returns whether anything changed."""
+    change = message.payload
+    assert isinstance(change, ReferralChanged)
+    debtor = str(await conn.fetchval(
+        "SELECT coalesce((SELECT into_debtor_id FROM debtor_aliases WHERE from_debtor_id = $1), $1)",
+        change.debtor_id))
+    hold = await conn.fetchrow("SELECT hold_id, debtor_id, source_version, ended_at FROM collection_holds "
+                               "WHERE source_ref = $1 FOR UPDATE", change.referral_id)
+    if hold is not None and hold["source_version"] >= change.version:
+        return False
+    reason = referral_hold_reason(change)
+    if hold is None:
+        if not change.pauses_collection:
+            return False  # a suggestion (or a referral never held): nothing to hold or release
+        await conn.execute(
+            "INSERT INTO collection_holds (debtor_id, kind, reason, started_by, source_ref, source_version) "
+            "VALUES ($1, 'welfare_referral', $2, 'welfare-referral', $3, $4)",
+            debtor, reason, change.referral_id, change.version)
+    else:
+        debtor = hold["debtor_id"]
+        await conn.execute(
+            "UPDATE collection_holds SET reason = $2, source_version = $3, "
+            "ended_at = CASE WHEN $4 THEN NULL ELSE coalesce(ended_at, now()) END, "
+            "ended_by = CASE WHEN $4 THEN NULL ELSE coalesce(ended_by, 'welfare-referral') END "
+            "WHERE hold_id = $1", hold["hold_id"], reason, change.version, change.pauses_collection)
+    await queue_case_refresh(conn, [debtor], "welfare referral")
+    return True

@@ -585,6 +585,11 @@ def _consultation(case: CaseSituation, overdue: Sequence[DelinquentClaim], as_of
     reason = ("Escalation is paused: a welfare referral hold is active, so no reminder escalation, seizure or court "
               "step is recommended. Offer a payment consultation (納付相談) instead, covering "
               f"{_summary(claims, as_of)}.")
+    suspendable = [c for c in overdue if _allows(c, A.SUSPENSION_OF_EXECUTION, case, as_of)]
+    if suspendable:
+        reason += (" If it confirms there is no means to pay, or that collection would leave the household unable to "
+                   "live, consider 執行停止 (地方税法15条の7) for the forced-collection claims "
+                   f"{', '.join(c.claim_id for c in suspendable)}.")
     return Recommendation(claims[0].department, A.PAYMENT_CONSULTATION, tuple(c.claim_id for c in claims), reason,
                           None)
 

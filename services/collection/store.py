@@ -187,6 +187,9 @@ async def apply_identity_change(conn: asyncpg.Connection, message: Envelope) -> 
         await conn.execute("UPDATE record_owners SET debtor_id = $2 WHERE debtor_id = $1", source, target)
         for table in _BY_RECORD + _BY_CLAIM + ("payment_reversals",):
             await conn.execute(f"UPDATE {table} SET debtor_id = $2 WHERE debtor_id = $1", source, target)
+        # a person in hardship stays held under the merged identity
+        await conn.execute("UPDATE collection_holds SET debtor_id = $2 WHERE debtor_id = $1 AND ended_at IS NULL",
+                           source, target)
     elif isinstance(p, DebtorSplit):
         source, target = p.from_debtor_id, p.restored_debtor_id
         await conn.execute("DELETE FROM debtor_aliases WHERE from_debtor_id = $1", target)

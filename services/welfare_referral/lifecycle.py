@@ -49,6 +49,7 @@ __all__ = [
     "apply",
     "funnel",
     "is_open",
+    "pauses_collection",
     "shareable",
     "suggest",
 ]
@@ -274,8 +275,19 @@ def shareable(referral: Referral) -> frozenset[str]:
 
 
 def is_open(state: str) -> bool:
-    """Every state but ``closed``: while a referral is open, collection pauses escalation (collection hold)."""
+    """Every state but ``closed``."""
     return ReferralState(state) is not _S.CLOSED
+
+
+_PAUSING = frozenset({_S.INFORMED, _S.CONSENTED, _S.REFERRED, _S.ACKNOWLEDGED, _S.OUTCOME_RECORDED})
+
+
+def pauses_collection(state: str) -> bool:
+    """Whether collection holds escalation (no seizure, no workplace call) in this state: from the moment staff
+    told the person of the support (利用勧奨) until the referral closes. A mere suggestion is the data's guess and
+    puts the person on the staff's list without stopping collection; a person who declined help is collected
+    from as before (their consultation stays on record)."""
+    return ReferralState(state) in _PAUSING
 
 
 @dataclass(frozen=True, slots=True)

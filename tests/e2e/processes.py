@@ -84,6 +84,7 @@ def run_services(infra: Infrastructure, log_dir: Path, extra_env: dict[str, str]
         "matching": ("MATCHING_HTTP_PORT", [sys.executable, "-m", "services.matching"]),
         "collection": ("COLLECTION_HTTP_PORT", [sys.executable, "-m", "services.collection"]),
         "lawyer_gateway": ("LAWYER_GATEWAY_HTTP_PORT", [sys.executable, "-m", "services.lawyer_gateway"]),
+        "welfare_referral": ("WELFARE_REFERRAL_HTTP_PORT", [sys.executable, "-m", "services.welfare_referral"]),
     } | {name: (f"{name.upper()}_HTTP_PORT", [sys.executable, "-m", f"services.{name}", "serve"])
          for name in adapters}
     started: dict[str, RunningService] = {}

@@ -47,7 +47,9 @@ SUPERVISOR_ACTIONS = {ActionKind.WAIVER, ActionKind.WRITE_OFF, ActionKind.SEIZUR
 class ActionIn(BaseModel):
     kind: ActionKind
     done_on: date
-    outcome: str | None = Field(None, max_length=40, description="e.g. won / final for a court procedure")
+    outcome: str | None = Field(None, max_length=40, description="e.g. won / final for a court procedure; "
+                                "hardship on a payment_consultation: the person cannot make ends meet (生活困窮の申出), "
+                                "a signal for the welfare referral")
     note: str = Field("", max_length=2000, description="What was done and why")
     basis: str = Field("", max_length=500, description="The assembly resolution or ordinance (債権放棄)")
 

@@ -78,6 +78,8 @@ class OverpaymentView(BaseModel):
 class HoldView(BaseModel):
     hold_id: int
     kind: str
+    reason: str = Field(description="Why escalation is paused, e.g. the welfare referral and its signals")
+    source_ref: str | None = Field(None, description="The welfare referral that opened the hold")
     started_at: datetime
     started_by: str
 
@@ -220,7 +222,7 @@ async def get_debtor(
         "SELECT case_id, status, opened_on, lead_kind, lead_code, lead_reason, delinquent_balance, on_hold "
         "FROM cases WHERE debtor_id = $1 ORDER BY status = 'open' DESC, case_id DESC LIMIT 1", debtor_id)
     holds = await conn.fetch(
-        "SELECT hold_id, kind, started_at, started_by FROM collection_holds WHERE debtor_id = $1 "
+        "SELECT hold_id, kind, reason, source_ref, started_at, started_by FROM collection_holds WHERE debtor_id = $1 "
         "AND ended_at IS NULL ORDER BY hold_id", debtor_id)
     plans = (await load_installment_plans(conn, [debtor_id], as_of)).get(debtor_id, [])
     changes = await conn.fetch(

@@ -1,0 +1,511 @@
+"""The welfare referral API: collection staff see suggested referrals and move them (inform, consent, refer,
+decline, close); welfare staff (their own ``welfare`` role) work their inbox (acknowledge, record the outcome);
+supervisors plan consultation days (納付相談会) and everyone with a staff role reads the funnel report.
+
+Staff tokens come from the collection service's POST /auth/token. Reading what a person agreed to share (contact,
+household, consultation notes) is audit-logged; lists carry no personal data. Refusals say what is wrong (wrong
+state, wrong role, consent missing) and never name the person.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import asyncpg
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, Field
+
+from contracts import DebtorStandingChanged
+from services.welfare_referral import store
+from services.welfare_referral.delivery import retry_failed
+from services.welfare_referral.lifecycle import (
+    CONSENT_SCOPES,
+    TRANSITIONS,
+    Consent,
+    Event,
+    EventKind,
+    Outcome,
+    ReferralState,
+    TransitionRefused,
+)
+from services.welfare_referral.report import ReferredPerson, funnel_rows
+from shared.auth import Principal, StaffRole, bearer_token_scheme, require_staff, role_allows
+
+router = APIRouter()
+
+_bearer = bearer_token_scheme("StaffToken", "A staff token from the collection service's POST /auth/token")
+Viewer = Annotated[Principal, Depends(require_staff(StaffRole.VIEWER, _bearer))]
+Collector = Annotated[Principal, Depends(require_staff(StaffRole.COLLECTOR, _bearer))]
+Supervisor = Annotated[Principal, Depends(require_staff(StaffRole.SUPERVISOR, _bearer))]
+Welfare = Annotated[Principal, Depends(require_staff(StaffRole.WELFARE, _bearer))]
+
+
+async def _any_staff(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+    """Any signed-in staff member; the lifecycle decides what their roles allow."""
+    credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token) if token else None
+    return await request.app.state.authenticator.authenticate(credentials)
+
+
+Staff = Annotated[Principal, Depends(_any_staff)]
+
+
+async def _connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    async with request.app.state.pool.acquire() as conn:
+        yield conn
+
+
+Connection = Annotated[asyncpg.Connection, Depends(_connection)]
+
+
+def _business_date(request: Request) -> date:
+    return request.app.state.business_date()
+
+
+BusinessDate = Annotated[date, Depends(_business_date)]
+
+
+def _day(on: date | None, today: date) -> date:
+    if on is None:
+        return today
+    if on > today:
+        raise HTTPException(422, f"on: {on} is after the business date {today}")
+    return on
+
+
+# --- models ---------------------------------------------------------------------------------------------------
+
+
+class HistoryOut(BaseModel):
+    kind: str
+    on: date
+    by: str
+    role: str
+    from_state: str | None
+    to_state: str
+    reason: str
+
+
+class DeliveryOut(BaseModel):
+    delivery_id: int
+    referral_id: str
+    event: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class ReferralSummary(BaseModel):
+    referral_id: str
+    debtor_id: str
+    state: str
+    origin: str = Field(description="signals: suggested by the hardship signals; staff: opened by a collector")
+    suggested_on: date
+    points: int
+    signals: list[str]
+    reasons: list[str] = Field(description="Why, in words (no personal data)")
+    consent_scope: list[str] | None
+    outcome: str | None
+
+
+class ReferralDetail(ReferralSummary):
+    consent_by: str | None
+    consent_on: date | None
+    shared_details: dict[str, Any] | None = Field(description="What the person agreed to share (personal data)")
+    history: list[HistoryOut]
+    deliveries: list[DeliveryOut]
+    baseline_arrears: int
+    baseline_collected: int
+
+
+class NewReferral(BaseModel):
+    debtor_id: str = Field(min_length=1, max_length=80)
+    reason: str = Field(min_length=1, max_length=500, description="Why staff judge the person needs help")
+    on: date | None = None
+
+
+class EventIn(BaseModel):
+    kind: EventKind
+    on: date | None = Field(None, description="The business date when omitted")
+    scope: list[str] | None = Field(None, description=f"record_consent: what the person agreed to share, among "
+                                                      f"{', '.join(sorted(CONSENT_SCOPES))}")
+    outcome: Outcome | None = Field(None, description="record_outcome")
+    reason: str = Field("", max_length=500, description="decline / close: why")
+    details: dict[str, Any] | None = Field(None, description="refer: what the person gave for welfare, by consent "
+                                                             "scope (contact, household, consultation_notes)")
+
+
+class WelfareAck(BaseModel):
+    on: date | None = None
+
+
+class WelfareOutcome(BaseModel):
+    outcome: Outcome
+    on: date | None = None
+    note: str = Field("", max_length=500)
+
+
+class ConsultationDayIn(BaseModel):
+    held_on: date
+    venue: str = Field(min_length=1, max_length=200)
+    welfare_desk: str = Field(min_length=1, max_length=200, description="e.g. 福祉総合相談課, 社会福祉協議会")
+
+
+class InviteIn(BaseModel):
+    limit: int = Field(200, ge=1, le=5000)
+
+
+class AttendanceIn(BaseModel):
+    attended: bool
+
+
+class ConsultationDayOut(BaseModel):
+    day_id: int
+    held_on: date
+    venue: str
+    welfare_desk: str
+    invited: int
+    attended: int
+    referred_same_day: int = Field(description="Attendees whose referral was handed to welfare on the day")
+    connected: int = Field(description="Attendees whose referral later connected to support")
+
+
+# --- referrals (collection staff) -------------------------------------------------------------------------------
+
+
+def _summary(row: asyncpg.Record) -> dict[str, Any]:
+    return {k: row[k] for k in ("referral_id", "debtor_id", "state", "origin", "suggested_on", "points", "signals",
+                                "reasons", "consent_scope", "outcome")}
+
+
+@router.get("/referrals", response_model=list[ReferralSummary], tags=["referrals"],
+            summary="Referrals, newest first (no personal data)")
+async def list_referrals(staff: Viewer, conn: Connection, state: ReferralState | None = None,
+                         debtor_id: str | None = None, limit: int = Query(100, ge=1, le=1000),
+                         offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT * FROM referrals WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR debtor_id = $2) "
+        "ORDER BY suggested_on DESC, referral_id LIMIT $3 OFFSET $4",
+        state.value if state else None, debtor_id, limit, offset)
+    return [_summary(r) for r in rows]
+
+
+async def _detail(conn: asyncpg.Connection, referral_id: str) -> dict[str, Any]:
+    row = await conn.fetchrow("SELECT * FROM referrals WHERE referral_id = $1", referral_id)
+    if row is None:
+        raise HTTPException(404, f"no referral {referral_id}")
+    history = await conn.fetch("SELECT * FROM referral_history WHERE referral_id = $1 ORDER BY seq", referral_id)
+    deliveries = await conn.fetch("SELECT * FROM deliveries WHERE referral_id = $1 ORDER BY delivery_id",
+                                  referral_id)
+    return {**_summary(row), "consent_by": row["consent_by"], "consent_on": row["consent_on"],
+            "shared_details": row["shared_details"], "baseline_arrears": row["baseline_arrears"],
+            "baseline_collected": row["baseline_collected"],
+            "history": [HistoryOut(kind=h["kind"], on=h["done_on"], by=h["done_by"], role=h["role"],
+                                   from_state=h["from_state"], to_state=h["to_state"], reason=h["reason"])
+                        for h in history],
+            "deliveries": [_delivery(d) for d in deliveries]}
+
+
+def _delivery(row: asyncpg.Record) -> DeliveryOut:
+    return DeliveryOut(**{k: row[k] for k in DeliveryOut.model_fields})
+
+
+@router.get("/referrals/{referral_id}", response_model=ReferralDetail, tags=["referrals"],
+            summary="One referral with its history, consent, shared details and deliveries (audit-logged)")
+async def get_referral(referral_id: str, staff: Collector, conn: Connection) -> dict[str, Any]:
+    detail = await _detail(conn, referral_id)
+    await store.audit(conn, staff, "read_referral", referral_id,
+                      fields=sorted((detail["shared_details"] or {}).keys()))
+    return detail
+
+
+@router.post("/referrals", status_code=201, response_model=ReferralDetail, tags=["referrals"],
+             summary="Open a referral on a collector's judgement (e.g. the person asked for help)")
+async def open_referral(body: NewReferral, staff: Collector, conn: Connection, today: BusinessDate
+                        ) -> dict[str, Any]:
+    on = _day(body.on, today)
+    async with conn.transaction():
+        try:
+            referral_id = await store.open_by_staff(conn, body.debtor_id, on=on, staff=staff, reason=body.reason,
+                                                    policy_version="staff")
+        except LookupError as exc:
+            raise HTTPException(409, f"the debtor already has an open referral {exc.args[0]}") from None
+        await store.audit(conn, staff, "open_referral", referral_id)
+    return await _detail(conn, referral_id)
+
+
+def acting_role(roles: frozenset[str], kind: str) -> str:
+    """The role a staff member acts in for ``kind``: one of theirs that the lifecycle allows for it, else their
+    highest (so the lifecycle's refusal names the role it needs)."""
+    for row in TRANSITIONS:
+        if row.event == kind:
+            for role in sorted(roles):
+                if role_allows({role}, StaffRole(row.role)):
+                    return role
+    ranked = [r.value for r in (StaffRole.ADMIN, StaffRole.SUPERVISOR, StaffRole.COLLECTOR, StaffRole.VIEWER,
+                                StaffRole.WELFARE) if r.value in roles]
+    return ranked[0] if ranked else "none"
+
+
+async def _record(conn: asyncpg.Connection, referral_id: str, staff: Principal, body: EventIn, today: date
+                  ) -> dict[str, Any]:
+    on = _day(body.on, today)
+    consent = None
+    if body.kind is EventKind.RECORD_CONSENT:
+        try:
+            consent = Consent(staff.subject, on, frozenset(body.scope or ()))
+        except ValueError as exc:
+            raise HTTPException(422, f"scope: {exc}") from None
+    elif body.scope is not None:
+        raise HTTPException(422, "scope: only record_consent carries a consent scope")
+    event = Event(kind=body.kind.value, on=on, by=staff.subject, role=acting_role(staff.roles, body.kind.value),
+                  consent=consent, outcome=body.outcome.value if body.outcome else None, reason=body.reason)
+    async with conn.transaction():
+        try:
+            await store.record_event(conn, referral_id, event, details=body.details)
+        except LookupError:
+            raise HTTPException(404, f"no referral {referral_id}") from None
+        except TransitionRefused as exc:
+            code = 403 if exc.reason.startswith("wrong role") else 409
+            raise HTTPException(code, exc.reason) from None
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+        await store.audit(conn, staff, f"referral_{body.kind.value}", referral_id,
+                          fields=sorted((body.details or {}).keys()))
+    return await _detail(conn, referral_id)
+
+
+@router.post("/referrals/{referral_id}/events", response_model=ReferralDetail, tags=["referrals"],
+             summary="Record a step: inform (利用勧奨), record_consent (本人同意), refer (引継ぎ), decline, "
+                     "consent_withdrawn, close; welfare staff also acknowledge and record_outcome")
+async def record_referral_event(referral_id: str, body: EventIn, staff: Staff, conn: Connection,
+                                today: BusinessDate) -> dict[str, Any]:
+    return await _record(conn, referral_id, staff, body, today)
+
+
+# --- the welfare side's inbox -----------------------------------------------------------------------------------
+
+
+class InboxItem(BaseModel):
+    referral_id: str
+    debtor_ref: str
+    state: str
+    referred_on: date | None
+    signals: list[str]
+    reasons: list[str]
+    shared_scope: list[str]
+    shared_details: dict[str, Any] | None
+
+
+@router.get("/inbox", response_model=list[InboxItem], tags=["welfare inbox"],
+            summary="Referrals handed to welfare and not closed, with what the person agreed to share "
+                    "(audit-logged)")
+async def inbox(staff: Welfare, conn: Connection, state: Literal["referred", "acknowledged", "outcome_recorded"] |
+                None = None) -> list[InboxItem]:
+    rows = await conn.fetch(
+        "SELECT r.*, (SELECT max(done_on) FROM referral_history h WHERE h.referral_id = r.referral_id "
+        "AND h.kind = 'refer') AS referred_on FROM referrals r "
+        "WHERE r.state = ANY($1::text[]) ORDER BY referred_on, referral_id",
+        [state] if state else ["referred", "acknowledged", "outcome_recorded"])
+    items = [InboxItem(referral_id=r["referral_id"], debtor_ref=r["debtor_id"], state=r["state"],
+                       referred_on=r["referred_on"], signals=r["signals"], reasons=r["reasons"],
+                       shared_scope=r["consent_scope"] or [], shared_details=r["shared_details"]) for r in rows]
+    await store.audit(conn, staff, "read_inbox", None, referrals=[i.referral_id for i in items])
+    return items
+
+
+@router.post("/inbox/{referral_id}/acknowledge", response_model=ReferralDetail, tags=["welfare inbox"],
+             summary="Welfare takes the referral over")
+async def acknowledge(referral_id: str, body: WelfareAck, staff: Welfare, conn: Connection,
+                      today: BusinessDate) -> dict[str, Any]:
+    return await _record(conn, referral_id, staff, EventIn(kind=EventKind.ACKNOWLEDGE, on=body.on), today)
+
+
+@router.post("/inbox/{referral_id}/outcome", response_model=ReferralDetail, tags=["welfare inbox"],
+             summary="Welfare records the outcome: connected to support, not needed, declined")
+async def record_outcome(referral_id: str, body: WelfareOutcome, staff: Welfare, conn: Connection,
+                         today: BusinessDate) -> dict[str, Any]:
+    return await _record(conn, referral_id, staff,
+                         EventIn(kind=EventKind.RECORD_OUTCOME, on=body.on, outcome=body.outcome, reason=body.note),
+                         today)
+
+
+# --- deliveries -----------------------------------------------------------------------------------------------
+
+
+@router.get("/deliveries", response_model=list[DeliveryOut], tags=["deliveries"],
+            summary="Webhook deliveries to the welfare system (no bodies)")
+async def list_deliveries(staff: Supervisor, conn: Connection,
+                          status: Literal["pending", "delivered", "failed"] | None = None,
+                          limit: int = Query(100, ge=1, le=1000)) -> list[DeliveryOut]:
+    rows = await conn.fetch("SELECT * FROM deliveries WHERE ($1::text IS NULL OR status = $1) "
+                            "ORDER BY delivery_id DESC LIMIT $2", status, limit)
+    return [_delivery(r) for r in rows]
+
+
+@router.post("/deliveries/{delivery_id}/retry", status_code=202, tags=["deliveries"],
+             summary="Try a given-up delivery again")
+async def retry_delivery(delivery_id: int, staff: Supervisor, conn: Connection) -> dict[str, Any]:
+    if not await retry_failed(conn, delivery_id):
+        raise HTTPException(409, f"delivery {delivery_id} is not a failed delivery")
+    await store.audit(conn, staff, "retry_delivery", str(delivery_id))
+    return {"delivery_id": delivery_id, "status": "pending"}
+
+
+# --- consultation days (納付相談会) --------------------------------------------------------------------------
+
+
+async def _day_out(conn: asyncpg.Connection, day_id: int) -> ConsultationDayOut:
+    day = await conn.fetchrow("SELECT * FROM consultation_days WHERE day_id = $1", day_id)
+    if day is None:
+        raise HTTPException(404, f"no consultation day {day_id}")
+    counts = await conn.fetchrow(
+        "SELECT count(*) AS invited, count(*) FILTER (WHERE i.attended) AS attended, "
+        "count(*) FILTER (WHERE i.attended AND EXISTS (SELECT 1 FROM referrals r JOIN referral_history h "
+        "USING (referral_id) WHERE r.debtor_id = i.debtor_id AND h.kind = 'refer' AND h.done_on = $2)) "
+        "AS referred_same_day, "
+        "count(*) FILTER (WHERE i.attended AND EXISTS (SELECT 1 FROM referrals r WHERE r.debtor_id = i.debtor_id "
+        "AND r.outcome = 'connected' AND r.suggested_on <= $2 + 365)) AS connected "
+        "FROM invitations i WHERE i.day_id = $1", day_id, day["held_on"])
+    return ConsultationDayOut(day_id=day_id, held_on=day["held_on"], venue=day["venue"],
+                              welfare_desk=day["welfare_desk"], **dict(counts))
+
+
+@router.post("/consultation-days", status_code=201, response_model=ConsultationDayOut, tags=["consultation days"],
+             summary="Schedule a 納付相談会 with the welfare desk")
+async def schedule_day(body: ConsultationDayIn, staff: Supervisor, conn: Connection) -> ConsultationDayOut:
+    day_id = await conn.fetchval("INSERT INTO consultation_days (held_on, venue, welfare_desk, created_by) "
+                                 "VALUES ($1, $2, $3, $4) RETURNING day_id", body.held_on, body.venue,
+                                 body.welfare_desk, staff.subject)
+    await store.audit(conn, staff, "schedule_consultation_day", str(day_id))
+    return await _day_out(conn, day_id)
+
+
+@router.get("/consultation-days", response_model=list[ConsultationDayOut], tags=["consultation days"])
+async def list_days(staff: Viewer, conn: Connection) -> list[ConsultationDayOut]:
+    return [await _day_out(conn, r["day_id"])
+            for r in await conn.fetch("SELECT day_id FROM consultation_days ORDER BY held_on DESC, day_id")]
+
+
+@router.get("/consultation-days/{day_id}", response_model=ConsultationDayOut, tags=["consultation days"])
+async def get_day(day_id: int, staff: Viewer, conn: Connection) -> ConsultationDayOut:
+    return await _day_out(conn, day_id)
+
+
+class Invitation(BaseModel):
+    debtor_id: str
+    referral_id: str | None
+    points: int
+    attended: bool | None
+
+
+@router.post("/consultation-days/{day_id}/invitations", response_model=list[Invitation],
+             tags=["consultation days"],
+             summary="Invite the debtors whose signals qualify and who are not with welfare already (highest "
+                     "points first); returns the whole invitation list")
+async def invite(day_id: int, body: InviteIn, staff: Collector, conn: Connection) -> list[Invitation]:
+    async with conn.transaction():
+        await _day_out(conn, day_id)
+        await conn.execute(
+            "INSERT INTO invitations (day_id, debtor_id, referral_id, points, invited_by) "
+            "SELECT $1, s.debtor_id, r.referral_id, s.points, $3 FROM standings s "
+            "LEFT JOIN referrals r ON r.debtor_id = s.debtor_id AND r.state <> 'closed' "
+            "WHERE s.suggest AND coalesce(r.state, 'suggested') IN ('suggested', 'informed') "
+            "AND NOT EXISTS (SELECT 1 FROM invitations i WHERE i.day_id = $1 AND i.debtor_id = s.debtor_id) "
+            "ORDER BY s.points DESC, s.debtor_id LIMIT $2", day_id, body.limit, staff.subject)
+        await store.audit(conn, staff, "invite", str(day_id))
+    return await _invitations(conn, day_id)
+
+
+async def _invitations(conn: asyncpg.Connection, day_id: int) -> list[Invitation]:
+    return [Invitation(**dict(r)) for r in await conn.fetch(
+        "SELECT debtor_id, referral_id, points, attended FROM invitations WHERE day_id = $1 "
+        "ORDER BY points DESC, debtor_id", day_id)]
+
+
+@router.get("/consultation-days/{day_id}/invitations", response_model=list[Invitation],
+            tags=["consultation days"])
+async def list_invitations(day_id: int, staff: Viewer, conn: Connection) -> list[Invitation]:
+    await _day_out(conn, day_id)
+    return await _invitations(conn, day_id)
+
+
+@router.put("/consultation-days/{day_id}/attendance/{debtor_id}", response_model=Invitation,
+            tags=["consultation days"], summary="Record whether an invited debtor came")
+async def attendance(day_id: int, debtor_id: str, body: AttendanceIn, staff: Collector,
+                     conn: Connection) -> Invitation:
+    row = await conn.fetchrow(
+        "UPDATE invitations SET attended = $3, recorded_by = $4 WHERE day_id = $1 AND debtor_id = $2 "
+        "RETURNING debtor_id, referral_id, points, attended", day_id, debtor_id, body.attended, staff.subject)
+    if row is None:
+        raise HTTPException(404, f"debtor {debtor_id} was not invited to consultation day {day_id}")
+    await store.audit(conn, staff, "attendance", f"{day_id}:{debtor_id}", attended=body.attended)
+    return Invitation(**dict(row))
+
+
+# --- the funnel report ----------------------------------------------------------------------------------------
+
+
+class FunnelRowOut(BaseModel):
+    period: str
+    signal: str
+    suggested: int
+    informed: int
+    consented: int
+    referred: int
+    acknowledged: int
+    connected: int
+    declined: int
+    closed: int
+    arrears_at_suggestion: int = Field(description="Yen overdue when the referrals were suggested")
+    arrears_now: int = Field(description="Yen overdue now, for the same people")
+    collected_since: int = Field(description="Yen paid by the same people since the suggestion")
+
+
+@router.get("/reports/funnel", response_model=list[FunnelRowOut], tags=["reports"],
+            summary="Referrals suggested → informed → consented → referred → acknowledged → connected, by period "
+                    "and signal, with the same people's collection results since (JSON or CSV)")
+async def funnel_report(staff: Viewer, conn: Connection, period: Literal["month", "fiscal_year", "all"] = "month",
+                        from_: Annotated[date | None, Query(alias="from")] = None,
+                        to: date | None = None, by_signal: bool = True,
+                        format: Literal["json", "csv"] = "json") -> Any:
+    rows = await conn.fetch(
+        "SELECT r.referral_id, r.suggested_on, r.signals, r.baseline_arrears, r.baseline_collected, "
+        "coalesce(s.arrears, 0) AS arrears_now, coalesce(s.collected, r.baseline_collected) AS collected_now "
+        "FROM referrals r LEFT JOIN standings s USING (debtor_id) "
+        "WHERE ($1::date IS NULL OR r.suggested_on >= $1) AND ($2::date IS NULL OR r.suggested_on <= $2)",
+        from_, to)
+    people = []
+    for r in rows:
+        loaded = await store.load_referral(conn, r["referral_id"])
+        assert loaded is not None
+        people.append(ReferredPerson(loaded[0], r["suggested_on"], tuple(r["signals"]), r["baseline_arrears"],
+                                     r["baseline_collected"], r["arrears_now"], r["collected_now"]))
+    result = [row.as_dict() for row in funnel_rows(people, period=period, by_signal=by_signal)]
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(FunnelRowOut.model_fields))
+        writer.writeheader()
+        writer.writerows(result)
+        return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="welfare-funnel.csv"'})
+    return result
+
+
+@router.get("/standings/{debtor_id}", tags=["referrals"],
+            summary="A debtor's hardship score and its reasons, from collection's latest standing")
+async def standing(debtor_id: str, staff: Collector, conn: Connection) -> dict[str, Any]:
+    row = await conn.fetchrow("SELECT * FROM standings WHERE debtor_id = $1", debtor_id)
+    if row is None:
+        raise HTTPException(404, f"no standing for debtor {debtor_id}")
+    facts = DebtorStandingChanged.model_validate(row["facts"])
+    return {"debtor_id": debtor_id, "as_of": facts.as_of, "points": row["points"], "suggest": row["suggest"],
+            "signals": row["signals"], "reasons": row["reasons"], "policy_version": row["policy_version"],
+            "scored_on": row["scored_on"], "overdue_claims": len(facts.overdue_claims), "arrears": row["arrears"],
+            "collected_to_date": row["collected"]}

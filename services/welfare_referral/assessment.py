@@ -1,0 +1,92 @@
+"""From a debtor's standing (as collection published it) to the facts the hardship signals read, and the payload
+that goes to welfare for a referral. Pure: the service's handlers call these with what they loaded.
+
+Why apart from ``signals.py``: the signals know nothing of messages; this is the one place that reads
+``DebtorStandingChanged`` and decides, per consent scope, what of it and of the details staff entered may leave.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from contracts import DebtorStandingChanged
+from services.welfare_referral.lifecycle import CONSENT_SCOPES, Referral, shareable
+from services.welfare_referral.signals import DebtorSituation, HardshipPolicy
+
+#: Hardship noted in a 納付相談 counts for this long.
+HARDSHIP_NOTE_DAYS = 365
+
+#: Scope → what staff may enter for it when referring (the rest of the scopes come from the standing).
+DETAIL_SCOPES: Mapping[str, str] = {
+    "contact": "how welfare may reach the person (phone, the address they gave, the best time to call)",
+    "household": "household composition as the person described it",
+    "consultation_notes": "what the person said in the payment consultation",
+}
+
+
+def months_between(earlier: date, later: date) -> int:
+    """Whole months from ``earlier`` to ``later`` (0 when ``later`` is not after it)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month - (later.day < earlier.day)
+    return max(months, 0)
+
+
+def situation(standing: DebtorStandingChanged, policy: HardshipPolicy, *, as_of: date) -> DebtorSituation:
+    """The facts of one debtor as the signals read them, on ``as_of`` (the service's business date)."""
+    by_department: dict[str, int] = defaultdict(int)
+    for claim in standing.overdue_claims:
+        by_department[claim.department] += claim.balance
+    oldest = min((c.due_date for c in standing.overdue_claims), default=None)
+    noted = standing.hardship_noted_on
+    return DebtorSituation(
+        arrears_by_department=dict(by_department),
+        delinquent_claims=len(standing.overdue_claims),
+        small_arrears=sum(1 for c in standing.overdue_claims if c.balance < policy.small_amount_yen),
+        missed_installments=tuple(standing.missed_installments),
+        exemption_applications=tuple((e.applied_on, e.reason.value) for e in standing.exemption_applications),
+        execution_suspended=standing.execution_suspended,
+        hardship_noted=noted is not None and 0 <= (as_of - noted).days <= HARDSHIP_NOTE_DAYS,
+        months_in_arrears=0 if oldest is None else months_between(oldest, as_of),
+    )
+
+
+def arrears(standing: DebtorStandingChanged) -> int:
+    return sum(c.balance for c in standing.overdue_claims)
+
+
+def check_details(details: Mapping[str, Any], scope: frozenset[str]) -> None:
+    """Refuse details outside the consent's scope or of a kind staff cannot enter (ValueError naming the field)."""
+    for key, value in details.items():
+        if key not in DETAIL_SCOPES:
+            where = "comes from collection's data" if key in CONSENT_SCOPES else "is not a data category"
+            raise ValueError(f"details.{key}: {where}; staff may enter only {', '.join(sorted(DETAIL_SCOPES))}")
+        if key not in scope:
+            raise ValueError(f"details.{key}: the person did not consent to share {key} "
+                             f"(consented: {', '.join(sorted(scope))})")
+        if not isinstance(value, str | dict) or not value:
+            raise ValueError(f"details.{key}: must be a non-empty text or object")
+
+
+def referral_payload(referral: Referral, *, reasons: list[str], standing: DebtorStandingChanged | None,
+                     details: Mapping[str, Any], event: str, sent_on: date) -> dict[str, Any]:
+    """What one webhook delivery carries: always the referral id, the anonymous debtor reference, the event and
+    the state; the signals' reasons and each personal-data category only while consent covers it."""
+    allowed = shareable(referral)
+    body: dict[str, Any] = {"referral_id": referral.referral_id, "debtor_ref": referral.debtor_ref, "event": event,
+                            "state": referral.state.value, "sent_on": sent_on.isoformat(),
+                            "shared_scope": sorted(allowed)}
+    if not allowed:
+        return body
+    body["signals"] = reasons
+    if standing is not None and "arrears_summary" in allowed:
+        oldest = min((c.due_date for c in standing.overdue_claims), default=None)
+        body["arrears_summary"] = {"overdue_claims": len(standing.overdue_claims), "overdue_yen": arrears(standing),
+                                   "oldest_due_date": oldest.isoformat() if oldest else None}
+    if standing is not None and "departments" in allowed:
+        body["departments"] = sorted({c.department for c in standing.overdue_claims})
+    for key in DETAIL_SCOPES:
+        if key in allowed and key in details:
+            body[key] = details[key]
+    return body
