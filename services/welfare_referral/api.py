@@ -476,17 +476,14 @@ async def funnel_report(staff: Viewer, conn: Connection, period: Literal["month"
                         to: date | None = None, by_signal: bool = True,
                         format: Literal["json", "csv"] = "json") -> Any:
     rows = await conn.fetch(
-        "SELECT r.referral_id, r.suggested_on, r.signals, r.baseline_arrears, r.baseline_collected, "
-        "coalesce(s.arrears, 0) AS arrears_now, coalesce(s.collected, r.baseline_collected) AS collected_now "
+        "SELECT r.*, coalesce(s.arrears, 0) AS arrears_now, "
+        "coalesce(s.collected, r.baseline_collected) AS collected_now "
         "FROM referrals r LEFT JOIN standings s USING (debtor_id) "
         "WHERE ($1::date IS NULL OR r.suggested_on >= $1) AND ($2::date IS NULL OR r.suggested_on <= $2)",
         from_, to)
-    people = []
-    for r in rows:
-        loaded = await store.load_referral(conn, r["referral_id"])
-        assert loaded is not None
-        people.append(ReferredPerson(loaded[0], r["suggested_on"], tuple(r["signals"]), r["baseline_arrears"],
-                                     r["baseline_collected"], r["arrears_now"], r["collected_now"]))
+    people = [ReferredPerson(referral, r["suggested_on"], tuple(r["signals"]), r["baseline_arrears"],
+                             r["baseline_collected"], r["arrears_now"], r["collected_now"])
+              for referral, r in zip(await store.load_referrals(conn, rows), rows, strict=True)]
     result = [row.as_dict() for row in funnel_rows(people, period=period, by_signal=by_signal)]
     if format == "csv":
         out = io.StringIO()

@@ -153,16 +153,29 @@ async def load_referral(conn: asyncpg.Connection, referral_id: str, *, lock: boo
                               referral_id)
     if row is None:
         return None
-    history = tuple(
-        HistoryEntry(h["kind"], h["done_on"], h["done_by"], h["role"],
-                     ReferralState(h["from_state"]) if h["from_state"] else None, ReferralState(h["to_state"]),
-                     h["reason"])
-        for h in await conn.fetch("SELECT * FROM referral_history WHERE referral_id = $1 ORDER BY seq", referral_id))
-    consent = None
-    if row["consent_scope"]:
-        consent = Consent(row["consent_by"], row["consent_on"], frozenset(row["consent_scope"]))
-    return Referral(row["referral_id"], row["debtor_id"], ReferralState(row["state"]), consent, row["outcome"],
-                    history), row
+    return (await _with_history(conn, [row]))[0], row
+
+
+async def load_referrals(conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> list[Referral]:
+    """The referrals of these ``referrals`` rows with their histories, in two queries whatever their number."""
+    return await _with_history(conn, rows)
+
+
+async def _with_history(conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> list[Referral]:
+    history: dict[str, list[HistoryEntry]] = {r["referral_id"]: [] for r in rows}
+    for h in await conn.fetch("SELECT * FROM referral_history WHERE referral_id = ANY($1::text[]) "
+                              "ORDER BY referral_id, seq", list(history)):
+        history[h["referral_id"]].append(HistoryEntry(
+            h["kind"], h["done_on"], h["done_by"], h["role"],
+            ReferralState(h["from_state"]) if h["from_state"] else None, ReferralState(h["to_state"]), h["reason"]))
+    referrals = []
+    for row in rows:
+        consent = None
+        if row["consent_scope"]:
+            consent = Consent(row["consent_by"], row["consent_on"], frozenset(row["consent_scope"]))
+        referrals.append(Referral(row["referral_id"], row["debtor_id"], ReferralState(row["state"]), consent,
+                                  row["outcome"], tuple(history[row["referral_id"]])))
+    return referrals
 
 
 async def record_event(conn: asyncpg.Connection, referral_id: str, event: Event, *,
