@@ -35,9 +35,9 @@ from services.collection.cases import (
     start_of_day,
 )
 from services.collection.settings import CollectionSettings
-from services.collection.store import apply_identity_change, apply_message, queue_case_refresh
+from services.collection.store import apply_batch, apply_identity_change, queue_case_refresh
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
-from shared.consumer import Delivery, subscribe_envelopes
+from shared.consumer import Delivery, batch_span, subscribe_envelopes
 from shared.db import create_pool
 from shared.http import add_health_routes, instrument_app
 from shared.kafka import create_broker
@@ -82,8 +82,10 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
             await asyncio.sleep(settings.case_worker_interval_seconds)
 
     async def is_revoked(principal: Principal) -> bool:
-        """A token dies with its account: disabled, or signed out everywhere after it was issued."""
-        async with app.state.pool.acquire() as conn:
+        """A token dies with its account: disabled, or signed out everywhere after it was issued. Checked on a
+        pool of its own: a request may already hold a connection of the main pool, and fifty requests each
+        waiting for a second one would wait for ever."""
+        async with app.state.auth_pool.acquire() as conn:
             valid_after = await conn.fetchval(
                 "SELECT tokens_valid_after FROM staff_accounts WHERE staff_id = $1 AND active", principal.subject)
         return valid_after is None or principal.issued_at < valid_after - timedelta(seconds=1)
@@ -93,6 +95,7 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
         apply_migrations(settings.database_url, MIGRATIONS)
         app.state.pool = await create_pool(settings.database_url, min_size=settings.db_pool_min_size,
                                            max_size=settings.db_pool_max_size)
+        app.state.auth_pool = await create_pool(settings.database_url, min_size=1, max_size=3)
         measure.watch_pool(app.state.pool)
         await broker.start()
         app.state.relay = OutboxRelay(app.state.pool, broker, service=SERVICE)
@@ -106,6 +109,7 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
                 await worker
             await app.state.relay.stop()
             await broker.stop()
+            await app.state.auth_pool.close()
             await app.state.pool.close()
             shutdown_telemetry()
 
@@ -122,12 +126,11 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
 
     async def record(deliveries: list[Delivery]) -> None:
         """A batch in one transaction: its offsets are committed only after this commit."""
-        applied, touched = [], set()
-        async with app.state.pool.acquire() as conn, conn.transaction():
-            for delivery in deliveries:
-                with delivery.span(f"{BILLING_MATCHED.name} apply"):
-                    applied.append(await apply_message(conn, delivery.envelope, touched=touched))
-            await queue_case_refresh(conn, touched, "billing events")
+        touched: set[str] = set()
+        with batch_span(deliveries, f"{BILLING_MATCHED.name} apply"):
+            async with app.state.pool.acquire() as conn, conn.transaction():
+                applied = await apply_batch(conn, [d.envelope for d in deliveries], touched=touched)
+                await queue_case_refresh(conn, touched, "billing events")
         for delivery, first_time in zip(deliveries, applied, strict=True):
             if first_time:
                 measure.latency(delivery.envelope.produced_at, delivery.envelope.department.value)

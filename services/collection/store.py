@@ -36,110 +36,113 @@ async def apply_messages(conn: asyncpg.Connection, messages: list[Envelope]) -> 
     each, False when it had been applied before."""
     async with conn.transaction():
         touched: set[str] = set()
-        applied = [await apply_message(conn, message, touched=touched) for message in messages]
+        applied = await apply_batch(conn, messages, touched=touched)
         await queue_case_refresh(conn, touched, "billing events")
         return applied
 
 
 async def apply_message(conn: asyncpg.Connection, message: Envelope, *, touched: set[str] | None = None) -> bool:
-    """Store one matched billing event inside the caller's transaction; False when applied before. The debtor it
-    landed on is added to ``touched`` (their case must be recomputed)."""
-    if not message.debtor_id:
-        raise MissingDebtorError(f"message {message.message_id} has no debtor_id")
-    department, p = message.department.value, message.payload
-    debtor = await current_debtor(conn, department, p.person.source_person_id, message.debtor_id)  # type: ignore[attr-defined]
-    first_time = await conn.fetchval(
-        "INSERT INTO processed_messages (message_id, message_type) VALUES ($1, $2) "
-        "ON CONFLICT (message_id) DO NOTHING RETURNING true",
-        message.message_id, message.message_type,
-    )
-    if not first_time:
-        return False
-    if touched is not None:
-        touched.add(debtor)
-    await _remember_person(conn, department, debtor, p.person)  # type: ignore[attr-defined]
+    """Store one matched billing event inside the caller's transaction; False when applied before."""
+    return (await apply_batch(conn, [message], touched=touched))[0]
+
+
+async def apply_batch(conn: asyncpg.Connection, messages: list[Envelope], *, touched: set[str] | None = None
+                      ) -> list[bool]:
+    """Store matched billing events inside the caller's transaction, in a fixed number of round trips whatever
+    the batch's size (one query resolves the debtors, one records the message ids, one ``executemany`` per
+    statement kind); for each message, False when it had been applied before (also a repeat within the batch).
+    The debtors they landed on are added to ``touched`` (their cases must be recomputed)."""
+    for message in messages:
+        if not message.debtor_id:
+            raise MissingDebtorError(f"message {message.message_id} has no debtor_id")
+    debtors = await current_debtors(conn, [(m.department.value, m.payload.person.source_person_id,  # type: ignore[attr-defined]
+                                            str(m.debtor_id)) for m in messages])
+    new_ids = {r["message_id"] for r in await conn.fetch(
+        "INSERT INTO processed_messages (message_id, message_type) SELECT * FROM unnest($1::uuid[], $2::text[]) "
+        "ON CONFLICT (message_id) DO NOTHING RETURNING message_id",
+        [m.message_id for m in messages], [m.message_type for m in messages])}
+    statements: dict[str, list[tuple[object, ...]]] = {}
+    applied = []
+    for message, debtor in zip(messages, debtors, strict=True):
+        first_time = message.message_id in new_ids
+        new_ids.discard(message.message_id)
+        applied.append(first_time)
+        if not first_time:
+            continue
+        if touched is not None:
+            touched.add(debtor)
+        for sql, row in _rows(message, debtor):
+            statements.setdefault(sql, []).append(row)
+    for sql, rows in statements.items():
+        await conn.executemany(sql, rows)
+    return applied
+
+
+_PERSON = ("INSERT INTO departmental_persons (department, source_person_id, debtor_id, person) VALUES ($1,$2,$3,$4) "
+           "ON CONFLICT (department, source_person_id) DO UPDATE SET person = EXCLUDED.person, updated_at = now() "
+           "WHERE departmental_persons.person IS DISTINCT FROM EXCLUDED.person")
+_CLAIM = ("INSERT INTO claims (department, claim_id, debtor_id, source_person_id, receivable_type, legal_category, "
+          "fiscal_year, installment, due_date, amount, assessed_on, message_id) "
+          "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (department, claim_id) DO NOTHING")
+_RELATED = ("INSERT INTO claim_related_persons (department, claim_id, role, source_person_id, person) "
+            "VALUES ($1,$2,$3,$4,$5) ON CONFLICT (department, claim_id, role, source_person_id) "
+            "DO UPDATE SET person = EXCLUDED.person")
+_ADJUSTMENT = ("INSERT INTO claim_adjustments (message_id, department, claim_id, debtor_id, amount_delta, reason, "
+               "adjusted_on) VALUES ($1,$2,$3,$4,$5,$6,$7)")
+_CANCELLATION = ("INSERT INTO claim_cancellations (department, claim_id, debtor_id, reason, cancelled_on, message_id) "
+                 "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (department, claim_id) DO NOTHING")
+_PAYMENT = ("INSERT INTO payments (department, payment_id, debtor_id, source_person_id, claim_id, amount, paid_on, "
+            "channel, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (department, payment_id) DO NOTHING")
+_REVERSAL = ("INSERT INTO payment_reversals (department, payment_id, debtor_id, reason, reversed_on, message_id) "
+             "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (department, payment_id) DO NOTHING")
+_AGREEMENT = ("INSERT INTO installment_agreements (department, agreement_id, debtor_id, claim_ids, schedule, "
+              "agreed_on, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7)")
+_EXEMPTION = ("INSERT INTO exemption_applications (department, application_id, debtor_id, receivable_type, "
+              "claim_id, reason, applied_on, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) "
+              "ON CONFLICT (department, application_id) DO NOTHING")
+_SUPPLY = ("INSERT INTO water_supply_events (message_id, department, contract_id, debtor_id, status, effective_on) "
+           "VALUES ($1,$2,$3,$4,$5,$6)")
+
+
+def _rows(message: Envelope, debtor: str) -> list[tuple[str, tuple[object, ...]]]:
+    """The rows one billing event writes, as (statement, parameters)."""
+    department, p, mid = message.department.value, message.payload, message.message_id  # type: ignore[union-attr]
+    rows: list[tuple[str, tuple[object, ...]]] = []
+    person: PersonReference = p.person  # type: ignore[attr-defined]
+    if person.name_kanji or person.name_kana:  # the record as last sent with a name; a bare reference changes nothing
+        rows.append((_PERSON, (department, person.source_person_id, debtor, _person_json(person))))
     if isinstance(p, ClaimAssessed):
-        await conn.execute(
-            "INSERT INTO claims (department, claim_id, debtor_id, source_person_id, receivable_type, "
-            "legal_category, fiscal_year, installment, due_date, amount, assessed_on, message_id) "
-            "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (department, claim_id) DO NOTHING",
-            department, p.claim_id, debtor, p.person.source_person_id, p.receivable_type,
-            p.legal_category.value, p.fiscal_year, p.installment, p.due_date, p.amount, p.assessed_on,
-            message.message_id,
-        )
-        if p.related_persons:
-            await conn.executemany(
-                "INSERT INTO claim_related_persons (department, claim_id, role, source_person_id, person) "
-                "VALUES ($1,$2,$3,$4,$5) ON CONFLICT (department, claim_id, role, source_person_id) "
-                "DO UPDATE SET person = EXCLUDED.person",
-                [(department, p.claim_id, r.role.value, r.person.source_person_id, _person_json(r.person))
-                 for r in p.related_persons],
-            )
+        rows.append((_CLAIM, (department, p.claim_id, debtor, person.source_person_id, p.receivable_type,
+                              p.legal_category.value, p.fiscal_year, p.installment, p.due_date, p.amount,
+                              p.assessed_on, mid)))
+        rows += [(_RELATED, (department, p.claim_id, r.role.value, r.person.source_person_id, _person_json(r.person)))
+                 for r in p.related_persons]
     elif isinstance(p, ClaimAdjusted):
-        await conn.execute(
-            "INSERT INTO claim_adjustments (message_id, department, claim_id, debtor_id, amount_delta, reason, "
-            "adjusted_on) VALUES ($1,$2,$3,$4,$5,$6,$7)",
-            message.message_id, department, p.claim_id, debtor, p.amount_delta, p.reason.value, p.adjusted_on,
-        )
+        rows.append((_ADJUSTMENT, (mid, department, p.claim_id, debtor, p.amount_delta, p.reason.value,
+                                   p.adjusted_on)))
     elif isinstance(p, ClaimCancelled):
-        await conn.execute(
-            "INSERT INTO claim_cancellations (department, claim_id, debtor_id, reason, cancelled_on, message_id) "
-            "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (department, claim_id) DO NOTHING",
-            department, p.claim_id, debtor, p.reason.value, p.cancelled_on, message.message_id,
-        )
+        rows.append((_CANCELLATION, (department, p.claim_id, debtor, p.reason.value, p.cancelled_on, mid)))
     elif isinstance(p, PaymentReceived):
-        await conn.execute(
-            "INSERT INTO payments (department, payment_id, debtor_id, source_person_id, claim_id, amount, paid_on, "
-            "channel, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (department, payment_id) DO NOTHING",
-            department, p.payment_id, debtor, p.person.source_person_id, p.claim_id, p.amount, p.paid_on, p.channel.value,
-            message.message_id,
-        )
+        rows.append((_PAYMENT, (department, p.payment_id, debtor, person.source_person_id, p.claim_id, p.amount,
+                                p.paid_on, p.channel.value, mid)))
     elif isinstance(p, PaymentReversed):
-        await conn.execute(
-            "INSERT INTO payment_reversals (department, payment_id, debtor_id, reason, reversed_on, message_id) "
-            "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (department, payment_id) DO NOTHING",
-            department, p.payment_id, debtor, p.reason.value, p.reversed_on, message.message_id,
-        )
+        rows.append((_REVERSAL, (department, p.payment_id, debtor, p.reason.value, p.reversed_on, mid)))
     elif isinstance(p, InstallmentAgreed):
-        await conn.execute(
-            "INSERT INTO installment_agreements (department, agreement_id, debtor_id, claim_ids, schedule, "
-            "agreed_on, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7)",
-            department, p.agreement_id, debtor, list(p.claim_ids),
-            [{"due_date": s.due_date.isoformat(), "amount": s.amount} for s in p.schedule], p.agreed_on,
-            message.message_id,
-        )
+        rows.append((_AGREEMENT, (department, p.agreement_id, debtor, list(p.claim_ids),
+                                  [{"due_date": s.due_date.isoformat(), "amount": s.amount} for s in p.schedule],
+                                  p.agreed_on, mid)))
     elif isinstance(p, ExemptionApplied):
-        await conn.execute(
-            "INSERT INTO exemption_applications (department, application_id, debtor_id, receivable_type, "
-            "claim_id, reason, applied_on, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) "
-            "ON CONFLICT (department, application_id) DO NOTHING",
-            department, p.application_id, debtor, p.receivable_type, p.claim_id, p.reason.value, p.applied_on,
-            message.message_id,
-        )
+        rows.append((_EXEMPTION, (department, p.application_id, debtor, p.receivable_type, p.claim_id,
+                                  p.reason.value, p.applied_on, mid)))
     elif isinstance(p, WaterSupplyChanged):
-        await conn.execute(
-            "INSERT INTO water_supply_events (message_id, department, contract_id, debtor_id, status, "
-            "effective_on) VALUES ($1,$2,$3,$4,$5,$6)",
-            message.message_id, department, p.contract_id, debtor, p.status.value, p.effective_on,
-        )
+        rows.append((_SUPPLY, (mid, department, p.contract_id, debtor, p.status.value, p.effective_on)))
     else:
         raise TypeError(f"collection does not handle {message.message_type}")
-    return True
+    return rows
 
 
 def _person_json(person: PersonReference) -> dict[str, object]:
     return person.model_dump(mode="json", exclude_none=True)
-
-
-async def _remember_person(conn: asyncpg.Connection, department: str, debtor: str, person: PersonReference) -> None:
-    """Keep the departmental record as last sent with a name (a bare reference on a payment changes nothing)."""
-    if not (person.name_kanji or person.name_kana):
-        return
-    await conn.execute(
-        "INSERT INTO departmental_persons (department, source_person_id, debtor_id, person) VALUES ($1,$2,$3,$4) "
-        "ON CONFLICT (department, source_person_id) DO UPDATE SET person = EXCLUDED.person, updated_at = now() "
-        "WHERE departmental_persons.person IS DISTINCT FROM EXCLUDED.person",
-        department, person.source_person_id, debtor, _person_json(person))
 
 
 async def queue_case_refresh(conn: asyncpg.Connection, debtor_ids: Iterable[str], cause: str) -> None:
@@ -158,13 +161,19 @@ _BY_RECORD = ("claims", "payments", "installment_agreements", "exemption_applica
 _BY_CLAIM = ("claim_adjustments", "claim_cancellations")
 
 
-async def current_debtor(conn: asyncpg.Connection, department: str, source_person_id: str, debtor_id: str) -> str:
-    """The debtor a matched message belongs to now: a record moved back by a split is pinned to its restored
-    debtor; an identity merged into another resolves to it; otherwise the id matching stamped."""
-    return str(await conn.fetchval(
-        "SELECT coalesce((SELECT debtor_id FROM record_owners WHERE department = $1 AND source_person_id = $2), "
-        "(SELECT into_debtor_id FROM debtor_aliases WHERE from_debtor_id = $3), $3)",
-        department, source_person_id, debtor_id))
+async def current_debtors(conn: asyncpg.Connection, keys: list[tuple[str, str, str]]) -> list[str]:
+    """The debtor each matched message belongs to now, for many (department, source person, stamped debtor) at
+    once, in their order: a record moved back by a split is pinned to its restored debtor; an identity merged
+    into another resolves to it; otherwise the id matching stamped."""
+    if not keys:
+        return []
+    rows = await conn.fetch(
+        "SELECT k.ord, coalesce(o.debtor_id, a.into_debtor_id, k.debtor) AS debtor "
+        "FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k(department, person, debtor, ord) "
+        "LEFT JOIN record_owners o ON o.department = k.department AND o.source_person_id = k.person "
+        "LEFT JOIN debtor_aliases a ON a.from_debtor_id = k.debtor ORDER BY k.ord",
+        [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])
+    return [str(r["debtor"]) for r in rows]
 
 
 async def apply_identity_change(conn: asyncpg.Connection, message: Envelope) -> bool:

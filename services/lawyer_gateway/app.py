@@ -53,6 +53,7 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
         apply_migrations(settings.database_url, MIGRATIONS)
         app.state.pool = await create_pool(settings.database_url, min_size=settings.db_pool_min_size,
                                            max_size=settings.db_pool_max_size)
+        app.state.auth_pool = await create_pool(settings.database_url, min_size=1, max_size=3)
         await broker.start()
         app.state.relay = OutboxRelay(app.state.pool, broker, service=SERVICE)
         app.state.relay.start()
@@ -61,13 +62,15 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
         finally:
             await app.state.relay.stop()
             await broker.stop()
+            await app.state.auth_pool.close()
             await app.state.pool.close()
             shutdown_telemetry()
 
     app = FastAPI(title="Lawyer gateway", version="1", lifespan=lifespan, description=__doc__)
 
     async def is_revoked(principal: Principal) -> bool:
-        async with app.state.pool.acquire() as conn:
+        """On a pool of its own: a request holding a connection must never wait for a second one of its pool."""
+        async with app.state.auth_pool.acquire() as conn:
             return await token_revoked(conn, principal.subject, str(principal.claims.get("firm")),
                                        principal.token_id, principal.issued_at)
 

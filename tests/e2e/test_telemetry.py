@@ -58,9 +58,16 @@ def test_one_payment_is_one_connected_trace_through_every_service(
             return []
         spans = span_collector.trace(published[0]["traceId"])
         services = {s["localEndpoint"]["serviceName"] for s in spans}
-        applied = [s for s in spans if s["name"].endswith(" apply")]
-        sql = [s for s in spans if applied and s.get("parentId") == applied[0]["id"] and "db.system" in s.get("tags", {})]
-        return spans if {"tax-adapter", "debtor-matching", "collection"} <= services and sql else []
+        applied = [s for s in spans if s["name"] == "billing.matched-events.v1 apply"]
+        if not applied or not {"tax-adapter", "debtor-matching", "collection"} <= services:
+            return []
+        # collection applies a batch in one transaction: the message's span names the batch's span, whose
+        # children are the statements (in the trace of the batch's first message)
+        batch_id = applied[0]["tags"].get("messaging.batch.span_id")
+        everything = span_collector.snapshot()
+        batch = [s for s in everything if s["id"] == batch_id and s["name"] == "billing.matched-events.v1 apply batch"]
+        sql = [s for s in everything if s.get("parentId") == batch_id and "db.system" in s.get("tags", {})]
+        return spans if batch and sql else []
 
     spans = wait_for(span_collector, whole_trace)
     by_id = {s["id"]: s for s in spans}
