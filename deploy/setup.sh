@@ -4,7 +4,8 @@
 # Why a script: the README's two commands (make up, make test) must work on a new machine where nothing
 # was installed by hand. Everything here is idempotent and quick when already done:
 #   - Debian packages the infrastructure needs (Java 17+ for Kafka and Zipkin, Maven to fetch their jars,
-#     PostgreSQL server binaries), installed with apt-get only when missing (needs root, as on CI);
+#     PostgreSQL server binaries, the IPAex fonts the notices are printed with), installed with apt-get only
+#     when missing (needs root, as on CI);
 #   - a virtualenv in .venv with the project installed editable and every dependency pinned by
 #     requirements.lock (reproducible installs; the lock is refreshed with `make lock`);
 #   - the Kafka and Zipkin jars from Maven Central into the cache folder.
@@ -39,6 +40,9 @@ system_packages() {
   ((${java_major%%.*} >= 17)) || need+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null || need+=(maven)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+  # the notices are printed with the IPAex fonts (TrueType outlines, which reportlab embeds)
+  [[ -f /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf ]] || need+=(fonts-ipaexfont-mincho)
+  [[ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ]] || need+=(fonts-ipaexfont-gothic)
   apt_install "${need[@]}"
 }
 

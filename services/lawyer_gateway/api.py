@@ -8,9 +8,10 @@ id all answer 404 alike. Every request is audit-logged (the middleware in app.py
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -19,10 +20,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Reques
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, ValidationError
 
-from contracts import ScheduledInstallment
+from contracts import RECEIVABLES, ScheduledInstallment
 from services.lawyer_gateway.case_file import CaseFileActivity, CaseFileClaim, CaseFileData, render_case_file
 from services.lawyer_gateway.store import Client, FirmCases, authenticate_client
 from shared.auth import Authenticator, TokenIssuer
+from shared.documents import Addressee, ClaimLine, Reminder, render_pdf
+from shared.documents.letterhead import load_letterhead
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -288,3 +291,43 @@ async def download_case_file(request: Request, case_ref: CaseRef, cases: Cases) 
     return Response(content, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="case-{case_ref}.csv"',
                              "X-Watermark-Id": watermark})
+
+
+@router.get("/cases/{case_ref}/documents/reminder.pdf", tags=["cases"], response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}, **NOT_FOUND, **BAD_REQUEST},
+            summary="A reminder (催告書) for a case your firm holds, as a PDF: only the claims you hold")
+async def download_reminder(request: Request, case_ref: CaseRef, cases: Cases,
+                            severity: Literal["first", "second", "final"] = "first") -> Response:
+    """Printed from what the firm holds (never a tax or forced-collection claim: the contract cannot carry one,
+    and the renderer refuses one on a firm's document), with the city's letterhead; numbered by the case and
+    the day, not by the city's register."""
+    row = await _case_or_404(request, cases, case_ref)
+    contact: dict[str, Any] = row["contact"] or {}
+    today = datetime.now(TOKYO).date()
+    letterhead = load_letterhead()
+    try:
+        document = Reminder(
+            document_number=f"委託{case_ref}-{today:%Y%m%d}", issued_on=today, issuer=letterhead.issuer,
+            for_outsourced_firm=True, severity=severity, unified=False, reply_by=today + timedelta(days=14),
+            addressee=Addressee(postal_code=contact.get("postal_code") or "", address=contact.get("address") or "",
+                                name=contact.get("name_kanji") or "", name_kana=contact.get("name_kana")),
+            claims=tuple(ClaimLine(department=c["department"], receivable=_receivable_label(c["receivable_type"]),
+                                   receivable_type=c["receivable_type"], fiscal_year=c["fiscal_year"],
+                                   installment="全期", due_date=date.fromisoformat(c["due_date"]),
+                                   principal=c["balance"], legal_category=c["legal_category"])
+                         for c in row["claims"] if c["balance"] > 0))
+        content = await asyncio.to_thread(render_pdf, document)
+    except ValidationError as invalid:  # e.g. no postal code on record: say which field, never its value
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                             for e in invalid.errors(include_input=False))
+        raise HTTPException(400, f"the case's contact cannot be printed: {problems}") from None
+    except ValueError as refused:
+        raise HTTPException(400, str(refused).splitlines()[0]) from None
+    _returned(request, *CONTACT_FIELDS, "claims", "document:reminder")
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="reminder-{case_ref}.pdf"'})
+
+
+def _receivable_label(code: str) -> str:
+    spec = RECEIVABLES.get(code)
+    return spec.name_ja if spec else code

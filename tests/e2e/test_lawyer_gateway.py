@@ -5,6 +5,7 @@ and a property-based fuzzer finds no server error or schema violation in the Ope
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
+import pypdf
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -95,7 +97,8 @@ def push_person(services: dict[str, RunningService], tag: str, number: int, *, w
     surname = ("委託", "依頼", "受任")[number]
     person = PersonReference(source_person_id=f"W{tag}", name_kanji=f"{surname} {tag}",
                              name_kana=f"{('イタク', 'イライ', 'ジュニン')[number]} {tag.upper()}",
-                             birth_date=date(1958, 7, 7 + number), address=f"愛知県豊田市元城町3丁目{15 + number}番地11号",
+                             birth_date=date(1958, 7, 7 + number), postal_code="471-0024",
+                             address=f"愛知県豊田市元城町3丁目{15 + number}番地11号",
                              phone=f"0565-31-12{34 + number}")
     water_file = water.render_export([ClaimAssessed(
         claim_id=water.claim_id(2024, "water_supply_charge", f"S{tag}", person.source_person_id, 1), person=person,
@@ -197,6 +200,17 @@ def test_forced_collection_and_tax_never_reach_a_firm(world: World) -> None:
     for body in world.bodies:
         assert "forced_public" not in body and "individual_inhabitant_tax" not in body
         assert world.tax_claim not in body
+
+
+def test_a_firm_prints_a_reminder_for_its_own_case_only_and_never_with_tax(world: World) -> None:
+    mixed = world.cases["mixed_a"]
+    pdf = world.gateway.get(f"/cases/{mixed}/documents/reminder.pdf", params={"severity": "final"},
+                            headers=world.a.headers)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf", pdf.text
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages).replace(" ", "")
+    assert "24,000円" in text and "水道" in text  # the water claim the firm holds
+    assert "31,000" not in text and "市民税" not in text and world.tax_claim not in text  # never the tax claim
+    assert world.gateway.get(f"/cases/{mixed}/documents/reminder.pdf", headers=world.b.headers).status_code == 404
 
 
 def test_the_case_file_is_watermarked_with_who_downloaded_it(world: World) -> None:

@@ -1,0 +1,347 @@
+"""Documents: preview and issue 督促状, 催告書 (a department's or the unified one), 財産調査 inquiries and the
+consultation summary as PDFs (shared/documents), one at a time or as a wave for the print shop.
+
+Issuing numbers a document (6債管第123号: the serial of its fiscal year, never reused), writes it to the
+経過記録 of each claim it lists (a 督促状 as the claim's 督促, a 催告書 as a 催告 by letter, an inquiry as a
+財産調査) after the same legal checks as any action, and keeps the document's data, so the very same PDF can be
+downloaded again (rendering is deterministic; its SHA-256 is kept and checked). Re-issuing is explicit: a new
+number (…-再1) and a new slip. Every preview and download reads personal data and is audit-logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import date
+from typing import Annotated, Any, Literal
+
+import asyncpg
+from fastapi import APIRouter, HTTPException, Path, Query, Response
+from pydantic import BaseModel, Field, TypeAdapter
+
+from contracts import Department
+from services.collection.api.actions import _claim, _situation
+from services.collection.api.debtors import late_charge_of
+from services.collection.api.deps import BusinessDate, Collector, Connection, Viewer, audit
+from services.collection.notices import Kind, Numbering, build, fiscal_year_of, overdue
+from services.collection.store import load_ledger, queue_case_refresh
+from services.collection.workflow import ActionKind, check_action
+from shared.documents import AnyDocument, render_batch, render_counted
+from shared.documents.letterhead import load_letterhead
+
+router = APIRouter(tags=["documents"])
+
+#: What issuing a document records in the 経過記録 of each claim it lists.
+ACTION_OF: dict[str, ActionKind] = {"demand_notice": ActionKind.DEMAND_NOTICE,
+                                     "reminder": ActionKind.REMINDER_LETTER,
+                                     "asset_inquiry": ActionKind.ASSET_INVESTIGATION}
+BATCH_LIMIT = 500
+_DOCUMENT = TypeAdapter(AnyDocument)
+_PDF = {"content": {"application/pdf": {}}, "description": "The document as an A4 PDF"}
+
+
+class Institution(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="e.g. 豊田信用金庫 本店 or the employer")
+    postal_code: str = Field(min_length=7, max_length=8)
+    address: str = Field(min_length=1, max_length=200)
+
+
+class DocumentRequest(BaseModel):
+    kind: Kind
+    debtor_id: str | None = Field(None, description="Whose document (not for a 督促状: its claim says)")
+    department: Department | None = Field(None, description="demand_notice: the claim's department; reminder: "
+                                                            "one department's reminder instead of the unified one")
+    claim_id: str | None = Field(None, description="demand_notice: the claim")
+    severity: Literal["first", "second", "final"] = "first"
+    inquiry: Literal["bank", "employer"] = "bank"
+    institution: Institution | None = Field(None, description="asset_inquiry: where it goes")
+
+
+class IssuedDocument(BaseModel):
+    document_number: str
+    kind: str
+    debtor_id: str
+    claims: list[str] = Field(description="department:claim_id of each claim listed")
+    issued_on: date
+    issued_by: str
+    reissue_of: str | None
+    pages: int
+    sha256: str
+    batch_id: int | None
+
+
+class BatchRequest(BaseModel):
+    kind: Literal["demand_notice", "reminder"]
+    selection: Literal["demand_notices_due", "debtors"] = Field(
+        description="demand_notices_due: every delinquent claim without a 督促 yet (the task list); debtors: the "
+                    "debtors listed")
+    debtor_ids: list[str] = Field(default_factory=list, max_length=BATCH_LIMIT)
+    severity: Literal["first", "second", "final"] = "first"
+    limit: int = Field(BATCH_LIMIT, ge=1, le=BATCH_LIMIT)
+
+
+class BatchOut(BaseModel):
+    batch_id: int
+    documents: list[IssuedDocument]
+    refused: list[str] = Field(description="What could not be issued and why (no personal data)")
+    pages: int
+
+
+def _issued(row: asyncpg.Record) -> IssuedDocument:
+    return IssuedDocument(document_number=row["document_number"], kind=row["kind"], debtor_id=row["debtor_id"],
+                          claims=list(row["claim_keys"]), issued_on=row["issued_on"], issued_by=row["issued_by"],
+                          reissue_of=row["reissue_of"], pages=row["pages"], sha256=row["sha256"],
+                          batch_id=row["batch_id"])
+
+
+async def _person(conn: asyncpg.Connection, debtor_id: str, department: str | None) -> dict[str, Any] | None:
+    """The addressee as a department last sent them with an address (the claim's own department first)."""
+    row = await conn.fetchrow(
+        "SELECT person FROM departmental_persons WHERE debtor_id = $1 AND person ? 'address' "
+        "ORDER BY department = $2 DESC, updated_at DESC LIMIT 1", debtor_id, department or "")
+    return row["person"] if row else None
+
+
+async def _prepare(conn: asyncpg.Connection, body: DocumentRequest, numbering: Numbering, today: date
+                   ) -> tuple[AnyDocument, str, list[tuple[str, str]]]:
+    """The document for a request, its debtor and the claims it lists; 404/409/422 with the reason."""
+    department = body.department.value if body.department else None
+    if body.kind == "demand_notice":
+        if department is None or body.claim_id is None:
+            raise HTTPException(422, "department and claim_id: a 督促状 is issued for one claim")
+        debtor = (await _claim(conn, department, body.claim_id))["debtor_id"]
+    elif body.debtor_id is None:
+        raise HTTPException(422, f"debtor_id: a {body.kind} is addressed to a debtor")
+    else:
+        debtor = body.debtor_id
+    ledger = await load_ledger(conn, debtor, today)
+    if ledger is None:
+        raise HTTPException(404, f"no debtor {debtor}")
+    if body.kind == "demand_notice":
+        claims = overdue(ledger, keys=[(department, body.claim_id)])  # type: ignore[list-item]
+    elif body.kind == "reminder":
+        claims = overdue(ledger, department=department)
+    elif body.kind == "asset_inquiry":  # administrative investigation: forced-collection claims only
+        claims = [c for c in overdue(ledger) if c.claim.legal_category == "forced_public"]
+        if not claims:
+            raise HTTPException(409, "no overdue 強制徴収公債権: a 財産調査 (質問検査権) is only for forced-collection "
+                                     "claims; for the others, court procedure")
+    else:
+        claims = overdue(ledger)
+    if not claims:
+        raise HTTPException(409, "nothing overdue with an open principal for this document")
+    try:
+        document = build(body.kind, letterhead=load_letterhead(), numbering=numbering, issued_on=today,
+                         person=await _person(conn, debtor, department), claims=claims,
+                         late_charges={(c.claim.department, c.claim.claim_id): late_charge_of(c, today)
+                                       for c in claims},
+                         severity=body.severity, unified=department is None,
+                         institution=body.institution.model_dump() if body.institution else None,
+                         inquiry=body.inquiry)
+    except ValueError as refused:
+        raise HTTPException(422, str(refused).splitlines()[0]) from None
+    return document, debtor, [(c.claim.department, c.claim.claim_id) for c in claims]
+
+
+async def _render(document: AnyDocument) -> tuple[bytes, int]:
+    """The PDF and its page count, rendered off the event loop."""
+    try:
+        return await asyncio.to_thread(render_counted, document)
+    except ValueError as refused:
+        raise HTTPException(422, str(refused)) from None
+
+
+def _pdf(content: bytes, name: str) -> Response:
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{_quote(name)}.pdf"})
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+@router.post("/documents/preview", responses={200: _PDF}, response_class=Response,
+             summary="A document as it would be issued, numbered 見本, nothing recorded (audit-logged)")
+async def preview(body: DocumentRequest, conn: Connection, staff: Viewer, today: BusinessDate) -> Response:
+    document, debtor, _ = await _prepare(conn, body, Numbering(fiscal_year_of(today), 0), today)
+    content, _ = await _render(document)
+    await audit(conn, staff, "preview_document", debtor, kind=body.kind)
+    return _pdf(content, f"preview-{body.kind}")
+
+
+async def _next_numbering(conn: asyncpg.Connection, today: date) -> Numbering:
+    year = fiscal_year_of(today)
+    serial = await conn.fetchval(
+        "INSERT INTO document_serials (fiscal_year, last_serial) VALUES ($1, 1) ON CONFLICT (fiscal_year) "
+        "DO UPDATE SET last_serial = document_serials.last_serial + 1 RETURNING last_serial", year)
+    return Numbering(year, serial)
+
+
+async def _record(conn: asyncpg.Connection, document: AnyDocument, numbering: Numbering, *, kind: str,
+                  debtor: str, keys: list[tuple[str, str]], staff: str, today: date, content: bytes,
+                  pages: int, batch_id: int | None = None, reissue_of: str | None = None) -> asyncpg.Record:
+    """Store the issued document and write it to each claim's 経過記録 (checked like any action)."""
+    action = ACTION_OF.get(kind)
+    if action is not None and reissue_of is None:
+        for department, claim_id in keys:
+            claim = await _claim(conn, department, claim_id)
+            history, _, facts, _ = await _situation(conn, claim, today)
+            decision = check_action(facts.legal_category, action, history=history, facts=facts, on=today)
+            if not decision.allowed:
+                raise HTTPException(409, f"{department}:{claim_id}: {decision.reason}")
+        await conn.executemany(
+            "INSERT INTO claim_actions (department, claim_id, kind, done_on, outcome, note, recorded_by) "
+            "VALUES ($1, $2, $3, $4, 'issued', $5, $6)",
+            [(d, c, action.value, today, f"{kind} {document.document_number}", staff) for d, c in keys])
+        await queue_case_refresh(conn, [debtor], f"document {kind}")
+    return await conn.fetchrow(
+        "INSERT INTO issued_documents (document_number, fiscal_year, serial, reissue, reissue_of, kind, debtor_id, "
+        "claim_keys, batch_id, issued_on, issued_by, body, sha256, pages) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) RETURNING *",
+        document.document_number, numbering.fiscal_year, numbering.serial, numbering.reissue, reissue_of, kind,
+        debtor, [f"{d}:{c}" for d, c in keys], batch_id, today, staff,
+        {"kind": kind, "document": document.model_dump(mode="json")}, hashlib.sha256(content).hexdigest(), pages)
+
+
+@router.post("/documents", response_model=IssuedDocument, status_code=201,
+             summary="Issue a document: numbered, written to each claim's 経過記録, kept for download")
+async def issue(body: DocumentRequest, conn: Connection, staff: Collector, today: BusinessDate) -> IssuedDocument:
+    async with conn.transaction():
+        numbering = await _next_numbering(conn, today)
+        document, debtor, keys = await _prepare(conn, body, numbering, today)
+        content, pages = await _render(document)
+        row = await _record(conn, document, numbering, kind=body.kind, debtor=debtor, keys=keys,
+                            staff=staff.subject, today=today, content=content, pages=pages)
+        await audit(conn, staff, "issue_document", debtor, kind=body.kind, number=document.document_number)
+    return _issued(row)
+
+
+NumberPath = Annotated[str, Path(min_length=1, max_length=40)]
+
+
+async def _stored(conn: asyncpg.Connection, number: str) -> tuple[asyncpg.Record, AnyDocument]:
+    row = await conn.fetchrow("SELECT * FROM issued_documents WHERE document_number = $1", number)
+    if row is None:
+        raise HTTPException(404, f"no document {number}")
+    return row, _DOCUMENT.validate_python(row["body"]["document"])
+
+
+@router.get("/documents/{number}.pdf", responses={200: _PDF}, response_class=Response,
+            summary="An issued document again, byte for byte (audit-logged)")
+async def download(number: NumberPath, conn: Connection, staff: Viewer) -> Response:
+    row, document = await _stored(conn, number)
+    content, _ = await _render(document)
+    if hashlib.sha256(content).hexdigest() != row["sha256"]:
+        raise HTTPException(500, f"document {number} no longer renders as issued (fonts or templates changed)")
+    await audit(conn, staff, "download_document", row["debtor_id"], number=number)
+    return _pdf(content, number)
+
+
+@router.get("/documents", response_model=list[IssuedDocument], summary="Documents issued to a debtor, newest first")
+async def list_documents(conn: Connection, staff: Viewer, debtor_id: str,
+                         limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[IssuedDocument]:
+    rows = await conn.fetch("SELECT * FROM issued_documents WHERE debtor_id = $1 ORDER BY issued_at DESC LIMIT $2",
+                            debtor_id, limit)
+    await audit(conn, staff, "list_documents", debtor_id, returned=len(rows))
+    return [_issued(r) for r in rows]
+
+
+@router.post("/documents/{number}/reissue", response_model=IssuedDocument, status_code=201,
+             summary="Re-issue a document (再発行): a new number …-再n, today's balances and a new slip; the 経過記録 "
+                     "keeps the first issue")
+async def reissue(number: NumberPath, conn: Connection, staff: Collector, today: BusinessDate) -> IssuedDocument:
+    async with conn.transaction():
+        original, _ = await _stored(conn, number)
+        first = original["reissue_of"] or number
+        base = await conn.fetchrow("SELECT * FROM issued_documents WHERE document_number = $1", first)
+        count = await conn.fetchval("SELECT max(reissue) FROM issued_documents WHERE fiscal_year = $1 AND serial = $2",
+                                    base["fiscal_year"], base["serial"])
+        numbering = Numbering(base["fiscal_year"], base["serial"], count + 1)
+        body = _request_of(base)
+        document, debtor, keys = await _prepare(conn, body, numbering, today)
+        content, pages = await _render(document)
+        row = await _record(conn, document, numbering, kind=base["kind"], debtor=debtor, keys=keys,
+                            staff=staff.subject, today=today, content=content, pages=pages,
+                            reissue_of=first)
+        await audit(conn, staff, "reissue_document", debtor, number=document.document_number, of=first)
+    return _issued(row)
+
+
+def _request_of(row: asyncpg.Record) -> DocumentRequest:
+    """The request that would produce this stored document again (same kind, debtor and claims)."""
+    document = row["body"]["document"]
+    department, _, claim_id = row["claim_keys"][0].partition(":")
+    if row["kind"] == "demand_notice":
+        return DocumentRequest(kind="demand_notice", department=department, claim_id=claim_id)
+    unified = document.get("unified", True)
+    departments = {key.partition(":")[0] for key in row["claim_keys"]}
+    return DocumentRequest(kind=row["kind"], debtor_id=row["debtor_id"], severity=document.get("severity", "first"),
+                           department=None if unified or len(departments) != 1 else department,
+                           inquiry=document.get("inquiry", "bank"),
+                           institution=document.get("institution") and {
+                               k: document["institution"][k] for k in ("name", "postal_code", "address")})
+
+
+@router.post("/documents/batches", response_model=BatchOut, status_code=201,
+             summary="Issue a wave (e.g. every 督促 due): each document numbered and recorded, one combined PDF")
+async def issue_batch(body: BatchRequest, conn: Connection, staff: Collector, today: BusinessDate) -> BatchOut:
+    if body.selection == "demand_notices_due":
+        if body.kind != "demand_notice":
+            raise HTTPException(422, "selection demand_notices_due goes with kind demand_notice")
+        targets = [DocumentRequest(kind="demand_notice", department=r["department"], claim_id=r["claim_id"])
+                   for r in await conn.fetch(
+                       "SELECT cc.department, cc.claim_id FROM case_claims cc JOIN cases c USING (case_id) "
+                       "WHERE c.status = 'open' AND cc.due_date < $1 AND NOT EXISTS (SELECT 1 FROM claim_actions a "
+                       "WHERE (a.department, a.claim_id) = (cc.department, cc.claim_id) AND a.kind = 'demand_notice') "
+                       "ORDER BY cc.due_date, cc.department, cc.claim_id LIMIT $2", today, body.limit)]
+    else:
+        if body.kind != "reminder" or not body.debtor_ids:
+            raise HTTPException(422, "selection debtors goes with kind reminder and a list of debtor_ids")
+        targets = [DocumentRequest(kind="reminder", debtor_id=d, severity=body.severity)
+                   for d in body.debtor_ids[:body.limit]]
+    documents, refused = [], []
+    async with conn.transaction():
+        batch_id = await conn.fetchval(
+            "INSERT INTO document_batches (kind, selection, issued_on, issued_by, documents, pages) "
+            "VALUES ($1, $2, $3, $4, 0, 0) RETURNING batch_id", body.kind, body.selection, today, staff.subject)
+        prepared = []
+        for target in targets:
+            try:
+                async with conn.transaction():  # a savepoint: a refused one leaves no number and no record
+                    numbering = await _next_numbering(conn, today)
+                    document, debtor, keys = await _prepare(conn, target, numbering, today)
+                    prepared.append((document, numbering, debtor, keys))
+            except HTTPException as exc:
+                refused.append(f"{target.department.value + ':' + target.claim_id if target.claim_id else target.debtor_id}"
+                               f": {exc.detail}")
+        rendered = await asyncio.to_thread(render_batch, [p[0] for p in prepared])
+        for document, numbering, debtor, keys in prepared:
+            content = rendered.documents[document.document_number]
+            try:
+                async with conn.transaction():
+                    row = await _record(conn, document, numbering, kind=body.kind, debtor=debtor, keys=keys,
+                                        staff=staff.subject, today=today, content=content,
+                                        pages=rendered.page_counts[document.document_number], batch_id=batch_id)
+                documents.append(_issued(row))
+            except HTTPException as exc:
+                refused.append(f"{document.document_number}: {exc.detail}")
+        pages = sum(d.pages for d in documents)
+        await conn.execute("UPDATE document_batches SET documents = $2, pages = $3 WHERE batch_id = $1",
+                           batch_id, len(documents), pages)
+        await audit(conn, staff, "issue_document_batch", str(batch_id), kind=body.kind, documents=len(documents),
+                    refused=len(refused))
+    return BatchOut(batch_id=batch_id, documents=documents, refused=refused, pages=pages)
+
+
+@router.get("/documents/batches/{batch_id}.pdf", responses={200: _PDF}, response_class=Response,
+            summary="A wave's documents as one PDF for printing, each starting on a new page (audit-logged)")
+async def download_batch(batch_id: int, conn: Connection, staff: Viewer) -> Response:
+    rows = await conn.fetch("SELECT body FROM issued_documents WHERE batch_id = $1 ORDER BY serial", batch_id)
+    if not rows:
+        raise HTTPException(404, f"no documents in batch {batch_id}")
+    rendered = await asyncio.to_thread(render_batch, [_DOCUMENT.validate_python(r["body"]["document"])
+                                                      for r in rows])
+    await audit(conn, staff, "download_document_batch", str(batch_id), documents=len(rows))
+    return _pdf(rendered.combined, f"batch-{batch_id}")

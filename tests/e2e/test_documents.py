@@ -1,0 +1,139 @@
+"""Documents on the running system: a unified reminder for a real debtor of the imported city, with the debtor's
+name, every overdue claim's amount and the era dates; a wave of 督促状 numbered, written to each claim's 経過記録
+and gone from the task list; the same PDF downloaded again byte for byte; an explicit re-issue; an asset inquiry
+only where the law allows one; and the barcode on a printed slip decodes back to its amount."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+
+import httpx
+import pypdf
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+
+from shared.documents import parse_convenience_store_code, yen
+from tests.conftest import ImportedCity
+from tests.e2e.processes import RunningService
+
+pytestmark = pytest.mark.e2e
+
+
+def text_of(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def pages_of(pdf: bytes) -> int:
+    return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.fixture(scope="module")
+def api(services: dict[str, RunningService], imported_city: ImportedCity) -> httpx.Client:
+    return httpx.Client(base_url=services["collection"].url, timeout=60)
+
+
+def debtor_with_arrears(api: httpx.Client, viewer: dict[str, str], *, departments: int) -> dict:
+    cases = api.get("/cases", params={"limit": 500, "status": "open"}, headers=viewer).json()["items"]
+    case = next(c for c in cases if len(c["departments"]) >= departments and not c["on_hold"])
+    return api.get(f"/debtors/{case['debtor_id']}", headers=viewer).json()
+
+
+def test_a_unified_reminder_lists_every_overdue_claim_with_name_amounts_and_era_dates(
+        api: httpx.Client, staff: dict[str, dict[str, str]]) -> None:
+    debtor = debtor_with_arrears(api, staff["viewer"], departments=2)
+    response = api.post("/documents/preview", headers=staff["viewer"],
+                        json={"kind": "reminder", "debtor_id": debtor["debtor_id"], "severity": "final"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    text = text_of(response.content)
+    names = {r["name_kanji"].replace(" ", "").replace("\u3000", "") for r in debtor["records"] if r["name_kanji"]}
+    flat = text.replace(" ", "").replace("\u3000", "").replace("\n", "")
+    assert any(name in flat for name in names), "the debtor's name is printed"
+    overdue = [c for c in debtor["claims"] if c["status"] == "delinquent" and c["balance"] > 0]
+    assert len({c["department"] for c in overdue}) >= 2
+    for claim in overdue:
+        assert yen(claim["balance"]) in flat, claim["claim_id"]
+    assert "令和7年1月31日" in flat  # issued on the business date
+    assert "見本" in flat  # a preview is not numbered
+    refused = api.post("/documents/preview", headers={}, json={"kind": "reminder", "debtor_id": debtor["debtor_id"]})
+    assert refused.status_code == 401
+
+
+def test_a_wave_of_demand_notices_is_numbered_recorded_and_printable(
+        api: httpx.Client, staff: dict[str, dict[str, str]]) -> None:
+    collector = staff["collector"]
+    due = api.get("/tasks/demand-notices", params={"limit": 5000}, headers=collector).json()
+    assert len(due) >= 3
+    wave = api.post("/documents/batches", headers=collector,
+                    json={"kind": "demand_notice", "selection": "demand_notices_due", "limit": 3})
+    assert wave.status_code == 201, wave.text
+    batch = wave.json()
+    assert len(batch["documents"]) == 3 and batch["refused"] == []
+    numbers = [d["document_number"] for d in batch["documents"]]
+    assert all(re.fullmatch(r"6債管第\d+号", n) for n in numbers) and len(set(numbers)) == 3  # fiscal 2024 = 令和6
+    for document in batch["documents"]:  # the 督促 is now in each claim's 経過記録, and off the task list
+        department, claim_id = document["claims"][0].split(":", 1)
+        record = api.get(f"/claims/{department}/{claim_id}", headers=collector).json()
+        assert any(a["kind"] == "demand_notice" and document["document_number"] in a["note"]
+                   for a in record["actions"]), record["actions"]
+    left = {(t["department"], t["claim_id"]) for t in
+            api.get("/tasks/demand-notices", params={"limit": 5000}, headers=collector).json()}
+    assert not left & {tuple(d["claims"][0].split(":", 1)) for d in batch["documents"]}
+    assert len(left) == len(due) - 3
+
+    combined = api.get(f"/documents/batches/{batch['batch_id']}.pdf", headers=staff["viewer"])
+    assert combined.status_code == 200 and pages_of(combined.content) == batch["pages"]
+    flat = text_of(combined.content).replace(" ", "")
+    assert all(n in flat for n in numbers) and "督促状" in flat
+
+    first = batch["documents"][0]
+    again = api.get(f"/documents/{first['document_number']}.pdf", headers=staff["viewer"])
+    assert again.status_code == 200 and hashlib.sha256(again.content).hexdigest() == first["sha256"]
+    reissued = api.post(f"/documents/{first['document_number']}/reissue", headers=collector)
+    assert reissued.status_code == 201, reissued.text
+    assert reissued.json()["document_number"] == f"{first['document_number']}-再1"
+    assert reissued.json()["reissue_of"] == first["document_number"]
+    twice = api.post(f"/documents/{reissued.json()['document_number']}/reissue", headers=collector)
+    assert twice.json()["document_number"] == f"{first['document_number']}-再2"
+    listed = api.get("/documents", params={"debtor_id": first["debtor_id"]}, headers=staff["viewer"]).json()
+    assert {d["document_number"] for d in listed} >= {first["document_number"], reissued.json()["document_number"]}
+    record = api.get(f"/claims/{first['claims'][0].replace(':', '/', 1)}", headers=collector).json()
+    assert sum(a["kind"] == "demand_notice" for a in record["actions"]) == 1  # a re-issue is not a second 督促
+    assert api.post("/documents/batches", headers=staff["viewer"],
+                    json={"kind": "demand_notice", "selection": "demand_notices_due"}).status_code == 403
+
+
+def test_the_printed_slip_decodes_back_to_its_amount(api: httpx.Client, staff: dict[str, dict[str, str]]) -> None:
+    debtor = debtor_with_arrears(api, staff["viewer"], departments=1)
+    issued = api.post("/documents", headers=staff["collector"],
+                      json={"kind": "reminder", "debtor_id": debtor["debtor_id"]})
+    assert issued.status_code == 201, issued.text
+    pdf = api.get(f"/documents/{issued.json()['document_number']}.pdf", headers=staff["viewer"]).content
+    document = pdfium.PdfDocument(pdf)
+    found = [r for i in range(len(document))
+             for r in zxingcpp.read_barcodes(document[i].render(scale=3).to_pil())]
+    codes = [r.text for r in found if r.format == zxingcpp.BarcodeFormat.Code128]
+    overdue = sum(c["balance"] for c in debtor["claims"] if c["status"] == "delinquent" and c["balance"] > 0)
+    if overdue <= 999_999:
+        assert codes, "a convenience-store barcode is printed"
+        assert parse_convenience_store_code(codes[0]).amount == overdue
+    assert any(r.format == zxingcpp.BarcodeFormat.QRCode and f"AMT:{overdue}" in r.text for r in found)
+
+
+def test_an_asset_inquiry_only_for_forced_collection_claims(api: httpx.Client,
+                                                            staff: dict[str, dict[str, str]]) -> None:
+    cases = api.get("/cases", params={"limit": 500}, headers=staff["viewer"]).json()["items"]
+    private_only = next(c for c in cases if c["legal_categories"] == ["private"])
+    bank = {"name": "豊田信用金庫 本店", "postal_code": "471-0025", "address": "愛知県豊田市西町1丁目200番地"}
+    refused = api.post("/documents", headers=staff["collector"],
+                       json={"kind": "asset_inquiry", "debtor_id": private_only["debtor_id"], "institution": bank})
+    assert refused.status_code == 409 and "強制徴収公債権" in refused.json()["detail"]
+    forced = next(c for c in cases if "forced_public" in c["legal_categories"] and not c["on_hold"])
+    preview = api.post("/documents/preview", headers=staff["collector"],
+                       json={"kind": "asset_inquiry", "debtor_id": forced["debtor_id"], "institution": bank})
+    assert preview.status_code == 200, preview.text
+    flat = text_of(preview.content).replace(" ", "")
+    assert "豊田信用金庫本店" in flat and "地方税法" in flat
