@@ -6,8 +6,8 @@ Readings chosen here:
 - A document lists the debtor's delinquent claims with an open principal as of the issue date; a unified
   reminder (一元化催告) every department's, a department's reminder only its own. The late charge printed is the
   one run up by the issue date (延滞金 keep running: the wording says so).
-- The slip's amount is the open principal (本税・本料): late charges are computed to the day of payment, and the
-  slip says they are billed separately.
+- The slip's amount is what the document's total says: the open principal (本税・本料) and the late charge run
+  up by the issue date; the wording tells the reader that late charges keep running until the day of payment.
 - 督促状: the 指定期限 is the issue date + 10 days (地方税法: 督促状を発した日から起算して10日を経過した日までに完納
   しないときは差押え), the slip valid until then.
 - The 納付番号 (slip reference, and the 21 company digits of the barcode) is the document's serial of the fiscal
@@ -30,8 +30,11 @@ from shared.documents import (
     ClaimLine,
     DebtorSummary,
     DemandNotice,
+    InstallmentPledge,
     PaymentSlip,
+    PaymentSlipDocument,
     Reminder,
+    ScheduleRow,
     document_number,
     installment_label,
 )
@@ -40,7 +43,7 @@ from shared.documents.letterhead import Letterhead
 DEMAND_PERIOD_DAYS = 10
 REPLY_DAYS = {"first": 14, "second": 10, "final": 7}
 
-Kind = Literal["reminder", "demand_notice", "debtor_summary", "asset_inquiry"]
+Kind = Literal["reminder", "demand_notice", "debtor_summary", "asset_inquiry", "installment_pledge", "payment_slip"]
 
 
 @dataclass(frozen=True)
@@ -107,14 +110,15 @@ def build(kind: Kind, *, letterhead: Letterhead, numbering: Numbering, issued_on
           person: Mapping[str, Any] | None, claims: list[ClaimBalance], late_charges: Mapping[tuple[str, str], int],
           severity: Literal["first", "second", "final"] = "first", unified: bool = True,
           institution: Mapping[str, Any] | None = None, inquiry: Literal["bank", "employer"] = "bank",
-          plan_status: tuple[str, ...] = (), for_outsourced_firm: bool = False) -> AnyDocument:
+          plan_status: tuple[str, ...] = (), schedule: tuple[tuple[date, int], ...] = (),
+          for_outsourced_firm: bool = False) -> AnyDocument:
     """One document of ``kind`` for these claims (ValueError naming the field when it cannot be printed)."""
     if not claims:
         raise ValueError("claims: the debtor has no overdue claim with an open principal for this document")
     lines = tuple(claim_line(c, late_charges.get((c.claim.department, c.claim.claim_id), 0)) for c in claims)
     common: dict[str, Any] = {"document_number": numbering.number(letterhead), "issued_on": issued_on,
                               "issuer": letterhead.issuer, "for_outsourced_firm": for_outsourced_firm}
-    total = sum(line.principal for line in lines)
+    total = sum(line.principal + line.late_charge for line in lines)
     if kind == "demand_notice":
         if len(lines) != 1:
             raise ValueError("claims: a 督促状 is issued for one claim")
@@ -135,4 +139,12 @@ def build(kind: Kind, *, letterhead: Letterhead, numbering: Numbering, issued_on
                          name=institution["name"], institution=True)
         return AssetInquiry(**common, inquiry=inquiry, institution=bank, subject=subject, claims=lines,
                             reply_by=issued_on + timedelta(days=14))
+    if kind == "installment_pledge":
+        return InstallmentPledge(**common, pledger=addressee(person), claims=lines,
+                                 schedule=tuple(ScheduleRow(number=i, due_date=d, amount=a)
+                                                for i, (d, a) in enumerate(schedule, 1)))
+    if kind == "payment_slip":
+        valid_until = issued_on + timedelta(days=REPLY_DAYS["first"])
+        return PaymentSlipDocument(**common, addressee=addressee(person), claims=lines,
+                                   slip=slip(letterhead, numbering, total, valid_until))
     raise ValueError(f"kind: {kind!r} is not a document collection prints")

@@ -24,7 +24,7 @@ from contracts import RECEIVABLES, ScheduledInstallment
 from services.lawyer_gateway.case_file import CaseFileActivity, CaseFileClaim, CaseFileData, render_case_file
 from services.lawyer_gateway.store import Client, FirmCases, authenticate_client
 from shared.auth import Authenticator, TokenIssuer
-from shared.documents import Addressee, ClaimLine, Reminder, render_pdf
+from shared.documents import Addressee, ClaimLine, Reminder, refusal_reason, render_pdf
 from shared.documents.letterhead import load_letterhead
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -317,12 +317,8 @@ async def download_reminder(request: Request, case_ref: CaseRef, cases: Cases,
                                    principal=c["balance"], legal_category=c["legal_category"])
                          for c in row["claims"] if c["balance"] > 0))
         content = await asyncio.to_thread(render_pdf, document)
-    except ValidationError as invalid:  # e.g. no postal code on record: say which field, never its value
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                             for e in invalid.errors(include_input=False))
-        raise HTTPException(400, f"the case's contact cannot be printed: {problems}") from None
-    except ValueError as refused:
-        raise HTTPException(400, str(refused).splitlines()[0]) from None
+    except ValueError as refused:  # e.g. no postal code on record: say which field, never its value
+        raise HTTPException(400, f"the case cannot be printed: {refusal_reason(refused)}") from None
     _returned(request, *CONTACT_FIELDS, "claims", "document:reminder")
     return Response(content, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="reminder-{case_ref}.pdf"'})

@@ -28,6 +28,7 @@ from shared.documents.models import (
     PaymentSlipDocument,
     Reminder,
     ScheduleRow,
+    refusal_reason,
 )
 from shared.documents.payment_codes import (
     ConvenienceStoreCode,
@@ -67,6 +68,7 @@ __all__ = [
     "parse_payment_qr",
     "payment_qr_text",
     "render_batch",
+    "refusal_reason",
     "render_counted",
     "render_pdf",
     "wareki",

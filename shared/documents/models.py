@@ -417,3 +417,14 @@ class DebtorSummary(Document):
 
 
 AnyDocument = DemandNotice | Reminder | InstallmentPledge | PaymentSlipDocument | AssetInquiry | DebtorSummary
+
+
+def refusal_reason(error: ValueError) -> str:
+    """A refusal in one line naming the field, for an API answer: a model's validation errors as
+    ``field: reason`` (without the input, which may be personal data), any other ValueError's own message."""
+    from pydantic import ValidationError
+
+    if isinstance(error, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or e.get('ctx', {}).get('field', 'document')}: "
+                         f"{e['msg'].removeprefix('Value error, ')}" for e in error.errors(include_input=False))
+    return str(error).splitlines()[0]

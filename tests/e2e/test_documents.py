@@ -116,7 +116,8 @@ def test_the_printed_slip_decodes_back_to_its_amount(api: httpx.Client, staff: d
     found = [r for i in range(len(document))
              for r in zxingcpp.read_barcodes(document[i].render(scale=3).to_pil())]
     codes = [r.text for r in found if r.format == zxingcpp.BarcodeFormat.Code128]
-    overdue = sum(c["balance"] for c in debtor["claims"] if c["status"] == "delinquent" and c["balance"] > 0)
+    overdue = sum(c["balance"] + c["late_charge"] for c in debtor["claims"]
+                  if c["status"] == "delinquent" and c["balance"] > 0)
     if overdue <= 999_999:
         assert codes, "a convenience-store barcode is printed"
         assert parse_convenience_store_code(codes[0]).amount == overdue
@@ -137,3 +138,23 @@ def test_an_asset_inquiry_only_for_forced_collection_claims(api: httpx.Client,
     assert preview.status_code == 200, preview.text
     flat = text_of(preview.content).replace(" ", "")
     assert "豊田信用金庫本店" in flat and "地方税法" in flat
+
+
+def test_an_installment_pledge_must_pay_exactly_what_is_owed(api: httpx.Client,
+                                                            staff: dict[str, dict[str, str]]) -> None:
+    debtor = debtor_with_arrears(api, staff["viewer"], departments=1)
+    claim = next(c for c in debtor["claims"] if c["status"] == "delinquent" and c["balance"] > 0)
+    owed = claim["balance"] + claim["late_charge"]
+    body = {"kind": "installment_pledge", "debtor_id": debtor["debtor_id"],
+            "claims": [f"{claim['department']}:{claim['claim_id']}"],
+            "schedule": [{"due_date": "2025-02-28", "amount": owed - owed // 2},
+                         {"due_date": "2025-03-31", "amount": owed // 2}]}
+    pledge = api.post("/documents/preview", headers=staff["collector"], json=body)
+    assert pledge.status_code == 200, pledge.text
+    flat = text_of(pledge.content).replace(" ", "")
+    assert "分納誓約書" in flat and yen(owed - owed // 2) in flat and "令和7年2月28日" in flat
+    short = api.post("/documents/preview", headers=staff["collector"],
+                     json={**body, "schedule": [{"due_date": "2025-02-28", "amount": 1}]})
+    assert short.status_code == 422 and "schedule" in short.json()["detail"]
+    unknown = api.post("/documents/preview", headers=staff["collector"], json={**body, "claims": ["water:nope"]})
+    assert unknown.status_code == 422 and unknown.json()["detail"].startswith("claims:")

@@ -26,7 +26,7 @@ from services.collection.api.deps import BusinessDate, Collector, Connection, Vi
 from services.collection.notices import Kind, Numbering, build, fiscal_year_of, overdue
 from services.collection.store import load_ledger, queue_case_refresh
 from services.collection.workflow import ActionKind, check_action
-from shared.documents import AnyDocument, render_batch, render_counted
+from shared.documents import AnyDocument, refusal_reason, render_batch, render_counted
 from shared.documents.letterhead import load_letterhead
 
 router = APIRouter(tags=["documents"])
@@ -46,6 +46,11 @@ class Institution(BaseModel):
     address: str = Field(min_length=1, max_length=200)
 
 
+class Installment(BaseModel):
+    due_date: date
+    amount: int = Field(gt=0)
+
+
 class DocumentRequest(BaseModel):
     kind: Kind
     debtor_id: str | None = Field(None, description="Whose document (not for a 督促状: its claim says)")
@@ -55,6 +60,11 @@ class DocumentRequest(BaseModel):
     severity: Literal["first", "second", "final"] = "first"
     inquiry: Literal["bank", "employer"] = "bank"
     institution: Institution | None = Field(None, description="asset_inquiry: where it goes")
+    claims: list[str] | None = Field(None, max_length=200, description="installment_pledge, payment_slip: the "
+                                     "claims (department:claim_id) it covers; default every overdue claim")
+    schedule: list[Installment] = Field(default_factory=list, max_length=120,
+                                        description="installment_pledge: the agreed installments, in order; they "
+                                                    "must add up to the claims' total with late charges")
 
 
 class IssuedDocument(BaseModel):
@@ -126,6 +136,11 @@ async def _prepare(conn: asyncpg.Connection, body: DocumentRequest, numbering: N
         if not claims:
             raise HTTPException(409, "no overdue 強制徴収公債権: a 財産調査 (質問検査権) is only for forced-collection "
                                      "claims; for the others, court procedure")
+    elif body.claims is not None:
+        wanted = [tuple(key.split(":", 1)) for key in body.claims]
+        claims = overdue(ledger, keys=wanted)  # type: ignore[arg-type]
+        if len(claims) != len(set(wanted)):
+            raise HTTPException(422, "claims: each must be an overdue claim of this debtor, as department:claim_id")
     else:
         claims = overdue(ledger)
     if not claims:
@@ -137,9 +152,9 @@ async def _prepare(conn: asyncpg.Connection, body: DocumentRequest, numbering: N
                                        for c in claims},
                          severity=body.severity, unified=department is None,
                          institution=body.institution.model_dump() if body.institution else None,
-                         inquiry=body.inquiry)
+                         inquiry=body.inquiry, schedule=tuple((i.due_date, i.amount) for i in body.schedule))
     except ValueError as refused:
-        raise HTTPException(422, str(refused).splitlines()[0]) from None
+        raise HTTPException(422, refusal_reason(refused)) from None
     return document, debtor, [(c.claim.department, c.claim.claim_id) for c in claims]
 
 
@@ -148,7 +163,7 @@ async def _render(document: AnyDocument) -> tuple[bytes, int]:
     try:
         return await asyncio.to_thread(render_counted, document)
     except ValueError as refused:
-        raise HTTPException(422, str(refused)) from None
+        raise HTTPException(422, refusal_reason(refused)) from None
 
 
 def _pdf(content: bytes, name: str) -> Response:
