@@ -98,7 +98,8 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
         app.state.auth_pool = await create_pool(settings.database_url, min_size=1, max_size=3)
         measure.watch_pool(app.state.pool)
         await broker.start()
-        app.state.relay = OutboxRelay(app.state.pool, broker, service=SERVICE)
+        app.state.relay = OutboxRelay(app.state.pool, broker, service=SERVICE,
+                                      bootstrap_servers=settings.kafka_bootstrap_servers)
         app.state.relay.start()
         worker = asyncio.create_task(case_worker(), name="case-worker")
         try:

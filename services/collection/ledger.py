@@ -23,6 +23,7 @@ from enum import StrEnum
 from services.collection.allocation import (
     AllocationPolicy,
     Component,
+    DepartmentOrder,
     Due,
     allocate_department_payment,
     default_allocation_policy,
@@ -158,6 +159,18 @@ def _late_charge_due(balance: ClaimBalance, on: date) -> Due | None:
                claim.installment, claim.legal_category)
 
 
+def _late_charges_reached(payment: Payment, principal_dues: list[Due], order: DepartmentOrder) -> bool:
+    """Whether allocating ``payment`` can reach a late charge: a payment naming a claim only beyond that claim's
+    principal; with principal ranked before every late charge (``component`` first), only beyond the whole
+    department's principal. Computing the accrued 延滞金 (per claim, per payment) is the costly part of building a
+    ledger, and most payments settle principal only."""
+    if payment.claim_id is not None:
+        return payment.amount > sum(d.balance for d in principal_dues if d.claim_id == payment.claim_id)
+    if order.order and order.order[0] == "component":
+        return payment.amount > sum(d.balance for d in principal_dues)
+    return True
+
+
 def build_ledger(
     claims: Iterable[Claim],
     adjustments: Iterable[Adjustment],
@@ -203,10 +216,11 @@ def build_ledger(
             ledger.parked_payments.append(payment)
             continue
         department = [b for b in ledger.claims if b.claim.department == payment.department]
+        order = policy.order_for(payment.department)
         dues = [_principal_due(b) for b in department if b.balance > 0]
-        dues += [due for b in department if (due := _late_charge_due(b, payment.paid_on)) is not None]
-        result = allocate_department_payment(payment.amount, dues, policy.order_for(payment.department),
-                                             claim_id=payment.claim_id)
+        if _late_charges_reached(payment, dues, order):
+            dues += [due for b in department if (due := _late_charge_due(b, payment.paid_on)) is not None]
+        result = allocate_department_payment(payment.amount, dues, order, claim_id=payment.claim_id)
         for allocation in result.allocations:
             target = by_key[(payment.department, allocation.claim_id)]
             if allocation.component is Component.LATE_CHARGE:

@@ -73,6 +73,8 @@ async def apply_batch(conn: asyncpg.Connection, messages: list[Envelope], *, tou
             touched.add(debtor)
         for sql, row in _rows(message, debtor):
             statements.setdefault(sql, []).append(row)
+    if _PERSON in statements:  # a person's record as last sent: one upsert per record, not per message
+        statements[_PERSON] = list({row[:2]: row for row in statements[_PERSON]}.values())
     for sql, rows in statements.items():
         await conn.executemany(sql, rows)
     return applied

@@ -55,7 +55,8 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
                                            max_size=settings.db_pool_max_size)
         app.state.auth_pool = await create_pool(settings.database_url, min_size=1, max_size=3)
         await broker.start()
-        app.state.relay = OutboxRelay(app.state.pool, broker, service=SERVICE)
+        app.state.relay = OutboxRelay(app.state.pool, broker, service=SERVICE,
+                                      bootstrap_servers=settings.kafka_bootstrap_servers)
         app.state.relay.start()
         try:
             yield

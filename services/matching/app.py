@@ -103,7 +103,8 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
                                           max_size=settings.db_pool_max_size)
         measure.watch_pool(state["pool"])
         await broker.start()
-        state["relay"] = app.state.relay = OutboxRelay(state["pool"], broker, service=SERVICE)
+        state["relay"] = app.state.relay = OutboxRelay(state["pool"], broker, service=SERVICE,
+                                      bootstrap_servers=settings.kafka_bootstrap_servers)
         state["relay"].start()
         try:
             yield

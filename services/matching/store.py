@@ -88,8 +88,22 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
     if not requests:
         return []
     records = [(r.department.value, r.person.source_person_id) for r in requests]
-    normalised = [normalise_person(r.person) for r in requests]
-    stored_and_looked_up = [record_keys(n) for n in normalised]
+    # One person's record comes in many messages of a batch (every claim and payment of theirs): normalise it and
+    # derive its keys once per distinct record as sent.
+    normalised_once: dict[tuple[str, PersonReference], NormalisedPerson] = {}
+    keys_once: dict[int, tuple[list[bytes], list[tuple[bytes, int]]]] = {}
+    normalised = []
+    for request in requests:
+        person = normalised_once.get((request.department.value, request.person))
+        if person is None:
+            person = normalised_once[(request.department.value, request.person)] = normalise_person(request.person)
+        normalised.append(person)
+    stored_and_looked_up = []
+    for person in normalised:
+        found = keys_once.get(id(person))
+        if found is None:
+            found = keys_once[id(person)] = record_keys(person)
+        stored_and_looked_up.append(found)
     keys = [k for k, _ in stored_and_looked_up]  # stored under
     lookups = [k for _, k in stored_and_looked_up]  # looked up by, each with how common it may be
     unique = list(dict.fromkeys(records))

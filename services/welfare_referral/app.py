@@ -99,7 +99,8 @@ def create_app(settings: WelfareReferralSettings | None = None) -> FastAPI:
         app.state.pool = await create_pool(settings.database_url, min_size=settings.db_pool_min_size,
                                            max_size=settings.db_pool_max_size)
         await broker.start()
-        app.state.relay = OutboxRelay(app.state.pool, broker, service=SERVICE)
+        app.state.relay = OutboxRelay(app.state.pool, broker, service=SERVICE,
+                                      bootstrap_servers=settings.kafka_bootstrap_servers)
         app.state.relay.start()
         task = asyncio.create_task(worker(), name="welfare-worker")
         try:
