@@ -1,5 +1,5 @@
 # The README's commands. Every target installs what it needs first (deploy/setup.sh is quick when done).
-.PHONY: help setup up down status demo city bench-ingest bench-matching test test-unit test-integration lint contracts lock clean
+.PHONY: help setup up down status demo city bench bench-ingest bench-matching bench-notices test test-unit test-integration lint contracts lock clean
 
 PYTHON := .venv/bin/python
 PYTEST := $(PYTHON) -m pytest
@@ -9,7 +9,8 @@ help:
 	@echo "make test    run every test (unit, integration, end-to-end) on real Kafka and PostgreSQL"
 	@echo "make down    stop every process that make up started"
 	@echo "make status  what is running;  make contracts  regenerate JSON Schemas and AsyncAPI"
-	@echo "make city    write a synthetic city's department exports;  make bench-ingest  import a million claims"
+	@echo "make city    write a synthetic city's department exports"
+	@echo "make bench   the whole pipeline at city scale (BENCH_SIZE=quick|full), figures into docs/benchmarks.md"
 
 setup:
 	deploy/setup.sh
@@ -48,6 +49,17 @@ HOUSEHOLDS ?= 2000
 OUT ?= .run/city
 city: setup
 	$(PYTHON) -m tools.synthetic_city --households $(HOUSEHOLDS) --out $(OUT)
+
+# The whole pipeline on infrastructure of its own (ports 39092/35432, .run/bench): a few minutes with the quick
+# size, about a million claims with BENCH_SIZE=full; prints the table and writes it into docs/benchmarks.md.
+BENCH_SIZE ?= quick
+bench: setup
+	$(PYTHON) -m tools.benchmarks.pipeline --size $(BENCH_SIZE) --profile --save
+
+# Render a batch of unified reminders with payment slips and print pages/s (docs/documents.md).
+NOTICES ?= 10000
+bench-notices: setup
+	$(PYTHON) -m tools.benchmarks.notices --count $(NOTICES)
 
 # Generate ≈1,000,000 claims (43,000 households) and import them through every adapter into the running Kafka (make up first).
 BENCH_HOUSEHOLDS ?= 43000
