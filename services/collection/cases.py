@@ -12,6 +12,7 @@ Several workers may drain the queue at once: each takes its debtors with ``FOR U
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -47,8 +48,10 @@ from shared.outbox import enqueue_event
 
 log = logging.getLogger(__name__)
 
-#: Debtors recomputed per transaction by the worker.
-REFRESH_CHUNK = 200
+#: Debtors recomputed per transaction by the worker. Small enough that building their ledgers (the worker's
+#: costly, synchronous part) keeps the event loop for a few milliseconds only: the ledger consumer and the API
+#: share that loop, and a chunk of 200 held them up for a fifth of a second at a time (make bench).
+REFRESH_CHUNK = 20
 
 
 @dataclass
@@ -353,6 +356,7 @@ async def drain_refresh_queue(pool: asyncpg.Pool, *, as_of: date, policy: Assign
                 return total
             total.add(await refresh_cases(conn, {r["debtor_id"]: r["cause"] for r in taken}, as_of=as_of,
                                           policy=policy))
+        await asyncio.sleep(0)  # let waiting consumers and requests run between chunks
 
 
 async def queue_all_debtors(conn: asyncpg.Connection, cause: str) -> int:

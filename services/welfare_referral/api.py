@@ -62,7 +62,7 @@ async def _connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
 Connection = Annotated[asyncpg.Connection, Depends(_connection)]
 
 
-def _business_date(request: Request) -> date:
+async def _business_date(request: Request) -> date:
     return request.app.state.business_date()
 
 
