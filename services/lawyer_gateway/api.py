@@ -237,7 +237,8 @@ class NewActivity(BaseModel):
 
     kind: Literal["contact", "payment_promise", "installment_agreed", "payment_received", "case_returned"]
     occurred_on: date
-    note: str = Field(default="", max_length=1000)
+    note: str = Field(default="", max_length=1000, pattern=r"^[^\x00]*$",
+                      description="Free text (no NUL characters: PostgreSQL text cannot hold them)")
     amount: int | None = Field(default=None, gt=0, le=10_000_000_000)
     promised_on: date | None = None
     schedule: list[ScheduledInstallment] = Field(default_factory=list, max_length=120)

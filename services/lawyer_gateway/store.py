@@ -138,7 +138,10 @@ _UNKNOWN_CLIENT_HASH = hash_password("a client that does not exist")
 
 
 async def authenticate_client(conn: asyncpg.Connection, client_id: str, secret: str) -> Client | None:
-    """The client if the secret is right and the client and its firm are active (constant work either way)."""
+    """The client if the secret is right and the client and its firm are active (constant work either way). An
+    id PostgreSQL cannot hold as text (a NUL character) names no client: it is looked up as nobody."""
+    if "\x00" in client_id:
+        client_id = ""
     row = await conn.fetchrow(
         "SELECT c.client_id, c.firm_code, c.lawyer_id, c.secret_hash, c.active AND f.active AS active "
         "FROM clients c JOIN firms f USING (firm_code) WHERE c.client_id = $1", client_id)

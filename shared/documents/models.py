@@ -226,6 +226,23 @@ def _department_totals(claims: tuple[ClaimLine, ...]) -> dict[Department, tuple[
     return {department: totals[department] for department in Department if department in totals}
 
 
+class _ListsClaims:
+    """What every document listing claims in ``claims`` computes from them (mixed into those models)."""
+
+    @property
+    def all_claims(self) -> tuple[ClaimLine, ...]:
+        return self.claims  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def total(self) -> int:
+        return sum(claim.total for claim in self.all_claims)
+
+    @property
+    def department_totals(self) -> dict[Department, tuple[int, int]]:
+        """(principal, late charges) per department, in the Department enum's order."""
+        return _department_totals(self.all_claims)
+
+
 class DemandNotice(Document):
     """督促状: the statutory demand after a due date has passed, one per claim, with a 指定期限 (pay_by) the law
     requires to be stated (地方税法: ten days after issue is usual; the caller decides)."""
@@ -254,7 +271,7 @@ class DemandNotice(Document):
         return "claim"
 
 
-class Reminder(Document):
+class Reminder(_ListsClaims, Document):
     """催告書: a reminder listing many claims, per department or unified across departments (一元化催告)."""
 
     kind: ClassVar[str] = "reminder"
@@ -276,25 +293,12 @@ class Reminder(Document):
         return self
 
     @property
-    def all_claims(self) -> tuple[ClaimLine, ...]:
-        return self.claims
-
-    @property
-    def total(self) -> int:
-        return sum(claim.total for claim in self.claims)
-
-    @property
-    def department_totals(self) -> dict[Department, tuple[int, int]]:
-        """(principal, late charges) per department, in the Department enum's order."""
-        return _department_totals(self.claims)
-
-    @property
     def all_forced(self) -> bool:
         """Seizure (差押) may be announced only when every listed claim can be enforced by 滞納処分."""
         return all(claim.legal_category is LegalCategory.FORCED_PUBLIC for claim in self.claims)
 
 
-class InstallmentPledge(Document):
+class InstallmentPledge(_ListsClaims, Document):
     """分納誓約書: the debtor acknowledges the claims and pledges a schedule that pays exactly their total."""
 
     kind: ClassVar[str] = "installment_pledge"
@@ -322,14 +326,6 @@ class InstallmentPledge(Document):
         return self
 
     @property
-    def all_claims(self) -> tuple[ClaimLine, ...]:
-        return self.claims
-
-    @property
-    def total(self) -> int:
-        return sum(claim.total for claim in self.claims)
-
-    @property
     def has_forced(self) -> bool:
         return any(claim.legal_category is LegalCategory.FORCED_PUBLIC for claim in self.claims)
 
@@ -338,7 +334,7 @@ class InstallmentPledge(Document):
         return any(claim.legal_category is not LegalCategory.FORCED_PUBLIC for claim in self.claims)
 
 
-class PaymentSlipDocument(Document):
+class PaymentSlipDocument(_ListsClaims, Document):
     """納付書 on its own: a reissued slip or one instalment's slip, with the claims the amount is for."""
 
     kind: ClassVar[str] = "payment_slip"
@@ -347,12 +343,8 @@ class PaymentSlipDocument(Document):
     claims: Claims
     slip: PaymentSlip
 
-    @property
-    def all_claims(self) -> tuple[ClaimLine, ...]:
-        return self.claims
 
-
-class AssetInquiry(Document):
+class AssetInquiry(_ListsClaims, Document):
     """財産調査の照会書 to a bank (預貯金等照会) or an employer (給与照会).
 
     Administrative investigation (国税徴収法第141条, applied to local taxes and to other 強制徴収公債権 by 地方税法 and
@@ -383,16 +375,8 @@ class AssetInquiry(Document):
             raise ValueError("reply_by must be after issued_on")
         return self
 
-    @property
-    def all_claims(self) -> tuple[ClaimLine, ...]:
-        return self.claims
 
-    @property
-    def total(self) -> int:
-        return sum(claim.total for claim in self.claims)
-
-
-class DebtorSummary(Document):
+class DebtorSummary(_ListsClaims, Document):
     """納付相談用の概要: one page for a consultation — every claim, totals per department, the instalment plan's
     status and the contact history."""
 
@@ -402,18 +386,6 @@ class DebtorSummary(Document):
     claims: Claims
     plan_status: tuple[LongText, ...] = ()
     contacts: tuple[ContactEntry, ...] = ()
-
-    @property
-    def all_claims(self) -> tuple[ClaimLine, ...]:
-        return self.claims
-
-    @property
-    def total(self) -> int:
-        return sum(claim.total for claim in self.claims)
-
-    @property
-    def department_totals(self) -> dict[Department, tuple[int, int]]:
-        return _department_totals(self.claims)
 
 
 AnyDocument = DemandNotice | Reminder | InstallmentPledge | PaymentSlipDocument | AssetInquiry | DebtorSummary

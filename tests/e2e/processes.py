@@ -100,3 +100,16 @@ def run_services(infra: Infrastructure, log_dir: Path, extra_env: dict[str, str]
     finally:
         for service in started.values():
             _stop(service)
+
+
+def eventually(check, timeout: float = 60, what: str = "the expected state"):  # type: ignore[no-untyped-def]
+    """Poll ``check`` until it returns something truthy (returned), or fail naming ``what`` after ``timeout`` s:
+    the services work asynchronously (Kafka between them), so an effect shows up a little later."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+

@@ -33,20 +33,12 @@ from services.lawyer_gateway.settings import DEVELOPMENT_FIRM_KEYS
 from services.tax_adapter import export_format as tax
 from services.water_adapter import export_format as water
 from shared.auth import TokenIssuer, TokenKeys
-from tests.e2e.processes import RunningService
+from tests.e2e.processes import RunningService, eventually
 from tests.infrastructure import ROOT, Infrastructure
 
 pytestmark = pytest.mark.e2e
 
 
-def eventually(check, timeout: float = 60, what: str = ""):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def manage(infra: Infrastructure, *args: str) -> str:

@@ -3,7 +3,6 @@ gathers both departments' claims under one debtor; the merge is undone and each 
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import date
 
@@ -13,19 +12,11 @@ import pytest
 from contracts import ClaimAssessed, LegalCategory, PersonReference
 from services.tax_adapter import export_format as tax
 from services.water_adapter import export_format as water
-from tests.e2e.processes import RunningService
+from tests.e2e.processes import RunningService, eventually
 
 pytestmark = pytest.mark.e2e
 
 
-def eventually(check, timeout: float = 60):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.3)
-    raise AssertionError("the expected state was not reached")
 
 
 def test_accepting_a_review_merges_and_undoing_it_splits(services: dict[str, RunningService],

@@ -17,7 +17,7 @@ from contracts import ClaimAssessed, LegalCategory, PersonReference
 from services.insurance_adapter import export_format as insurance
 from services.tax_adapter import export_format as tax
 from services.water_adapter import export_format as water
-from tests.e2e.processes import RunningService
+from tests.e2e.processes import RunningService, eventually
 from tests.e2e.welfare_receiver import WelfareReceiver
 from tests.infrastructure import BUSINESS_DATE, Infrastructure
 from tests.staff import create_staff, sign_in
@@ -25,14 +25,6 @@ from tests.staff import create_staff, sign_in
 pytestmark = pytest.mark.e2e
 
 
-def eventually(check, timeout: float = 60, what: str = ""):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def push_person(services: dict[str, RunningService], tag: str) -> dict[str, str]:
