@@ -9,6 +9,16 @@ from opentelemetry import trace
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
 
+def database_check(app: FastAPI) -> ReadinessCheck:
+    """Readiness of the service's database: ``SELECT 1`` on ``app.state.pool`` (set in the lifespan)."""
+
+    async def ready() -> bool:
+        async with app.state.pool.acquire() as conn:
+            return await conn.fetchval("SELECT 1") == 1
+
+    return ready
+
+
 def add_health_routes(app: FastAPI, checks: dict[str, ReadinessCheck]) -> None:
     """``/healthz``: the process answers. ``/readyz``: every dependency answers (503 naming those that do not)."""
 

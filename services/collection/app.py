@@ -39,7 +39,7 @@ from services.collection.store import apply_batch, apply_identity_change, queue_
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
 from shared.consumer import Delivery, batch_span, subscribe_envelopes
 from shared.db import create_pool
-from shared.http import add_health_routes, instrument_app
+from shared.http import add_health_routes, database_check, instrument_app
 from shared.kafka import create_broker
 from shared.logging import setup_logging
 from shared.metrics import pipeline_metrics
@@ -201,11 +201,7 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
         max_records=settings.consumer_max_poll_records,
     )
 
-    async def database_ready() -> bool:
-        async with app.state.pool.acquire() as conn:
-            return await conn.fetchval("SELECT 1") == 1
-
-    add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_ready})
+    add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_check(app)})
     app.include_router(router)
     instrument_app(app)
     return app

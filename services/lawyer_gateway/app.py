@@ -28,7 +28,7 @@ from services.lawyer_gateway.store import apply_case_change, audit, token_revoke
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
-from shared.http import add_health_routes, instrument_app
+from shared.http import add_health_routes, database_check, instrument_app
 from shared.kafka import create_broker
 from shared.logging import setup_logging
 from shared.migrations import apply_migrations
@@ -114,7 +114,7 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
             await _write_audit(app, request, response.status_code)
         return response
 
-    add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": _database_ready(app)})
+    add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_check(app)})
     app.include_router(api.router)
     app.include_router(admin.router)
     instrument_app(app)
@@ -136,10 +136,3 @@ async def _write_audit(app: FastAPI, request: Request, status: int) -> None:
                 "INSERT INTO alerts (kind, client_id, firm_code, lawyer_id, detail) VALUES ($1, $2, $3, $4, $5)",
                 alert.kind, client and client.client_id, client and client.firm_code, alert.lawyer, alert.detail)
 
-
-def _database_ready(app: FastAPI) -> Callable[[], Awaitable[bool]]:
-    async def ready() -> bool:
-        async with app.state.pool.acquire() as conn:
-            return await conn.fetchval("SELECT 1") == 1
-
-    return ready

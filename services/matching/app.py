@@ -26,7 +26,7 @@ from services.matching.store import ClaimPeople, resolve_claim_people
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, TokenIssuer, TokenKeys
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
-from shared.http import add_health_routes, instrument_app
+from shared.http import add_health_routes, database_check, instrument_app
 from shared.kafka import create_broker, envelope_headers
 from shared.logging import setup_logging
 from shared.metrics import pipeline_metrics
@@ -114,17 +114,13 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
             await state["pool"].close()
             shutdown_telemetry()
 
-    async def database_ready() -> bool:
-        async with state["pool"].acquire() as conn:
-            return await conn.fetchval("SELECT 1") == 1
-
     app = FastAPI(title="Debtor matching", version="1", lifespan=lifespan, description=__doc__)
     # Staff tokens are issued (and revoked) by the collection service; matching checks signature, audience,
     # expiry and role. A disabled account's token is refused here only once it expires (AUTH_TOKEN_MINUTES).
     app.state.authenticator = Authenticator(TokenIssuer(
         TokenKeys.parse(settings.auth_keys, settings.auth_active_kid), issuer=STAFF_TOKEN_ISSUER,
         audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(hours=8)))
-    add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_ready})
+    add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_check(app)})
     app.include_router(review_router)
     instrument_app(app)
     return app

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -34,7 +34,7 @@ from services.welfare_referral.store import apply_standing, rescore_all
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, TokenIssuer, TokenKeys
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
-from shared.http import add_health_routes, instrument_app
+from shared.http import add_health_routes, database_check, instrument_app
 from shared.kafka import create_broker
 from shared.logging import setup_logging
 from shared.migrations import apply_migrations
@@ -138,15 +138,8 @@ def create_app(settings: WelfareReferralSettings | None = None) -> FastAPI:
                         dead_letter=DEAD_LETTER_WELFARE, consumer_name=SERVICE, handle_batch=take_standings,
                         max_records=settings.consumer_max_poll_records)
 
-    add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": _database_ready(app)})
+    add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_check(app)})
     app.include_router(api.router)
     instrument_app(app)
     return app
 
-
-def _database_ready(app: FastAPI) -> Callable[[], Awaitable[bool]]:
-    async def ready() -> bool:
-        async with app.state.pool.acquire() as conn:
-            return await conn.fetchval("SELECT 1") == 1
-
-    return ready

@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 from datetime import date
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, Path, Query, Response
@@ -168,13 +169,7 @@ async def _render(document: AnyDocument) -> tuple[bytes, int]:
 
 def _pdf(content: bytes, name: str) -> Response:
     return Response(content, media_type="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{_quote(name)}.pdf"})
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text, safe="")
+                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(name, safe='')}.pdf"})
 
 
 @router.post("/documents/preview", responses={200: _PDF}, response_class=Response,
