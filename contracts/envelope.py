@@ -26,6 +26,11 @@ from contracts.messages import (
     Payload,
 )
 
+#: Kafka headers on every envelope, so routing, deduplication and dead-lettering need not parse the value.
+HEADER_MESSAGE_ID = "message-id"
+HEADER_MESSAGE_TYPE = "message-type"
+HEADER_SCHEMA_VERSION = "schema-version"
+
 #: Namespace of message ids derived from source keys (uuid5), fixed forever so re-imports give equal ids.
 MESSAGE_ID_NAMESPACE = uuid.UUID("6b9f3f1e-6a52-4d0c-9f5e-2f1f0d9b7c11")
 

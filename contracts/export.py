@@ -13,9 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from contracts.envelope import ALL_PAYLOADS, envelope_class
+from contracts.envelope import (
+    ALL_PAYLOADS,
+    HEADER_MESSAGE_ID,
+    HEADER_MESSAGE_TYPE,
+    HEADER_SCHEMA_VERSION,
+    envelope_class,
+)
 from contracts.topics import ALL_TOPICS
-from shared.kafka import HEADER_MESSAGE_ID, HEADER_MESSAGE_TYPE, HEADER_SCHEMA_VERSION
 
 HERE = Path(__file__).parent
 SCHEMA_DIR = HERE / "schemas"

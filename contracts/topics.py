@@ -131,3 +131,6 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     WELFARE_REFERRALS,
     DEAD_LETTER_WELFARE,
 )
+
+#: Every service's dead-letter topic, derived from the list above so tools never miss one.
+DEAD_LETTER_TOPICS: tuple[TopicSpec, ...] = tuple(t for t in ALL_TOPICS if t.name.startswith("dead-letter."))

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from contracts.topics import DEAD_LETTER_COLLECTION, DEAD_LETTER_MATCHING
-from shared.kafka import HEADER_MESSAGE_ID
+from contracts.envelope import HEADER_MESSAGE_ID
+from contracts.topics import DEAD_LETTER_TOPICS as _DEAD_LETTER_SPECS
 
-DEAD_LETTER_TOPICS = (DEAD_LETTER_MATCHING.name, DEAD_LETTER_COLLECTION.name)
+DEAD_LETTER_TOPICS = tuple(spec.name for spec in _DEAD_LETTER_SPECS)
 
 
 @dataclass(frozen=True)

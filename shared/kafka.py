@@ -21,16 +21,16 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry import trace
 
-from contracts.envelope import Envelope, encode_message
+from contracts.envelope import (  # noqa: F401  (header names re-exported: they belong to the contract)
+    HEADER_MESSAGE_ID,
+    HEADER_MESSAGE_TYPE,
+    HEADER_SCHEMA_VERSION,
+    Envelope,
+    encode_message,
+)
 from contracts.topics import ALL_TOPICS, TopicSpec
 
 log = logging.getLogger(__name__)
-
-#: Kafka headers on every envelope, so routing, deduplication and dead-lettering need not parse the value.
-HEADER_MESSAGE_ID = "message-id"
-HEADER_MESSAGE_TYPE = "message-type"
-HEADER_SCHEMA_VERSION = "schema-version"
-
 
 def create_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
     return KafkaBroker(
