@@ -393,14 +393,15 @@ def bearer_token_scheme(scheme_name: str, description: str) -> Callable[..., Awa
 
 
 def refuse_public_keys(value: str, environment: str | None, setting: str, *public: str) -> str:
-    """For a settings validator: the development signing keys are in the source, so production must set its own."""
-    if value in public and environment == "production":
-        raise ValueError(f"{setting} must be set in production (the development key is public)")
-    return value
+    """For a settings validator: the development signing keys are in the source, so only a development or test
+    deployment may use them (shared/deployment.py): every other environment refuses them anywhere in the list."""
+    from shared.deployment import refuse_published_secrets
+
+    return refuse_published_secrets(value, environment, setting, public)
 
 
 #: Staff tokens are issued by the collection service (POST /auth/token) and accepted by every staff-facing API.
 STAFF_TOKEN_ISSUER = "collection"
 STAFF_TOKEN_AUDIENCE = "central-api"
-#: The signing key of development and tests (public: refused in production by the services' settings).
+#: The signing key of development and tests (public: refused outside development and test by the settings).
 DEVELOPMENT_STAFF_KEYS = "dev:collection-development-signing-key-not-for-production"

@@ -26,6 +26,10 @@ from tests.infrastructure import BUSINESS_DATE, ROOT, Infrastructure, provide_in
 from tests.staff import staff_headers
 from tools.synthetic_city.__main__ import write_city
 
+# Tests run on the published development keys and passwords, which only a test or development deployment accepts
+# (shared/deployment.py); a test that checks the refusal sets another value itself.
+os.environ.setdefault("DEPLOYMENT_ENVIRONMENT", "test")
+
 
 @pytest.fixture(scope="session")
 def infrastructure() -> Iterator[Infrastructure]:
