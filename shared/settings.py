@@ -9,7 +9,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.deployment import refuse_default_database_password, refuse_published_secrets
 
-
 #: The department systems' credential key of development and tests (public: refused in any other deployment).
 DEVELOPMENT_DEPARTMENT_KEYS = "dev:department-imports-development-signing-key-not-for-production"
 
@@ -32,6 +31,8 @@ class ServiceSettings(BaseSettings):
     # Per service (prefixed, e.g. COLLECTION_HTTP_PORT): where its HTTP side listens.
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    #: Per service (e.g. COLLECTION_MAX_BODY_BYTES): the largest request body, counted while it streams in.
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
 
 
 class DatabaseSettings(ServiceSettings):

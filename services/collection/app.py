@@ -39,7 +39,7 @@ from services.collection.store import apply_batch, apply_identity_change, queue_
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
 from shared.consumer import Delivery, batch_span, subscribe_envelopes
 from shared.db import create_pool
-from shared.http import add_health_routes, database_check, instrument_app
+from shared.http import add_health_routes, database_check, guard_requests, instrument_app
 from shared.kafka import create_broker
 from shared.logging import setup_logging
 from shared.metrics import pipeline_metrics
@@ -204,4 +204,5 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
     add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_check(app)})
     app.include_router(router)
     instrument_app(app)
+    guard_requests(app, settings.max_body_bytes)
     return app

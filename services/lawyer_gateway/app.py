@@ -28,7 +28,7 @@ from services.lawyer_gateway.store import apply_case_change, audit, token_revoke
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
-from shared.http import add_health_routes, database_check, instrument_app
+from shared.http import add_health_routes, database_check, guard_requests, instrument_app
 from shared.kafka import create_broker
 from shared.logging import setup_logging
 from shared.migrations import apply_migrations
@@ -118,6 +118,7 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(admin.router)
     instrument_app(app)
+    guard_requests(app, settings.max_body_bytes)
     return app
 
 

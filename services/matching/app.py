@@ -26,7 +26,7 @@ from services.matching.store import ClaimPeople, resolve_claim_people
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, TokenIssuer, TokenKeys
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
-from shared.http import add_health_routes, database_check, instrument_app
+from shared.http import add_health_routes, database_check, guard_requests, instrument_app
 from shared.kafka import create_broker, envelope_headers
 from shared.logging import setup_logging
 from shared.metrics import pipeline_metrics
@@ -123,4 +123,5 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_check(app)})
     app.include_router(review_router)
     instrument_app(app)
+    guard_requests(app, settings.max_body_bytes)
     return app

@@ -34,7 +34,7 @@ from services.welfare_referral.store import apply_standing, rescore_all
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, TokenIssuer, TokenKeys
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
-from shared.http import add_health_routes, database_check, instrument_app
+from shared.http import add_health_routes, database_check, guard_requests, instrument_app
 from shared.kafka import create_broker
 from shared.logging import setup_logging
 from shared.migrations import apply_migrations
@@ -141,5 +141,6 @@ def create_app(settings: WelfareReferralSettings | None = None) -> FastAPI:
     add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_check(app)})
     app.include_router(api.router)
     instrument_app(app)
+    guard_requests(app, settings.max_body_bytes)
     return app
 

@@ -24,7 +24,7 @@ from typing import Annotated, Protocol
 from fastapi import FastAPI, HTTPException, Query, Request
 
 from contracts import Department
-from shared.http import add_health_routes, instrument_app
+from shared.http import BodyPolicy, add_health_routes, guard_requests, instrument_app, set_body_policy
 from shared.ingest.publisher import ImportSummary, publish_import
 from shared.ingest.records import ExportFormatError, ParsedExport
 from shared.logging import setup_logging
@@ -160,6 +160,9 @@ def create_adapter_app(spec: AdapterSpec, settings: AdapterSettings | None = Non
         return summary.as_dict()
 
     instrument_app(app)
+    # The export itself is large and raw (its parser checks every record): its own limit, no text inspection.
+    set_body_policy(app, "POST", "/imports", BodyPolicy(settings.max_upload_bytes, inspect_text=False))
+    guard_requests(app, settings.max_body_bytes)
     return app
 
 
