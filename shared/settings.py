@@ -63,6 +63,8 @@ class AdapterSettings(ServiceSettings):
     #: one setting for every adapter, like KAFKA_BOOTSTRAP_SERVERS.
     department_auth_keys: str = Field(DEVELOPMENT_DEPARTMENT_KEYS, validation_alias=_env("DEPARTMENT_AUTH_KEYS"))
     department_auth_active_kid: str = Field("dev", validation_alias=_env("DEPARTMENT_AUTH_ACTIVE_KID"))
+    #: Token ids (jti) of department credentials withdrawn before they expire, comma separated.
+    department_revoked_tokens: str = Field("", validation_alias=_env("DEPARTMENT_REVOKED_TOKENS"))
 
     @field_validator("department_auth_keys")
     @classmethod

@@ -17,6 +17,7 @@ from contracts import ClaimAssessed, LegalCategory, PersonReference
 from services.insurance_adapter import export_format as insurance
 from services.tax_adapter import export_format as tax
 from services.water_adapter import export_format as water
+from tests.departments import department_headers
 from tests.e2e.processes import RunningService, eventually
 from tests.e2e.welfare_receiver import WelfareReceiver
 from tests.infrastructure import BUSINESS_DATE, Infrastructure
@@ -55,7 +56,7 @@ def push_person(services: dict[str, RunningService], tag: str) -> dict[str, str]
     }
     for adapter, content in exports.items():
         response = httpx.post(f"{services[adapter].url}/imports", params={"file_name": f"welfare-{tag}.dat"},
-                              content=content, timeout=30)
+                              content=content, headers=department_headers(adapter), timeout=30)
         assert response.status_code == 200, response.text
     return {"tax": tax_claim, "insurance": nhi_claim, "water": water_claim, "tax_person": f"T{tag}"}
 
