@@ -31,6 +31,11 @@ class ServiceSettings(BaseSettings):
     # Per service (prefixed, e.g. COLLECTION_HTTP_PORT): where its HTTP side listens.
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    #: The one authority for staff accounts (collection's API) and how long its answers are kept (≤ 60 s): a
+    #: disabled account or a withdrawn role stops working everywhere within that time (shared/staff_authority.py).
+    staff_authority_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("STAFF_AUTHORITY_URL"))
+    staff_authority_cache_seconds: float = Field(30.0, ge=0, le=60,
+                                                 validation_alias=_env("STAFF_AUTHORITY_CACHE_SECONDS"))
     #: Per service (e.g. COLLECTION_MAX_BODY_BYTES): the largest request body, counted while it streams in.
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
 

@@ -81,14 +81,17 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
                 log.exception("case worker pass failed; retrying")
             await asyncio.sleep(settings.case_worker_interval_seconds)
 
-    async def is_revoked(principal: Principal) -> bool:
-        """A token dies with its account: disabled, or signed out everywhere after it was issued. Checked on a
-        pool of its own: a request may already hold a connection of the main pool, and fifty requests each
-        waiting for a second one would wait for ever."""
+    async def current_roles(principal: Principal, _token: str) -> frozenset[str] | None:
+        """This service is the one authority for staff accounts: the roles the account holds now, or None when
+        it is unknown, disabled, or signed out everywhere after the token was issued. Checked on a pool of its
+        own: a request may already hold a connection of the main pool, and fifty requests each waiting for a
+        second one would wait for ever."""
         async with app.state.auth_pool.acquire() as conn:
-            valid_after = await conn.fetchval(
-                "SELECT tokens_valid_after FROM staff_accounts WHERE staff_id = $1 AND active", principal.subject)
-        return valid_after is None or principal.issued_at < valid_after - timedelta(seconds=1)
+            row = await conn.fetchrow("SELECT roles, tokens_valid_after FROM staff_accounts "
+                                      "WHERE staff_id = $1 AND active", principal.subject)
+        if row is None or principal.issued_at < row["tokens_valid_after"] - timedelta(seconds=1):
+            return None
+        return frozenset(row["roles"])
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -121,7 +124,7 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
     app.state.authenticator = Authenticator(
         TokenIssuer(TokenKeys.parse(settings.auth_keys, settings.auth_active_kid), issuer=STAFF_TOKEN_ISSUER,
                     audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(minutes=settings.auth_token_minutes)),
-        is_revoked)
+        current_roles=current_roles)
 
     measure = pipeline_metrics(SERVICE)
 

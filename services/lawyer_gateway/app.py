@@ -33,6 +33,7 @@ from shared.kafka import create_broker
 from shared.logging import setup_logging
 from shared.migrations import apply_migrations
 from shared.outbox import OutboxRelay
+from shared.staff_authority import RemoteStaffAuthority
 from shared.telemetry import setup_telemetry, shutdown_telemetry
 
 SERVICE = "lawyer-gateway"
@@ -47,6 +48,7 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
     setup_logging(SERVICE, settings.log_level)
     setup_telemetry(SERVICE, environment=settings.environment)
     broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
+    authority = RemoteStaffAuthority(settings.staff_authority_url, cache_seconds=settings.staff_authority_cache_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,6 +67,7 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
             await broker.stop()
             await app.state.auth_pool.close()
             await app.state.pool.close()
+            await authority.close()
             shutdown_telemetry()
 
     app = FastAPI(title="Lawyer gateway", version="1", lifespan=lifespan, description=__doc__)
@@ -78,9 +81,10 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
     app.state.firm_authenticator = Authenticator(TokenIssuer(
         TokenKeys.parse(settings.auth_keys, settings.auth_active_kid), issuer=FIRM_TOKEN_ISSUER,
         audience=FIRM_TOKEN_AUDIENCE, ttl=timedelta(minutes=settings.token_minutes)), is_revoked)
+    # The central division's staff: collection is the one authority on their accounts and roles (cached ≤ 60 s).
     app.state.staff_authenticator = Authenticator(TokenIssuer(
         TokenKeys.parse(settings.staff_auth_keys, settings.staff_auth_active_kid), issuer=STAFF_TOKEN_ISSUER,
-        audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(hours=8)))
+        audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(hours=8)), current_roles=authority)
     app.state.limiter = TokenBucket(settings.rate_per_second, settings.rate_burst)
     app.state.watch = AccessWatch(settings.alert_distinct_cases, settings.alert_window_seconds)
 

@@ -39,6 +39,7 @@ from shared.kafka import create_broker
 from shared.logging import setup_logging
 from shared.migrations import apply_migrations
 from shared.outbox import OutboxRelay
+from shared.staff_authority import RemoteStaffAuthority
 from shared.telemetry import setup_telemetry, shutdown_telemetry
 
 SERVICE = "welfare-referral"
@@ -112,14 +113,17 @@ def create_app(settings: WelfareReferralSettings | None = None) -> FastAPI:
             await app.state.relay.stop()
             await broker.stop()
             await app.state.pool.close()
+            await authority.close()
             shutdown_telemetry()
 
     app = FastAPI(title="Welfare referral API", version="1", lifespan=lifespan, description=__doc__)
     app.state.settings = settings
     app.state.business_date = business_date
+    # Collection signs staff in and is the one authority on accounts and roles (asked, cached ≤ 60 s).
+    authority = RemoteStaffAuthority(settings.staff_authority_url, cache_seconds=settings.staff_authority_cache_seconds)
     app.state.authenticator = Authenticator(TokenIssuer(
         TokenKeys.parse(settings.staff_auth_keys, settings.staff_auth_active_kid), issuer=STAFF_TOKEN_ISSUER,
-        audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(hours=8)))
+        audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(hours=8)), current_roles=authority)
 
     async def take_standings(deliveries: list[Delivery]) -> None:
         """Standings in one transaction a batch; other collection events are not this service's business."""

@@ -88,11 +88,14 @@ def run_services(infra: Infrastructure, log_dir: Path, extra_env: dict[str, str]
     } | {name: (f"{name.upper()}_HTTP_PORT", [sys.executable, "-m", f"services.{name}", "serve"])
          for name in adapters}
     started: dict[str, RunningService] = {}
+    ports = {name: free_port() for name in commands}
+    # Collection is the one authority for staff accounts: the other services ask it (shared/staff_authority.py).
+    authority = {"STAFF_AUTHORITY_URL": f"http://127.0.0.1:{ports['collection']}"}
     try:
         for name, (port_variable, argv) in commands.items():
-            port = free_port()
+            port = ports[name]
             log = log_dir / f"{name}.log"
-            env = {**os.environ, **infra.service_env(), port_variable: str(port), **(extra_env or {})}
+            env = {**os.environ, **infra.service_env(), port_variable: str(port), **authority, **(extra_env or {})}
             started[name] = RunningService(name, f"http://127.0.0.1:{port}", _spawn(argv, env, log), log, argv, env)
         for service in started.values():
             _wait_ready(service)

@@ -327,7 +327,7 @@ _PAIRS = [(held, needed) for held in StaffRole for needed in StaffRole]
 
 
 def _expected(held: StaffRole, needed: StaffRole) -> bool:
-    if StaffRole.WELFARE in (held, needed):
+    if {StaffRole.WELFARE, StaffRole.WELFARE_ADMIN} & {held, needed}:  # apart from the hierarchy, and each other
         return held == needed
     return _ORDER.index(held) >= _ORDER.index(needed)
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from services.collection.api.deps import Admin, Connection, Viewer, audit
-from shared.auth import StaffRole, TokenIssuer, hash_password, verify_password
+from services.collection.api.deps import Admin, AnyStaff, Connection, audit
+from shared.auth import Principal, StaffRole, TokenIssuer, grant_refusal, hash_password, verify_password
 
 router = APIRouter(tags=["staff"])
 
@@ -46,9 +46,22 @@ class Me(BaseModel):
     expires_at: datetime
 
 
-@router.get("/auth/me", response_model=Me, summary="Who the token speaks for")
-async def who_am_i(staff: Viewer) -> Me:
+@router.get("/auth/me", response_model=Me, summary="Who the token speaks for, with the roles it may use now")
+async def who_am_i(staff: AnyStaff) -> Me:
     return Me(staff_id=staff.subject, roles=sorted(staff.roles), expires_at=staff.expires_at)
+
+
+class Authority(BaseModel):
+    staff_id: str
+    roles: list[str] = Field(description="The roles the token may use now: issued with it and still held")
+
+
+@router.get("/auth/authority", response_model=Authority,
+            summary="The one authority for staff accounts: is the token's account active, with which roles now")
+async def staff_authority(staff: AnyStaff) -> Authority:
+    """Asked by the other services with the token they were shown (shared/staff_authority.py), which they
+    cache for at most a minute: 401 when the account is unknown, disabled or signed out, else its roles now."""
+    return Authority(staff_id=staff.subject, roles=sorted(staff.roles))
 
 
 class StaffAccount(BaseModel):
@@ -74,8 +87,15 @@ async def list_staff(conn: Connection, staff: Admin) -> list[StaffAccount]:
     return [StaffAccount(**dict(r)) for r in rows]
 
 
-@router.post("/staff", response_model=StaffAccount, status_code=201, summary="Create a staff account (admin)")
-async def create_staff(body: NewStaff, conn: Connection, staff: Admin) -> StaffAccount:
+def _may_grant(staff: Principal, changed: set[str]) -> None:
+    if refusal := grant_refusal(staff.roles, changed):
+        raise HTTPException(403, refusal)
+
+
+@router.post("/staff", response_model=StaffAccount, status_code=201,
+             summary="Create a staff account (admin; the welfare roles: welfare_admin)")
+async def create_staff(body: NewStaff, conn: Connection, staff: AnyStaff) -> StaffAccount:
+    _may_grant(staff, {r.value for r in body.roles})
     row = await conn.fetchrow(
         "INSERT INTO staff_accounts (staff_id, display_name, password_hash, roles) VALUES ($1, $2, $3, $4) "
         "ON CONFLICT (staff_id) DO NOTHING RETURNING staff_id, display_name, roles, active, created_at",
@@ -83,6 +103,26 @@ async def create_staff(body: NewStaff, conn: Connection, staff: Admin) -> StaffA
     if row is None:
         raise HTTPException(409, f"staff id {body.staff_id} exists")
     await audit(conn, staff, "create_staff", body.staff_id, roles=[r.value for r in body.roles])
+    return StaffAccount(**dict(row))
+
+
+class NewRoles(BaseModel):
+    roles: list[StaffRole] = Field(min_length=1)
+
+
+@router.put("/staff/{staff_id}/roles", response_model=StaffAccount,
+            summary="Change an account's roles: effective everywhere within a minute (admin; welfare: welfare_admin)")
+async def change_roles(staff_id: Annotated[str, Path(max_length=64)], body: NewRoles, conn: Connection,
+                       staff: AnyStaff) -> StaffAccount:
+    async with conn.transaction():
+        before = await conn.fetchval("SELECT roles FROM staff_accounts WHERE staff_id = $1 FOR UPDATE", staff_id)
+        if before is None:
+            raise HTTPException(404, f"no staff id {staff_id}")
+        roles = sorted({r.value for r in body.roles})
+        _may_grant(staff, set(before) ^ set(roles))
+        row = await conn.fetchrow("UPDATE staff_accounts SET roles = $2 WHERE staff_id = $1 "
+                                  "RETURNING staff_id, display_name, roles, active, created_at", staff_id, roles)
+        await audit(conn, staff, "change_roles", staff_id, before=sorted(before), after=roles)
     return StaffAccount(**dict(row))
 
 
