@@ -102,6 +102,13 @@ def get(url):
         return json.load(response)
 
 
+def post(url, body):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {token}", "content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.load(response)
+
+
 def consumed_and_lag(port):
     consumed = lag = 0.0
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
@@ -129,7 +136,7 @@ deadline, best = time.time() + 120, None
 while time.time() < deadline and best is None:
     for entity in candidates:
         try:
-            debtor = get(f"{api}/debtor-lookup?department=tax&source_person_id={tax_id[entity]}")["debtor_ids"][0]
+            debtor = post(f"{api}/debtor-lookup", {"department": "tax", "source_person_id": tax_id[entity]})["debtor_ids"][0]
             ledger = get(f"{api}/debtors/{debtor}?as_of=2025-01-31")
         except (urllib.error.URLError, KeyError, IndexError):
             continue

@@ -156,7 +156,7 @@ def arrears_in_two_departments(services: dict[str, RunningService], api: httpx.C
                           headers=department_headers(adapter), timeout=30).status_code == 200
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        found = api.get("/debtor-lookup", params={"department": "water", "source_person_id": f"W{tag}"},
+        found = api.post("/debtor-lookup", json={"department": "water", "source_person_id": f"W{tag}"},
                         headers=headers)
         if found.status_code == 200:
             debtor = found.json()["debtor_ids"][0]

@@ -130,7 +130,7 @@ def world(services: dict[str, RunningService], infrastructure: Infrastructure,
     cases = {}
     for label, (water_id, _) in people.items():
         def case_of(water_id: str = water_id, label: str = label) -> str | None:
-            found = collection.get("/debtor-lookup", params={"department": "water", "source_person_id": water_id},
+            found = collection.post("/debtor-lookup", json={"department": "water", "source_person_id": water_id},
                                    headers=staff["viewer"])
             if found.status_code != 200:
                 return None

@@ -48,8 +48,8 @@ def test_accepting_a_review_merges_and_undoing_it_splits(services: dict[str, Run
     client = httpx.Client(timeout=10, headers=staff["supervisor"])  # accepts a review, undoes a merge
 
     def debtor_of(department: str, person: PersonReference) -> str | None:
-        found = client.get(f"{collection}/debtor-lookup",
-                           params={"department": department, "source_person_id": person.source_person_id})
+        found = client.post(f"{collection}/debtor-lookup",
+                            json={"department": department, "source_person_id": person.source_person_id})
         return found.json()["debtor_ids"][0] if found.status_code == 200 else None
 
     def claims_of(debtor: str) -> set[str]:

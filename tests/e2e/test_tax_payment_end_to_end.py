@@ -40,10 +40,11 @@ def run_import(env: dict[str, str], path: Path) -> subprocess.CompletedProcess[s
 
 
 def poll(url: str, params: dict[str, str], until, headers: dict[str, str], timeout: float = 60,  # type: ignore[no-untyped-def]
-         what: str = ""):
+         what: str = "", method: str = "GET"):
     deadline, last = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
-        response = httpx.get(url, params=params, headers=headers, timeout=5)
+        response = httpx.request(method, url, headers=headers, timeout=5,
+                                 **({"json": params} if method == "POST" else {"params": params}))
         last = response
         if response.status_code == 200 and until(response.json()):
             return response.json()
@@ -90,7 +91,8 @@ def test_tax_export_reaches_the_debtor_ledger_exactly_once(
 
     collection = services["collection"].url
     lookup = poll(f"{collection}/debtor-lookup", {"department": "tax", "source_person_id": person},
-                  lambda body: bool(body["debtor_ids"]), staff["viewer"], what="the debtor to appear")
+                  lambda body: bool(body["debtor_ids"]), staff["viewer"], what="the debtor to appear",
+                  method="POST")
     (debtor_id,) = lookup["debtor_ids"]
 
     def settled(body: dict) -> bool:  # type: ignore[type-arg]

@@ -77,7 +77,7 @@ def test_signals_consent_webhook_hold_and_funnel(services: dict[str, RunningServ
     claims = push_person(services, tag)
 
     def debtor() -> str | None:
-        found = collection.get("/debtor-lookup", params={"department": "tax", "source_person_id": claims["tax_person"]},
+        found = collection.post("/debtor-lookup", json={"department": "tax", "source_person_id": claims["tax_person"]},
                                headers=staff["viewer"])
         if found.status_code != 200:
             return None
@@ -212,7 +212,7 @@ def test_staff_referral_declined_and_the_hold_follows(services: dict[str, Runnin
     welfare = httpx.Client(base_url=services["welfare_referral"].url, timeout=15)
     claims = push_person(services, tag)
     debtor_id = eventually(
-        lambda: (r := collection.get("/debtor-lookup", params={"department": "tax", "source_person_id":
+        lambda: (r := collection.post("/debtor-lookup", json={"department": "tax", "source_person_id":
                                                                claims["tax_person"]}, headers=staff["viewer"]))
         .status_code == 200 and r.json()["debtor_ids"][0], what="the debtor")
     opened = welfare.post("/referrals", headers=staff["collector"],
