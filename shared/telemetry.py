@@ -12,8 +12,8 @@ import os
 from importlib.metadata import PackageNotFoundError, version
 
 from opentelemetry import trace
-from opentelemetry.sdk.resources import Resource
 from opentelemetry.context import Context
+from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
