@@ -36,6 +36,9 @@ class ServiceSettings(BaseSettings):
     staff_authority_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("STAFF_AUTHORITY_URL"))
     staff_authority_cache_seconds: float = Field(30.0, ge=0, le=60,
                                                  validation_alias=_env("STAFF_AUTHORITY_CACHE_SECONDS"))
+    #: Addresses of the proxies in front of the services (comma separated) whose X-Forwarded-For is believed
+    #: when limiting by client address (shared/sign_in_limits.py); none by default: the peer's address counts.
+    trusted_proxies: str = Field("", validation_alias=_env("TRUSTED_PROXIES"))
     #: Per service (e.g. COLLECTION_MAX_BODY_BYTES): the largest request body, counted while it streams in.
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
 

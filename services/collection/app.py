@@ -45,6 +45,7 @@ from shared.logging import setup_logging
 from shared.metrics import pipeline_metrics
 from shared.migrations import apply_migrations
 from shared.outbox import OutboxRelay
+from shared.sign_in_limits import SignInLimits, parse_trusted_proxies
 from shared.telemetry import setup_telemetry, shutdown_telemetry
 
 SERVICE = "collection"
@@ -125,6 +126,12 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
         TokenIssuer(TokenKeys.parse(settings.auth_keys, settings.auth_active_kid), issuer=STAFF_TOKEN_ISSUER,
                     audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(minutes=settings.auth_token_minutes)),
         current_roles=current_roles)
+
+    app.state.sign_in_limits = SignInLimits(
+        account_failures=settings.sign_in_account_failures, lockout_seconds=settings.sign_in_lockout_seconds,
+        lockout_max_seconds=settings.sign_in_lockout_max_seconds, address_failures=settings.sign_in_address_failures,
+        address_window_seconds=settings.sign_in_address_window_seconds)
+    app.state.trusted_proxies = parse_trusted_proxies(settings.trusted_proxies)
 
     measure = pipeline_metrics(SERVICE)
 

@@ -33,6 +33,7 @@ from shared.kafka import create_broker
 from shared.logging import setup_logging
 from shared.migrations import apply_migrations
 from shared.outbox import OutboxRelay
+from shared.sign_in_limits import parse_trusted_proxies
 from shared.staff_authority import RemoteStaffAuthority
 from shared.telemetry import setup_telemetry, shutdown_telemetry
 
@@ -86,6 +87,8 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
         TokenKeys.parse(settings.staff_auth_keys, settings.staff_auth_active_kid), issuer=STAFF_TOKEN_ISSUER,
         audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(hours=8)), current_roles=authority)
     app.state.limiter = TokenBucket(settings.rate_per_second, settings.rate_burst)
+    app.state.sign_in_limiter = TokenBucket(settings.sign_in_rate_per_second, settings.sign_in_burst)
+    app.state.trusted_proxies = parse_trusted_proxies(settings.trusted_proxies)
     app.state.watch = AccessWatch(settings.alert_distinct_cases, settings.alert_window_seconds)
 
     async def keep_cases(deliveries: list[Delivery]) -> None:

@@ -24,6 +24,10 @@ class LawyerGatewaySettings(DatabaseSettings):
     rate_per_second: float = 5.0
     rate_burst: int = 30
     max_body_bytes: int = 16_384
+    #: Token requests per client address (a second, burst), besides the limit per client id: rotating client
+    #: ids must not buy unlimited password hashing.
+    sign_in_rate_per_second: float = 1.0
+    sign_in_burst: int = 10
     page_limit: int = 50
     #: Unusual access: more distinct cases than this within the window raises an alert.
     alert_distinct_cases: int = 30

@@ -90,7 +90,9 @@ def run_services(infra: Infrastructure, log_dir: Path, extra_env: dict[str, str]
     started: dict[str, RunningService] = {}
     ports = {name: free_port() for name in commands}
     # Collection is the one authority for staff accounts: the other services ask it (shared/staff_authority.py).
-    authority = {"STAFF_AUTHORITY_URL": f"http://127.0.0.1:{ports['collection']}"}
+    # The tests stand in for a TLS-terminating proxy on 127.0.0.1, so the security suite can sign in "from" other
+    # client addresses (X-Forwarded-For) without blocking the address every other test signs in from.
+    authority = {"STAFF_AUTHORITY_URL": f"http://127.0.0.1:{ports['collection']}", "TRUSTED_PROXIES": "127.0.0.1"}
     try:
         for name, (port_variable, argv) in commands.items():
             port = ports[name]

@@ -1,6 +1,8 @@
 """Staff sign-in, who am I, and the accounts an administrator manages. Passwords are kept as scrypt hashes; a token
 stops working at once when its account is disabled or signed out everywhere."""
 
+import logging
+import math
 from datetime import datetime
 from typing import Annotated
 
@@ -10,8 +12,10 @@ from pydantic import BaseModel, Field
 
 from services.collection.api.deps import Admin, AnyStaff, Connection, audit
 from shared.auth import Principal, StaffRole, TokenIssuer, grant_refusal, hash_password, verify_password
+from shared.sign_in_limits import SignInLimits, account_label, client_address
 
 router = APIRouter(tags=["staff"])
+log = logging.getLogger(__name__)
 
 #: Verified against when the staff id is unknown, so a wrong id costs the same time as a wrong password.
 _UNKNOWN_STAFF_HASH = hash_password("an account that does not exist")
@@ -24,16 +28,35 @@ class Token(BaseModel):
     roles: list[str]
 
 
-@router.post("/auth/token", response_model=Token, summary="Sign in (OAuth2 password flow): a bearer token")
+@router.post("/auth/token", response_model=Token, summary="Sign in (OAuth2 password flow): a bearer token",
+             responses={429: {"description": "Too many wrong passwords for this account or from this address"}})
 async def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request,
                   conn: Connection) -> Token:
+    limits: SignInLimits = request.app.state.sign_in_limits
+    address = client_address(request.client.host if request.client else None,
+                             request.headers.get("x-forwarded-for"), request.app.state.trusted_proxies)
+    submitted = form.username[:64]
+    if refusal := limits.check(address, submitted):
+        account = await conn.fetchval("SELECT staff_id FROM staff_accounts WHERE staff_id = $1", submitted)
+        label = account_label(submitted, account is not None)
+        log.warning("sign-in refused by its limit", extra={"limit": refusal.scope, "account": label,
+                                                           "retry_after": round(refusal.retry_after)})
+        await audit(conn, label, "sign_in_throttled", "auth", limit=refusal.scope)
+        raise HTTPException(429, "too many wrong passwords: try again later",
+                            headers={"Retry-After": str(max(1, math.ceil(refusal.retry_after)))})
     account = await conn.fetchrow(
         "SELECT staff_id, password_hash, roles, active FROM staff_accounts WHERE staff_id = $1", form.username)
     valid = verify_password(form.password, account["password_hash"] if account else _UNKNOWN_STAFF_HASH)
     if account is None or not valid or not account["active"]:
-        await audit(conn, form.username[:64] or "-", "sign_in_refused", "auth")
+        label = account_label(submitted, account is not None)
+        lockout = limits.failed(address, submitted)
+        if lockout:
+            log.warning("staff account locked after wrong passwords", extra={"account": label,
+                                                                             "lockout_seconds": lockout})
+        await audit(conn, label, "sign_in_refused", "auth", **({"lockout_seconds": lockout} if lockout else {}))
         raise HTTPException(401, "wrong staff id or password, or the account is disabled",
                             headers={"WWW-Authenticate": "Bearer"})
+    limits.succeeded(submitted)
     issuer: TokenIssuer = request.app.state.authenticator.issuer
     token = issuer.issue(account["staff_id"], account["roles"])
     await audit(conn, account["staff_id"], "sign_in", "auth")
