@@ -48,10 +48,10 @@ def test_the_lockout_doubles_per_failure_up_to_the_maximum() -> None:
 def test_a_success_clears_the_account_but_not_the_address() -> None:
     clock = Clock()
     limit = limits(clock)
-    for n in range(4):
+    for _ in range(4):
         limit.failed("a", "c1")
     limit.succeeded("c1")
-    for n in range(4):
+    for _ in range(4):
         assert limit.failed("a", "c1") == 0
 
 
