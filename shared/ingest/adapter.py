@@ -147,7 +147,8 @@ def create_adapter_app(spec: AdapterSpec, settings: AdapterSettings | None = Non
     async def import_export(
         request: Request,
         file_name: Annotated[str, Query(min_length=1, max_length=200, description="Name shown in reports")],
-        sender: Annotated[DepartmentSystem, Depends(require_department_system(spec.department))],
+        # a default, not Annotated: this module's annotations are strings, and ``spec`` is local to the factory
+        sender: DepartmentSystem = Depends(require_department_system(spec.department)),  # noqa: B008
     ) -> dict[str, object]:
         declared = int(request.headers.get("content-length") or 0)
         if declared > settings.max_upload_bytes:

@@ -84,3 +84,19 @@ def test_system_ids_are_plain_identifiers(settings: AdapterSettings, system_id: 
 def test_the_batch_operator_is_an_account_on_a_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SUDO_USER", "ops01")
     assert batch_operator().startswith("operator:ops01@")
+
+
+@pytest.mark.parametrize("adapter", ["tax", "insurance", "childcare", "housing", "water"])
+def test_every_adapters_import_route_needs_its_own_departments_credential(
+        adapter: str, settings: AdapterSettings) -> None:
+    import importlib
+
+    from tests.departments import department_headers
+
+    client = TestClient(importlib.import_module(f"services.{adapter}_adapter.app").create_app())
+    assert client.post("/imports", params={"file_name": "x"}, content=b"").status_code == 401
+    other = "water" if adapter != "water" else "tax"
+    assert client.post("/imports", params={"file_name": "x"}, content=b"",
+                       headers=department_headers(other)).status_code == 403
+    own = client.post("/imports", params={"file_name": "x"}, content=b"", headers=department_headers(adapter))
+    assert own.status_code not in (401, 403)  # past the credential: the (empty) export itself is judged next
