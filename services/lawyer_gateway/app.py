@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 
 from contracts.topics import DEAD_LETTER_LAWYER_GATEWAY, OUTSOURCED_CASES
 from services.lawyer_gateway import admin, api
@@ -101,22 +100,17 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
                         dead_letter=DEAD_LETTER_LAWYER_GATEWAY, consumer_name=SERVICE, handle_batch=keep_cases,
                         max_records=settings.consumer_max_poll_records)
 
+    # The request guard (body limit counted while streaming, control characters) sits inside the audit below,
+    # so what it refuses is audited too.
+    guard_requests(app, settings.max_body_bytes)
+
     @app.middleware("http")
-    async def limit_and_audit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Refuse oversized bodies before reading them; write one audit row for every firm or admin request,
-        whatever its outcome, and the alerts it raised."""
+    async def audit_every_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Write one audit row for every firm or admin request, whatever its outcome (oversized and refused
+        ones included), and the alerts it raised."""
         path = request.url.path
         audited = path.startswith(("/cases", "/oauth", "/admin"))
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > settings.max_body_bytes):
-            response: Response = JSONResponse({"detail": f"request body over {settings.max_body_bytes} bytes"},
-                                              status_code=413)
-        elif declared is None and request.method in ("POST", "PUT", "PATCH") \
-                and len(await request.body()) > settings.max_body_bytes:
-            response = JSONResponse({"detail": f"request body over {settings.max_body_bytes} bytes"},
-                                    status_code=413)
-        else:
-            response = await call_next(request)
+        response = await call_next(request)
         if audited:
             await _write_audit(app, request, response.status_code)
         return response
@@ -125,7 +119,6 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(admin.router)
     instrument_app(app)
-    guard_requests(app, settings.max_body_bytes)
     return app
 
 
