@@ -313,6 +313,27 @@ def role_allows(held: Iterable[str], needed: StaffRole) -> bool:
     return any(_RANK.get(role, -1) >= _RANK[needed] for role in held_set)
 
 
+def roles_in_force(token_roles: Iterable[str], current_roles: Iterable[str]) -> frozenset[str]:
+    """The roles a request may use: what both the token (issued with) and the account (holds now) allow.
+
+    A role is kept when the token's roles allow it and the account's current roles allow it too, so a withdrawn
+    or lowered role stops at once (a supervisor's token of an account now a viewer works as a viewer's), and a
+    role granted after sign-in needs a new sign-in (a collector's token does not become an admin's)."""
+    token = {token_roles} if isinstance(token_roles, str) else set(token_roles)
+    current = {current_roles} if isinstance(current_roles, str) else set(current_roles)
+    kept = set()
+    for role in token | current:
+        try:
+            needed = StaffRole(role)
+        except ValueError:
+            if role in token and role in current:
+                kept.add(role)
+            continue
+        if role_allows(token, needed) and role_allows(current, needed):
+            kept.add(role)
+    return frozenset(kept)
+
+
 def grant_refusal(granter_roles: Iterable[str], changed_roles: Iterable[str]) -> str | None:
     """Why someone holding ``granter_roles`` may not grant or withdraw ``changed_roles`` (None: they may).
 
@@ -371,7 +392,7 @@ class Authenticator:
                     raise AuthError("revoked")
                 # Only what the token was issued with AND the account holds now: a withdrawn role stops at once,
                 # a granted one needs a new sign-in.
-                principal = replace(principal, roles=principal.roles & held)
+                principal = replace(principal, roles=roles_in_force(principal.roles, held))
         except AuthError as refused:
             log.info("bearer token refused", extra={"reason": refused.reason})
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid token",

@@ -57,8 +57,11 @@ def instrument_app(app: FastAPI) -> None:
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    from shared.telemetry import redact_query
+
+    # Query strings may carry a filter or a person key: cut from the span's URL attributes (issue 18 §6).
     FastAPIInstrumentor.instrument_app(app, tracer_provider=trace.get_tracer_provider(),
-                                       excluded_urls="healthz,readyz,metrics")
+                                       excluded_urls="healthz,readyz,metrics", server_request_hook=redact_query)
 
 
 # ---------------------------------------------------------------------------------------------------------------

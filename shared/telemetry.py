@@ -32,19 +32,28 @@ def without_query(url: str) -> str:
     return url
 
 
+def redact_query(span: Span, _scope: object = None) -> None:
+    """Take the query string out of a span's URL attributes (and empty the query attributes). Also the FastAPI
+    instrumentation's ``server_request_hook`` (``shared.http.instrument_app``): that instrumentation sets the URL
+    attributes after the span started, so the hook, which runs after them, is where they are cut for HTTP spans."""
+    if not span.is_recording():
+        return
+    attributes = span.attributes or {}
+    for key in URL_ATTRIBUTES:
+        value = attributes.get(key)
+        if isinstance(value, str) and ("?" in value or "#" in value):
+            span.set_attribute(key, without_query(value))
+    for key in QUERY_ATTRIBUTES:
+        if attributes.get(key):
+            span.set_attribute(key, "")
+
+
 class QueryStringRedactor(SpanProcessor):
-    """Takes the query string out of every HTTP span's URL attributes as the span starts, before any exporter
-    or processor sees it (the instrumentation sets them at the start)."""
+    """Takes the query string out of every span's URL attributes as it starts, for instrumentations that set
+    them at the start (the FastAPI one sets them later: ``redact_query`` is its hook)."""
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        attributes = span.attributes or {}
-        for key in URL_ATTRIBUTES:
-            value = attributes.get(key)
-            if isinstance(value, str) and ("?" in value or "#" in value):
-                span.set_attribute(key, without_query(value))
-        for key in QUERY_ATTRIBUTES:
-            if attributes.get(key):
-                span.set_attribute(key, "")
+        redact_query(span)
 
 
 def product_version() -> str:

@@ -20,6 +20,8 @@ from shared.auth import (
     bearer_token_scheme,
     grant_refusal,
     require_staff,
+    role_allows,
+    roles_in_force,
 )
 from shared.staff_authority import RemoteStaffAuthority
 
@@ -42,6 +44,22 @@ def test_who_may_grant_which_role(granter: set[str], changed: set[str], allowed:
     assert (grant_refusal(granter, changed) is None) is allowed
 
 
+@pytest.mark.parametrize("token, current, in_force", [
+    ({"supervisor", "welfare"}, {"viewer"}, {"viewer"}),          # lowered: works as what remains
+    ({"viewer"}, {"admin"}, {"viewer"}),                          # raised: the new role needs a new sign-in
+    ({"collector"}, {"collector", "welfare"}, {"collector"}),
+    ({"collector", "welfare"}, {"collector"}, {"collector"}),     # welfare withdrawn
+    ({"admin"}, {"welfare"}, set()),
+    ({"welfare", "welfare_admin"}, {"welfare_admin"}, {"welfare_admin"}),
+    ({"admin", "x-unknown"}, {"admin", "x-unknown"}, {"admin", "x-unknown"}),
+])
+def test_roles_in_force_are_what_both_allow(token: set[str], current: set[str], in_force: set[str]) -> None:
+    held = roles_in_force(token, current)
+    assert held == in_force
+    for role in StaffRole:
+        assert role_allows(held, role) == (role_allows(token, role) and role_allows(current, role))
+
+
 class FakeCollection:
     """Collection's GET /auth/authority as the other services see it."""
 
@@ -60,7 +78,7 @@ class FakeCollection:
             return httpx.Response(401)
         if principal.subject not in self.accounts:
             return httpx.Response(401)
-        roles = sorted(principal.roles & self.accounts[principal.subject])
+        roles = sorted(roles_in_force(principal.roles, self.accounts[principal.subject]))
         return httpx.Response(200, json={"staff_id": principal.subject, "roles": roles})
 
 

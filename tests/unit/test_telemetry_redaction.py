@@ -33,3 +33,29 @@ def test_query_strings_leave_no_trace() -> None:
 def test_without_query() -> None:
     assert without_query("/debtors/D1?as_of=2025-01-31") == "/debtors/D1"
     assert without_query("/healthz") == "/healthz"
+
+
+def test_the_fastapi_instrumentation_keeps_no_query_string() -> None:
+    """The real instrumentation sets the URL attributes after the span started; the hook cuts them after that."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    from shared.telemetry import redact_query
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(QueryStringRedactor())
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    app = FastAPI()
+
+    @app.get("/cases")
+    async def cases(holder: str = "") -> dict[str, str]:
+        return {}
+
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, server_request_hook=redact_query)
+    TestClient(app).get("/cases", params={"holder": "T000123"})
+    spans = exporter.get_finished_spans()
+    assert spans and not any("T000123" in repr(dict(span.attributes or {})) for span in spans)
+    (server,) = [span for span in spans if span.name == "GET /cases"]
+    assert server.attributes["http.url"].endswith("/cases")
