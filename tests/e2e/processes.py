@@ -51,7 +51,12 @@ def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
     return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
-def _wait_ready(service: RunningService, timeout: float = 60) -> None:
+# Nine interpreters import FastAPI, pydantic, OpenTelemetry and aiokafka at once (about 1.5 s of CPU each): on the
+# shared two-core machine at a load average of 20-25 that took over 60 s, so a start may take up to three minutes.
+START_TIMEOUT_SECONDS = 180
+
+
+def _wait_ready(service: RunningService, timeout: float = START_TIMEOUT_SECONDS) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if service.process.poll() is not None:
