@@ -1,7 +1,10 @@
 # The README's commands. Every target installs what it needs first (deploy/setup.sh is quick when done).
-.PHONY: help setup up down status demo city bench bench-ingest bench-matching bench-notices test test-unit test-integration lint contracts lock clean
+.PHONY: help setup up down status compose-env demo city bench bench-ingest bench-matching bench-notices test test-unit test-integration lint contracts lock clean
 
 PYTHON := .venv/bin/python
+# What make runs is a development system (demo, benchmarks, tests): the only deployments that accept the published
+# development keys and passwords (shared/deployment.py). A real deployment sets its own value and secrets.
+export DEPLOYMENT_ENVIRONMENT ?= development
 PYTEST := $(PYTHON) -m pytest
 
 help:
@@ -31,6 +34,10 @@ status:
 
 demo:
 	deploy/demo.sh
+
+# The secrets of a docker compose deployment, random, into .env (git-ignored; never overwritten).
+compose-env:
+	deploy/compose-env.sh
 
 test: setup lint
 	$(PYTEST)

@@ -38,15 +38,22 @@ for pair in tax_adapter:tax_export.csv insurance_adapter:insurance_export.txt \
   (cd "$ROOT" && "$PYTHON" -m "services.${pair%%:*}" import "$CITY/${pair#*:}" \
     --report "$COLLECTION_RUN_DIR/demo-${pair%%:*}-rejections.csv")
 done
-log "pushing housing_events.json to the housing adapter over HTTP"
+log "pushing housing_events.json to the housing adapter over HTTP, as the housing system (its own credential)"
+# A department system signs in with a credential of its own (shared/department_auth.py); the demo mints one with
+# the development key, as the city would for its housing system's server.
+HOUSING_CREDENTIAL="$(cd "$ROOT" && "$PYTHON" -m shared.department_auth mint housing --system housing-demo 2>/dev/null)"
+export HOUSING_CREDENTIAL
 "$PYTHON" - "$HOUSING" "$CITY/housing_events.json" <<'PY'
-import json, sys, urllib.request
+import json, os, sys, urllib.request
 url, path = sys.argv[1], sys.argv[2]
 request = urllib.request.Request(f"{url}/imports?file_name=housing_events.json", data=open(path, "rb").read(),
-                                 headers={"content-type": "application/json"}, method="POST")
+                                 headers={"content-type": "application/json",
+                                          "authorization": f"Bearer {os.environ['HOUSING_CREDENTIAL']}"},
+                                 method="POST")
 with urllib.request.urlopen(request, timeout=120) as response:
     body = json.load(response)
-print(f"housing_events.json: read {body['read']}, published {body['published']}, rejected {body['rejected']}")
+print(f"housing_events.json: read {body['read']}, published {body['published']}, rejected {body['rejected']}, "
+      f"sent by {body['submitted_by']}")
 PY
 
 export DEMO_STAFF_PASSWORD="${DEMO_STAFF_PASSWORD:-demo-password-2025}"
@@ -95,6 +102,13 @@ def get(url):
         return json.load(response)
 
 
+def post(url, body):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {token}", "content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.load(response)
+
+
 def consumed_and_lag(port):
     consumed = lag = 0.0
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
@@ -122,7 +136,7 @@ deadline, best = time.time() + 120, None
 while time.time() < deadline and best is None:
     for entity in candidates:
         try:
-            debtor = get(f"{api}/debtor-lookup?department=tax&source_person_id={tax_id[entity]}")["debtor_ids"][0]
+            debtor = post(f"{api}/debtor-lookup", {"department": "tax", "source_person_id": tax_id[entity]})["debtor_ids"][0]
             ledger = get(f"{api}/debtors/{debtor}?as_of=2025-01-31")
         except (urllib.error.URLError, KeyError, IndexError):
             continue

@@ -16,6 +16,7 @@
 #   ZIPKIN_HEAP            JVM heap flags for Zipkin                    (default: -Xmx1g)
 #   ZIPKIN_MAX_SPANS       spans Zipkin keeps in memory                 (default: 300000)
 #   PG_SHARED_BUFFERS      PostgreSQL shared_buffers                    (default: 512MB)
+#   DEPLOYMENT_ENVIRONMENT development|test accept the published dev keys (default: development)
 #
 # Both .run/ and .cache/ are git-ignored.
 
@@ -23,6 +24,9 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 
 export ROOT
+# The native deployment of `make up` is a development system: the published development keys and database
+# passwords are accepted only when DEPLOYMENT_ENVIRONMENT is development or test (shared/deployment.py).
+export DEPLOYMENT_ENVIRONMENT="${DEPLOYMENT_ENVIRONMENT:-development}"
 export COLLECTION_RUN_DIR="${COLLECTION_RUN_DIR:-$ROOT/.run}"
 export COLLECTION_CACHE_DIR="${COLLECTION_CACHE_DIR:-$ROOT/.cache}"
 export KAFKA_PORT="${KAFKA_PORT:-19092}"

@@ -35,6 +35,8 @@ export MATCHING_DATABASE_URL="${MATCHING_DATABASE_URL:-postgresql://matching_svc
 export COLLECTION_DATABASE_URL="${COLLECTION_DATABASE_URL:-postgresql://collection_svc:${PG_PASSWORD_COLLECTION:-collection-dev-password}@127.0.0.1:$PG_PORT/collection}"
 export LAWYER_GATEWAY_DATABASE_URL="${LAWYER_GATEWAY_DATABASE_URL:-postgresql://lawyer_gateway_svc:${PG_PASSWORD_LAWYER_GATEWAY:-lawyer_gateway-dev-password}@127.0.0.1:$PG_PORT/lawyer_gateway}"
 export WELFARE_REFERRAL_DATABASE_URL="${WELFARE_REFERRAL_DATABASE_URL:-postgresql://welfare_referral_svc:${PG_PASSWORD_WELFARE_REFERRAL:-welfare_referral-dev-password}@127.0.0.1:$PG_PORT/welfare_referral}"
+# Collection is the one authority for staff accounts; the other services ask it (shared/staff_authority.py).
+export STAFF_AUTHORITY_URL="${STAFF_AUTHORITY_URL:-http://127.0.0.1:$COLLECTION_HTTP_PORT}"
 export OTEL_TRACES_EXPORTER="${OTEL_TRACES_EXPORTER:-zipkin_json}"
 export OTEL_EXPORTER_ZIPKIN_ENDPOINT="${OTEL_EXPORTER_ZIPKIN_ENDPOINT:-http://127.0.0.1:$ZIPKIN_PORT/api/v2/spans}"
 

@@ -14,7 +14,7 @@ import logging
 import os
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
@@ -292,6 +292,12 @@ class StaffRole(StrEnum):
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
     WELFARE = "welfare"
+    #: Grants and withdraws the welfare roles (and only those): welfare data is the welfare division's to give.
+    WELFARE_ADMIN = "welfare_admin"
+
+
+#: Roles only a welfare administrator may grant or withdraw (not an admin of collection).
+WELFARE_ROLES = frozenset({StaffRole.WELFARE.value, StaffRole.WELFARE_ADMIN.value})
 
 
 _HIERARCHY: tuple[StaffRole, ...] = (StaffRole.VIEWER, StaffRole.COLLECTOR, StaffRole.SUPERVISOR, StaffRole.ADMIN)
@@ -307,10 +313,49 @@ def role_allows(held: Iterable[str], needed: StaffRole) -> bool:
     return any(_RANK.get(role, -1) >= _RANK[needed] for role in held_set)
 
 
+def roles_in_force(token_roles: Iterable[str], current_roles: Iterable[str]) -> frozenset[str]:
+    """The roles a request may use: what both the token (issued with) and the account (holds now) allow.
+
+    A role is kept when the token's roles allow it and the account's current roles allow it too, so a withdrawn
+    or lowered role stops at once (a supervisor's token of an account now a viewer works as a viewer's), and a
+    role granted after sign-in needs a new sign-in (a collector's token does not become an admin's)."""
+    token = {token_roles} if isinstance(token_roles, str) else set(token_roles)
+    current = {current_roles} if isinstance(current_roles, str) else set(current_roles)
+    kept = set()
+    for role in token | current:
+        try:
+            needed = StaffRole(role)
+        except ValueError:
+            if role in token and role in current:
+                kept.add(role)
+            continue
+        if role_allows(token, needed) and role_allows(current, needed):
+            kept.add(role)
+    return frozenset(kept)
+
+
+def grant_refusal(granter_roles: Iterable[str], changed_roles: Iterable[str]) -> str | None:
+    """Why someone holding ``granter_roles`` may not grant or withdraw ``changed_roles`` (None: they may).
+
+    The welfare roles are granted only by a welfare administrator (welfare data is the welfare division's to
+    give, not collection's); every other role only by an admin."""
+    held = {granter_roles} if isinstance(granter_roles, str) else set(granter_roles)
+    changed = {changed_roles} if isinstance(changed_roles, str) else set(changed_roles)
+    if changed & WELFARE_ROLES and StaffRole.WELFARE_ADMIN.value not in held:
+        return "only a welfare administrator (welfare_admin) may grant or withdraw the welfare roles"
+    if changed - WELFARE_ROLES and not role_allows(held, StaffRole.ADMIN):
+        return "only an admin may grant or withdraw these roles"
+    return None
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # FastAPI
 
 RevocationCheck = Callable[[Principal], Awaitable[bool]]
+#: The roles the account behind a verified token holds *now* (``None``: unknown, disabled or signed out), from the
+#: one authority for staff accounts: collection's own table there, collection's ``GET /auth/authority`` elsewhere
+#: (shared/staff_authority.py). Arguments: the principal and the raw token.
+CurrentRoles = Callable[[Principal, str], Awaitable[frozenset[str] | None]]
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 _INVALID_TOKEN_CHALLENGE = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
@@ -325,9 +370,11 @@ class Authenticator:
     """
 
     def __init__(self, issuer: TokenIssuer, is_revoked: RevocationCheck | None = None, *,
-                 scheme_name: str | None = None, description: str | None = None):
+                 scheme_name: str | None = None, description: str | None = None,
+                 current_roles: CurrentRoles | None = None):
         self.issuer = issuer
         self.is_revoked = is_revoked
+        self.current_roles = current_roles
         self._bearer = HTTPBearer(auto_error=False, bearerFormat="JWT", scheme_name=scheme_name,
                                   description=description)
 
@@ -339,6 +386,13 @@ class Authenticator:
             principal = self.issuer.verify(credentials.credentials)
             if self.is_revoked is not None and await self.is_revoked(principal):
                 raise AuthError("revoked")
+            if self.current_roles is not None:
+                held = await self.current_roles(principal, credentials.credentials)
+                if held is None:
+                    raise AuthError("revoked")
+                # Only what the token was issued with AND the account holds now: a withdrawn role stops at once,
+                # a granted one needs a new sign-in.
+                principal = replace(principal, roles=roles_in_force(principal.roles, held))
         except AuthError as refused:
             log.info("bearer token refused", extra={"reason": refused.reason})
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid token",
@@ -381,6 +435,18 @@ def require_staff(role: StaffRole, scheme: Callable[..., Awaitable[str | None]],
     return staff_with_role
 
 
+def authenticated_staff(scheme: Callable[..., Awaitable[str | None]], *,
+                        state_attribute: str = "authenticator") -> Callable[..., Awaitable[Principal]]:
+    """Like ``require_staff`` but for any role: a valid token of an active account (e.g. who-am-I questions)."""
+
+    async def any_staff(request: Request, token: Annotated[str | None, Depends(scheme)]) -> Principal:
+        authenticator: Authenticator = getattr(request.app.state, state_attribute)
+        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token) if token else None
+        return await authenticator.authenticate(credentials)
+
+    return any_staff
+
+
 def bearer_token_scheme(scheme_name: str, description: str) -> Callable[..., Awaitable[str | None]]:
     """A security scheme for ``require_staff`` that reads a bearer token (a paste-the-token button in the docs);
     for services that do not sign anyone in themselves."""
@@ -393,14 +459,15 @@ def bearer_token_scheme(scheme_name: str, description: str) -> Callable[..., Awa
 
 
 def refuse_public_keys(value: str, environment: str | None, setting: str, *public: str) -> str:
-    """For a settings validator: the development signing keys are in the source, so production must set its own."""
-    if value in public and environment == "production":
-        raise ValueError(f"{setting} must be set in production (the development key is public)")
-    return value
+    """For a settings validator: the development signing keys are in the source, so only a development or test
+    deployment may use them (shared/deployment.py): every other environment refuses them anywhere in the list."""
+    from shared.deployment import refuse_published_secrets
+
+    return refuse_published_secrets(value, environment, setting, public)
 
 
 #: Staff tokens are issued by the collection service (POST /auth/token) and accepted by every staff-facing API.
 STAFF_TOKEN_ISSUER = "collection"
 STAFF_TOKEN_AUDIENCE = "central-api"
-#: The signing key of development and tests (public: refused in production by the services' settings).
+#: The signing key of development and tests (public: refused outside development and test by the settings).
 DEVELOPMENT_STAFF_KEYS = "dev:collection-development-signing-key-not-for-production"

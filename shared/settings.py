@@ -4,8 +4,13 @@ A service subclasses ``ServiceSettings`` and sets ``env_prefix`` for its own val
 the shared values below keep their unprefixed names so one environment configures all services alike.
 """
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.deployment import refuse_default_database_password, refuse_published_secrets
+
+#: The department systems' credential key of development and tests (public: refused in any other deployment).
+DEVELOPMENT_DEPARTMENT_KEYS = "dev:department-imports-development-signing-key-not-for-production"
 
 
 def _env(name: str) -> AliasChoices:
@@ -13,16 +18,29 @@ def _env(name: str) -> AliasChoices:
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    # hide_input_in_errors: a refused setting may hold a real secret next to a published one; never echo it.
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, hide_input_in_errors=True)
 
     kafka_bootstrap_servers: str = Field("127.0.0.1:19092", validation_alias=_env("KAFKA_BOOTSTRAP_SERVERS"))
-    environment: str = Field("development", validation_alias=_env("DEPLOYMENT_ENVIRONMENT"))
+    #: ``development`` or ``test`` accept the published development secrets; anything else, unset included, is a
+    #: real deployment that must bring its own (shared/deployment.py).
+    environment: str = Field("", validation_alias=_env("DEPLOYMENT_ENVIRONMENT"))
     log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
     timezone: str = Field("Asia/Tokyo", validation_alias=_env("BUSINESS_TIMEZONE"))
     consumer_max_poll_records: int = Field(500, validation_alias=_env("KAFKA_MAX_POLL_RECORDS"))
     # Per service (prefixed, e.g. COLLECTION_HTTP_PORT): where its HTTP side listens.
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    #: The one authority for staff accounts (collection's API) and how long its answers are kept (≤ 60 s): a
+    #: disabled account or a withdrawn role stops working everywhere within that time (shared/staff_authority.py).
+    staff_authority_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("STAFF_AUTHORITY_URL"))
+    staff_authority_cache_seconds: float = Field(30.0, ge=0, le=60,
+                                                 validation_alias=_env("STAFF_AUTHORITY_CACHE_SECONDS"))
+    #: Addresses of the proxies in front of the services (comma separated) whose X-Forwarded-For is believed
+    #: when limiting by client address (shared/sign_in_limits.py); none by default: the peer's address counts.
+    trusted_proxies: str = Field("", validation_alias=_env("TRUSTED_PROXIES"))
+    #: Per service (e.g. COLLECTION_MAX_BODY_BYTES): the largest request body, counted while it streams in.
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
 
 
 class DatabaseSettings(ServiceSettings):
@@ -31,6 +49,12 @@ class DatabaseSettings(ServiceSettings):
     database_url: str
     db_pool_min_size: int = 1
     db_pool_max_size: int = 10
+
+    @field_validator("database_url")
+    @classmethod
+    def _no_default_password_outside_development(cls, value: str, info: ValidationInfo) -> str:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        return refuse_default_database_password(value, info.data.get("environment"), f"{prefix}DATABASE_URL")
 
 
 class AdapterSettings(ServiceSettings):
@@ -43,3 +67,15 @@ class AdapterSettings(ServiceSettings):
     ingest_chunk_size: int = Field(2000, ge=1, le=100_000, validation_alias=_env("INGEST_CHUNK_SIZE"),
                                    description="Records per Kafka transaction when publishing an import")
     max_upload_bytes: int = Field(200 * 1024 * 1024, validation_alias=_env("INGEST_MAX_UPLOAD_BYTES"))
+    #: Keys that sign the department systems' import credentials (shared/department_auth.py), ``kid:secret,…``:
+    #: one setting for every adapter, like KAFKA_BOOTSTRAP_SERVERS.
+    department_auth_keys: str = Field(DEVELOPMENT_DEPARTMENT_KEYS, validation_alias=_env("DEPARTMENT_AUTH_KEYS"))
+    department_auth_active_kid: str = Field("dev", validation_alias=_env("DEPARTMENT_AUTH_ACTIVE_KID"))
+    #: Token ids (jti) of department credentials withdrawn before they expire, comma separated.
+    department_revoked_tokens: str = Field("", validation_alias=_env("DEPARTMENT_REVOKED_TOKENS"))
+
+    @field_validator("department_auth_keys")
+    @classmethod
+    def _no_development_key_outside_development(cls, value: str, info: ValidationInfo) -> str:
+        return refuse_published_secrets(value, info.data.get("environment"), "DEPARTMENT_AUTH_KEYS",
+                                        [DEVELOPMENT_DEPARTMENT_KEYS])

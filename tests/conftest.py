@@ -19,12 +19,17 @@ import pytest
 from shared.db import create_pool
 from shared.kafka import ensure_topics
 from shared.migrations import apply_migrations
+from tests.departments import department_headers
 from tests.e2e.processes import RunningService, run_services
 from tests.e2e.telemetry import SpanCollector
 from tests.e2e.welfare_receiver import WelfareReceiver
 from tests.infrastructure import BUSINESS_DATE, ROOT, Infrastructure, provide_infrastructure
 from tests.staff import staff_headers
 from tools.synthetic_city.__main__ import write_city
+
+# Tests run on the published development keys and passwords, which only a test or development deployment accepts
+# (shared/deployment.py); a test that checks the refusal sets another value itself.
+os.environ.setdefault("DEPLOYMENT_ENVIRONMENT", "test")
 
 
 @pytest.fixture(scope="session")
@@ -119,7 +124,7 @@ def imported_city(services: dict[str, RunningService], e2e_env: dict[str, str],
         outputs += [result.stdout, result.stderr]
     pushed = httpx.post(f"{services['housing_adapter'].url}/imports", params={"file_name": "housing_events.json"},
                         content=(city / "housing_events.json").read_bytes(),
-                        headers={"content-type": "application/json"}, timeout=120)
+                        headers={"content-type": "application/json", **department_headers("housing")}, timeout=120)
     assert pushed.status_code == 200, pushed.text
     outputs.append(pushed.text)
     return ImportedCity(city, summary, outputs)

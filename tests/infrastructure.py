@@ -54,6 +54,8 @@ class Infrastructure:
         """Environment for a service process pointed at this infrastructure."""
         return {
             **self.env,
+            # The published development keys and passwords are accepted only in development and test deployments.
+            "DEPLOYMENT_ENVIRONMENT": "test",
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
             "MATCHING_DATABASE_URL": self.database_urls["matching"],
             "COLLECTION_DATABASE_URL": self.database_urls["collection"],

@@ -39,12 +39,13 @@ from services.collection.store import apply_batch, apply_identity_change, queue_
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
 from shared.consumer import Delivery, batch_span, subscribe_envelopes
 from shared.db import create_pool
-from shared.http import add_health_routes, database_check, instrument_app
+from shared.http import add_health_routes, database_check, guard_requests, instrument_app
 from shared.kafka import create_broker
 from shared.logging import setup_logging
 from shared.metrics import pipeline_metrics
 from shared.migrations import apply_migrations
 from shared.outbox import OutboxRelay
+from shared.sign_in_limits import SignInLimits, parse_trusted_proxies
 from shared.telemetry import setup_telemetry, shutdown_telemetry
 
 SERVICE = "collection"
@@ -81,14 +82,17 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
                 log.exception("case worker pass failed; retrying")
             await asyncio.sleep(settings.case_worker_interval_seconds)
 
-    async def is_revoked(principal: Principal) -> bool:
-        """A token dies with its account: disabled, or signed out everywhere after it was issued. Checked on a
-        pool of its own: a request may already hold a connection of the main pool, and fifty requests each
-        waiting for a second one would wait for ever."""
+    async def current_roles(principal: Principal, _token: str) -> frozenset[str] | None:
+        """This service is the one authority for staff accounts: the roles the account holds now, or None when
+        it is unknown, disabled, or signed out everywhere after the token was issued. Checked on a pool of its
+        own: a request may already hold a connection of the main pool, and fifty requests each waiting for a
+        second one would wait for ever."""
         async with app.state.auth_pool.acquire() as conn:
-            valid_after = await conn.fetchval(
-                "SELECT tokens_valid_after FROM staff_accounts WHERE staff_id = $1 AND active", principal.subject)
-        return valid_after is None or principal.issued_at < valid_after - timedelta(seconds=1)
+            row = await conn.fetchrow("SELECT roles, tokens_valid_after FROM staff_accounts "
+                                      "WHERE staff_id = $1 AND active", principal.subject)
+        if row is None or principal.issued_at < row["tokens_valid_after"] - timedelta(seconds=1):
+            return None
+        return frozenset(row["roles"])
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -121,7 +125,13 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
     app.state.authenticator = Authenticator(
         TokenIssuer(TokenKeys.parse(settings.auth_keys, settings.auth_active_kid), issuer=STAFF_TOKEN_ISSUER,
                     audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(minutes=settings.auth_token_minutes)),
-        is_revoked)
+        current_roles=current_roles)
+
+    app.state.sign_in_limits = SignInLimits(
+        account_failures=settings.sign_in_account_failures, lockout_seconds=settings.sign_in_lockout_seconds,
+        lockout_max_seconds=settings.sign_in_lockout_max_seconds, address_failures=settings.sign_in_address_failures,
+        address_window_seconds=settings.sign_in_address_window_seconds)
+    app.state.trusted_proxies = parse_trusted_proxies(settings.trusted_proxies)
 
     measure = pipeline_metrics(SERVICE)
 
@@ -204,4 +214,5 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
     add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_check(app)})
     app.include_router(router)
     instrument_app(app)
+    guard_requests(app, settings.max_body_bytes)
     return app

@@ -18,6 +18,13 @@ class CollectionSettings(DatabaseSettings):
     auth_keys: str = DEVELOPMENT_STAFF_KEYS
     auth_active_kid: str = "dev"
     auth_token_minutes: int = 480  # a working day
+    #: Sign-in limits (shared/sign_in_limits.py): wrong passwords in a row before an account is locked, the first
+    #: lockout (doubling per further failure, up to the maximum), and wrong passwords per client address a window.
+    sign_in_account_failures: int = 5
+    sign_in_lockout_seconds: float = 30.0
+    sign_in_lockout_max_seconds: float = 900.0
+    sign_in_address_failures: int = 20
+    sign_in_address_window_seconds: float = 600.0
     #: The business date cases are computed for; unset = today in Asia/Tokyo (set it for demos and tests).
     business_date: date | None = None
     assignment_policy_path: Path | None = None
@@ -27,5 +34,5 @@ class CollectionSettings(DatabaseSettings):
 
     @field_validator("auth_keys")
     @classmethod
-    def _no_development_key_in_production(cls, value: str, info) -> str:  # type: ignore[no-untyped-def]
+    def _no_development_key_outside_development(cls, value: str, info) -> str:  # type: ignore[no-untyped-def]
         return refuse_public_keys(value, info.data.get("environment"), "COLLECTION_AUTH_KEYS", DEVELOPMENT_STAFF_KEYS)

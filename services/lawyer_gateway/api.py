@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import logging
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from services.lawyer_gateway.store import Client, FirmCases, authenticate_client
 from shared.auth import Authenticator, TokenIssuer
 from shared.documents import Addressee, ClaimLine, Reminder, refusal_reason, render_pdf
 from shared.documents.letterhead import load_letterhead
+from shared.sign_in_limits import client_address
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -36,6 +38,7 @@ class Problem(BaseModel):
     detail: str
 
 
+log = logging.getLogger(__name__)
 router = APIRouter(responses={
     401: {"model": Problem, "description": "No valid token: missing, expired, forged, revoked or for another API"},
     403: {"model": Problem, "description": "The token lacks the scope this needs"},
@@ -129,6 +132,13 @@ async def issue_token(
     client_id: Annotated[str | None, Form(max_length=100)] = None,
     client_secret: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Token:
+    address = client_address(request.client.host if request.client else None,
+                             request.headers.get("x-forwarded-for"), request.app.state.trusted_proxies)
+    if not request.app.state.sign_in_limiter.allow(address):
+        log.warning("token requests limited for a client address")
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many token requests from this address",
+                            headers={"Retry-After": str(max(1, round(
+                                request.app.state.sign_in_limiter.retry_after(address))))})
     given = _basic(request) or ((client_id, client_secret) if client_id and client_secret else None)
     if given is None:
         raise HTTPException(400, "client_id and client_secret are required (form fields or HTTP Basic)")

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 
 from contracts.topics import DEAD_LETTER_LAWYER_GATEWAY, OUTSOURCED_CASES
 from services.lawyer_gateway import admin, api
@@ -28,11 +27,13 @@ from services.lawyer_gateway.store import apply_case_change, audit, token_revoke
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
-from shared.http import add_health_routes, database_check, instrument_app
+from shared.http import add_health_routes, database_check, guard_requests, instrument_app
 from shared.kafka import create_broker
 from shared.logging import setup_logging
 from shared.migrations import apply_migrations
 from shared.outbox import OutboxRelay
+from shared.sign_in_limits import parse_trusted_proxies
+from shared.staff_authority import RemoteStaffAuthority
 from shared.telemetry import setup_telemetry, shutdown_telemetry
 
 SERVICE = "lawyer-gateway"
@@ -47,6 +48,7 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
     setup_logging(SERVICE, settings.log_level)
     setup_telemetry(SERVICE, environment=settings.environment)
     broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
+    authority = RemoteStaffAuthority(settings.staff_authority_url, cache_seconds=settings.staff_authority_cache_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,6 +67,7 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
             await broker.stop()
             await app.state.auth_pool.close()
             await app.state.pool.close()
+            await authority.close()
             shutdown_telemetry()
 
     app = FastAPI(title="Lawyer gateway", version="1", lifespan=lifespan, description=__doc__)
@@ -78,10 +81,13 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
     app.state.firm_authenticator = Authenticator(TokenIssuer(
         TokenKeys.parse(settings.auth_keys, settings.auth_active_kid), issuer=FIRM_TOKEN_ISSUER,
         audience=FIRM_TOKEN_AUDIENCE, ttl=timedelta(minutes=settings.token_minutes)), is_revoked)
+    # The central division's staff: collection is the one authority on their accounts and roles (cached ≤ 60 s).
     app.state.staff_authenticator = Authenticator(TokenIssuer(
         TokenKeys.parse(settings.staff_auth_keys, settings.staff_auth_active_kid), issuer=STAFF_TOKEN_ISSUER,
-        audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(hours=8)))
+        audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(hours=8)), current_roles=authority)
     app.state.limiter = TokenBucket(settings.rate_per_second, settings.rate_burst)
+    app.state.sign_in_limiter = TokenBucket(settings.sign_in_rate_per_second, settings.sign_in_burst)
+    app.state.trusted_proxies = parse_trusted_proxies(settings.trusted_proxies)
     app.state.watch = AccessWatch(settings.alert_distinct_cases, settings.alert_window_seconds)
 
     async def keep_cases(deliveries: list[Delivery]) -> None:
@@ -94,22 +100,17 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
                         dead_letter=DEAD_LETTER_LAWYER_GATEWAY, consumer_name=SERVICE, handle_batch=keep_cases,
                         max_records=settings.consumer_max_poll_records)
 
+    # The request guard (body limit counted while streaming, control characters) sits inside the audit below,
+    # so what it refuses is audited too.
+    guard_requests(app, settings.max_body_bytes)
+
     @app.middleware("http")
-    async def limit_and_audit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Refuse oversized bodies before reading them; write one audit row for every firm or admin request,
-        whatever its outcome, and the alerts it raised."""
+    async def audit_every_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Write one audit row for every firm or admin request, whatever its outcome (oversized and refused
+        ones included), and the alerts it raised."""
         path = request.url.path
         audited = path.startswith(("/cases", "/oauth", "/admin"))
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > settings.max_body_bytes):
-            response: Response = JSONResponse({"detail": f"request body over {settings.max_body_bytes} bytes"},
-                                              status_code=413)
-        elif declared is None and request.method in ("POST", "PUT", "PATCH") \
-                and len(await request.body()) > settings.max_body_bytes:
-            response = JSONResponse({"detail": f"request body over {settings.max_body_bytes} bytes"},
-                                    status_code=413)
-        else:
-            response = await call_next(request)
+        response = await call_next(request)
         if audited:
             await _write_audit(app, request, response.status_code)
         return response

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from contracts.enums import Department, LegalCategory
 from contracts.receivables import RECEIVABLES
+from shared.csv_cells import spreadsheet_safe
 
 JST = timezone(timedelta(hours=9), "JST")  # Japan has no daylight saving time: a fixed offset is exact
 
@@ -36,8 +37,6 @@ ACTIVITY_COLUMNS = ("日付", "種別", "記録者", "内容")
 
 REFUSED_CLAIMS_MESSAGE = "a case file may not hold tax or forced-collection claims"
 
-# A cell starting with one of these is taken by spreadsheet programs as a formula (or, after a tab or CR, may be).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +73,7 @@ class CaseFileData:
 
 def _text(value: str | None) -> str:
     """A text cell as written: empty for None, and a leading ``'`` when the spreadsheet would read a formula."""
-    if value is None:
-        return ""
-    if value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    return str(spreadsheet_safe(value))
 
 
 def _amount(value: int) -> str:

@@ -4,7 +4,7 @@ from pydantic_settings import SettingsConfigDict
 from shared.auth import DEVELOPMENT_STAFF_KEYS, refuse_public_keys
 from shared.settings import DatabaseSettings
 
-#: The firms' token signing key of development and tests; refused when DEPLOYMENT_ENVIRONMENT is production.
+#: The firms' token signing key of development and tests; refused unless DEPLOYMENT_ENVIRONMENT is development or test.
 DEVELOPMENT_FIRM_KEYS = "dev:lawyer-gateway-development-signing-key-not-for-production"
 
 
@@ -24,6 +24,10 @@ class LawyerGatewaySettings(DatabaseSettings):
     rate_per_second: float = 5.0
     rate_burst: int = 30
     max_body_bytes: int = 16_384
+    #: Token requests per client address (a second, burst), besides the limit per client id: rotating client
+    #: ids must not buy unlimited password hashing.
+    sign_in_rate_per_second: float = 1.0
+    sign_in_burst: int = 10
     page_limit: int = 50
     #: Unusual access: more distinct cases than this within the window raises an alert.
     alert_distinct_cases: int = 30
@@ -31,6 +35,6 @@ class LawyerGatewaySettings(DatabaseSettings):
 
     @field_validator("auth_keys", "staff_auth_keys")
     @classmethod
-    def _no_development_key_in_production(cls, value: str, info) -> str:  # type: ignore[no-untyped-def]
+    def _no_development_key_outside_development(cls, value: str, info) -> str:  # type: ignore[no-untyped-def]
         return refuse_public_keys(value, info.data.get("environment"), f"LAWYER_GATEWAY_{info.field_name.upper()}",
                                   DEVELOPMENT_FIRM_KEYS, DEVELOPMENT_STAFF_KEYS)

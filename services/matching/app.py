@@ -26,12 +26,13 @@ from services.matching.store import ClaimPeople, resolve_claim_people
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, TokenIssuer, TokenKeys
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
-from shared.http import add_health_routes, database_check, instrument_app
+from shared.http import add_health_routes, database_check, guard_requests, instrument_app
 from shared.kafka import create_broker, envelope_headers
 from shared.logging import setup_logging
 from shared.metrics import pipeline_metrics
 from shared.migrations import apply_migrations
 from shared.outbox import OutboxRelay, enqueue_many, outbox_message
+from shared.staff_authority import RemoteStaffAuthority
 from shared.telemetry import setup_telemetry, shutdown_telemetry
 
 SERVICE = "debtor-matching"
@@ -112,15 +113,18 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
             await state["relay"].stop()
             await broker.stop()
             await state["pool"].close()
+            await authority.close()
             shutdown_telemetry()
 
     app = FastAPI(title="Debtor matching", version="1", lifespan=lifespan, description=__doc__)
     # Staff tokens are issued (and revoked) by the collection service; matching checks signature, audience,
-    # expiry and role. A disabled account's token is refused here only once it expires (AUTH_TOKEN_MINUTES).
+    # expiry and role, and asks collection (the one authority, cached ≤ 60 s) whether the account still holds it.
+    authority = RemoteStaffAuthority(settings.staff_authority_url, cache_seconds=settings.staff_authority_cache_seconds)
     app.state.authenticator = Authenticator(TokenIssuer(
         TokenKeys.parse(settings.auth_keys, settings.auth_active_kid), issuer=STAFF_TOKEN_ISSUER,
-        audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(hours=8)))
+        audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(hours=8)), current_roles=authority)
     add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_check(app)})
     app.include_router(review_router)
     instrument_app(app)
+    guard_requests(app, settings.max_body_bytes)
     return app

@@ -20,5 +20,5 @@ class MatchingSettings(DatabaseSettings):
 
     @field_validator("auth_keys")
     @classmethod
-    def _no_development_key_in_production(cls, value: str, info) -> str:  # type: ignore[no-untyped-def]
+    def _no_development_key_outside_development(cls, value: str, info) -> str:  # type: ignore[no-untyped-def]
         return refuse_public_keys(value, info.data.get("environment"), "MATCHING_AUTH_KEYS", DEVELOPMENT_STAFF_KEYS)

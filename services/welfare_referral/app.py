@@ -34,11 +34,12 @@ from services.welfare_referral.store import apply_standing, rescore_all
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, TokenIssuer, TokenKeys
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
-from shared.http import add_health_routes, database_check, instrument_app
+from shared.http import add_health_routes, database_check, guard_requests, instrument_app
 from shared.kafka import create_broker
 from shared.logging import setup_logging
 from shared.migrations import apply_migrations
 from shared.outbox import OutboxRelay
+from shared.staff_authority import RemoteStaffAuthority
 from shared.telemetry import setup_telemetry, shutdown_telemetry
 
 SERVICE = "welfare-referral"
@@ -112,14 +113,17 @@ def create_app(settings: WelfareReferralSettings | None = None) -> FastAPI:
             await app.state.relay.stop()
             await broker.stop()
             await app.state.pool.close()
+            await authority.close()
             shutdown_telemetry()
 
     app = FastAPI(title="Welfare referral API", version="1", lifespan=lifespan, description=__doc__)
     app.state.settings = settings
     app.state.business_date = business_date
+    # Collection signs staff in and is the one authority on accounts and roles (asked, cached ≤ 60 s).
+    authority = RemoteStaffAuthority(settings.staff_authority_url, cache_seconds=settings.staff_authority_cache_seconds)
     app.state.authenticator = Authenticator(TokenIssuer(
         TokenKeys.parse(settings.staff_auth_keys, settings.staff_auth_active_kid), issuer=STAFF_TOKEN_ISSUER,
-        audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(hours=8)))
+        audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(hours=8)), current_roles=authority)
 
     async def take_standings(deliveries: list[Delivery]) -> None:
         """Standings in one transaction a batch; other collection events are not this service's business."""
@@ -141,5 +145,6 @@ def create_app(settings: WelfareReferralSettings | None = None) -> FastAPI:
     add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_check(app)})
     app.include_router(api.router)
     instrument_app(app)
+    guard_requests(app, settings.max_body_bytes)
     return app
 

@@ -6,7 +6,7 @@ from pydantic_settings import SettingsConfigDict
 from shared.auth import DEVELOPMENT_STAFF_KEYS, refuse_public_keys
 from shared.settings import DatabaseSettings
 
-#: The webhook signing secret of development and tests; refused when DEPLOYMENT_ENVIRONMENT is production.
+#: The webhook signing secret of development and tests; refused unless DEPLOYMENT_ENVIRONMENT is development or test.
 DEVELOPMENT_WEBHOOK_SECRET = "welfare-webhook-development-secret-not-for-production"
 
 
@@ -37,7 +37,7 @@ class WelfareReferralSettings(DatabaseSettings):
 
     @field_validator("staff_auth_keys", "webhook_secrets")
     @classmethod
-    def _no_development_key_in_production(cls, value: str, info) -> str:  # type: ignore[no-untyped-def]
+    def _no_development_key_outside_development(cls, value: str, info) -> str:  # type: ignore[no-untyped-def]
         return refuse_public_keys(value, info.data.get("environment"), f"WELFARE_REFERRAL_{info.field_name.upper()}",
                                   DEVELOPMENT_STAFF_KEYS, DEVELOPMENT_WEBHOOK_SECRET)
 

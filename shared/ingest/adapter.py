@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import csv
 import io
+import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -21,10 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Protocol
 
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 
 from contracts import Department
-from shared.http import add_health_routes, instrument_app
+from shared.department_auth import DepartmentSystem, batch_operator, install_department_auth, require_department_system
+from shared.http import BodyPolicy, add_health_routes, guard_requests, instrument_app, set_body_policy
 from shared.ingest.publisher import ImportSummary, publish_import
 from shared.ingest.records import ExportFormatError, ParsedExport
 from shared.logging import setup_logging
@@ -33,6 +35,7 @@ from shared.settings import AdapterSettings
 from shared.telemetry import setup_telemetry, shutdown_telemetry
 
 EXIT_OK, EXIT_FAILED, EXIT_REJECTIONS = 0, 1, 3
+log = logging.getLogger(__name__)
 
 
 class ParseExport(Protocol):
@@ -74,6 +77,8 @@ def _parse(spec: AdapterSpec, data: bytes, file_name: str, settings: AdapterSett
 
 async def _import_file(spec: AdapterSpec, path: Path, report: Path, progress: bool, chunk: int,
                        settings: AdapterSettings) -> int:
+    operator = batch_operator()
+    log.info("import started", extra={"file_name": path.name, "submitted_by": operator})
     try:
         parsed = _parse(spec, path.read_bytes(), path.name, settings)
     except ExportFormatError as exc:
@@ -81,14 +86,15 @@ async def _import_file(spec: AdapterSpec, path: Path, report: Path, progress: bo
         return EXIT_FAILED
     try:
         summary = await publish_import(settings.kafka_bootstrap_servers, parsed, chunk_size=chunk,
-                                       progress=progress, service=spec.service_name)
+                                       progress=progress, service=spec.service_name, submitted_by=operator)
     except Exception as exc:  # noqa: BLE001 - any failure to publish is reported the same way
         print(f"{path.name}: publishing failed ({exc.__class__.__name__}: {exc}); run the same command again "
               "to resume: records already published are not published twice", file=sys.stderr)
         return EXIT_FAILED
     note = " (this file was imported before: nothing new to publish)" if summary.completed_before else (
         f" (resumed after {summary.already_published})" if summary.already_published else "")
-    print(f"{path.name}: read {summary.read}, published {summary.published}, rejected {summary.rejected}{note}")
+    print(f"{path.name}: read {summary.read}, published {summary.published}, rejected {summary.rejected}{note}"
+          f" — imported by {operator}")
     if summary.rejected:
         report.write_text(rejection_report(summary), encoding="utf-8-sig")
         shown = 0
@@ -129,6 +135,7 @@ def create_adapter_app(spec: AdapterSpec, settings: AdapterSettings | None = Non
             await admin.close()
 
     add_health_routes(app, {"kafka": kafka_ready})
+    install_department_auth(app, settings)
 
     @app.post(
         "/imports",
@@ -140,6 +147,8 @@ def create_adapter_app(spec: AdapterSpec, settings: AdapterSettings | None = Non
     async def import_export(
         request: Request,
         file_name: Annotated[str, Query(min_length=1, max_length=200, description="Name shown in reports")],
+        # a default, not Annotated: this module's annotations are strings, and ``spec`` is local to the factory
+        sender: DepartmentSystem = Depends(require_department_system(spec.department)),  # noqa: B008
     ) -> dict[str, object]:
         declared = int(request.headers.get("content-length") or 0)
         if declared > settings.max_upload_bytes:
@@ -153,13 +162,19 @@ def create_adapter_app(spec: AdapterSpec, settings: AdapterSettings | None = Non
             raise HTTPException(422, f"{file_name}: {exc}") from None
         try:
             summary = await publish_import(settings.kafka_bootstrap_servers, parsed,
-                                           chunk_size=settings.ingest_chunk_size, service=spec.service_name)
+                                           chunk_size=settings.ingest_chunk_size, service=spec.service_name,
+                                           submitted_by=sender.label)
         except Exception as exc:  # noqa: BLE001
             raise HTTPException(503, f"{file_name}: publishing failed ({exc.__class__.__name__}); send it again "
                                      "to resume") from None
-        return summary.as_dict()
+        log.info("import received", extra={"correlation_id": summary.import_key, "submitted_by": sender.label,
+                                           "token_id": sender.token_id, "published": summary.published})
+        return {**summary.as_dict(), "submitted_by": sender.label}
 
     instrument_app(app)
+    # The export itself is large and raw (its parser checks every record): its own limit, no text inspection.
+    set_body_policy(app, "POST", "/imports", BodyPolicy(settings.max_upload_bytes, inspect_text=False))
+    guard_requests(app, settings.max_body_bytes)
     return app
 
 

@@ -107,8 +107,9 @@ async def read_progress(bootstrap_servers: str, import_key: str, timeout: float 
         await consumer.stop()
 
 
-def _progress_record(parsed: ParsedExport, progress: Progress) -> bytes:
+def _progress_record(parsed: ParsedExport, progress: Progress, submitted_by: str | None = None) -> bytes:
     return json.dumps({
+        "submitted_by": submitted_by,
         "import_key": parsed.import_key, "source_system": parsed.source_system, "file_name": parsed.file_name,
         "accepted_total": len(parsed.accepted), "rejected_total": len(parsed.rejected),
         "accepted_done": progress.accepted_done, "rejected_done": progress.rejected_done,
@@ -162,9 +163,11 @@ async def publish_import(
     progress: bool = False,
     on_chunk_committed: Callable[[int], None] | None = None,
     service: str = "ingest",
+    submitted_by: str | None = None,
 ) -> ImportSummary:
     """Publish an import exactly once (see the module docstring). Raises on Kafka failure; run it again to
-    resume. ``service`` labels the metrics."""
+    resume. ``service`` labels the metrics; ``submitted_by`` (a department system or an operator account, never
+    a name) goes into every progress record of the import."""
     measure = pipeline_metrics(service)
     with tracer.start_as_current_span(
         f"{parsed.source_system} import", kind=SpanKind.INTERNAL,
@@ -212,7 +215,7 @@ async def publish_import(
                         )
                     state = Progress(state.accepted_done + len(chunk), state.rejected_done,
                                      completed=False)
-                    await producer.send(INGEST_PROGRESS.name, _progress_record(parsed, state),
+                    await producer.send(INGEST_PROGRESS.name, _progress_record(parsed, state, submitted_by),
                                         key=parsed.import_key.encode())
                 report.update(len(chunk))
                 measure.published(BILLING_SOURCE.name, len(chunk))
@@ -223,7 +226,7 @@ async def publish_import(
                     await producer.send(INGEST_QUARANTINE.name, _quarantine_record(parsed, rejection),
                                         key=f"{parsed.import_key}:{rejection.line}".encode())
                 final = Progress(state.accepted_done, len(parsed.rejected), completed=True)
-                await producer.send(INGEST_PROGRESS.name, _progress_record(parsed, final),
+                await producer.send(INGEST_PROGRESS.name, _progress_record(parsed, final, submitted_by),
                                     key=parsed.import_key.encode())
             report.update(len(parsed.rejected) - state.rejected_done)
             measure.published(INGEST_QUARANTINE.name, len(parsed.rejected) - state.rejected_done)
@@ -231,7 +234,8 @@ async def publish_import(
             report.close()
             await producer.stop()
         published = len(parsed.accepted) - before.accepted_done
-        log.info("import published", extra={"import_key": parsed.import_key, "read": parsed.records_read,
+        log.info("import published", extra={"import_key": parsed.import_key, "submitted_by": submitted_by,
+                                            "read": parsed.records_read,
                                             "published": published, "resumed_after": before.accepted_done,
                                             "rejected": len(parsed.rejected)})
         return ImportSummary(parsed.source_system, parsed.file_name, parsed.import_key, parsed.records_read,

@@ -51,7 +51,12 @@ def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
     return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
-def _wait_ready(service: RunningService, timeout: float = 60) -> None:
+# Nine interpreters import FastAPI, pydantic, OpenTelemetry and aiokafka at once (about 1.5 s of CPU each): on the
+# shared two-core machine at a load average of 20-25 that took over 60 s, so a start may take up to three minutes.
+START_TIMEOUT_SECONDS = 180
+
+
+def _wait_ready(service: RunningService, timeout: float = START_TIMEOUT_SECONDS) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if service.process.poll() is not None:
@@ -88,11 +93,16 @@ def run_services(infra: Infrastructure, log_dir: Path, extra_env: dict[str, str]
     } | {name: (f"{name.upper()}_HTTP_PORT", [sys.executable, "-m", f"services.{name}", "serve"])
          for name in adapters}
     started: dict[str, RunningService] = {}
+    ports = {name: free_port() for name in commands}
+    # Collection is the one authority for staff accounts: the other services ask it (shared/staff_authority.py).
+    # The tests stand in for a TLS-terminating proxy on 127.0.0.1, so the security suite can sign in "from" other
+    # client addresses (X-Forwarded-For) without blocking the address every other test signs in from.
+    authority = {"STAFF_AUTHORITY_URL": f"http://127.0.0.1:{ports['collection']}", "TRUSTED_PROXIES": "127.0.0.1"}
     try:
         for name, (port_variable, argv) in commands.items():
-            port = free_port()
+            port = ports[name]
             log = log_dir / f"{name}.log"
-            env = {**os.environ, **infra.service_env(), port_variable: str(port), **(extra_env or {})}
+            env = {**os.environ, **infra.service_env(), port_variable: str(port), **authority, **(extra_env or {})}
             started[name] = RunningService(name, f"http://127.0.0.1:{port}", _spawn(argv, env, log), log, argv, env)
         for service in started.values():
             _wait_ready(service)

@@ -17,6 +17,7 @@ from contracts import ClaimAssessed, LegalCategory, PersonReference
 from services.tax_adapter import export_format as tax
 from services.water_adapter import export_format as water
 from tests.conftest import CITY_AS_OF, ImportedCity
+from tests.departments import department_headers
 from tests.e2e.processes import RunningService
 from tests.staff import sign_in
 
@@ -152,10 +153,10 @@ def arrears_in_two_departments(services: dict[str, RunningService], api: httpx.C
         period_start=date(2024, 5, 1), period_end=date(2024, 6, 30))])
     for adapter, body in (("tax_adapter", tax_file), ("water_adapter", water_file)):
         assert httpx.post(f"{services[adapter].url}/imports", params={"file_name": f"{tag}.csv"}, content=body,
-                          timeout=30).status_code == 200
+                          headers=department_headers(adapter), timeout=30).status_code == 200
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        found = api.get("/debtor-lookup", params={"department": "water", "source_person_id": f"W{tag}"},
+        found = api.post("/debtor-lookup", json={"department": "water", "source_person_id": f"W{tag}"},
                         headers=headers)
         if found.status_code == 200:
             debtor = found.json()["debtor_ids"][0]

@@ -33,6 +33,7 @@ from services.lawyer_gateway.settings import DEVELOPMENT_FIRM_KEYS
 from services.tax_adapter import export_format as tax
 from services.water_adapter import export_format as water
 from shared.auth import TokenIssuer, TokenKeys
+from tests.departments import department_headers
 from tests.e2e.processes import RunningService, eventually
 from tests.infrastructure import ROOT, Infrastructure
 
@@ -98,7 +99,7 @@ def push_person(services: dict[str, RunningService], tag: str, number: int, *, w
         installment=1, due_date=date(2024, 5, 31), amount=24_000, assessed_on=date(2024, 5, 5),
         period_start=date(2024, 3, 1), period_end=date(2024, 4, 30))])
     assert httpx.post(f"{services['water_adapter'].url}/imports", params={"file_name": f"{tag}.csv"},
-                      content=water_file, timeout=30).status_code == 200
+                      content=water_file, headers=department_headers("water"), timeout=30).status_code == 200
     tax_claim = None
     if with_tax:
         tax_claim = tax.claim_id(2024, "individual_inhabitant_tax", f"N{tag}", 1)
@@ -108,7 +109,7 @@ def push_person(services: dict[str, RunningService], tag: str, number: int, *, w
             fiscal_year=2024, installment=1, due_date=date(2024, 6, 30), amount=31_000,
             assessed_on=date(2024, 6, 1))])
         assert httpx.post(f"{services['tax_adapter'].url}/imports", params={"file_name": f"{tag}.csv"},
-                          content=tax_file, timeout=30).status_code == 200
+                          content=tax_file, headers=department_headers("tax"), timeout=30).status_code == 200
     return f"W{tag}", tax_claim
 
 
@@ -129,7 +130,7 @@ def world(services: dict[str, RunningService], infrastructure: Infrastructure,
     cases = {}
     for label, (water_id, _) in people.items():
         def case_of(water_id: str = water_id, label: str = label) -> str | None:
-            found = collection.get("/debtor-lookup", params={"department": "water", "source_person_id": water_id},
+            found = collection.post("/debtor-lookup", json={"department": "water", "source_person_id": water_id},
                                    headers=staff["viewer"])
             if found.status_code != 200:
                 return None

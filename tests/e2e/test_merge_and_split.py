@@ -12,6 +12,7 @@ import pytest
 from contracts import ClaimAssessed, LegalCategory, PersonReference
 from services.tax_adapter import export_format as tax
 from services.water_adapter import export_format as water
+from tests.departments import department_headers
 from tests.e2e.processes import RunningService, eventually
 
 pytestmark = pytest.mark.e2e
@@ -39,15 +40,16 @@ def test_accepting_a_review_merges_and_undoing_it_splits(services: dict[str, Run
         legal_category=LegalCategory.PRIVATE, fiscal_year=2024, installment=1, due_date=date(2024, 6, 30),
         amount=4_000, assessed_on=date(2024, 6, 5), period_start=date(2024, 4, 1), period_end=date(2024, 5, 31))])
     for service, body, name_ in ((services["tax_adapter"], tax_file, "t.csv"), (services["water_adapter"], water_file, "w.csv")):
-        imported = httpx.post(f"{service.url}/imports", params={"file_name": name_}, content=body, timeout=30)
+        imported = httpx.post(f"{service.url}/imports", params={"file_name": name_}, content=body, timeout=30,
+                              headers=department_headers(service.name))
         assert imported.status_code == 200 and imported.json()["published"] >= 1, imported.text
 
     collection, matching = services["collection"].url, services["matching"].url
     client = httpx.Client(timeout=10, headers=staff["supervisor"])  # accepts a review, undoes a merge
 
     def debtor_of(department: str, person: PersonReference) -> str | None:
-        found = client.get(f"{collection}/debtor-lookup",
-                           params={"department": department, "source_person_id": person.source_person_id})
+        found = client.post(f"{collection}/debtor-lookup",
+                            json={"department": department, "source_person_id": person.source_person_id})
         return found.json()["debtor_ids"][0] if found.status_code == 200 else None
 
     def claims_of(debtor: str) -> set[str]:

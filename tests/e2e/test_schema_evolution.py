@@ -40,8 +40,8 @@ async def test_a_previous_version_message_reaches_the_ledger(
     collection = services["collection"].url
     async with httpx.AsyncClient(timeout=5, headers=staff["viewer"]) as client:
         for _ in range(100):
-            lookup = await client.get(f"{collection}/debtor-lookup",
-                                      params={"department": "tax", "source_person_id": person})
+            lookup = await client.post(f"{collection}/debtor-lookup",
+                                       json={"department": "tax", "source_person_id": person})
             if lookup.status_code == 200:
                 break
             await asyncio.sleep(0.2)

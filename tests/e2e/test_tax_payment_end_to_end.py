@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer
 
 from contracts.topics import INGEST_QUARANTINE
 from services.tax_adapter.export_format import COLUMNS
+from tests.departments import department_headers
 from tests.e2e.processes import RunningService
 from tests.infrastructure import ROOT, Infrastructure
 
@@ -39,10 +40,11 @@ def run_import(env: dict[str, str], path: Path) -> subprocess.CompletedProcess[s
 
 
 def poll(url: str, params: dict[str, str], until, headers: dict[str, str], timeout: float = 60,  # type: ignore[no-untyped-def]
-         what: str = ""):
+         what: str = "", method: str = "GET"):
     deadline, last = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
-        response = httpx.get(url, params=params, headers=headers, timeout=5)
+        response = httpx.request(method, url, headers=headers, timeout=5,
+                                 **({"json": params} if method == "POST" else {"params": params}))
         last = response
         if response.status_code == 200 and until(response.json()):
             return response.json()
@@ -89,7 +91,8 @@ def test_tax_export_reaches_the_debtor_ledger_exactly_once(
 
     collection = services["collection"].url
     lookup = poll(f"{collection}/debtor-lookup", {"department": "tax", "source_person_id": person},
-                  lambda body: bool(body["debtor_ids"]), staff["viewer"], what="the debtor to appear")
+                  lambda body: bool(body["debtor_ids"]), staff["viewer"], what="the debtor to appear",
+                  method="POST")
     (debtor_id,) = lookup["debtor_ids"]
 
     def settled(body: dict) -> bool:  # type: ignore[type-arg]
@@ -110,7 +113,7 @@ def test_tax_export_reaches_the_debtor_ledger_exactly_once(
     sentinel = export_file(tmp_path / "sentinel.csv", csv_line(
         処理区分="調定", **who, **{**claim, "期別": "3", "納期限": "令和6年10月31日", "金額": "12300"}))
     pushed = httpx.post(f"{services['tax_adapter'].url}/imports", params={"file_name": "sentinel.csv"},
-                        content=sentinel.read_bytes(), timeout=30)
+                        content=sentinel.read_bytes(), headers=department_headers("tax"), timeout=30)
     assert pushed.status_code == 200 and pushed.json()["published"] == 1
     view = poll(f"{collection}/debtors/{debtor_id}", {"as_of": "2024-11-30"},
                 lambda body: len(body["claims"]) == 3, staff["viewer"], what="the pushed claim")
@@ -141,7 +144,8 @@ def test_rejected_lines_reach_the_quarantine_topic(
     bad = csv_line(処理区分="調定", 宛名番号=f"Q{uuid.uuid4().hex[:8]}", 氏名="齋藤 一", 税目="犬税", 年度="2024",
                    期別="1", 通知書番号="Q", 納期限="2024-05-31", 金額="100", 処理日="2024-04-10")
     response = httpx.post(f"{services['tax_adapter'].url}/imports", params={"file_name": "bad.csv"},
-                          content=export_file(tmp_path / "bad.csv", bad).read_bytes(), timeout=30)
+                          content=export_file(tmp_path / "bad.csv", bad).read_bytes(),
+                          headers=department_headers("tax"), timeout=30)
     assert response.status_code == 200
     body = response.json()
     assert (body["read"], body["published"], body["rejected"]) == (1, 0, 1)
@@ -171,6 +175,7 @@ def test_rejected_lines_reach_the_quarantine_topic(
 
 def test_unreadable_upload_is_refused_with_the_reason(services: dict[str, RunningService]) -> None:
     response = httpx.post(f"{services['tax_adapter'].url}/imports", params={"file_name": "utf8.csv"},
-                          content=(",".join(COLUMNS) + "\r\n調定\r\n").encode("utf-8"), timeout=30)
+                          content=(",".join(COLUMNS) + "\r\n調定\r\n").encode("utf-8"),
+                          headers=department_headers("tax"), timeout=30)
     assert response.status_code == 422
     assert "UTF-8" in response.json()["detail"] and "utf8.csv" in response.json()["detail"]

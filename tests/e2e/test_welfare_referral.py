@@ -17,6 +17,7 @@ from contracts import ClaimAssessed, LegalCategory, PersonReference
 from services.insurance_adapter import export_format as insurance
 from services.tax_adapter import export_format as tax
 from services.water_adapter import export_format as water
+from tests.departments import department_headers
 from tests.e2e.processes import RunningService, eventually
 from tests.e2e.welfare_receiver import WelfareReceiver
 from tests.infrastructure import BUSINESS_DATE, Infrastructure
@@ -55,7 +56,7 @@ def push_person(services: dict[str, RunningService], tag: str) -> dict[str, str]
     }
     for adapter, content in exports.items():
         response = httpx.post(f"{services[adapter].url}/imports", params={"file_name": f"welfare-{tag}.dat"},
-                              content=content, timeout=30)
+                              content=content, headers=department_headers(adapter), timeout=30)
         assert response.status_code == 200, response.text
     return {"tax": tax_claim, "insurance": nhi_claim, "water": water_claim, "tax_person": f"T{tag}"}
 
@@ -76,7 +77,7 @@ def test_signals_consent_webhook_hold_and_funnel(services: dict[str, RunningServ
     claims = push_person(services, tag)
 
     def debtor() -> str | None:
-        found = collection.get("/debtor-lookup", params={"department": "tax", "source_person_id": claims["tax_person"]},
+        found = collection.post("/debtor-lookup", json={"department": "tax", "source_person_id": claims["tax_person"]},
                                headers=staff["viewer"])
         if found.status_code != 200:
             return None
@@ -211,7 +212,7 @@ def test_staff_referral_declined_and_the_hold_follows(services: dict[str, Runnin
     welfare = httpx.Client(base_url=services["welfare_referral"].url, timeout=15)
     claims = push_person(services, tag)
     debtor_id = eventually(
-        lambda: (r := collection.get("/debtor-lookup", params={"department": "tax", "source_person_id":
+        lambda: (r := collection.post("/debtor-lookup", json={"department": "tax", "source_person_id":
                                                                claims["tax_person"]}, headers=staff["viewer"]))
         .status_code == 200 and r.json()["debtor_ids"][0], what="the debtor")
     opened = welfare.post("/referrals", headers=staff["collector"],

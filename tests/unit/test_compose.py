@@ -1,5 +1,6 @@
 """docker-compose.yml cannot run here (no Docker engine), so its consistency with the code is checked."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,60 @@ def test_databases_in_compose_are_the_ones_postgres_creates() -> None:
         for key, value in (service.get("environment") or {}).items():
             if key.endswith("_DATABASE_URL"):
                 assert value.rsplit("/", 1)[1] in declared, key
+
+
+def _interpolate_defaults(value: str) -> str:
+    """The value compose would use with an empty .env: ``${X:-d}`` → d; ``${X:?msg}`` stays (compose refuses)."""
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+
+
+def test_no_secret_is_written_in_compose_and_every_one_is_required_from_env() -> None:
+    from shared.deployment import DEVELOPMENT_ENVIRONMENTS
+
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    assert "dev-password" not in text and "development-signing-key" not in text
+    secret_words = ("PASSWORD", "_KEYS", "SECRETS", "DATABASE_URL")
+    for name, service in COMPOSE["services"].items():
+        for key, value in (service.get("environment") or {}).items():
+            if any(word in key for word in secret_words):
+                assert ":?" in str(value), f"{name}: {key} must come from .env (${{VAR:?…}}), not a literal"
+        environment = (service.get("environment") or {}).get("DEPLOYMENT_ENVIRONMENT")
+        if environment is not None:
+            assert _interpolate_defaults(environment) not in DEVELOPMENT_ENVIRONMENTS, name
+
+
+def test_every_service_needs_the_staff_authority_and_the_department_keys() -> None:
+    for name in SERVICE_DIRS:
+        env = COMPOSE["services"][name]["environment"]
+        assert env["STAFF_AUTHORITY_URL"] == "http://collection:8000", name
+        assert "DEPARTMENT_AUTH_KEYS" in env, name
+
+
+def test_ports_are_published_on_loopback_unless_told_otherwise() -> None:
+    for name, service in COMPOSE["services"].items():
+        for port in service.get("ports", []):
+            host = _interpolate_defaults(str(port)).split(":")[0]
+            assert host == "127.0.0.1", f"{name} publishes {port} beyond this machine by default"
+    assert COMPOSE["services"]["jaeger"]["ports"] == ["127.0.0.1:16686:16686"]
+
+
+def test_the_env_file_is_generated_ignored_and_not_committed() -> None:
+    import subprocess
+
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+    tracked = subprocess.run(["git", "ls-files", ".env"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert tracked.stdout.strip() == ""
+    assert "compose-env:" in (ROOT / "Makefile").read_text()
+
+
+def test_compose_env_writes_every_required_value(tmp_path: Path) -> None:
+    import subprocess
+
+    target = tmp_path / ".env"
+    subprocess.run([str(ROOT / "deploy/compose-env.sh"), str(target)], check=True, capture_output=True)
+    written = dict(line.split("=", 1) for line in target.read_text().splitlines() if not line.startswith("#"))
+    needed = set(re.findall(r"\$\{([A-Z_]+):\?", (ROOT / "docker-compose.yml").read_text()))
+    assert needed <= written.keys()
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    assert written["DEPLOYMENT_ENVIRONMENT"] == "production"
+    assert all(len(written[k]) >= 32 for k in needed if "PASSWORD" in k)

@@ -114,7 +114,10 @@ def service_env() -> dict[str, str]:
             "LOG_LEVEL": "WARNING", "COLLECTION_BUSINESS_DATE": BUSINESS_DATE.isoformat(),
             "WELFARE_REFERRAL_BUSINESS_DATE": BUSINESS_DATE.isoformat(), "BENCH_STAFF_PASSWORD": "bench-password",
             **{f"{name.upper()}_DATABASE_URL": database_url(name) for name in DATABASES},
-            **{f"{name.upper()}_HTTP_PORT": str(38000 + i) for i, name in enumerate(SERVICES)}}
+            **{f"{name.upper()}_HTTP_PORT": str(38000 + i) for i, name in enumerate(SERVICES)},
+            # a development system on the published keys; collection is the one authority for staff accounts
+            "DEPLOYMENT_ENVIRONMENT": os.environ.get("DEPLOYMENT_ENVIRONMENT", "development"),
+            "STAFF_AUTHORITY_URL": f"http://127.0.0.1:{38000 + SERVICES.index('collection')}"}
 
 
 def peak_rss_mib(pid: int) -> float | None:

@@ -164,20 +164,23 @@ def _arrears(ledger: DebtorLedger, arrears_class: ArrearsClass) -> int:
                if c.status is ClaimStatus.DELINQUENT and c.arrears_class is arrears_class)
 
 
+class DebtorLookupRequest(BaseModel):
+    department: str = Field(min_length=1, max_length=32)
+    source_person_id: str = Field(min_length=1, max_length=80, description="The department's person key, e.g. 宛名番号")
+
+
 class DebtorLookup(BaseModel):
     department: str
     source_person_id: str
     debtor_ids: list[str] = Field(description="Debtors this departmental person record's claims and payments are under")
 
 
-@router.get("/debtor-lookup", response_model=DebtorLookup,
-            summary="Which debtor a departmental person record (e.g. a tax 宛名番号) belongs to")
-async def lookup_debtor(
-    department: Annotated[str, Query(min_length=1, max_length=32)],
-    source_person_id: Annotated[str, Query(min_length=1, max_length=80)],
-    conn: Connection,
-    staff: Viewer,
-) -> DebtorLookup:
+@router.post("/debtor-lookup", response_model=DebtorLookup,
+             summary="Which debtor a departmental person record (e.g. a tax 宛名番号) belongs to")
+async def lookup_debtor(body: DebtorLookupRequest, conn: Connection, staff: Viewer) -> DebtorLookup:
+    """A POST, not a GET with query parameters: a department's person key must not land in URLs, which access
+    logs, proxies and trace spans keep (issue 18 §6). ``GET /debtor-lookup`` answers 405."""
+    department, source_person_id = body.department, body.source_person_id
     rows = await conn.fetch(
         "SELECT debtor_id FROM claims WHERE department = $1 AND source_person_id = $2 "
         "UNION SELECT debtor_id FROM payments WHERE department = $1 AND source_person_id = $2",

@@ -12,7 +12,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from services.collection.allocation import AllocationPolicy
 from services.collection.assignment import AssignmentPolicy
-from shared.auth import Principal, StaffRole, require_staff
+from shared.auth import Principal, StaffRole, authenticated_staff, require_staff
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -41,6 +41,8 @@ Viewer = Annotated[Principal, Depends(require(StaffRole.VIEWER))]
 Collector = Annotated[Principal, Depends(require(StaffRole.COLLECTOR))]
 Supervisor = Annotated[Principal, Depends(require(StaffRole.SUPERVISOR))]
 Admin = Annotated[Principal, Depends(require(StaffRole.ADMIN))]
+#: Any signed-in staff member of an active account, whatever the role (who-am-I; granting checks its own rule).
+AnyStaff = Annotated[Principal, Depends(authenticated_staff(_bearer))]
 
 
 async def business_date(request: Request) -> date:
