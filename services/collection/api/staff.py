@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from services.collection.api.deps import Admin, Connection, Viewer, audit
+from services.collection.api.deps import Admin, Connection, Viewer, audit, audit_read
 from shared.auth import StaffRole, TokenIssuer, hash_password, verify_password
 
 router = APIRouter(tags=["staff"])
@@ -70,7 +70,7 @@ class NewStaff(BaseModel):
 async def list_staff(conn: Connection, staff: Admin) -> list[StaffAccount]:
     rows = await conn.fetch("SELECT staff_id, display_name, roles, active, created_at FROM staff_accounts "
                             "ORDER BY staff_id")
-    await audit(conn, staff, "list_staff", "staff", returned=len(rows))
+    await audit_read(conn, staff, "list_staff", "staff", [r["staff_id"] for r in rows])
     return [StaffAccount(**dict(r)) for r in rows]
 
 
