@@ -26,7 +26,13 @@ from pydantic import BaseModel, Field
 from contracts import DebtorStandingChanged
 from services.welfare_referral import store
 from services.welfare_referral.assessment import referral_payload
-from services.welfare_referral.consent_scopes import default_scopes, list_reasons, visible_reason
+from services.welfare_referral.consent_scopes import (
+    default_scopes,
+    is_collection_staff,
+    list_reasons,
+    visible_reason,
+    welfare_detail,
+)
 from services.welfare_referral.delivery import retry_failed
 from services.welfare_referral.lifecycle import (
     CONSENT_SCOPES,
@@ -37,6 +43,7 @@ from services.welfare_referral.lifecycle import (
     Outcome,
     ReferralState,
     TransitionRefused,
+    is_open,
 )
 from services.welfare_referral.report import ReferredPerson, funnel_rows
 from shared.auth import Principal, StaffRole, bearer_token_scheme, require_staff, role_allows
@@ -112,7 +119,7 @@ class ReferralSummary(BaseModel):
     state: str
     origin: str = Field(description="signals: suggested by the hardship signals; staff: opened by a collector")
     suggested_on: date
-    points: int
+    points: int | None = Field(description="The signals' points (withheld from welfare staff)")
     signals: list[str]
     reasons: list[str] = Field(description="Why, in words: generated from codes and counts; a collector's own "
                                            "words only in the single read (GET /referrals/{id})")
@@ -126,8 +133,8 @@ class ReferralDetail(ReferralSummary):
     shared_details: dict[str, Any] | None = Field(description="What the person agreed to share (personal data)")
     history: list[HistoryOut]
     deliveries: list[DeliveryOut]
-    baseline_arrears: int
-    baseline_collected: int
+    baseline_arrears: int | None = Field(description="Yen overdue at suggestion (withheld from welfare staff)")
+    baseline_collected: int | None
 
 
 class NewReferral(BaseModel):
@@ -209,8 +216,9 @@ async def list_referrals(staff: Viewer, conn: Connection, state: ReferralState |
 
 
 async def _detail(conn: asyncpg.Connection, referral_id: str, reader: Principal) -> dict[str, Any]:
-    """One referral as ``reader`` may see it: the collector's own reasons in full; welfare's notes only to
-    welfare staff."""
+    """One referral as ``reader`` may see it: collection staff see the collector's own reasons in full, never
+    welfare's notes; welfare staff only see what the consent covers (``welfare_detail``), never collection's
+    notes."""
     row = await conn.fetchrow("SELECT * FROM referrals WHERE referral_id = $1", referral_id)
     if row is None:
         raise HTTPException(404, f"no referral {referral_id}")
@@ -225,7 +233,10 @@ async def _detail(conn: asyncpg.Connection, referral_id: str, reader: Principal)
                                    from_state=h["from_state"], to_state=h["to_state"],
                                    reason=visible_reason(h["role"], h["reason"], reader.roles))
                         for h in history],
-            "deliveries": [_delivery(d) for d in deliveries]}
+            "deliveries": [_delivery(d) for d in deliveries],
+            **({} if is_collection_staff(reader.roles) else welfare_detail(
+                signals=row["signals"], reasons=row["reasons"], shared_details=row["shared_details"],
+                consented=(row["consent_scope"] or []) if is_open(row["state"]) else [], policy=default_scopes()))}
 
 
 def _delivery(row: asyncpg.Record) -> DeliveryOut:

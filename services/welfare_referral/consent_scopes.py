@@ -31,7 +31,7 @@ from typing import Any
 from contracts import DebtorStandingChanged
 from services.welfare_referral.lifecycle import CONSENT_SCOPES
 from services.welfare_referral.signals import SIGNAL_IDS
-from shared.auth import StaffRole
+from shared.auth import StaffRole, role_allows
 
 __all__ = [
     "DEFAULT_SCOPES_PATH",
@@ -44,7 +44,9 @@ __all__ = [
     "load_scopes",
     "parse_scopes",
     "referral_record",
+    "is_collection_staff",
     "visible_reason",
+    "welfare_detail",
 ]
 
 DEFAULT_SCOPES_PATH = Path(__file__).with_name("policy") / "consent_scopes.v1.json"
@@ -136,11 +138,34 @@ def list_reasons(signals: Sequence[str], reasons: Sequence[str], policy: ScopePo
 
 
 def visible_reason(written_in_role: str, reason: str, reader_roles: Iterable[str]) -> str:
-    """A history entry's reason as this reader sees it: welfare staff's words (an outcome note, a welfare reason)
-    only to welfare staff; collection staff see the step, the date and the code, never the note."""
-    if written_in_role == StaffRole.WELFARE.value and StaffRole.WELFARE.value not in set(reader_roles):
-        return ""
-    return reason
+    """A history entry's reason as this reader sees it: each side's words stay on its side. Welfare staff's words
+    (an outcome note, a welfare reason) only to welfare staff; a collector's or supervisor's words (why declined,
+    why closed) only to collection staff, since they are not in any consent scope. Every reader sees the step,
+    the date and the code."""
+    roles = set(reader_roles)
+    if written_in_role == StaffRole.WELFARE.value:
+        return reason if StaffRole.WELFARE.value in roles else ""
+    return reason if is_collection_staff(roles) else ""
+
+
+def is_collection_staff(roles: Iterable[str]) -> bool:
+    """Whether these roles include one of collection's (viewer and up); the ``welfare`` role stands apart."""
+    return role_allows(set(roles), StaffRole.VIEWER)
+
+
+def welfare_detail(*, signals: Sequence[str], reasons: Sequence[str], shared_details: Mapping[str, Any] | None,
+                   consented: Iterable[str], policy: ScopePolicy) -> dict[str, Any]:
+    """What a single referral read shows a reader who is welfare staff only (e.g. the answer to acknowledge or
+    record an outcome): the signals and details the consent covers, by ``consented_view``; figures that are not
+    in a consented field (points, arrears at suggestion) are withheld (None)."""
+    allowed = frozenset(consented)
+    view = consented_view({"signals": [{"id": s, "reason": r} for s, r in zip(signals, reasons, strict=True)],
+                           **(shared_details or {})}, allowed, policy)
+    shown = view.get("signals", [])
+    details = {k: v for k, v in view.items() if k in policy.fields}
+    return {"signals": [s["id"] for s in shown], "reasons": [s["reason"] for s in shown],
+            "shared_details": details or None, "points": None, "baseline_arrears": None,
+            "baseline_collected": None}
 
 
 # --- loading and validating -------------------------------------------------------------------------------------

@@ -138,7 +138,10 @@ def test_contact_only_consent_webhook_inbox_withdrawal_and_welfare_notes(
     leaked += [f"inbox A: {t}" for t in leaks(json.dumps(item_a, ensure_ascii=False), planted_a)]
 
     # welfare takes it over and records the outcome with a note; collection staff never see the note
-    assert welfare.post(f"/inbox/{rid_a}/acknowledge", headers=welfare_staff, json={}).status_code == 200
+    acknowledged = welfare.post(f"/inbox/{rid_a}/acknowledge", headers=welfare_staff, json={})
+    assert acknowledged.status_code == 200 and acknowledged.json()["points"] is None
+    tried.append("acknowledge answer A")
+    leaked += [f"acknowledge A: {t}" for t in leaks(acknowledged.text, planted_a)]
     outcome = welfare.post(f"/inbox/{rid_a}/outcome", headers=welfare_staff,
                            json={"outcome": "connected", "note": WELFARE_NOTE})
     assert outcome.status_code == 200 and WELFARE_NOTE in outcome.text  # positive control: welfare sees its note

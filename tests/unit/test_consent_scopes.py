@@ -25,6 +25,7 @@ from services.welfare_referral.consent_scopes import (
     parse_scopes,
     referral_record,
     visible_reason,
+    welfare_detail,
 )
 from services.welfare_referral.lifecycle import CONSENT_SCOPES, Consent, Event, apply, shareable, suggest
 from services.welfare_referral.signals import SIGNAL_IDS
@@ -174,12 +175,23 @@ def test_lists_carry_codes_and_generated_reasons_not_free_text() -> None:
 @pytest.mark.parametrize(("written_in", "reader", "shown"), [
     ("welfare", {"collector"}, False), ("welfare", {"supervisor", "admin"}, False), ("welfare", {"viewer"}, False),
     ("welfare", {"welfare"}, True), ("welfare", {"collector", "welfare"}, True),
-    ("collector", {"collector"}, True), ("supervisor", {"collector"}, True), ("collector", {"welfare"}, True)])
-def test_welfare_notes_never_reach_collection_staff(written_in: str, reader: set[str], shown: bool) -> None:
+    ("collector", {"collector"}, True), ("supervisor", {"collector"}, True), ("collector", {"welfare"}, False),
+    ("supervisor", {"welfare"}, False), ("collector", {"welfare", "viewer"}, True)])
+def test_each_sides_words_stay_on_its_side(written_in: str, reader: set[str], shown: bool) -> None:
     note = "自立相談支援機関で家計改善支援を開始、DV相談窓口へ同行"
     assert (visible_reason(written_in, note, reader) == note) is shown
     if not shown:
         assert visible_reason(written_in, note, reader) == ""
+
+
+@pytest.mark.parametrize("consented", ALL_SUBSETS)
+def test_a_welfare_reader_of_one_referral_sees_only_the_consented_signals(consented: frozenset[str]) -> None:
+    detail = welfare_detail(signals=list(REASONS), reasons=list(REASONS.values()), shared_details=DETAILS,
+                            consented=consented, policy=SCOPES)
+    assert detail["signals"] == [s for s in KNOWN_SIGNALS if SCOPES.signals[s].scopes <= consented]
+    assert detail["reasons"] == [REASONS[s] for s in detail["signals"]]
+    assert set(detail["shared_details"] or {}) == {k for k in DETAILS if SCOPES.fields[k] <= consented}
+    assert detail["points"] is None and detail["baseline_arrears"] is None
 
 
 def test_the_shipped_policy_assigns_every_signal_and_scope() -> None:
