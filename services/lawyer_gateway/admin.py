@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from services.lawyer_gateway.api import Connection
@@ -15,8 +15,22 @@ from shared.auth import Principal, StaffRole, bearer_token_scheme, require_staff
 router = APIRouter(prefix="/admin", tags=["central division"])
 _staff_token = bearer_token_scheme("StaffToken", "A staff token from the collection service's POST /auth/token")
 
-Supervisor = Annotated[Principal, Depends(require_staff(StaffRole.SUPERVISOR, _staff_token,
-                                                        state_attribute="staff_authenticator"))]
+_SignedIn = Annotated[Principal, Depends(require_staff(StaffRole.SUPERVISOR, _staff_token,
+                                                       state_attribute="staff_authenticator"))]
+
+
+async def _supervisor(request: Request, staff: _SignedIn) -> Principal:
+    """The signed-in supervisor, named in the request's audit row (app.py's middleware writes it)."""
+    request.state.staff_id = staff.subject
+    return staff
+
+
+Supervisor = Annotated[Principal, Depends(_supervisor)]
+
+
+def _read_by(request: Request, ids: list[str]) -> None:
+    """The ids this admin read returned, for its audit row."""
+    request.state.returned_ids = ids
 
 
 class AuditRow(BaseModel):
@@ -30,6 +44,8 @@ class AuditRow(BaseModel):
     case_ref: str | None
     fields: list[str]
     status: int
+    staff_id: str | None = None
+    returned_ids: list[str] = []
 
 
 class AlertRow(BaseModel):
@@ -43,27 +59,29 @@ class AlertRow(BaseModel):
 
 
 @router.get("/audit", response_model=list[AuditRow], summary="Every firm request, by firm, case and period")
-async def read_audit(conn: Connection, staff: Supervisor,
+async def read_audit(request: Request, conn: Connection, staff: Supervisor,
                      firm: Annotated[str | None, Query(max_length=64)] = None,
                      case_ref: Annotated[str | None, Query(max_length=18)] = None,
                      client_id: Annotated[str | None, Query(max_length=100)] = None,
                      since: datetime | None = None, until: datetime | None = None,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditRow]:
     rows = await conn.fetch(
-        "SELECT audit_id, occurred_at, client_id, firm_code, lawyer_id, method, path, case_ref, fields, status "
-        "FROM audit_log WHERE ($1::text IS NULL OR firm_code = $1) AND ($2::text IS NULL OR case_ref = $2) "
+        "SELECT audit_id, occurred_at, client_id, firm_code, lawyer_id, method, path, case_ref, fields, status, "
+        "staff_id, returned_ids FROM audit_log WHERE ($1::text IS NULL OR firm_code = $1) AND ($2::text IS NULL OR case_ref = $2) "
         "AND ($3::text IS NULL OR client_id = $3) AND ($4::timestamptz IS NULL OR occurred_at >= $4) "
         "AND ($5::timestamptz IS NULL OR occurred_at < $5) ORDER BY audit_id DESC LIMIT $6",
         firm, case_ref, client_id, since, until, limit)
+    _read_by(request, [str(r["audit_id"]) for r in rows])
     return [AuditRow(**dict(r)) for r in rows]
 
 
 @router.get("/alerts", response_model=list[AlertRow], summary="Unusual access: many cases, cases outside assignment")
-async def read_alerts(conn: Connection, staff: Supervisor,
+async def read_alerts(request: Request, conn: Connection, staff: Supervisor,
                       firm: Annotated[str | None, Query(max_length=64)] = None,
                       limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AlertRow]:
     rows = await conn.fetch("SELECT * FROM alerts WHERE ($1::text IS NULL OR firm_code = $1) "
                             "ORDER BY alert_id DESC LIMIT $2", firm, limit)
+    _read_by(request, [str(r["alert_id"]) for r in rows])
     return [AlertRow(**dict(r)) for r in rows]
 
 

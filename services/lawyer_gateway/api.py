@@ -217,6 +217,7 @@ async def list_cases(request: Request, cases: Cases,
     rows = await cases.page(limit, offset)
     _watch(request, request.state.client, None, True)
     _returned(request, "case_ref", "name_kanji", "total_balance")
+    request.state.returned_ids = [r["case_ref"] for r in rows]
     return CasePage(total=await cases.count(), limit=limit, offset=offset, items=[
         CaseSummary(case_ref=r["case_ref"], as_of=r["as_of"], name_kanji=(r["contact"] or {}).get("name_kanji"),
                     total_balance=r["total_balance"], claim_count=len(r["claims"])) for r in rows])

@@ -130,7 +130,9 @@ async def _write_audit(app: FastAPI, request: Request, status: int) -> None:
         await audit(conn, client=client, method=request.method, path=request.url.path[:300],
                     case_ref=str(case_ref)[:18] if case_ref is not None else None,
                     fields=getattr(request.state, "fields", []) if status < 400 else [], status=status,
-                    remote=request.client.host if request.client else None)
+                    remote=request.client.host if request.client else None,
+                    staff_id=getattr(request.state, "staff_id", None),
+                    returned_ids=getattr(request.state, "returned_ids", []) if status < 400 else [])
         for alert in getattr(request.state, "alerts", []):
             log.warning("unusual access by a firm", extra={"kind": alert.kind, "firm": client and client.firm_code})
             await conn.execute(

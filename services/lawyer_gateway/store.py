@@ -167,9 +167,13 @@ async def token_revoked(conn: asyncpg.Connection, client_id: str, firm_code: str
 
 
 async def audit(conn: asyncpg.Connection, *, client: Client | None, method: str, path: str, case_ref: str | None,
-                fields: list[str], status: int, remote: str | None) -> None:
+                fields: list[str], status: int, remote: str | None, staff_id: str | None = None,
+                returned_ids: list[str] | None = None) -> None:
+    """One request: who (a firm's client, or a staff member on the admin routes), what, which case, which
+    fields and which ids (the case refs of a list, the rows an admin read) it returned."""
     await conn.execute(
-        "INSERT INTO audit_log (client_id, firm_code, lawyer_id, method, path, case_ref, fields, status, remote) "
-        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+        "INSERT INTO audit_log (client_id, firm_code, lawyer_id, method, path, case_ref, fields, status, remote, "
+        "staff_id, returned_ids) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
         client.client_id if client else None, client.firm_code if client else None,
-        client.lawyer_id if client else None, method, path, case_ref, fields, status, remote)
+        client.lawyer_id if client else None, method, path, case_ref, fields, status, remote, staff_id,
+        returned_ids or [])

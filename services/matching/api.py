@@ -16,6 +16,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from shared.audit import audit_read
 from shared.auth import Principal, StaffRole, bearer_token_scheme, require_staff
 
 router = APIRouter(tags=["review queue"])
@@ -103,9 +104,11 @@ async def get_connection(request: Request):  # type: ignore[no-untyped-def]
 Connection = Annotated[asyncpg.Connection, Depends(get_connection)]
 
 
+_AUDIT_INSERT = "INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)"
+
+
 async def _audit(conn: asyncpg.Connection, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None:
-    await conn.execute("INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)",
-                       actor, action, subject, detail)
+    await conn.execute(_AUDIT_INSERT, actor, action, subject, detail)
 
 
 @router.get("/reviews", response_model=ReviewPage, summary="Doubtful pairs with their evidence, oldest first")
@@ -119,8 +122,8 @@ async def list_reviews(
     rows = await conn.fetch(f"{_SELECT} WHERE r.status = $1 ORDER BY r.created_at, r.review_id LIMIT $2 OFFSET $3",
                             status, limit, offset)
     total = await conn.fetchval("SELECT count(*) FROM review_queue WHERE status = $1", status)
-    await _audit(conn, staff.subject, "list_reviews", "review_queue",
-                 {"status": status, "review_ids": [r["review_id"] for r in rows]})
+    await audit_read(conn, _AUDIT_INSERT, staff.subject, "list_reviews", "review_queue",
+                     [str(r["review_id"]) for r in rows], status=status, limit=limit, offset=offset)
     return ReviewPage(items=[_item(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
@@ -222,7 +225,10 @@ async def debtor_merges(conn: Connection, staff: Viewer,
                         debtor_id: Annotated[str, Path(min_length=1, max_length=64)]) -> list[MergeView]:
     rows = await conn.fetch("SELECT * FROM debtor_merges WHERE $1 IN (from_debtor_id, into_debtor_id) "
                             "ORDER BY merged_at", debtor_id)
-    await _audit(conn, staff.subject, "read_lineage", f"debtor:{debtor_id}", {"merges": len(rows)})
+    await audit_read(conn, _AUDIT_INSERT, staff.subject, "read_lineage", f"debtor:{debtor_id}",
+                     [str(r["merge_id"]) for r in rows],
+                     debtor_ids=[r["into_debtor_id"] if r["from_debtor_id"] == debtor_id else r["from_debtor_id"]
+                                 for r in rows])
     return [MergeView(**dict(r)) for r in rows]
 
 
@@ -243,6 +249,7 @@ async def debtor_relations(conn: Connection, staff: Viewer,
         "WHERE debtor_id = $1 UNION ALL SELECT debtor_id, role, department, 'this_debtor_on_their_claims' "
         "FROM relations "
         "WHERE related_debtor_id = $1", debtor_id)
-    await _audit(conn, staff.subject, "read_relations", f"debtor:{debtor_id}", {"relations": len(rows)})
+    await audit_read(conn, _AUDIT_INSERT, staff.subject, "read_relations", f"debtor:{debtor_id}",
+                     [r["other"] for r in rows], debtor_ids=[r["other"] for r in rows])
     return [Relation(related_debtor_id=r["other"], role=r["role"], direction=r["direction"],
                      department=r["department"]) for r in rows]

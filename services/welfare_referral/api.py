@@ -2,9 +2,12 @@
 decline, close); welfare staff (their own ``welfare`` role) work their inbox (acknowledge, record the outcome);
 supervisors plan consultation days (納付相談会) and everyone with a staff role reads the funnel report.
 
-Staff tokens come from the collection service's POST /auth/token. Reading what a person agreed to share (contact,
-household, consultation notes) is audit-logged; lists carry no personal data. Refusals say what is wrong (wrong
-state, wrong role, consent missing) and never name the person.
+Staff tokens come from the collection service's POST /auth/token. Every read of personal data (lists, standings,
+invitations, the funnel, the inbox, one referral) is audit-logged with the ids it returned (``shared.audit``).
+Lists carry codes and generated reasons, never staff free text (``consent_scopes.list_reasons``); collection
+staff never see welfare's notes (``consent_scopes.visible_reason``); welfare sees what consent covers, by the
+same filter as the webhook (``assessment.referral_payload``). Refusals say what is wrong (wrong state, wrong role,
+consent missing) and never name the person.
 """
 
 from __future__ import annotations
@@ -22,6 +25,14 @@ from pydantic import BaseModel, Field
 
 from contracts import DebtorStandingChanged
 from services.welfare_referral import store
+from services.welfare_referral.assessment import referral_payload
+from services.welfare_referral.consent_scopes import (
+    default_scopes,
+    is_collection_staff,
+    list_reasons,
+    visible_reason,
+    welfare_detail,
+)
 from services.welfare_referral.delivery import retry_failed
 from services.welfare_referral.lifecycle import (
     CONSENT_SCOPES,
@@ -32,6 +43,7 @@ from services.welfare_referral.lifecycle import (
     Outcome,
     ReferralState,
     TransitionRefused,
+    is_open,
 )
 from services.welfare_referral.report import ReferredPerson, funnel_rows
 from shared.auth import Principal, StaffRole, bearer_token_scheme, require_staff, role_allows
@@ -107,9 +119,10 @@ class ReferralSummary(BaseModel):
     state: str
     origin: str = Field(description="signals: suggested by the hardship signals; staff: opened by a collector")
     suggested_on: date
-    points: int
+    points: int | None = Field(description="The signals' points (withheld from welfare staff)")
     signals: list[str]
-    reasons: list[str] = Field(description="Why, in words (no personal data)")
+    reasons: list[str] = Field(description="Why, in words: generated from codes and counts; a collector's own "
+                                           "words only in the single read (GET /referrals/{id})")
     consent_scope: list[str] | None
     outcome: str | None
 
@@ -120,8 +133,8 @@ class ReferralDetail(ReferralSummary):
     shared_details: dict[str, Any] | None = Field(description="What the person agreed to share (personal data)")
     history: list[HistoryOut]
     deliveries: list[DeliveryOut]
-    baseline_arrears: int
-    baseline_collected: int
+    baseline_arrears: int | None = Field(description="Yen overdue at suggestion (withheld from welfare staff)")
+    baseline_collected: int | None
 
 
 class NewReferral(BaseModel):
@@ -180,8 +193,11 @@ class ConsultationDayOut(BaseModel):
 
 
 def _summary(row: asyncpg.Record) -> dict[str, Any]:
-    return {k: row[k] for k in ("referral_id", "debtor_id", "state", "origin", "suggested_on", "points", "signals",
-                                "reasons", "consent_scope", "outcome")}
+    """A referral as lists show it: codes and generated reasons, no one's free text."""
+    summary = {k: row[k] for k in ("referral_id", "debtor_id", "state", "origin", "suggested_on", "points",
+                                   "signals", "consent_scope", "outcome")}
+    summary["reasons"] = list_reasons(row["signals"], row["reasons"], default_scopes())
+    return summary
 
 
 @router.get("/referrals", response_model=list[ReferralSummary], tags=["referrals"],
@@ -193,23 +209,34 @@ async def list_referrals(staff: Viewer, conn: Connection, state: ReferralState |
         "SELECT * FROM referrals WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR debtor_id = $2) "
         "ORDER BY suggested_on DESC, referral_id LIMIT $3 OFFSET $4",
         state.value if state else None, debtor_id, limit, offset)
+    await store.audit_read(conn, staff, "list_referrals", None, [r["referral_id"] for r in rows],
+                           debtor_ids=[r["debtor_id"] for r in rows], state=state.value if state else None,
+                           debtor_id=debtor_id, limit=limit, offset=offset)
     return [_summary(r) for r in rows]
 
 
-async def _detail(conn: asyncpg.Connection, referral_id: str) -> dict[str, Any]:
+async def _detail(conn: asyncpg.Connection, referral_id: str, reader: Principal) -> dict[str, Any]:
+    """One referral as ``reader`` may see it: collection staff see the collector's own reasons in full, never
+    welfare's notes; welfare staff only see what the consent covers (``welfare_detail``), never collection's
+    notes."""
     row = await conn.fetchrow("SELECT * FROM referrals WHERE referral_id = $1", referral_id)
     if row is None:
         raise HTTPException(404, f"no referral {referral_id}")
     history = await conn.fetch("SELECT * FROM referral_history WHERE referral_id = $1 ORDER BY seq", referral_id)
     deliveries = await conn.fetch("SELECT * FROM deliveries WHERE referral_id = $1 ORDER BY delivery_id",
                                   referral_id)
-    return {**_summary(row), "consent_by": row["consent_by"], "consent_on": row["consent_on"],
+    return {**_summary(row), "reasons": list(row["reasons"]),
+            "consent_by": row["consent_by"], "consent_on": row["consent_on"],
             "shared_details": row["shared_details"], "baseline_arrears": row["baseline_arrears"],
             "baseline_collected": row["baseline_collected"],
             "history": [HistoryOut(kind=h["kind"], on=h["done_on"], by=h["done_by"], role=h["role"],
-                                   from_state=h["from_state"], to_state=h["to_state"], reason=h["reason"])
+                                   from_state=h["from_state"], to_state=h["to_state"],
+                                   reason=visible_reason(h["role"], h["reason"], reader.roles))
                         for h in history],
-            "deliveries": [_delivery(d) for d in deliveries]}
+            "deliveries": [_delivery(d) for d in deliveries],
+            **({} if is_collection_staff(reader.roles) else welfare_detail(
+                signals=row["signals"], reasons=row["reasons"], shared_details=row["shared_details"],
+                consented=(row["consent_scope"] or []) if is_open(row["state"]) else [], policy=default_scopes()))}
 
 
 def _delivery(row: asyncpg.Record) -> DeliveryOut:
@@ -219,9 +246,9 @@ def _delivery(row: asyncpg.Record) -> DeliveryOut:
 @router.get("/referrals/{referral_id}", response_model=ReferralDetail, tags=["referrals"],
             summary="One referral with its history, consent, shared details and deliveries (audit-logged)")
 async def get_referral(referral_id: str, staff: Collector, conn: Connection) -> dict[str, Any]:
-    detail = await _detail(conn, referral_id)
-    await store.audit(conn, staff, "read_referral", referral_id,
-                      fields=sorted((detail["shared_details"] or {}).keys()))
+    detail = await _detail(conn, referral_id, staff)
+    await store.audit_read(conn, staff, "read_referral", referral_id, [referral_id],
+                           debtor_ids=[detail["debtor_id"]], fields=sorted((detail["shared_details"] or {}).keys()))
     return detail
 
 
@@ -237,7 +264,7 @@ async def open_referral(body: NewReferral, staff: Collector, conn: Connection, t
         except LookupError as exc:
             raise HTTPException(409, f"the debtor already has an open referral {exc.args[0]}") from None
         await store.audit(conn, staff, "open_referral", referral_id)
-    return await _detail(conn, referral_id)
+    return await _detail(conn, referral_id, staff)
 
 
 def acting_role(roles: frozenset[str], kind: str) -> str:
@@ -278,7 +305,7 @@ async def _record(conn: asyncpg.Connection, referral_id: str, staff: Principal, 
             raise HTTPException(422, str(exc)) from None
         await store.audit(conn, staff, f"referral_{body.kind.value}", referral_id,
                           fields=sorted((body.details or {}).keys()))
-    return await _detail(conn, referral_id)
+    return await _detail(conn, referral_id, staff)
 
 
 @router.post("/referrals/{referral_id}/events", response_model=ReferralDetail, tags=["referrals"],
@@ -292,31 +319,48 @@ async def record_referral_event(referral_id: str, body: EventIn, staff: Staff, c
 # --- the welfare side's inbox -----------------------------------------------------------------------------------
 
 
+class SignalOut(BaseModel):
+    id: str
+    reason: str
+
+
 class InboxItem(BaseModel):
+    """What welfare sees of a referral: exactly the webhook's filter (``assessment.referral_payload``); a key is
+    absent when consent does not cover it."""
+
     referral_id: str
     debtor_ref: str
     state: str
-    referred_on: date | None
-    signals: list[str]
-    reasons: list[str]
+    referred_on: date | None = None
     shared_scope: list[str]
-    shared_details: dict[str, Any] | None
+    scope_policy: str
+    signals: list[SignalOut] | None = None
+    arrears_summary: dict[str, Any] | None = None
+    departments: list[str] | None = None
+    contact: str | dict[str, Any] | None = None
+    household: str | dict[str, Any] | None = None
+    consultation_notes: str | dict[str, Any] | None = None
 
 
-@router.get("/inbox", response_model=list[InboxItem], tags=["welfare inbox"],
-            summary="Referrals handed to welfare and not closed, with what the person agreed to share "
-                    "(audit-logged)")
+@router.get("/inbox", response_model=list[InboxItem], response_model_exclude_none=True, tags=["welfare inbox"],
+            summary="Referrals handed to welfare and not closed, with what the person's consent covers now, as "
+                    "the webhook carries it (audit-logged)")
 async def inbox(staff: Welfare, conn: Connection, state: Literal["referred", "acknowledged", "outcome_recorded"] |
-                None = None) -> list[InboxItem]:
+                None = None) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        "SELECT r.*, (SELECT max(done_on) FROM referral_history h WHERE h.referral_id = r.referral_id "
-        "AND h.kind = 'refer') AS referred_on FROM referrals r "
+        "SELECT r.*, s.facts AS standing, (SELECT max(done_on) FROM referral_history h "
+        "WHERE h.referral_id = r.referral_id AND h.kind = 'refer') AS referred_on FROM referrals r "
+        "LEFT JOIN standings s USING (debtor_id) "
         "WHERE r.state = ANY($1::text[]) ORDER BY referred_on, referral_id",
         [state] if state else ["referred", "acknowledged", "outcome_recorded"])
-    items = [InboxItem(referral_id=r["referral_id"], debtor_ref=r["debtor_id"], state=r["state"],
-                       referred_on=r["referred_on"], signals=r["signals"], reasons=r["reasons"],
-                       shared_scope=r["consent_scope"] or [], shared_details=r["shared_details"]) for r in rows]
-    await store.audit(conn, staff, "read_inbox", None, referrals=[i.referral_id for i in items])
+    items = []
+    for referral, r in zip(await store.load_referrals(conn, rows), rows, strict=True):
+        standing = DebtorStandingChanged.model_validate(r["standing"]) if r["standing"] else None
+        items.append(referral_payload(referral, signals=list(r["signals"]), reasons=list(r["reasons"]),
+                                      standing=standing, details=r["shared_details"] or {},
+                                      referred_on=r["referred_on"].isoformat() if r["referred_on"] else None))
+    await store.audit_read(conn, staff, "read_inbox", None, [i["referral_id"] for i in items],
+                           debtor_ids=[i["debtor_ref"] for i in items], state=state)
     return items
 
 
@@ -346,6 +390,8 @@ async def list_deliveries(staff: Supervisor, conn: Connection,
                           limit: int = Query(100, ge=1, le=1000)) -> list[DeliveryOut]:
     rows = await conn.fetch("SELECT * FROM deliveries WHERE ($1::text IS NULL OR status = $1) "
                             "ORDER BY delivery_id DESC LIMIT $2", status, limit)
+    await store.audit_read(conn, staff, "list_deliveries", None, [str(r["delivery_id"]) for r in rows],
+                           referral_ids=sorted({r["referral_id"] for r in rows}), status=status)
     return [_delivery(r) for r in rows]
 
 
@@ -420,20 +466,23 @@ async def invite(day_id: int, body: InviteIn, staff: Collector, conn: Connection
             "AND NOT EXISTS (SELECT 1 FROM invitations i WHERE i.day_id = $1 AND i.debtor_id = s.debtor_id) "
             "ORDER BY s.points DESC, s.debtor_id LIMIT $2", day_id, body.limit, staff.subject)
         await store.audit(conn, staff, "invite", str(day_id))
-    return await _invitations(conn, day_id)
+    return await _invitations(conn, day_id, staff)
 
 
-async def _invitations(conn: asyncpg.Connection, day_id: int) -> list[Invitation]:
-    return [Invitation(**dict(r)) for r in await conn.fetch(
+async def _invitations(conn: asyncpg.Connection, day_id: int, staff: Principal) -> list[Invitation]:
+    invited = [Invitation(**dict(r)) for r in await conn.fetch(
         "SELECT debtor_id, referral_id, points, attended FROM invitations WHERE day_id = $1 "
         "ORDER BY points DESC, debtor_id", day_id)]
+    await store.audit_read(conn, staff, "read_invitations", str(day_id), [i.debtor_id for i in invited],
+                           debtor_ids=[i.debtor_id for i in invited])
+    return invited
 
 
 @router.get("/consultation-days/{day_id}/invitations", response_model=list[Invitation],
             tags=["consultation days"])
 async def list_invitations(day_id: int, staff: Viewer, conn: Connection) -> list[Invitation]:
     await _day_out(conn, day_id)
-    return await _invitations(conn, day_id)
+    return await _invitations(conn, day_id, staff)
 
 
 @router.put("/consultation-days/{day_id}/attendance/{debtor_id}", response_model=Invitation,
@@ -485,6 +534,9 @@ async def funnel_report(staff: Viewer, conn: Connection, period: Literal["month"
                              r["baseline_collected"], r["arrears_now"], r["collected_now"])
               for referral, r in zip(await store.load_referrals(conn, rows), rows, strict=True)]
     result = [row.as_dict() for row in funnel_rows(people, period=period, by_signal=by_signal)]
+    await store.audit_read(conn, staff, "report_funnel", None, [p.referral.referral_id for p in people],
+                           debtor_ids=[p.referral.debtor_ref for p in people], period=period,
+                           **{"from": from_ and from_.isoformat(), "to": to and to.isoformat()}, format=format)
     if format == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=list(FunnelRowOut.model_fields))
@@ -502,6 +554,7 @@ async def standing(debtor_id: str, staff: Collector, conn: Connection) -> dict[s
     if row is None:
         raise HTTPException(404, f"no standing for debtor {debtor_id}")
     facts = DebtorStandingChanged.model_validate(row["facts"])
+    await store.audit_read(conn, staff, "read_standing", debtor_id, [debtor_id], debtor_ids=[debtor_id])
     return {"debtor_id": debtor_id, "as_of": facts.as_of, "points": row["points"], "suggest": row["suggest"],
             "signals": row["signals"], "reasons": row["reasons"], "policy_version": row["policy_version"],
             "scored_on": row["scored_on"], "overdue_claims": len(facts.overdue_claims), "arrears": row["arrears"],

@@ -2,17 +2,19 @@
 that goes to welfare for a referral. Pure: the service's handlers call these with what they loaded.
 
 Why apart from ``signals.py``: the signals know nothing of messages; this is the one place that reads
-``DebtorStandingChanged`` and decides, per consent scope, what of it and of the details staff entered may leave.
+``DebtorStandingChanged`` for scoring and builds what welfare sees of a referral (filtered by consent scope in
+``consent_scopes.py``, the one filter of the webhook and the inbox).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from contracts import DebtorStandingChanged
+from services.welfare_referral.consent_scopes import ScopePolicy, consented_view, default_scopes, referral_record
 from services.welfare_referral.lifecycle import CONSENT_SCOPES, Referral, shareable
 from services.welfare_referral.signals import DebtorSituation, HardshipPolicy
 
@@ -69,24 +71,13 @@ def check_details(details: Mapping[str, Any], scope: frozenset[str]) -> None:
             raise ValueError(f"details.{key}: must be a non-empty text or object")
 
 
-def referral_payload(referral: Referral, *, reasons: list[str], standing: DebtorStandingChanged | None,
-                     details: Mapping[str, Any], event: str, sent_on: date) -> dict[str, Any]:
-    """What one webhook delivery carries: always the referral id, the anonymous debtor reference, the event and
-    the state; the signals' reasons and each personal-data category only while consent covers it."""
-    allowed = shareable(referral)
-    body: dict[str, Any] = {"referral_id": referral.referral_id, "debtor_ref": referral.debtor_ref, "event": event,
-                            "state": referral.state.value, "sent_on": sent_on.isoformat(),
-                            "shared_scope": sorted(allowed)}
-    if not allowed:
-        return body
-    body["signals"] = reasons
-    if standing is not None and "arrears_summary" in allowed:
-        oldest = min((c.due_date for c in standing.overdue_claims), default=None)
-        body["arrears_summary"] = {"overdue_claims": len(standing.overdue_claims), "overdue_yen": arrears(standing),
-                                   "oldest_due_date": oldest.isoformat() if oldest else None}
-    if standing is not None and "departments" in allowed:
-        body["departments"] = sorted({c.department for c in standing.overdue_claims})
-    for key in DETAIL_SCOPES:
-        if key in allowed and key in details:
-            body[key] = details[key]
-    return body
+def referral_payload(referral: Referral, *, signals: Sequence[str], reasons: Sequence[str],
+                     standing: DebtorStandingChanged | None, details: Mapping[str, Any],
+                     scopes: ScopePolicy | None = None, **always: Any) -> dict[str, Any]:
+    """What welfare sees of a referral (a webhook body with ``event`` and ``sent_on``, an inbox item with
+    ``referred_on``): the referral's record filtered by ``consent_scopes.consented_view`` under the scopes consent
+    covers now (``lifecycle.shareable``). The webhook and the inbox both call this, so they cannot differ."""
+    record = referral_record(referral_id=referral.referral_id, debtor_ref=referral.debtor_ref,
+                             state=referral.state.value, signals=signals, reasons=reasons, standing=standing,
+                             details=details, **always)
+    return consented_view(record, shareable(referral), scopes or default_scopes())

@@ -17,9 +17,10 @@ Readings chosen here (change them here and only here):
 - Withdrawal (``consent_withdrawn``, recorded by collection or welfare staff) clears the consent: before welfare
   acknowledged the referral it goes back to ``informed`` (nothing was taken over yet); after, the state stays and
   only further sharing stops.
-- ``shareable`` lists personal-data categories only. The referral id, the anonymous debtor reference and the
-  signal ids are not personal data about the person and are not counted: before consent the welfare side may
-  only learn that a suggestion exists. A closed referral shares nothing more (its purpose has ended).
+- ``shareable`` lists personal-data categories only. The referral id and the anonymous debtor reference are
+  not personal data about the person and are not counted; each signal and each field belongs to scopes
+  (``consent_scopes.py``) and is shown only under them. A closed referral shares nothing more (its purpose has
+  ended).
 - Events may not be dated before the last recorded one (history stays in date order).
 - Refusal reasons never name the person: they say what is wrong (wrong state, wrong role, consent missing).
 """

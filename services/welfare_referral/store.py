@@ -17,6 +17,7 @@ import orjson
 from contracts import DebtorStandingChanged, Envelope, ReferralChanged
 from contracts.topics import WELFARE_REFERRALS
 from services.welfare_referral.assessment import arrears, check_details, referral_payload, situation
+from services.welfare_referral.consent_scopes import STAFF_JUDGEMENT, consented_view, default_scopes
 from services.welfare_referral.lifecycle import (
     Consent,
     Event,
@@ -27,23 +28,31 @@ from services.welfare_referral.lifecycle import (
     apply,
     is_open,
     pauses_collection,
+    shareable,
     suggest,
 )
 from services.welfare_referral.signals import HardshipPolicy, HardshipScore, score
+from shared.audit import audit_read as shared_audit_read
 from shared.auth import Principal
 from shared.outbox import enqueue_event
 
-#: Signal id of a referral opened by staff judgement rather than the policy's signals.
-STAFF_JUDGEMENT = "staff_judgement"
 #: Events after which welfare is told (a delivery): the referral itself, and what ends or limits it later.
 _DELIVERED_EVENTS = {EventKind.REFER.value, EventKind.CONSENT_WITHDRAWN.value, EventKind.CLOSE.value}
+
+
+_AUDIT_INSERT = "INSERT INTO audit_log (staff_id, action, target, detail) VALUES ($1, $2, $3, $4)"
 
 
 async def audit(conn: asyncpg.Connection, staff: Principal | str, action: str, target: str | None,
                 **detail: Any) -> None:
     staff_id = staff if isinstance(staff, str) else staff.subject
-    await conn.execute("INSERT INTO audit_log (staff_id, action, target, detail) VALUES ($1, $2, $3, $4)",
-                       staff_id, action, target, detail)
+    await conn.execute(_AUDIT_INSERT, staff_id, action, target, detail)
+
+
+async def audit_read(conn: asyncpg.Connection, staff: Principal, action: str, target: str | None,
+                     ids: list[str], **context: Any) -> None:
+    """A read of personal data, with the ids it returned (``shared.audit``)."""
+    await shared_audit_read(conn, _AUDIT_INSERT, staff.subject, action, target, ids, **context)
 
 
 # --- standings ------------------------------------------------------------------------------------------------
@@ -210,11 +219,29 @@ async def record_event(conn: asyncpg.Connection, referral_id: str, event: Event,
     if event.kind == EventKind.REFER.value or (event.kind in _DELIVERED_EVENTS and told):
         standing_facts = await conn.fetchval("SELECT facts FROM standings WHERE debtor_id = $1", after.debtor_ref)
         standing = DebtorStandingChanged.model_validate(standing_facts) if standing_facts else None
-        body = referral_payload(after, reasons=list(row["reasons"]), standing=standing, details=shared or {},
-                                event=event.kind, sent_on=event.on)
+        body = referral_payload(after, signals=list(row["signals"]), reasons=list(row["reasons"]),
+                                standing=standing, details=shared or {}, event=event.kind,
+                                sent_on=event.on.isoformat())
         await conn.execute("INSERT INTO deliveries (referral_id, event, body) VALUES ($1, $2, $3)",
                            referral_id, event.kind, orjson.dumps(body))
+    if shareable(after) < shareable(before):
+        await redact_undelivered(conn, referral_id, shareable(after))
     return after
+
+
+async def redact_undelivered(conn: asyncpg.Connection, referral_id: str, consented: frozenset[str]) -> int:
+    """Filter every webhook body of this referral not yet delivered (pending, or given up and retryable) again
+    under the narrower consent (withdrawn: none; closed: none), so what the consent no longer covers never
+    leaves. Returns how many bodies changed."""
+    changed = 0
+    for row in await conn.fetch("SELECT delivery_id, body FROM deliveries WHERE referral_id = $1 "
+                                "AND status <> 'delivered' FOR UPDATE", referral_id):
+        body = orjson.loads(bytes(row["body"]))
+        narrowed = orjson.dumps(consented_view(body, consented, default_scopes()))
+        if narrowed != bytes(row["body"]):
+            await conn.execute("UPDATE deliveries SET body = $2 WHERE delivery_id = $1", row["delivery_id"], narrowed)
+            changed += 1
+    return changed
 
 
 async def _history(conn: asyncpg.Connection, referral_id: str, seq: int, entry: HistoryEntry) -> None:

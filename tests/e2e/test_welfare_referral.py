@@ -171,7 +171,8 @@ def test_signals_consent_webhook_hold_and_funnel(services: dict[str, RunningServ
     assert welfare.get("/inbox", headers=collector).status_code == 403
     assert welfare.get("/inbox", headers=welfare_staff).status_code == 200
     item = next(i for i in welfare.get("/inbox", headers=welfare_staff).json() if i["referral_id"] == referral_id)
-    assert item["shared_details"] == {"contact": "090-1111-2222 (平日夕方)"} and item["referred_on"] == "2025-01-31"
+    assert item["contact"] == "090-1111-2222 (平日夕方)" and item["referred_on"] == "2025-01-31"
+    assert item["shared_scope"] == ["arrears_summary", "contact"] and "departments" not in item
     wrong = event({"kind": "acknowledge"})  # a collector cannot acknowledge for welfare
     assert wrong.status_code == 403
     assert welfare.post(f"/inbox/{referral_id}/acknowledge", headers=welfare_staff, json={}).status_code == 200

@@ -76,20 +76,23 @@ def consented(*scope: str) -> object:
 
 def test_nothing_personal_leaves_without_consent() -> None:
     referral = apply(suggest("R1", "D-1", on=AS_OF), Event("inform", AS_OF, "c1", "collector"))
-    body = referral_payload(referral, reasons=["arrears in 3 departments"], standing=STANDING,
-                            details={"contact": "090"}, event="inform", sent_on=AS_OF)
+    body = referral_payload(referral, signals=["multiple_departments"], reasons=["arrears in 3 departments"],
+                            standing=STANDING, details={"contact": "090"}, event="inform", sent_on="2025-01-31")
     assert body == {"referral_id": "R1", "debtor_ref": "D-1", "event": "inform", "state": "informed",
-                    "sent_on": "2025-01-31", "shared_scope": []}
+                    "sent_on": "2025-01-31", "shared_scope": [], "scope_policy": "consent-scopes.v1"}
 
 
 def test_only_the_consented_scope_leaves() -> None:
-    body = referral_payload(consented("arrears_summary", "contact"), reasons=["r"], standing=STANDING,
-                            details={"contact": "090-1111-2222", "household": "単身"}, event="refer", sent_on=AS_OF)
+    body = referral_payload(consented("arrears_summary", "contact"), signals=["long_arrears", "hardship_noted"],
+                            reasons=["arrears outstanding for 19 months (長期滞納)", "hardship noted"],
+                            standing=STANDING, details={"contact": "090-1111-2222", "household": "単身"},
+                            event="refer", sent_on="2025-01-31")
     assert body["arrears_summary"] == {"overdue_claims": 4, "overdue_yen": 93_000, "oldest_due_date": "2023-06-30"}
-    assert body["contact"] == "090-1111-2222" and body["signals"] == ["r"]
+    assert body["contact"] == "090-1111-2222"
+    assert body["signals"] == [{"id": "long_arrears", "reason": "arrears outstanding for 19 months (長期滞納)"}]
     assert "household" not in body and "departments" not in body
-    everything = referral_payload(consented("departments", "household"), reasons=[], standing=STANDING,
-                                  details={"household": "単身"}, event="refer", sent_on=AS_OF)
+    everything = referral_payload(consented("departments", "household"), signals=[], reasons=[], standing=STANDING,
+                                  details={"household": "単身"}, event="refer", sent_on="2025-01-31")
     assert everything["departments"] == ["insurance", "tax", "water"] and everything["household"] == "単身"
     assert "arrears_summary" not in everything and "contact" not in everything
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from contracts import Department
-from services.collection.api.deps import BusinessDate, Collector, Connection, Viewer, audit
+from services.collection.api.deps import BusinessDate, Collector, Connection, Viewer, audit, audit_read
 from services.collection.late_charges import charge_for
 from services.collection.prescription import (
     PrescriptionClaim,
@@ -227,7 +227,8 @@ async def demand_notice_tasks(conn: Connection, staff: Viewer, today: BusinessDa
                                       balance=r["balance"], **task.__dict__))
         if len(tasks) == limit:
             break
-    await audit(conn, staff, "read_demand_notice_tasks", "tasks", returned=len(tasks))
+    await audit_read(conn, staff, "read_demand_notice_tasks", "tasks", [f"{t.department}:{t.claim_id}" for t in tasks],
+                     debtor_ids=[t.debtor_id for t in tasks], overdue_only=overdue_only, limit=limit)
     return tasks
 
 
@@ -272,5 +273,7 @@ async def prescription_alerts(conn: Connection, staff: Viewer, today: BusinessDa
                                             balance=claim["balance"], completes_on=state.completes_on,
                                             alert_on=state.alert_on, needs_invocation=state.needs_invocation))
     alerts.sort(key=lambda a: (a.completes_on or date.max, a.department, a.claim_id))
-    await audit(conn, staff, "read_prescription_alerts", "tasks", returned=min(len(alerts), limit))
-    return alerts[:limit]
+    alerts = alerts[:limit]
+    await audit_read(conn, staff, "read_prescription_alerts", "tasks", [f"{a.department}:{a.claim_id}" for a in alerts],
+                     debtor_ids=[a.debtor_id for a in alerts], limit=limit)
+    return alerts

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
 from services.collection.api.csv_export import csv_response
-from services.collection.api.deps import Connection, Supervisor, audit
+from services.collection.api.deps import Connection, Supervisor, audit_read
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -59,7 +59,8 @@ async def read_audit_log(filters: Filters, conn: Connection, staff: Supervisor,
     rows = await conn.fetch(
         f"SELECT * FROM audit_log WHERE {filters.where} AND audit_id < ${len(args) - 1} "
         f"ORDER BY audit_id DESC LIMIT ${len(args)}", *args)
-    await audit(conn, staff, "read_audit_log", "audit", filter=filters.where, returned=len(rows))
+    await audit_read(conn, staff, "read_audit_log", "audit", [str(r["audit_id"]) for r in rows],
+                     filter=filters.where, limit=limit, before_id=before_id)
     return AuditPage(items=[AuditRow(**dict(r)) for r in rows],
                      next_before_id=rows[-1]["audit_id"] if len(rows) == limit else None)
 
@@ -68,7 +69,8 @@ async def read_audit_log(filters: Filters, conn: Connection, staff: Supervisor,
             responses={200: {"content": {"text/csv": {}}}})
 async def export_audit_log(filters: Filters, conn: Connection, staff: Supervisor) -> Response:
     rows = await conn.fetch(f"SELECT * FROM audit_log WHERE {filters.where} ORDER BY audit_id", *filters.args)
-    await audit(conn, staff, "export_audit_log", "audit", filter=filters.where, returned=len(rows))
+    await audit_read(conn, staff, "export_audit_log", "audit", [str(r["audit_id"]) for r in rows],
+                     filter=filters.where)
     return csv_response(list(AuditRow.model_fields),
                         ([r["audit_id"], r["occurred_at"].isoformat(), r["actor"], r["action"], r["subject"],
                           json.dumps(r["detail"], ensure_ascii=False)] for r in rows), "audit-log.csv")

@@ -18,6 +18,7 @@ from services.collection.api.deps import (
     Viewer,
     assignment_policy,
     audit,
+    audit_read,
 )
 from services.collection.assignment import AssignmentPolicy, Holder, HolderKind
 from services.collection.cases import clear_override, set_override
@@ -144,7 +145,8 @@ async def list_cases(
     rows = await conn.fetch(
         f"SELECT {_COLUMNS} FROM cases WHERE {filters.where} ORDER BY {filters.order_by} "
         f"LIMIT ${n + 1} OFFSET ${n + 2}", *filters.args, limit, offset)
-    await audit(conn, staff, "list_cases", "cases", filter=filters.where, returned=len(rows))
+    await audit_read(conn, staff, "list_cases", "cases", [str(r["case_id"]) for r in rows],
+                     debtor_ids=[r["debtor_id"] for r in rows], filter=filters.where, limit=limit, offset=offset)
     return CasePage(total=total, limit=limit, offset=offset, items=[_row(dict(r), filters.today) for r in rows])
 
 
@@ -153,7 +155,8 @@ async def list_cases(
 async def export_cases(filters: Filters, conn: Connection, staff: Viewer) -> Response:
     rows = await conn.fetch(f"SELECT {_COLUMNS} FROM cases WHERE {filters.where} ORDER BY {filters.order_by}",
                             *filters.args)
-    await audit(conn, staff, "export_cases", "cases", filter=filters.where, returned=len(rows))
+    await audit_read(conn, staff, "export_cases", "cases", [str(r["case_id"]) for r in rows],
+                     debtor_ids=[r["debtor_id"] for r in rows], filter=filters.where)
     columns = list(CaseRow.model_fields)
     items = [_row(dict(r), filters.today).model_dump() for r in rows]
     return csv_response(columns, ([" ".join(v) if isinstance(v := item[c], list) else v for c in columns]

@@ -8,7 +8,7 @@ import asyncpg
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
-from services.collection.api.deps import BusinessDate, Connection, Viewer, audit
+from services.collection.api.deps import BusinessDate, Connection, Viewer, audit, audit_read
 from services.collection.late_charges import charge_for
 from services.collection.ledger import ArrearsClass, ClaimBalance, ClaimStatus, DebtorLedger
 from services.collection.store import load_installment_plans, load_ledger
@@ -185,7 +185,8 @@ async def lookup_debtor(body: DebtorLookupRequest, conn: Connection, staff: View
         "SELECT debtor_id FROM claims WHERE department = $1 AND source_person_id = $2 "
         "UNION SELECT debtor_id FROM payments WHERE department = $1 AND source_person_id = $2",
         department, source_person_id)
-    await audit(conn, staff, "lookup_debtor", f"{department}:{source_person_id}", found=len(rows))
+    await audit_read(conn, staff, "lookup_debtor", f"{department}:{source_person_id}",
+                     sorted(r["debtor_id"] for r in rows))
     if not rows:
         raise HTTPException(404, f"no claims or payments for {department} person {source_person_id}")
     return DebtorLookup(department=department, source_person_id=source_person_id,

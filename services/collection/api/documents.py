@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from contracts import Department
 from services.collection.api.actions import _claim, _situation
 from services.collection.api.debtors import late_charge_of
-from services.collection.api.deps import BusinessDate, Collector, Connection, Viewer, audit
+from services.collection.api.deps import BusinessDate, Collector, Connection, Viewer, audit, audit_read
 from services.collection.notices import Kind, Numbering, build, fiscal_year_of, overdue
 from services.collection.store import load_ledger, queue_case_refresh
 from services.collection.workflow import ActionKind, check_action
@@ -254,7 +254,8 @@ async def list_documents(conn: Connection, staff: Viewer, debtor_id: str,
                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[IssuedDocument]:
     rows = await conn.fetch("SELECT * FROM issued_documents WHERE debtor_id = $1 ORDER BY issued_at DESC LIMIT $2",
                             debtor_id, limit)
-    await audit(conn, staff, "list_documents", debtor_id, returned=len(rows))
+    await audit_read(conn, staff, "list_documents", debtor_id, [r["document_number"] for r in rows],
+                     debtor_ids=[r["debtor_id"] for r in rows], limit=limit)
     return [_issued(r) for r in rows]
 
 
@@ -348,10 +349,12 @@ async def issue_batch(body: BatchRequest, conn: Connection, staff: Collector, to
 @router.get("/documents/batches/{batch_id}.pdf", responses={200: _PDF}, response_class=Response,
             summary="A wave's documents as one PDF for printing, each starting on a new page (audit-logged)")
 async def download_batch(batch_id: int, conn: Connection, staff: Viewer) -> Response:
-    rows = await conn.fetch("SELECT body FROM issued_documents WHERE batch_id = $1 ORDER BY serial", batch_id)
+    rows = await conn.fetch("SELECT document_number, debtor_id, body FROM issued_documents WHERE batch_id = $1 "
+                            "ORDER BY serial", batch_id)
     if not rows:
         raise HTTPException(404, f"no documents in batch {batch_id}")
     rendered = await asyncio.to_thread(render_batch, [_DOCUMENT.validate_python(r["body"]["document"])
                                                       for r in rows])
-    await audit(conn, staff, "download_document_batch", str(batch_id), documents=len(rows))
+    await audit_read(conn, staff, "download_document_batch", str(batch_id), [r["document_number"] for r in rows],
+                     debtor_ids=[r["debtor_id"] for r in rows])
     return _pdf(rendered.combined, f"batch-{batch_id}")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from services.collection.api.deps import Admin, AnyStaff, Connection, audit
+from services.collection.api.deps import Admin, AnyStaff, Connection, audit, audit_read
 from shared.auth import Principal, StaffRole, TokenIssuer, grant_refusal, hash_password, verify_password
 from shared.sign_in_limits import SignInLimits, account_label, client_address
 
@@ -106,7 +106,7 @@ class NewStaff(BaseModel):
 async def list_staff(conn: Connection, staff: Admin) -> list[StaffAccount]:
     rows = await conn.fetch("SELECT staff_id, display_name, roles, active, created_at FROM staff_accounts "
                             "ORDER BY staff_id")
-    await audit(conn, staff, "list_staff", "staff", returned=len(rows))
+    await audit_read(conn, staff, "list_staff", "staff", [r["staff_id"] for r in rows])
     return [StaffAccount(**dict(r)) for r in rows]
 
 
