@@ -80,7 +80,7 @@ def test_every_read_of_personal_data_is_audited_with_the_ids_it_returned(
     # data of this test: a person in three departments with a referral; a person whose case a firm holds
     tag = f"{random.getrandbits(40):010x}"
     claims = push_person(services, tag)
-    debtor = eventually(lambda: (r := collection.get("/debtor-lookup", params={
+    debtor = eventually(lambda: (r := collection.post("/debtor-lookup", json={
         "department": "tax", "source_person_id": claims["tax_person"]}, headers=viewer)).status_code == 200
         and r.json()["debtor_ids"][0], what="the debtor")
     eventually(lambda: welfare.get(f"/standings/{debtor}", headers=collector).status_code == 200,
@@ -100,7 +100,7 @@ def test_every_read_of_personal_data_is_audited_with_the_ids_it_returned(
     manage(infrastructure, "firms", "add", "lawyer_team_a", "--name", "さくら総合法律事務所")
     client_id, secret = new_client(infrastructure, "lawyer_team_a", f"sec-{uuid.uuid4().hex[:6]}")
     water_person, _ = push_water_person(services, f"{tag[:6]}s", 0, with_tax=False)
-    case_id = eventually(lambda: (r := collection.get("/debtor-lookup", params={
+    case_id = eventually(lambda: (r := collection.post("/debtor-lookup", json={
         "department": "water", "source_person_id": water_person}, headers=viewer)).status_code == 200
         and (view := collection.get(f"/debtors/{r.json()['debtor_ids'][0]}", headers=viewer).json())["case"]
         and str(view["case"]["case_id"]), what="the water person's case")
@@ -128,9 +128,9 @@ def test_every_read_of_personal_data_is_audited_with_the_ids_it_returned(
         Read("collection", "GET /tasks/prescription-alerts", "e2e-viewer", "read_prescription_alerts",
              lambda: [f"{t['department']}:{t['claim_id']}"
                       for t in get(collection, "/tasks/prescription-alerts", viewer)]),
-        Read("collection", "GET /debtor-lookup", "e2e-viewer", "lookup_debtor",
-             lambda: get(collection, "/debtor-lookup", viewer, department="tax",
-                         source_person_id=claims["tax_person"])["debtor_ids"]),
+        Read("collection", "POST /debtor-lookup", "e2e-viewer", "lookup_debtor",
+             lambda: ok(collection.post("/debtor-lookup", headers=viewer, json={
+                 "department": "tax", "source_person_id": claims["tax_person"]}))["debtor_ids"]),
         Read("collection", "GET /documents", "e2e-viewer", "list_documents",
              lambda: [d["document_number"] for d in get(collection, "/documents", viewer, debtor_id=debtor)]),
         Read("collection", "GET /staff", "e2e-admin", "list_staff",

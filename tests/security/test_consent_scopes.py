@@ -18,6 +18,7 @@ from contracts import ClaimAssessed, LegalCategory, PersonReference
 from services.insurance_adapter import export_format as insurance
 from services.tax_adapter import export_format as tax
 from services.water_adapter import export_format as water
+from tests.departments import department_headers
 from tests.e2e.processes import RunningService, eventually
 from tests.e2e.test_welfare_referral import push_person
 from tests.e2e.welfare_receiver import WelfareReceiver
@@ -67,14 +68,14 @@ def push_long_arrears(services: dict[str, RunningService], tag: str) -> dict[str
     }
     for adapter, content in exports.items():
         response = httpx.post(f"{services[adapter].url}/imports", params={"file_name": f"consent-{tag}.dat"},
-                              content=content, timeout=30)
+                              content=content, headers=department_headers(adapter), timeout=30)
         assert response.status_code == 200, response.text
     return {"tax_person": f"T{tag}", "water": water_claim}
 
 
 def debtor_of(collection: httpx.Client, viewer: dict[str, str], tax_person: str) -> str:
     def found() -> str | None:
-        lookup = collection.get("/debtor-lookup", params={"department": "tax", "source_person_id": tax_person},
+        lookup = collection.post("/debtor-lookup", json={"department": "tax", "source_person_id": tax_person},
                                 headers=viewer)
         if lookup.status_code != 200:
             return None
