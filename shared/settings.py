@@ -43,3 +43,7 @@ class AdapterSettings(ServiceSettings):
     ingest_chunk_size: int = Field(2000, ge=1, le=100_000, validation_alias=_env("INGEST_CHUNK_SIZE"),
                                    description="Records per Kafka transaction when publishing an import")
     max_upload_bytes: int = Field(200 * 1024 * 1024, validation_alias=_env("INGEST_MAX_UPLOAD_BYTES"))
+    ingest_chunk_deadline_seconds: float = Field(
+        60.0, gt=0, le=3600, validation_alias=_env("INGEST_CHUNK_DEADLINE_SECONDS"),
+        description="How long one step of publishing an import (connect, read progress, one chunk) may take before "
+                    "the import stops with exit 1 (Kafka down or stalled); run it again to resume")

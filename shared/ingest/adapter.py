@@ -25,6 +25,7 @@ from fastapi import FastAPI, HTTPException, Query, Request
 
 from contracts import Department
 from shared.http import add_health_routes, instrument_app
+from shared.ingest.outage import rate_limited_logs
 from shared.ingest.publisher import ImportSummary, publish_import
 from shared.ingest.records import ExportFormatError, ParsedExport
 from shared.logging import setup_logging
@@ -80,8 +81,10 @@ async def _import_file(spec: AdapterSpec, path: Path, report: Path, progress: bo
         print(f"{path.name}: {exc}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        summary = await publish_import(settings.kafka_bootstrap_servers, parsed, chunk_size=chunk,
-                                       progress=progress, service=spec.service_name)
+        with rate_limited_logs():  # a dead broker makes the client log every retry
+            summary = await publish_import(settings.kafka_bootstrap_servers, parsed, chunk_size=chunk,
+                                           progress=progress, service=spec.service_name,
+                                           chunk_deadline=settings.ingest_chunk_deadline_seconds)
     except Exception as exc:  # noqa: BLE001 - any failure to publish is reported the same way
         print(f"{path.name}: publishing failed ({exc.__class__.__name__}: {exc}); run the same command again "
               "to resume: records already published are not published twice", file=sys.stderr)
@@ -102,6 +105,20 @@ async def _import_file(spec: AdapterSpec, path: Path, report: Path, progress: bo
         print(f"rejection report: {report}")
         return EXIT_REJECTIONS
     return EXIT_OK
+
+
+async def read_limited_body(request: Request, limit: int) -> bytes:
+    """The request body, counted while it streams in: past ``limit`` bytes the request is refused (413) at once,
+    without reading (or buffering) the rest, whether the client declared a length or sent it chunked."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"the body exceeds {limit} bytes")
+    body = bytearray()
+    async for piece in request.stream():
+        body += piece
+        if len(body) > limit:
+            raise HTTPException(413, f"the body exceeds {limit} bytes")
+    return bytes(body)
 
 
 def create_adapter_app(spec: AdapterSpec, settings: AdapterSettings | None = None) -> FastAPI:
@@ -141,19 +158,18 @@ def create_adapter_app(spec: AdapterSpec, settings: AdapterSettings | None = Non
         request: Request,
         file_name: Annotated[str, Query(min_length=1, max_length=200, description="Name shown in reports")],
     ) -> dict[str, object]:
-        declared = int(request.headers.get("content-length") or 0)
-        if declared > settings.max_upload_bytes:
-            raise HTTPException(413, f"the body exceeds {settings.max_upload_bytes} bytes")
-        body = await request.body()
-        if len(body) > settings.max_upload_bytes:
-            raise HTTPException(413, f"the body exceeds {settings.max_upload_bytes} bytes")
+        body = await read_limited_body(request, settings.max_upload_bytes)
         try:
-            parsed = _parse(spec, body, file_name, settings)
+            # Parsing a multi-MB export takes seconds of CPU: in a worker thread, so the event loop keeps
+            # answering /healthz and other requests meanwhile.
+            parsed = await asyncio.to_thread(_parse, spec, body, file_name, settings)
         except ExportFormatError as exc:
             raise HTTPException(422, f"{file_name}: {exc}") from None
         try:
-            summary = await publish_import(settings.kafka_bootstrap_servers, parsed,
-                                           chunk_size=settings.ingest_chunk_size, service=spec.service_name)
+            with rate_limited_logs():
+                summary = await publish_import(settings.kafka_bootstrap_servers, parsed,
+                                               chunk_size=settings.ingest_chunk_size, service=spec.service_name,
+                                               chunk_deadline=settings.ingest_chunk_deadline_seconds)
         except Exception as exc:  # noqa: BLE001
             raise HTTPException(503, f"{file_name}: publishing failed ({exc.__class__.__name__}); send it again "
                                      "to resume") from None
