@@ -10,12 +10,16 @@
   PostgreSQL restarts.
 - Any other error fails the batch, which is then retried one record at a time, so the one poison record is
   found, retried a few times and dead-lettered with its error, and its neighbours are applied.
+- A message id applied before arriving again with another payload is not a redelivery: the service raises
+  ``ConflictingRedelivery`` (compare ``payload_digest``), so the record is dead-lettered with that reason
+  instead of being dropped as a duplicate.
 - Each record keeps its own trace: ``Delivery.span`` continues the trace context that came in its headers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -102,6 +106,22 @@ def batch_span(deliveries: list[Delivery], name: str) -> Iterator[Span]:
     finally:
         for span in spans:
             span.end()
+
+
+class ConflictingRedelivery(ValueError):
+    """A message id that was applied before, arriving with another payload: two different records under one id
+    (e.g. a department re-exported a claim with another amount under the same keys). Neither is silently
+    dropped: the later one is dead-lettered with this reason for a person to decide."""
+
+    def __init__(self, message_id: object):
+        super().__init__(f"message id {message_id} was applied before with another payload; this one is not a "
+                         "redelivery and was not applied")
+
+
+def payload_digest(envelope: Envelope) -> bytes:
+    """SHA-256 of the payload as serialised (the departmental record only: not the debtor id matching added, not
+    the producer's timestamps), so a true redelivery has the same digest."""
+    return hashlib.sha256(envelope.payload.model_dump_json().encode()).digest()
 
 
 BatchHandler = Callable[[list[Delivery]], Awaitable[None]]
