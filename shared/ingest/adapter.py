@@ -28,6 +28,7 @@ from shared.http import add_health_routes, instrument_app
 from shared.ingest.outage import rate_limited_logs
 from shared.ingest.publisher import ImportSummary, publish_import
 from shared.ingest.records import ExportFormatError, ParsedExport
+from shared.ingest.streaming import STREAM_THRESHOLD_BYTES, StreamedExport, stream_export
 from shared.logging import setup_logging
 from shared.serve import serve
 from shared.settings import AdapterSettings
@@ -52,6 +53,10 @@ class AdapterSpec:
     parse_export: ParseExport
     media_type: str  # what POST /imports takes, e.g. "text/csv; charset=Shift_JIS"
     settings_cls: type[AdapterSettings]
+    # How the batch command may stream a large file (shared/ingest/streaming.py): "header" (CSV with a header
+    # line), "headerless" (one record a line), or None (read whole: one JSON document).
+    stream_lines: str | None = None
+    quoted_fields: bool = True  # CSV quoting: a piece is never cut inside a quoted field
 
     def settings(self) -> AdapterSettings:
         return self.settings_cls()
@@ -73,10 +78,18 @@ def _parse(spec: AdapterSpec, data: bytes, file_name: str, settings: AdapterSett
                              category_overrides=settings.receivable_category_overrides)
 
 
+def _parse_file(spec: AdapterSpec, path: Path, settings: AdapterSettings) -> ParsedExport | StreamedExport:
+    """A large line-based file in pieces (bounded memory), anything else whole."""
+    if spec.stream_lines is None or path.stat().st_size <= STREAM_THRESHOLD_BYTES:
+        return _parse(spec, path.read_bytes(), path.name, settings)
+    return stream_export(path, lambda data: _parse(spec, data, path.name, settings),
+                         header=spec.stream_lines == "header", quoted=spec.quoted_fields)
+
+
 async def _import_file(spec: AdapterSpec, path: Path, report: Path, progress: bool, chunk: int,
                        settings: AdapterSettings) -> int:
     try:
-        parsed = _parse(spec, path.read_bytes(), path.name, settings)
+        parsed = _parse_file(spec, path, settings)
     except ExportFormatError as exc:
         print(f"{path.name}: {exc}", file=sys.stderr)
         return EXIT_FAILED

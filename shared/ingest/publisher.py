@@ -20,9 +20,11 @@ import asyncio
 import json
 import logging
 import sys
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -32,6 +34,7 @@ from opentelemetry.trace import Link, SpanKind
 from contracts.topics import BILLING_SOURCE, INGEST_PROGRESS, INGEST_QUARANTINE
 from shared.ingest.outage import ChunkDeadlineExceeded
 from shared.ingest.records import ParsedExport, Rejection
+from shared.ingest.streaming import StreamedExport
 from shared.kafka import envelope_headers
 from shared.metrics import pipeline_metrics
 
@@ -124,16 +127,16 @@ async def read_progress(bootstrap_servers: str, import_key: str, timeout: float 
         await consumer.stop()
 
 
-def _progress_record(parsed: ParsedExport, progress: Progress) -> bytes:
+def _progress_record(parsed: ParsedExport | StreamedExport, progress: Progress) -> bytes:
     return json.dumps({
         "import_key": parsed.import_key, "source_system": parsed.source_system, "file_name": parsed.file_name,
-        "accepted_total": len(parsed.accepted), "rejected_total": len(parsed.rejected),
+        "accepted_total": parsed.accepted_total, "rejected_total": len(parsed.rejected),
         "accepted_done": progress.accepted_done, "rejected_done": progress.rejected_done,
         "completed": progress.completed, "updated_at": datetime.now(UTC).isoformat(),
     }, ensure_ascii=False).encode()
 
 
-def _quarantine_record(parsed: ParsedExport, rejection: Rejection) -> bytes:
+def _quarantine_record(parsed: ParsedExport | StreamedExport, rejection: Rejection) -> bytes:
     return json.dumps({
         "source_system": parsed.source_system, "file_name": parsed.file_name,
         "correlation_id": parsed.import_key, "line": rejection.line, "raw": rejection.raw,
@@ -173,7 +176,7 @@ class _ProgressReport:
 
 async def publish_import(
     bootstrap_servers: str,
-    parsed: ParsedExport,
+    parsed: ParsedExport | StreamedExport,
     *,
     chunk_size: int = DEFAULT_CHUNK,
     progress: bool = False,
@@ -212,13 +215,17 @@ async def publish_import(
                 log.info("import already published", extra={"import_key": parsed.import_key})
                 report.update(parsed.records_read)
                 return ImportSummary(parsed.source_system, parsed.file_name, parsed.import_key,
-                                     parsed.records_read, 0, len(parsed.accepted), len(parsed.rejected),
+                                     parsed.records_read, 0, parsed.accepted_total, len(parsed.rejected),
                                      parsed.rejected)
             report.update(before.accepted_done + before.rejected_done)
             state = before
             link = [Link(import_span.get_span_context())]
-            while state.accepted_done < len(parsed.accepted):
-                chunk = parsed.accepted[state.accepted_done: state.accepted_done + chunk_size]
+            records = parsed.iter_accepted()  # a list, or pieces parsed as they are needed (streaming.py)
+            deque(islice(records, state.accepted_done), maxlen=0)  # committed before: skipped, not sent again
+            while state.accepted_done < parsed.accepted_total:
+                chunk = list(islice(records, chunk_size))
+                if not chunk:
+                    raise RuntimeError("the export gave fewer records than its check pass counted")
                 state = await _within(
                     chunk_deadline, f"the chunk after record {state.accepted_done}",
                     _publish_chunk(producer, parsed, chunk, state, link))
@@ -233,7 +240,7 @@ async def publish_import(
         finally:
             report.close()
             await _stop(producer, chunk_deadline)
-        published = len(parsed.accepted) - before.accepted_done
+        published = parsed.accepted_total - before.accepted_done
         log.info("import published", extra={"import_key": parsed.import_key, "read": parsed.records_read,
                                             "published": published, "resumed_after": before.accepted_done,
                                             "rejected": len(parsed.rejected)})
@@ -241,7 +248,7 @@ async def publish_import(
                              published, before.accepted_done, len(parsed.rejected), parsed.rejected)
 
 
-async def _publish_chunk(producer: AIOKafkaProducer, parsed: ParsedExport, chunk: list, state: Progress,  # type: ignore[type-arg]
+async def _publish_chunk(producer: AIOKafkaProducer, parsed: ParsedExport | StreamedExport, chunk: list, state: Progress,  # type: ignore[type-arg]
                          link: list[Link]) -> Progress:
     """One Kafka transaction: the chunk's messages and the progress record saying the import got past them."""
     async with producer.transaction():
@@ -265,7 +272,7 @@ async def _publish_chunk(producer: AIOKafkaProducer, parsed: ParsedExport, chunk
     return state
 
 
-async def _publish_rejections(producer: AIOKafkaProducer, parsed: ParsedExport, state: Progress) -> None:
+async def _publish_rejections(producer: AIOKafkaProducer, parsed: ParsedExport | StreamedExport, state: Progress) -> None:
     async with producer.transaction():
         for rejection in parsed.rejected[state.rejected_done:]:
             await producer.send(INGEST_QUARANTINE.name, _quarantine_record(parsed, rejection),

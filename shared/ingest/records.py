@@ -13,6 +13,7 @@ import re
 import unicodedata
 from calendar import monthrange
 from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TypeVar
@@ -63,6 +64,26 @@ class ParsedExport:
     @property
     def records_read(self) -> int:
         return len(self.accepted) + len(self.rejected)
+
+    @property
+    def accepted_total(self) -> int:
+        return len(self.accepted)
+
+    def iter_accepted(self) -> Iterator[Accepted]:
+        return iter(self.accepted)
+
+
+@dataclass
+class ImportContext:
+    """Set while one export is parsed in pieces (shared/ingest/streaming.py): every piece's records carry the
+    whole file's import key, a repeated source key is found across pieces, and line numbers are the file's."""
+
+    import_key: str
+    seen: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)
+    line_offset: int = 0
+
+
+CURRENT_IMPORT: ContextVar[ImportContext | None] = ContextVar("current_import", default=None)
 
 
 class ExportFormatError(ValueError):
@@ -199,7 +220,10 @@ def join_quoted_lines(lines: list[tuple[int, str | None, bytes]], *, max_join: i
 
 
 def line_break_problems(names: list[str] | tuple[str, ...], values: list[str], last_line: int) -> list[Problem]:
-    """One problem per field that holds a quoted line break, naming the line the record ends on."""
+    """One problem per field that holds a quoted line break, naming the line the record ends on (the file's line
+    when the export is parsed in pieces)."""
+    context = CURRENT_IMPORT.get()
+    last_line += context.line_offset if context else 0
     return [Problem(name, f"holds a line break (the quoted field continues to line {last_line})")
             for name, value in zip(names, values, strict=False) if "\n" in value or "\r" in value]
 
@@ -376,12 +400,18 @@ class ExportBuilder:
     # message id → (line, digest of the payload) of every record accepted so far: a later line with the same
     # source keys is rejected (repeat_problem) instead of being published under the same id and lost.
     seen: dict[bytes, tuple[int, bytes]] = field(init=False, default_factory=dict)
+    line_offset: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
-        self.result = ParsedExport(self.source_system, self.file_name, import_key(self.source_system, self.data))
+        context = CURRENT_IMPORT.get()
+        self.line_offset = context.line_offset if context else 0
+        if context:
+            self.seen = context.seen
+        key = context.import_key if context else import_key(self.source_system, self.data)
+        self.result = ParsedExport(self.source_system, self.file_name, key)
 
     def reject(self, line: int, raw: str, problems: list[Problem] | tuple[Problem, ...]) -> None:
-        self.result.rejected.append(Rejection(line, raw, tuple(problems)))
+        self.result.rejected.append(Rejection(line + self.line_offset, raw, tuple(problems)))
 
     def accept(
         self,
@@ -417,11 +447,12 @@ class ExportBuilder:
             source_keys=source_keys,
             produced_at=self.produced_at(),
         )
+        file_line = line + self.line_offset
         digest = hashlib.blake2b(payload.model_dump_json().encode(), digest_size=16).digest()
         first = self.seen.get(message.message_id.bytes)
         if first is not None:
             self.reject(line, raw, [repeat_problem(message.message_type, first[0], first[1] == digest)])
             return
-        self.seen[message.message_id.bytes] = (line, digest)
+        self.seen[message.message_id.bytes] = (file_line, digest)
         person_id = payload.person.source_person_id  # type: ignore[attr-defined]
-        self.result.accepted.append(Accepted(line, f"{self.department.value}:{person_id}", message))
+        self.result.accepted.append(Accepted(file_line, f"{self.department.value}:{person_id}", message))
