@@ -3,7 +3,9 @@
 ``python -m tools.benchmarks.import_memory --megabytes 300`` writes a water export of about that size (every
 line a 請求 of its own customer, so two claims a line), runs ``python -m services.water_adapter import`` on it
 against KAFKA_BOOTSTRAP_SERVERS, and prints the command's peak resident memory (the kernel's ru_maxrss of the
-child), its time and what it printed. Figures are printed, never asserted.
+child), its time and what it printed. ``--parse-only`` runs the same parse (check pass and publishing pass,
+records discarded instead of sent) without Kafka, to see the parser's own memory quickly. Figures are
+printed, never asserted.
 """
 
 from __future__ import annotations
@@ -42,11 +44,23 @@ def write_water_export(path: Path, megabytes: int) -> int:
     return lines
 
 
+PARSE_ONLY = """
+import sys
+from pathlib import Path
+from services.water_adapter.adapter import SPEC
+from shared.ingest.adapter import _parse_file
+parsed = _parse_file(SPEC, Path(sys.argv[1]), SPEC.settings())
+seen = sum(1 for _ in parsed.iter_accepted())
+print(f"{type(parsed).__name__}: {seen:,} records parsed, {len(parsed.rejected)} rejected")
+"""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.benchmarks.import_memory",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=int, default=300)
     parser.add_argument("--bootstrap-servers", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092"))
+    parser.add_argument("--parse-only", action="store_true", help="parse as the import does, without Kafka")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         path = Path(tmp) / "water_export.csv"
@@ -54,8 +68,10 @@ def main() -> int:
         size = path.stat().st_size
         env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": args.bootstrap_servers, "INGEST_CHUNK_SIZE": "5000"}
         started = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "services.water_adapter", "import", str(path),
-                                  "--no-progress"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        command = [sys.executable, "-m", "services.water_adapter", "import", str(path), "--no-progress"]
+        if args.parse_only:
+            command = [sys.executable, "-c", PARSE_ONLY, str(path)]
+        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
         out = (child.stdout.read() if child.stdout else b"").decode(errors="replace")
