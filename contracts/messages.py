@@ -18,8 +18,10 @@ from contracts.enums import (
     SupplyStatus,
 )
 from contracts.receivables import RECEIVABLES
+from contracts.text import NO_CONTROL_CHARACTERS, PlainText
 
-SourceKey = Annotated[str, StringConstraints(min_length=1, max_length=80, strip_whitespace=True)]
+SourceKey = Annotated[str, StringConstraints(min_length=1, max_length=80, strip_whitespace=True,
+                                             pattern=NO_CONTROL_CHARACTERS)]
 Yen = Annotated[int, Field(strict=True, description="Amount in integer yen.")]
 PositiveYen = Annotated[int, Field(strict=True, gt=0, le=10_000_000_000, description="Amount in integer yen, > 0.")]
 FiscalYear = Annotated[int, Field(ge=1989, le=2200, description="年度: the fiscal year starting 1 April.")]
@@ -45,12 +47,12 @@ class PersonReference(BaseModel):
 
     source_person_id: SourceKey = Field(description="The department's own person key (宛名番号, 契約者番号 …).")
     kind: PersonKind = PersonKind.INDIVIDUAL
-    name_kanji: str | None = Field(default=None, max_length=100, repr=False, description="氏名 as recorded.")
-    name_kana: str | None = Field(default=None, max_length=200, repr=False, description="氏名カナ as recorded.")
+    name_kanji: PlainText | None = Field(default=None, max_length=100, repr=False, description="氏名 as recorded.")
+    name_kana: PlainText | None = Field(default=None, max_length=200, repr=False, description="氏名カナ as recorded.")
     birth_date: date | None = Field(default=None, repr=False)
-    postal_code: str | None = Field(default=None, max_length=10, repr=False)
-    address: str | None = Field(default=None, max_length=300, repr=False)
-    phone: str | None = Field(default=None, max_length=30, repr=False)
+    postal_code: PlainText | None = Field(default=None, max_length=10, repr=False)
+    address: PlainText | None = Field(default=None, max_length=300, repr=False)
+    phone: PlainText | None = Field(default=None, max_length=30, repr=False)
 
 
 class RelatedPerson(BaseModel):
@@ -250,11 +252,11 @@ class OutsourcedContact(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    name_kanji: str | None = Field(default=None, max_length=100, repr=False)
-    name_kana: str | None = Field(default=None, max_length=200, repr=False)
-    postal_code: str | None = Field(default=None, max_length=10, repr=False)
-    address: str | None = Field(default=None, max_length=300, repr=False)
-    phone: str | None = Field(default=None, max_length=30, repr=False)
+    name_kanji: PlainText | None = Field(default=None, max_length=100, repr=False)
+    name_kana: PlainText | None = Field(default=None, max_length=200, repr=False)
+    postal_code: PlainText | None = Field(default=None, max_length=10, repr=False)
+    address: PlainText | None = Field(default=None, max_length=300, repr=False)
+    phone: PlainText | None = Field(default=None, max_length=30, repr=False)
 
 
 class OutsourcedClaim(BaseModel):
@@ -313,7 +315,7 @@ class LawyerActivityRecorded(Payload):
     lawyer_id: SourceKey
     kind: str = Field(pattern="^(contact|payment_promise|installment_agreed|payment_received|case_returned)$")
     occurred_on: date
-    note: str = Field(max_length=1000, repr=False, description="Free text: may hold personal data")
+    note: PlainText = Field(max_length=1000, repr=False, description="Free text: may hold personal data")
     amount: PositiveYen | None = None
     promised_on: date | None = None
     schedule: tuple[ScheduledInstallment, ...] = ()

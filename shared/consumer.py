@@ -10,13 +10,18 @@
   PostgreSQL restarts.
 - Any other error fails the batch, which is then retried one record at a time, so the one poison record is
   found, retried a few times and dead-lettered with its error, and its neighbours are applied.
+- A message id applied before arriving again with another payload is not a redelivery: the service raises
+  ``ConflictingRedelivery`` (compare ``payload_digest``), so the record is dead-lettered with that reason
+  instead of being dropped as a duplicate.
 - Each record keeps its own trace: ``Delivery.span`` continues the trace context that came in its headers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import os
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -104,6 +109,41 @@ def batch_span(deliveries: list[Delivery], name: str) -> Iterator[Span]:
             span.end()
 
 
+class ConflictingRedelivery(ValueError):
+    """A message id that was applied before, arriving with another payload: two different records under one id
+    (e.g. a department re-exported a claim with another amount under the same keys). Neither is silently
+    dropped: the later one is dead-lettered with this reason for a person to decide."""
+
+    def __init__(self, message_id: object):
+        super().__init__(f"message id {message_id} was applied before with another payload; this one is not a "
+                         "redelivery and was not applied")
+
+
+def payload_digest(envelope: Envelope) -> bytes:
+    """SHA-256 of the payload as serialised (the departmental record only: not the debtor id matching added, not
+    the producer's timestamps), so a true redelivery has the same digest."""
+    return hashlib.sha256(envelope.payload.model_dump_json().encode()).digest()
+
+
+def _exit_after_commit_hook(topic: str) -> Callable[[], None]:
+    """Test-only fault hook (``TEST_CONSUMER_EXIT_AFTER_BATCH="<topic>:<n>"``): the process exits at once (status
+    137, like kill -9) after its n-th batch from ``topic`` was applied and committed to the database, before its
+    Kafka offsets are committed: the window where a crash makes the batch come again. Unset in production."""
+    wanted_topic, _, count = os.environ.get("TEST_CONSUMER_EXIT_AFTER_BATCH", "").partition(":")
+    remaining = [int(count)] if wanted_topic == topic and count.isdigit() else []
+
+    def after_batch() -> None:
+        if remaining:
+            remaining[0] -= 1
+            if remaining[0] <= 0:
+                log.warning("test hook: exiting after the database commit, before the offset commit",
+                            extra={"topic": topic})
+                logging.shutdown()
+                os._exit(137)
+
+    return after_batch
+
+
 BatchHandler = Callable[[list[Delivery]], Awaitable[None]]
 
 
@@ -123,6 +163,7 @@ def subscribe_envelopes(
 ) -> None:
     """Register ``handle_batch`` for the envelopes on ``topic`` with the policy described in the module."""
     measure = pipeline_metrics(consumer_name)
+    after_batch = _exit_after_commit_hook(topic.name)
 
     async def dead_letter_it(record: ConsumerRecord, error: str, kind: str) -> None:  # type: ignore[type-arg]
         """``error`` goes to the dead-letter topic (internal); the log line names only its ``kind``, since an
@@ -192,3 +233,4 @@ def subscribe_envelopes(
         except Exception:  # noqa: BLE001 - find the record that fails, apply the others
             log.info("batch failed; retrying its records one by one", extra={"records": len(deliveries)})
             await one_by_one(deliveries)
+        after_batch()

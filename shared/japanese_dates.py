@@ -74,3 +74,25 @@ def to_wareki(value: date) -> str:
             year = value.year - era.start.year + 1
             return f"{era.name}{'元' if year == 1 else year}年{value.month}月{value.day}日"
     raise ValueError("dates before 明治 are not supported")
+
+
+_FISCAL_YEAR_RE = re.compile(r"^(?:(?P<gy>\d{4})|(?P<era>令和|平成|昭和|大正|明治|[RHSTM])\s*(?P<y>元|\d{1,2}))\s*(?:年度|年)?$")
+
+
+def parse_fiscal_year(text: str) -> int:
+    """年度 as departments write it → the Gregorian year it starts in (1 April): 2024, 2024年度, 令和6, R6, R06,
+    令和6年度 → 2024. An era's first year is its fiscal year's official name even when the era began after 1 April
+    (令和元年度 = 1 April 2019 – 31 March 2020, although 令和 began on 1 May 2019; 平成元年度 = FY1989), so the
+    year is counted from the era's first calendar year, not from the date the era began. 平成31年度 and 令和元年度
+    name the same fiscal year (both are in use). Raises DateFormatError with a reason."""
+    value = unicodedata.normalize("NFKC", text).strip().upper()
+    match = _FISCAL_YEAR_RE.match(value)
+    if not match:
+        raise DateFormatError("must be a fiscal year such as 2024, 令和6, R6 or 令和元年度")
+    if match["gy"]:
+        return int(match["gy"])
+    era = _BY_KEY[match["era"]]
+    year_in_era = 1 if match["y"] == "元" else int(match["y"])
+    if not 1 <= year_in_era <= era.last_year:
+        raise DateFormatError(f"{era.name} has no year {year_in_era}")
+    return era.start.year + year_in_era - 1

@@ -102,7 +102,11 @@ class OutboxRelay:
         if self._producer is None:
             producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True,
                                         linger_ms=5, max_batch_size=1 << 20, client_id="outbox-relay")
-            await producer.start()
+            try:
+                await producer.start()
+            except BaseException:
+                await producer.stop()  # a broker that does not answer: no half-started producer left behind
+                raise
             self._producer = producer
         with tracer.start_as_current_span(f"{topic} publish", kind=SpanKind.PRODUCER, attributes={
                 "messaging.system": "kafka", "messaging.destination.name": topic,

@@ -79,3 +79,7 @@ class AdapterSettings(ServiceSettings):
     def _no_development_key_outside_development(cls, value: str, info: ValidationInfo) -> str:
         return refuse_published_secrets(value, info.data.get("environment"), "DEPARTMENT_AUTH_KEYS",
                                         [DEVELOPMENT_DEPARTMENT_KEYS])
+    ingest_chunk_deadline_seconds: float = Field(
+        60.0, gt=0, le=3600, validation_alias=_env("INGEST_CHUNK_DEADLINE_SECONDS"),
+        description="How long one step of publishing an import (connect, read progress, one chunk) may take before "
+                    "the import stops with exit 1 (Kafka down or stalled); run it again to resume")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,6 +46,22 @@ class Infrastructure:
 
     def start_kafka(self) -> None:
         _script("deploy/kafka/kafka.sh", "start", self.env)
+
+    def kafka_pid(self) -> int:
+        return int((Path(self.env["COLLECTION_RUN_DIR"]) / "kafka" / "kafka.pid").read_text())
+
+    def kill_postgres(self, postmaster_pid: int) -> None:
+        """kill -9 the postmaster (no shutdown: its backends die when they notice), then start it again once
+        the old backends are gone."""
+        os.kill(postmaster_pid, 9)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                _script("deploy/postgres/postgres.sh", "start", self.env)
+                return
+            except RuntimeError:  # old backends still hold the shared memory: try again
+                time.sleep(1)
+        _script("deploy/postgres/postgres.sh", "start", self.env)
 
     def restart_postgres(self) -> None:
         _script("deploy/postgres/postgres.sh", "stop", self.env)

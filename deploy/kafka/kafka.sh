@@ -13,8 +13,11 @@
 #   kafka.pid           pid of the broker JVM (also its process-group/session id)
 #
 #   fetch   download the jars into $COLLECTION_CACHE_DIR/kafka-libs unless already current
-#   start   fetch if needed, format storage once, start and wait until the broker is really ready
-#           (exit 0 at once if already running; exit 1 if the port belongs to something else)
+#   start   fetch if needed, format storage once, start and wait until the broker is really ready: it logged
+#           that it started AND answers a metadata request (MetadataCheck.java: DescribeCluster lists a
+#           broker and a controller). A broker process that is still there (e.g. dying after kill -9) is
+#           waited for: ready → exit 0; it exits → a new broker is started. Exit 1 if the port belongs
+#           to something else.
 #   stop    SIGTERM, up to 30 s for a clean shutdown, then SIGKILL; exit 0 if not running
 #   status  print "running" (exit 0) or "stopped" (exit 3)
 #   logs    print the tail of the broker log (-f to follow)
@@ -43,6 +46,8 @@ START_TIMEOUT=90
 # Logged by KafkaRaftServer.startup() once the controller and the broker are both up
 # ("[KafkaRaftServer nodeId=1] Kafka Server started (kafka.server.KafkaRaftServer)").
 READY_LINE='Kafka Server started'
+CHECK_SRC="$HERE/MetadataCheck.java"
+CHECK_DIR="$COLLECTION_CACHE_DIR/kafka-check"
 
 libs_current() {
   [[ -f "$STAMP" && "$(<"$STAMP")" == "$(file_hash "$POM")" ]] &&
@@ -102,8 +107,53 @@ format_storage_once() {
     -t "$(<"$CLUSTER_ID_FILE")" -c "$PROPS" >&2
 }
 
+# broker_alive — the pid file names a live process that is not a zombie (a killed broker whose parent has not
+# reaped it yet still has a pid, but it is not a broker).
+broker_alive() {
+  pid_alive "$PIDFILE" || return 1
+  local state
+  state="$(awk '{print $3}' "/proc/$(<"$PIDFILE")/stat" 2>/dev/null || echo X)"
+  [[ "$state" != Z && "$state" != X ]]
+}
+
+# metadata_ready — a real client request answered: DescribeCluster names a broker and a controller. The check
+# is compiled once into the cache (javac), or run from source by Java's launcher when there is no javac.
+metadata_ready() {
+  local cp="$LIBS/*" main="$CHECK_SRC"
+  if command -v javac >/dev/null; then
+    if [[ ! -f "$CHECK_DIR/MetadataCheck.class" || "$CHECK_SRC" -nt "$CHECK_DIR/MetadataCheck.class" ]]; then
+      mkdir -p "$CHECK_DIR"
+      javac -nowarn -d "$CHECK_DIR" -cp "$LIBS/*" "$CHECK_SRC" >/dev/null 2>&1 || true
+    fi
+    if [[ -f "$CHECK_DIR/MetadataCheck.class" ]]; then
+      cp="$CHECK_DIR:$LIBS/*"
+      main=MetadataCheck
+    fi
+  fi
+  java -Xshare:auto -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$LOG4J_CONFIG" -Dkafka.logs.dir="$LOG_DIR" \
+    -cp "$cp" "$main" "127.0.0.1:$KAFKA_PORT" 3000 >/dev/null 2>&1
+}
+
 is_running() {
-  pid_alive "$PIDFILE" && port_open 127.0.0.1 "$KAFKA_PORT"
+  broker_alive && port_open 127.0.0.1 "$KAFKA_PORT"
+}
+
+# wait_answering_or_gone — for a broker process found at start: 0 once it answers a metadata request, 1 once it
+# has exited (then a new one is started); a process that does neither within START_TIMEOUT is stopped.
+wait_answering_or_gone() {
+  local deadline=$((SECONDS + START_TIMEOUT))
+  while broker_alive; do
+    if port_open 127.0.0.1 "$KAFKA_PORT" && metadata_ready; then
+      return 0
+    fi
+    if ((SECONDS >= deadline)); then
+      log "Kafka (pid $(<"$PIDFILE")) neither answered nor exited within ${START_TIMEOUT}s; stopping it"
+      stop_pidfile "$PIDFILE" kafka 10
+      return 1
+    fi
+    sleep 0.5
+  done
+  return 1
 }
 
 log_size() {
@@ -114,7 +164,7 @@ log_size() {
 wait_ready() {
   local offset="$1" deadline=$((SECONDS + START_TIMEOUT))
   while true; do
-    if ! pid_alive "$PIDFILE"; then
+    if ! broker_alive; then
       log "Kafka exited during startup"
       return 1
     fi
@@ -124,7 +174,7 @@ wait_ready() {
       (($(log_size) < offset)) && from=1
       # (grep without -q reads all input: with pipefail, -q could make tail die of SIGPIPE.)
       if tail -c "+$from" "$SERVER_LOG" | grep -F "$READY_LINE" >/dev/null &&
-        port_open 127.0.0.1 "$KAFKA_PORT"; then
+        port_open 127.0.0.1 "$KAFKA_PORT" && metadata_ready; then
         return 0
       fi
     fi
@@ -146,19 +196,28 @@ startup_failed() {
 }
 
 cmd_start() {
-  if pid_alive "$PIDFILE"; then
-    if is_running; then
+  if broker_alive; then
+    # A start still in progress, a running broker, or one dying after kill -9: never say "running" for a
+    # process that does not answer a client.
+    log "Kafka (pid $(<"$PIDFILE")) exists; waiting until it answers a metadata request or exits"
+    if wait_answering_or_gone; then
       log "Kafka is already running on 127.0.0.1:$KAFKA_PORT (pid $(<"$PIDFILE"))"
       return 0
     fi
-    # Our process exists but does not answer yet: a start is probably still in progress.
-    log "Kafka (pid $(<"$PIDFILE")) is up but not answering yet; waiting"
-    wait_ready 0 || startup_failed
-    log "Kafka is ready on 127.0.0.1:$KAFKA_PORT"
-    return 0
+    log "the old Kafka process has exited; starting a new one"
+  fi
+  local port
+  if [[ -s "$PIDFILE" ]]; then
+    # Our broker's pid is dead or a zombie: a killed JVM's other threads may still hold its sockets for a
+    # moment. Wait for its ports to close before calling them someone else's.
+    local deadline=$((SECONDS + 30))
+    for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+      while port_open 127.0.0.1 "$port" && ((SECONDS < deadline)); do
+        sleep 0.2
+      done
+    done
   fi
   rm -f "$PIDFILE"
-  local port
   for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
     if port_open 127.0.0.1 "$port"; then
       die "port 127.0.0.1:$port is already in use by another process (not our Kafka); free it or set KAFKA_PORT/KAFKA_CONTROLLER_PORT"
@@ -200,7 +259,7 @@ cmd_stop() {
 }
 
 cmd_status() {
-  if is_running; then
+  if is_running && metadata_ready; then
     echo running
   else
     echo stopped

@@ -10,5 +10,6 @@ SPEC = AdapterSpec(
     title="Childcare department adapter (保育料・給食費)",
     parse_export=export_format.parse_export,
     media_type="text/csv; charset=utf-8",
+    stream_lines="header",
     settings_cls=ChildcareAdapterSettings,
 )

@@ -9,7 +9,8 @@ of the claim's key: one 保育料 claim and one 給食費 claim per child per mo
 
 The file is decoded as a whole (with or without a byte-order mark): a file that is not UTF-8 is refused whole,
 because one bad line of a Shift_JIS file cannot be told apart from a UTF-8 file with a broken line. Each
-physical line is one record (quoted line breaks are not supported; such a line is reported as broken).
+physical line is one record: no field may hold a line break, so a quoted line break is joined with its
+continuation and the record rejected naming the field and both lines.
 """
 
 from __future__ import annotations
@@ -49,7 +50,10 @@ from shared.ingest.records import (
     ParsedExport,
     Problem,
     RecordProblems,
+    csv_values,
     fold,
+    join_quoted_lines,
+    line_break_problems,
     names_by_value,
 )
 from shared.japanese_dates import DateFormatError, parse_japanese_date, to_wareki
@@ -99,7 +103,6 @@ CHILD_COLUMNS = {"source_person_id": "児童番号", "name_kanji": "児童氏名
 # 対象年月: 2024-04, 2024/4, 2024年4月, 202404, 令和6年4月, R6.4, R06/04, H31.4; an optional trailing 分 (4月分).
 _ERA_MONTH_RE = re.compile(r"^(?P<era>令和|平成|[RH])\s*(?P<y>元|\d{1,2})\s*(?:年|[./\-])\s*(?P<m>\d{1,2})\s*月?\s*分?$")
 _MONTH_RE = re.compile(r"^(?P<y>\d{4})(?:\s*(?:年|[./\-])\s*|(?=\d\d\D*$))(?P<m>\d{1,2})\s*月?\s*分?$")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # no export writes these; a line with one is broken
 
 
 def claim_id(receivable: str, year: int, month: int, child_id: str) -> str:
@@ -261,12 +264,10 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _fields(line: str) -> list[str] | None:
-    """The line's fields, or None when it is not CSV text (control characters, a field over csv's limit)."""
-    if _CONTROL_RE.search(line):
-        return None
+    """The header's fields, or None when csv cannot read it."""
     try:
-        return next(csv.reader([line]))
-    except csv.Error:
+        return csv_values(line)
+    except RecordProblems:
         return None
 
 
@@ -294,10 +295,15 @@ def parse_export(
 
     builder = ExportBuilder(SOURCE_SYSTEM, DEPARTMENT, file_name, data, produced_at)
     overrides = category_overrides or {}
-    for number, text in lines[1:]:
-        values = _fields(text)
-        if values is None:
-            builder.reject(number, text, [Problem("(line)", "is not a readable CSV line")])
+    for number, joined, _, last in join_quoted_lines([(n, t, b"") for n, t in lines[1:]]):
+        text = str(joined)
+        try:
+            values = csv_values(text)  # a control character is named by its field (FieldReader.text)
+        except RecordProblems as exc:
+            builder.reject(number, text, exc.problems)
+            continue
+        if last != number and len(values) == len(header):
+            builder.reject(number, text, line_break_problems(header, values, last))
             continue
         if len(values) != len(header):
             builder.reject(number, text, [Problem("(line)", f"has {len(values)} fields, the header has {len(header)}")])

@@ -25,6 +25,7 @@ from contracts import (
 from services.collection.allocation import AllocationPolicy
 from services.collection.installments import Installment, PlanPayment, PlanStatus, plan_status
 from services.collection.ledger import Adjustment, Cancellation, Claim, DebtorLedger, Payment, Reversal, build_ledger
+from shared.consumer import ConflictingRedelivery, payload_digest
 
 
 class MissingDebtorError(ValueError):
@@ -39,6 +40,21 @@ async def apply_messages(conn: asyncpg.Connection, messages: list[Envelope]) -> 
         applied = await apply_batch(conn, messages, touched=touched)
         await queue_case_refresh(conn, touched, "billing events")
         return applied
+
+
+async def _refuse_conflicting_redeliveries(conn: asyncpg.Connection, messages: list[Envelope], digests: list[bytes],
+                                           new_ids: set[object]) -> None:
+    """A known message id with another payload than the one applied is not a redelivery: raise (the consumer
+    dead-letters it with the reason) instead of dropping it. Rows from before the digest column have none."""
+    known = {r["message_id"]: r["payload_sha256"] for r in await conn.fetch(
+        "SELECT message_id, payload_sha256 FROM processed_messages WHERE message_id = ANY($1::uuid[])",
+        [m.message_id for m in messages])}
+    first_in_batch: dict[object, bytes] = {}
+    for message, digest in zip(messages, digests, strict=True):
+        stored = first_in_batch.setdefault(message.message_id, digest) if message.message_id in new_ids \
+            else known.get(message.message_id)
+        if stored is not None and stored != digest:
+            raise ConflictingRedelivery(message.message_id)
 
 
 async def apply_message(conn: asyncpg.Connection, message: Envelope, *, touched: set[str] | None = None) -> bool:
@@ -57,10 +73,13 @@ async def apply_batch(conn: asyncpg.Connection, messages: list[Envelope], *, tou
             raise MissingDebtorError(f"message {message.message_id} has no debtor_id")
     debtors = await current_debtors(conn, [(m.department.value, m.payload.person.source_person_id,  # type: ignore[attr-defined]
                                             str(m.debtor_id)) for m in messages])
+    digests = [payload_digest(m) for m in messages]
     new_ids = {r["message_id"] for r in await conn.fetch(
-        "INSERT INTO processed_messages (message_id, message_type) SELECT * FROM unnest($1::uuid[], $2::text[]) "
+        "INSERT INTO processed_messages (message_id, message_type, payload_sha256) "
+        "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[]) "
         "ON CONFLICT (message_id) DO NOTHING RETURNING message_id",
-        [m.message_id for m in messages], [m.message_type for m in messages])}
+        [m.message_id for m in messages], [m.message_type for m in messages], digests)}
+    await _refuse_conflicting_redeliveries(conn, messages, digests, new_ids)
     statements: dict[str, list[tuple[object, ...]]] = {}
     applied = []
     for message, debtor in zip(messages, debtors, strict=True):

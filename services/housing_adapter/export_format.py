@@ -394,7 +394,10 @@ def parse_export(
         category = legal_category(RECEIVABLE, dict(category_overrides or {}))
     except ValueError as exc:
         raise ExportFormatError(f"settings: {exc}") from None
-    builder = ExportBuilder(SOURCE_SYSTEM, DEPARTMENT, file_name, data, produced_at)
+    # The import key is the events' canonical JSON, not the bytes: the same events re-sent pretty-printed, with
+    # other line endings or another exported_at are the same import.
+    canonical = json.dumps(events, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8", "replace")
+    builder = ExportBuilder(SOURCE_SYSTEM, DEPARTMENT, file_name, canonical, produced_at)
     for number, event in enumerate(events, start=1):
         raw = json.dumps(event, ensure_ascii=False)
         try:

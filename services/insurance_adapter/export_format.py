@@ -33,6 +33,7 @@ from contracts import (
 )
 from contracts.receivables import legal_category
 from shared.ingest.records import (
+    AmountError,
     ExportBuilder,
     ExportFormatError,
     FieldReader,
@@ -41,6 +42,7 @@ from shared.ingest.records import (
     RecordProblems,
     looks_utf8,
     monthly_schedule,
+    parse_yen,
 )
 from shared.japanese_dates import ERAS, DateFormatError, parse_japanese_date
 
@@ -146,18 +148,14 @@ def _amount(row: FieldReader, name: str, *, signed: bool = False) -> int | None:
         row.add(name, "must start with a sign byte: +, - or a space")
         return None
     if not _is_digits(digits):
-        whole, dot, fraction = digits.partition(".")
-        decimal = dot and _is_digits(whole) and _is_digits(fraction)
-        row.add(name, "must be whole yen (no decimals)" if decimal else "is not an amount in yen")
+        try:
+            parse_yen(digits)  # for its reason (decimals, grouping, non-ASCII digits): the field is digits only
+            reason = "must be 11 digits without grouping"
+        except AmountError as exc:
+            reason = str(exc)
+        row.add(name, reason)
         return None
-    amount = -int(digits) if sign == "-" else int(digits)
-    if not signed and amount <= 0:
-        row.add(name, "must be a positive amount")
-        return None
-    if signed and amount == 0:
-        row.add(name, "must not be 0")
-        return None
-    return amount
+    return row.sign_checked(name, parse_yen(f"-{digits}" if sign == "-" else digits), signed=signed)
 
 
 def _person(row: FieldReader) -> dict[str, object]:

@@ -10,5 +10,6 @@ SPEC = AdapterSpec(
     title="Tax department adapter (住民税・固定資産税・軽自動車税)",
     parse_export=export_format.parse_export,
     media_type="text/csv; charset=Shift_JIS",
+    stream_lines="header",
     settings_cls=TaxAdapterSettings,
 )

@@ -5,7 +5,8 @@ Pure functions, no I/O: ``parse_export`` (bytes → canonical envelopes and reje
 Each data line is one record whose 処理区分 says what happened. The columns are in this service's README.
 
 Lines are decoded one by one, so a line that is not CP932 is rejected alone and the rest still go through.
-(The export never quotes line breaks inside a field; a quoted newline would be reported as a broken line.)
+No field may hold a line break (the export never writes one; an address or name with one is a broken record): a
+quoted line break is joined with its continuation and the record rejected naming the field and both lines.
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ from shared.ingest.records import (
     ParsedExport,
     Problem,
     RecordProblems,
+    csv_values,
     decode_lines,
+    join_quoted_lines,
+    line_break_problems,
     looks_utf8,
     monthly_schedule,
     names_by_value,
@@ -203,7 +207,10 @@ def parse_export(
         if looks_utf8(data):
             raise ExportFormatError("the file is UTF-8; the tax export is CP932 (Shift_JIS)")
         raise ExportFormatError(f"line {header_number}: the header is not CP932 text")
-    header = [h.strip() for h in next(csv.reader([header_text]))]
+    try:
+        header = [h.strip() for h in csv_values(header_text)]
+    except RecordProblems as exc:
+        raise ExportFormatError(f"line {header_number}: the header is not readable CSV ({exc})") from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         hint = " (is the file UTF-8? the tax export is CP932)" if looks_utf8(data) else ""
@@ -214,11 +221,18 @@ def parse_export(
 
     builder = ExportBuilder(SOURCE_SYSTEM, DEPARTMENT, file_name, data, produced_at)
     overrides = category_overrides or {}
-    for number, text, raw in lines[1:]:
+    for number, text, raw, last in join_quoted_lines(lines[1:]):
         if text is None:
             builder.reject(number, raw.decode(ENCODING, errors="replace"), [Problem("(line)", "not valid CP932 text")])
             continue
-        values = next(csv.reader([text]))
+        try:
+            values = csv_values(text)
+        except RecordProblems as exc:
+            builder.reject(number, text, exc.problems)
+            continue
+        if last != number and len(values) == len(header):
+            builder.reject(number, text, line_break_problems(header, values, last))
+            continue
         if len(values) != len(header):
             builder.reject(number, text, [Problem("(line)", f"has {len(values)} fields, the header has {len(header)}")])
             continue

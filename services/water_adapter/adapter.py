@@ -10,5 +10,6 @@ SPEC = AdapterSpec(
     title="Water department adapter (上水道料金・下水道使用料)",
     parse_export=export_format.parse_export,
     media_type="text/csv; charset=Shift_JIS",
+    stream_lines="headerless",
     settings_cls=WaterAdapterSettings,
 )

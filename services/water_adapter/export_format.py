@@ -42,8 +42,11 @@ from shared.ingest.records import (
     ParsedExport,
     Problem,
     RecordProblems,
+    csv_values,
     decode_lines,
     fold,
+    join_quoted_lines,
+    line_break_problems,
     looks_utf8,
     names_by_value,
 )
@@ -229,6 +232,14 @@ def _records(kind: str, row: FieldReader, overrides: Mapping[str, str]) -> tuple
     return records, when
 
 
+def _readable(text: str) -> list[str]:
+    """The line's fields, or none when csv cannot read it (such a line is rejected alone later)."""
+    try:
+        return csv_values(text)
+    except RecordProblems:
+        return []
+
+
 def _check_file(data: bytes, lines: list[tuple[int, str | None, bytes]]) -> None:
     """Refuse files that are not this export at all: nothing of them is published."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -243,11 +254,11 @@ def _check_file(data: bytes, lines: list[tuple[int, str | None, bytes]]) -> None
         raise ExportFormatError("the file is empty")
     first = lines[0][1]
     if first is not None:
-        names = [v.strip() for v in next(csv.reader([first]))]
+        names = [v.strip() for v in _readable(first)]
         if any(name in COLUMNS for name in names):
             raise ExportFormatError(f"line {lines[0][0]} looks like a header line, but the water export has no "
                                     f"header: remove it (the {len(COLUMNS)} columns are positional)")
-    if not any(text is not None and len(next(csv.reader([text]))) == len(COLUMNS) for _, text, _ in lines):
+    if not any(text is not None and len(_readable(text)) == len(COLUMNS) for _, text, _ in lines):
         raise ExportFormatError(f"no line has the {len(COLUMNS)} fields of the water export; is it the right file?")
 
 
@@ -263,11 +274,18 @@ def parse_export(
     _check_file(data, lines)
     builder = ExportBuilder(SOURCE_SYSTEM, DEPARTMENT, file_name, data, produced_at)
     overrides = category_overrides or {}
-    for number, text, raw in lines:
+    for number, text, raw, last in join_quoted_lines(lines):
         if text is None:
             builder.reject(number, raw.decode(ENCODING, errors="replace"), [Problem("(line)", "not valid CP932 text")])
             continue
-        values = next(csv.reader([text]))
+        try:
+            values = csv_values(text)
+        except RecordProblems as exc:
+            builder.reject(number, text, exc.problems)
+            continue
+        if last != number and len(values) == len(COLUMNS):
+            builder.reject(number, text, line_break_problems(COLUMNS, values, last))
+            continue
         if len(values) != len(COLUMNS):
             builder.reject(number, text, [Problem("(line)", f"has {len(values)} fields, expected {len(COLUMNS)}")])
             continue

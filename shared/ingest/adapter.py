@@ -27,8 +27,10 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from contracts import Department
 from shared.department_auth import DepartmentSystem, batch_operator, install_department_auth, require_department_system
 from shared.http import BodyPolicy, add_health_routes, guard_requests, instrument_app, set_body_policy
+from shared.ingest.outage import rate_limited_logs
 from shared.ingest.publisher import ImportSummary, publish_import
 from shared.ingest.records import ExportFormatError, ParsedExport
+from shared.ingest.streaming import STREAM_THRESHOLD_BYTES, StreamedExport, stream_export
 from shared.logging import setup_logging
 from shared.serve import serve
 from shared.settings import AdapterSettings
@@ -54,6 +56,10 @@ class AdapterSpec:
     parse_export: ParseExport
     media_type: str  # what POST /imports takes, e.g. "text/csv; charset=Shift_JIS"
     settings_cls: type[AdapterSettings]
+    # How the batch command may stream a large file (shared/ingest/streaming.py): "header" (CSV with a header
+    # line), "headerless" (one record a line), or None (read whole: one JSON document).
+    stream_lines: str | None = None
+    quoted_fields: bool = True  # CSV quoting: a piece is never cut inside a quoted field
 
     def settings(self) -> AdapterSettings:
         return self.settings_cls()
@@ -75,18 +81,28 @@ def _parse(spec: AdapterSpec, data: bytes, file_name: str, settings: AdapterSett
                              category_overrides=settings.receivable_category_overrides)
 
 
+def _parse_file(spec: AdapterSpec, path: Path, settings: AdapterSettings) -> ParsedExport | StreamedExport:
+    """A large line-based file in pieces (bounded memory), anything else whole."""
+    if spec.stream_lines is None or path.stat().st_size <= STREAM_THRESHOLD_BYTES:
+        return _parse(spec, path.read_bytes(), path.name, settings)
+    return stream_export(path, lambda data: _parse(spec, data, path.name, settings),
+                         header=spec.stream_lines == "header", quoted=spec.quoted_fields)
+
+
 async def _import_file(spec: AdapterSpec, path: Path, report: Path, progress: bool, chunk: int,
                        settings: AdapterSettings) -> int:
     operator = batch_operator()
     log.info("import started", extra={"file_name": path.name, "submitted_by": operator})
     try:
-        parsed = _parse(spec, path.read_bytes(), path.name, settings)
+        parsed = _parse_file(spec, path, settings)
     except ExportFormatError as exc:
         print(f"{path.name}: {exc}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        summary = await publish_import(settings.kafka_bootstrap_servers, parsed, chunk_size=chunk,
-                                       progress=progress, service=spec.service_name, submitted_by=operator)
+        with rate_limited_logs():  # a dead broker makes the client log every retry
+            summary = await publish_import(settings.kafka_bootstrap_servers, parsed, chunk_size=chunk,
+                                           progress=progress, service=spec.service_name, submitted_by=operator,
+                                           chunk_deadline=settings.ingest_chunk_deadline_seconds)
     except Exception as exc:  # noqa: BLE001 - any failure to publish is reported the same way
         print(f"{path.name}: publishing failed ({exc.__class__.__name__}: {exc}); run the same command again "
               "to resume: records already published are not published twice", file=sys.stderr)
@@ -108,6 +124,20 @@ async def _import_file(spec: AdapterSpec, path: Path, report: Path, progress: bo
         print(f"rejection report: {report}")
         return EXIT_REJECTIONS
     return EXIT_OK
+
+
+async def read_limited_body(request: Request, limit: int) -> bytes:
+    """The request body, counted while it streams in: past ``limit`` bytes the request is refused (413) at once,
+    without reading (or buffering) the rest, whether the client declared a length or sent it chunked."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"the body exceeds {limit} bytes")
+    body = bytearray()
+    async for piece in request.stream():
+        body += piece
+        if len(body) > limit:
+            raise HTTPException(413, f"the body exceeds {limit} bytes")
+    return bytes(body)
 
 
 def create_adapter_app(spec: AdapterSpec, settings: AdapterSettings | None = None) -> FastAPI:
@@ -150,20 +180,19 @@ def create_adapter_app(spec: AdapterSpec, settings: AdapterSettings | None = Non
         # a default, not Annotated: this module's annotations are strings, and ``spec`` is local to the factory
         sender: DepartmentSystem = Depends(require_department_system(spec.department)),  # noqa: B008
     ) -> dict[str, object]:
-        declared = int(request.headers.get("content-length") or 0)
-        if declared > settings.max_upload_bytes:
-            raise HTTPException(413, f"the body exceeds {settings.max_upload_bytes} bytes")
-        body = await request.body()
-        if len(body) > settings.max_upload_bytes:
-            raise HTTPException(413, f"the body exceeds {settings.max_upload_bytes} bytes")
+        body = await read_limited_body(request, settings.max_upload_bytes)
         try:
-            parsed = _parse(spec, body, file_name, settings)
+            # Parsing a multi-MB export takes seconds of CPU: in a worker thread, so the event loop keeps
+            # answering /healthz and other requests meanwhile.
+            parsed = await asyncio.to_thread(_parse, spec, body, file_name, settings)
         except ExportFormatError as exc:
             raise HTTPException(422, f"{file_name}: {exc}") from None
         try:
-            summary = await publish_import(settings.kafka_bootstrap_servers, parsed,
-                                           chunk_size=settings.ingest_chunk_size, service=spec.service_name,
-                                           submitted_by=sender.label)
+            with rate_limited_logs():
+                summary = await publish_import(settings.kafka_bootstrap_servers, parsed,
+                                               chunk_size=settings.ingest_chunk_size, service=spec.service_name,
+                                               submitted_by=sender.label,
+                                               chunk_deadline=settings.ingest_chunk_deadline_seconds)
         except Exception as exc:  # noqa: BLE001
             raise HTTPException(503, f"{file_name}: publishing failed ({exc.__class__.__name__}); send it again "
                                      "to resume") from None

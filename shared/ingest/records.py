@@ -7,11 +7,13 @@ name or an address).
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 import unicodedata
 from calendar import monthrange
 from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TypeVar
@@ -20,7 +22,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from contracts import Department, Envelope, Payload, new_envelope
-from shared.japanese_dates import DateFormatError, parse_japanese_date
+from shared.japanese_dates import DateFormatError, parse_fiscal_year, parse_japanese_date
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 T = TypeVar("T")
@@ -62,6 +64,26 @@ class ParsedExport:
     @property
     def records_read(self) -> int:
         return len(self.accepted) + len(self.rejected)
+
+    @property
+    def accepted_total(self) -> int:
+        return len(self.accepted)
+
+    def iter_accepted(self) -> Iterator[Accepted]:
+        return iter(self.accepted)
+
+
+@dataclass
+class ImportContext:
+    """Set while one export is parsed in pieces (shared/ingest/streaming.py): every piece's records carry the
+    whole file's import key, a repeated source key is found across pieces, and line numbers are the file's."""
+
+    import_key: str
+    seen: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)
+    line_offset: int = 0
+
+
+CURRENT_IMPORT: ContextVar[ImportContext | None] = ContextVar("current_import", default=None)
 
 
 class ExportFormatError(ValueError):
@@ -120,8 +142,144 @@ def monthly_schedule(total: int, count: int, first_due: date) -> list[dict[str, 
     return schedule
 
 
+def canonical_records(data: bytes) -> Iterator[bytes]:
+    """The records of a line-based export as the import key sees them: every non-blank physical line without its
+    line ending, a leading byte-order mark or a DOS end-of-file byte. Two files that differ only there (CRLF
+    re-sent as LF, a trailing blank line) hold the same records."""
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    for line in body.splitlines():
+        if line.strip(b" \t\x1a"):
+            yield line
+
+
 def import_key(source_system: str, data: bytes) -> str:
-    return f"import:{source_system}:{hashlib.sha256(data).hexdigest()[:24]}"
+    """Identifies an import by its records, not its bytes (``canonical_records``): the same rows sent again with
+    other line endings are recognised as the same import and publish nothing."""
+    digest = hashlib.sha256()
+    for line in canonical_records(data):
+        digest.update(line)
+        digest.update(b"\n")
+    return f"import:{source_system}:{digest.hexdigest()[:24]}"
+
+
+CSV_FIELD_LIMIT = csv.field_size_limit()
+# C0 control characters and DEL: no departmental export writes them in a field, and PostgreSQL text cannot hold
+# NUL, so a record with one would be published and then dead-lettered downstream.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+_LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def control_character_problem(value: str) -> str | None:
+    """Why a field's text cannot be accepted (a line break or another control character), or None."""
+    if _LINE_BREAKS.search(value):
+        return "holds a line break"
+    found = CONTROL_CHARACTERS.search(value)
+    if found:
+        return f"holds a control character (U+{ord(found.group()):04X})"
+    return None
+
+
+def csv_values(text: str) -> list[str]:
+    """The fields of one CSV line; raises RecordProblems for a field over the csv module's limit (the line
+    alone is rejected, the rest of the file still goes through) or a line csv cannot read."""
+    try:
+        return next(csv.reader([text]), [])
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise RecordProblems([Problem("(line)", f"a field is longer than {CSV_FIELD_LIMIT:,} characters")]) \
+                from None
+        raise RecordProblems([Problem("(line)", "is not a readable CSV line")]) from None
+
+
+def open_quote(text: str) -> bool:
+    """A line whose quotes do not close: its last field continues on the next physical line (a quoted line
+    break; doubled quotes inside a field count twice, so the parity says whether a quote is still open)."""
+    return text.count('"') % 2 == 1
+
+
+def join_quoted_lines(lines: list[tuple[int, str | None, bytes]], *, max_join: int = 50
+                      ) -> Iterator[tuple[int, str | None, bytes, int]]:
+    """Physical lines joined where a quoted field holds a line break: (first line, text, raw bytes, last line).
+    The joined text holds the break, so the field is named when it is rejected ("holds a line break"); a quote
+    that does not close within ``max_join`` lines is left alone (the line is rejected as it is)."""
+    i = 0
+    while i < len(lines):
+        number, text, raw = lines[i]
+        if text is not None and open_quote(text):
+            end, joined, joined_raw = i, text, raw
+            while open_quote(joined) and end + 1 < len(lines) and end + 1 - i < max_join \
+                    and lines[end + 1][1] is not None:
+                end += 1
+                joined, joined_raw = joined + "\n" + str(lines[end][1]), joined_raw + b"\n" + lines[end][2]
+            if not open_quote(joined):
+                yield number, joined, joined_raw, lines[end][0]
+                i = end + 1
+                continue
+        yield number, text, raw, number
+        i += 1
+
+
+def line_break_problems(names: list[str] | tuple[str, ...], values: list[str], last_line: int) -> list[Problem]:
+    """One problem per field that holds a quoted line break, naming the line the record ends on (the file's line
+    when the export is parsed in pieces)."""
+    context = CURRENT_IMPORT.get()
+    last_line += context.line_offset if context else 0
+    return [Problem(name, f"holds a line break (the quoted field continues to line {last_line})")
+            for name, value in zip(names, values, strict=False) if "\n" in value or "\r" in value]
+
+
+class AmountError(ValueError):
+    """The text is not an amount in whole yen; the message says why, without echoing the text."""
+
+
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
+_PLAIN = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9][0-9,]*\.[0-9]+")
+
+
+def parse_yen(value: object) -> int:
+    """Whole yen as every adapter reads it (CSV text, fixed-width digits, JSON numbers or strings): after NFKC
+    (full-width digits) only ASCII digits, either plain (12300) or grouped in threes (12,300 and 1,234,567 — never
+    12,30 or 1,23,4), an optional sign, ¥ before and 円 after. Raises AmountError."""
+    if isinstance(value, bool):
+        raise AmountError("is not an amount in yen")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        raise AmountError("must be whole yen (no decimals)")
+    if not isinstance(value, str):
+        raise AmountError("is not an amount in yen")
+    text = unicodedata.normalize("NFKC", value).strip()
+    sign = 1
+    if text[:1] in "+-" and text:
+        sign, text = (-1 if text[0] == "-" else 1), text[1:].strip()
+    text = re.sub(r"^[¥\\]\s*", "", text)
+    text = re.sub(r"\s*円$", "", text)
+    if text[:1] == "-" and sign == 1:  # ¥-1,000
+        sign, text = -1, text[1:]
+    if _PLAIN.fullmatch(text) or _GROUPED.fullmatch(text):
+        return sign * int(text.replace(",", ""))
+    if _DECIMAL.fullmatch(text):
+        raise AmountError("must be whole yen (no decimals)")
+    if re.fullmatch(r"[\d,]+", text):
+        if not text.replace(",", "").isascii():
+            raise AmountError("holds digits other than 0-9")
+        raise AmountError("has misplaced digit grouping (commas belong between groups of three digits)")
+    raise AmountError("is not an amount in yen")
+
+
+_RECORD_NOUNS = {"ClaimAssessed": "the claim", "ClaimAdjusted": "the adjustment", "ClaimCancelled": "the cancellation",
+                 "PaymentReceived": "the payment", "PaymentReversed": "the payment reversal",
+                 "InstallmentAgreed": "the installment agreement", "ExemptionApplied": "the exemption application"}
+
+
+def repeat_problem(message_type: str, first_line: int, same_content: bool) -> Problem:
+    """A record whose source key (hence message id) an earlier line of the same file already used."""
+    what = _RECORD_NOUNS.get(message_type, "the record")
+    if same_content:
+        return Problem("(line)", f"repeats {what} of line {first_line} exactly (the same record twice)")
+    return Problem("(line)", f"repeats {what} of line {first_line} with different content (same source key); "
+                             "correct the export: only one can be right")
 
 
 def fold(text: str | None) -> str:
@@ -148,6 +306,10 @@ class FieldReader:
         return bool(self.raw(name).strip())
 
     def text(self, name: str, *, required: bool = True, fold_width: bool = True) -> str | None:
+        problem = control_character_problem(self.raw(name))
+        if problem:
+            self.add(name, problem)
+            return None
         value = fold(self.raw(name)) if fold_width else self.raw(name).strip()
         if not value:
             if required:
@@ -175,23 +337,21 @@ class FieldReader:
             return None
 
     def amount(self, name: str, *, signed: bool = False, required: bool = True) -> int | None:
-        """Whole yen. Accepts digit grouping, ¥ and 円; refuses decimals, words and (unless signed) zero or less."""
+        """Whole yen (``parse_yen``); refuses zero or less unless signed, and 0 when signed."""
         value = self.values.get(name)
-        if isinstance(value, bool) or isinstance(value, float):
-            self.add(name, "must be whole yen (no decimals)" if isinstance(value, float) else "is not an amount in yen")
-            return None
-        if isinstance(value, int):
-            cleaned = str(value)
-        else:
+        if not isinstance(value, int | float):  # bool is an int: parse_yen refuses it
             text = self.text(name, required=required)
             if text is None:
                 return None
-            cleaned = re.sub(r"[,\s]|円$|^[¥\\]", "", text)
-        if not re.fullmatch(r"[+-]?\d+", cleaned):
-            decimal = re.fullmatch(r"[+-]?\d+\.\d+", cleaned)
-            self.add(name, "must be whole yen (no decimals)" if decimal else "is not an amount in yen")
+            value = text
+        try:
+            amount = parse_yen(value)
+        except AmountError as exc:
+            self.add(name, str(exc))
             return None
-        amount = int(cleaned)
+        return self.sign_checked(name, amount, signed=signed)
+
+    def sign_checked(self, name: str, amount: int, *, signed: bool) -> int | None:
         if not signed and amount <= 0:
             self.add(name, "must be a positive amount")
             return None
@@ -210,16 +370,14 @@ class FieldReader:
         return int(value)
 
     def fiscal_year(self, name: str) -> int | None:
-        """2024, 令和6, R6 or R06 → 2024."""
+        """2024, 令和6, R6, R06, 令和元 or 令和元年度 → the year the fiscal year starts in (parse_fiscal_year)."""
         value = self.text(name)
         if value is None:
             return None
-        if re.fullmatch(r"\d{4}", value):
-            return int(value)
         try:
-            return parse_japanese_date(f"{value}年4月1日").year
-        except DateFormatError:
-            self.add(name, "must be a fiscal year such as 2024, 令和6 or R6")
+            return parse_fiscal_year(value)
+        except DateFormatError as exc:
+            self.add(name, str(exc))
             return None
 
     def check(self) -> None:
@@ -239,11 +397,21 @@ class ExportBuilder:
     produced_at: Callable[[], datetime]
     result: ParsedExport = field(init=False)
 
+    # message id → (line, digest of the payload) of every record accepted so far: a later line with the same
+    # source keys is rejected (repeat_problem) instead of being published under the same id and lost.
+    seen: dict[bytes, tuple[int, bytes]] = field(init=False, default_factory=dict)
+    line_offset: int = field(init=False, default=0)
+
     def __post_init__(self) -> None:
-        self.result = ParsedExport(self.source_system, self.file_name, import_key(self.source_system, self.data))
+        context = CURRENT_IMPORT.get()
+        self.line_offset = context.line_offset if context else 0
+        if context:
+            self.seen = context.seen
+        key = context.import_key if context else import_key(self.source_system, self.data)
+        self.result = ParsedExport(self.source_system, self.file_name, key)
 
     def reject(self, line: int, raw: str, problems: list[Problem] | tuple[Problem, ...]) -> None:
-        self.result.rejected.append(Rejection(line, raw, tuple(problems)))
+        self.result.rejected.append(Rejection(line + self.line_offset, raw, tuple(problems)))
 
     def accept(
         self,
@@ -279,5 +447,12 @@ class ExportBuilder:
             source_keys=source_keys,
             produced_at=self.produced_at(),
         )
+        file_line = line + self.line_offset
+        digest = hashlib.blake2b(payload.model_dump_json().encode(), digest_size=16).digest()
+        first = self.seen.get(message.message_id.bytes)
+        if first is not None:
+            self.reject(line, raw, [repeat_problem(message.message_type, first[0], first[1] == digest)])
+            return
+        self.seen[message.message_id.bytes] = (file_line, digest)
         person_id = payload.person.source_person_id  # type: ignore[attr-defined]
-        self.result.accepted.append(Accepted(line, f"{self.department.value}:{person_id}", message))
+        self.result.accepted.append(Accepted(file_line, f"{self.department.value}:{person_id}", message))

@@ -3,6 +3,9 @@
 Each scenario imports its own synthetic city (its own id space) through every adapter while something goes
 wrong, then checks the ledger against the city's ground truth: every claim and payment stored exactly once,
 every balance to the yen, and dead letters exactly the malformed records. Each prints its figures.
+A fault strikes on an observed state, never on a timer (``strike_when``): part of the city stored and a
+transaction of the service open, or matched messages waiting in matching's outbox; the crash between a
+database commit and an offset commit uses the consumer's test hook (TEST_CONSUMER_EXIT_AFTER_BATCH).
 Killing and restarting Kafka and PostgreSQL needs this project's native processes (tests/infrastructure.py).
 """
 
@@ -10,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -67,7 +72,7 @@ class City:
 
 def make_city(tmp: Path, id_space: int) -> City:
     path = tmp / f"city-{id_space}"
-    write_city(path, 40, 1000 + id_space, "default", 2024, AS_OF, log=lambda _: None, id_space=id_space)
+    write_city(path, 25, 1000 + id_space, "default", 2024, AS_OF, log=lambda _: None, id_space=id_space)
     claims = {(c["department"], c["claim_id"]): c["balance"] for c in
               map(json.loads, (path / "ground_truth" / "claims.jsonl").read_text("utf-8").splitlines())}
     payments, keys = set(), []
@@ -107,8 +112,10 @@ class Report:
     wrong_balances: list[str]
 
     def print(self, scenario: str) -> None:
+        ledger = "every balance to the yen" if not self.wrong_balances else \
+            f"{len(self.wrong_balances)} balances wrong"
         report(f"{scenario}: messages sent {self.sent}, stored {self.stored}, duplicated {self.duplicated}, "
-               f"lost {self.lost}")
+               f"lost {self.lost}; ledger against ground truth: {ledger}")
 
 
 def reconcile(city: City, infra: Infrastructure, services: dict[str, RunningService], sent: int,
@@ -176,48 +183,157 @@ def in_background(action: Callable[[], None], after: float) -> threading.Thread:
     return thread
 
 
-def test_kafka_killed_mid_stream(infrastructure: Infrastructure, services: dict[str, RunningService],
-                                 e2e_env: dict[str, str], tmp_path: Path) -> None:
+@dataclass
+class Observed:
+    """What the fault tests saw at the moment they struck."""
+
+    stored: int  # the city's claims and payments in collection's ledger
+    open_transactions: int  # the service's database transactions open
+    outbox: int  # matched messages committed by matching, not yet relayed to Kafka
+    postmaster_pid: int
+
+    def describe(self, total: int) -> str:
+        return (f"struck with {self.stored} of {total} records stored, {self.open_transactions} transaction(s) open, "
+                f"{self.outbox} matched message(s) in the outbox")
+
+
+async def _observe(city: City, infra: Infrastructure, database: str, until: Callable[[Observed], bool],
+                   timeout: float) -> Observed | None:
+    """Poll (one connection per database) until ``until`` holds; None when it never did within ``timeout``."""
+    conn = await asyncpg.connect(infra.database_urls[database])
+    ledger = conn if database == "collection" else await asyncpg.connect(infra.database_urls["collection"])
+    matching = conn if database == "matching" else await asyncpg.connect(infra.database_urls["matching"])
+    claims, payments = list(city.claims), list(city.payments)
+    try:
+        backend = await conn.fetchval("SELECT pg_backend_pid()")
+        postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            stored = await ledger.fetchval(
+                "SELECT (SELECT count(*) FROM claims JOIN unnest($1::text[], $2::text[]) AS k(department, claim_id) "
+                "USING (department, claim_id)) + (SELECT count(*) FROM payments JOIN unnest($3::text[], $4::text[]) "
+                "AS k(department, payment_id) USING (department, payment_id))",
+                [k[0] for k in claims], [k[1] for k in claims], [k[0] for k in payments], [k[1] for k in payments])
+            open_transactions = await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE usename = current_user AND pid <> pg_backend_pid() "
+                "AND xact_start IS NOT NULL AND state IN ('active', 'idle in transaction')")
+            outbox = await matching.fetchval("SELECT count(*) FROM outbox")
+            seen = Observed(stored, open_transactions, outbox, postmaster)
+            if until(seen):
+                return seen
+            await asyncio.sleep(0.01)
+        return None
+    finally:
+        for c in {id(conn): conn, id(ledger): ledger, id(matching): matching}.values():
+            await c.close()
+
+
+def strike_when(city: City, infra: Infrastructure, database: str, until: Callable[[Observed], bool],
+                fault: Callable[[Observed], None], timeout: float = 180) -> Observed:
+    """Strike ``fault`` the moment ``until`` is observed, and fail if it never was (a fault that lands before
+    or after the data flowed proves nothing)."""
+    seen = asyncio.run(_observe(city, infra, database, until, timeout))
+    assert seen is not None, f"the state to strike in was never observed within {timeout} s"
+    fault(seen)
+    return seen
+
+
+def mid_stream(city: City) -> Callable[[Observed], bool]:
+    """Some of the city stored, not all, and a transaction of the watched service open."""
+    return lambda o: 0 < o.stored < city.records and o.open_transactions > 0
+
+
+def imports_in_background(city: City, env: dict[str, str]) -> threading.Thread:
+    """One pass of the imports; those an outage cuts off exit 1 and are run again by import_until_done."""
+    thread = threading.Thread(target=import_city, args=(city, env))
+    thread.start()
+    return thread
+
+
+def test_kafka_killed_during_a_consumer_transaction(infrastructure: Infrastructure,
+                                                    services: dict[str, RunningService],
+                                                    e2e_env: dict[str, str], tmp_path: Path) -> None:
     city = make_city(tmp_path, 1)
-
-    def crash_and_recover() -> None:
-        infrastructure.kill_kafka()
-        time.sleep(2)
-        infrastructure.start_kafka()
-
-    fault = in_background(crash_and_recover, after=0.5)
-    first = import_city(city, e2e_env)  # imports running when the broker dies fail and are run again
-    fault.join()
-    report(f"kafka killed (kill -9) mid-stream: {sum(r.returncode == 1 for r in first)} of {len(first)} imports "
-           "were cut off by the outage and resumed (the others finished before it; their records were in flight "
-           "through matching and collection)")
+    imports = imports_in_background(city, e2e_env)
+    seen = strike_when(city, infrastructure, "collection", mid_stream(city), lambda _: infrastructure.kill_kafka())
+    infrastructure.start_kafka()
+    imports.join()
+    report(f"kafka killed (kill -9) during collection's transaction: {seen.describe(city.records)}")
     import_until_done(city, e2e_env)
-    assert_exact(reconcile(city, infrastructure, services, city.records), "kafka killed (kill -9) mid-stream")
+    assert_exact(reconcile(city, infrastructure, services, city.records), "kafka killed during a transaction")
 
 
-def test_postgres_restarted_mid_stream(infrastructure: Infrastructure, services: dict[str, RunningService],
-                                       e2e_env: dict[str, str], tmp_path: Path) -> None:
+def test_kafka_killed_during_the_outbox_relay(infrastructure: Infrastructure, services: dict[str, RunningService],
+                                              e2e_env: dict[str, str], tmp_path: Path) -> None:
+    city = make_city(tmp_path, 6)
+    imports = imports_in_background(city, e2e_env)
+    seen = strike_when(city, infrastructure, "matching", lambda o: o.outbox > 0 and o.stored < city.records,
+                       lambda _: infrastructure.kill_kafka())
+    infrastructure.start_kafka()
+    imports.join()
+    report(f"kafka killed (kill -9) during matching's outbox relay: {seen.describe(city.records)}")
+    import_until_done(city, e2e_env)
+    assert_exact(reconcile(city, infrastructure, services, city.records), "kafka killed during the outbox relay")
+
+
+def test_postgres_postmaster_killed_mid_batch(infrastructure: Infrastructure, services: dict[str, RunningService],
+                                              e2e_env: dict[str, str], tmp_path: Path) -> None:
     city = make_city(tmp_path, 2)
-    fault = in_background(infrastructure.restart_postgres, after=1.0)
+    imports = imports_in_background(city, e2e_env)
+    seen = strike_when(city, infrastructure, "collection", mid_stream(city),
+                       lambda o: infrastructure.kill_postgres(o.postmaster_pid))
+    imports.join()
+    report(f"postgresql postmaster killed (kill -9) mid-batch: {seen.describe(city.records)}")
     import_until_done(city, e2e_env)
-    fault.join()
-    assert_exact(reconcile(city, infrastructure, services, city.records), "postgresql restarted mid-stream")
+    assert_exact(reconcile(city, infrastructure, services, city.records), "postgresql killed (kill -9) mid-batch")
 
 
-def test_services_killed_mid_batch(infrastructure: Infrastructure, services: dict[str, RunningService],
-                                   e2e_env: dict[str, str], tmp_path: Path) -> None:
+def test_collection_killed_between_database_commit_and_offset_commit(
+        infrastructure: Infrastructure, services: dict[str, RunningService], e2e_env: dict[str, str],
+        tmp_path: Path) -> None:
+    """The test hook (shared/consumer.py) exits the process right after a batch's transaction committed and
+    before its offsets are: the batch comes again after the restart and must be applied once."""
     city = make_city(tmp_path, 3)
+    collection = services["collection"]
+    collection.kill()
+    collection.env = {**collection.env, "TEST_CONSUMER_EXIT_AFTER_BATCH": "billing.matched-events.v1:3"}
+    collection.restart()
+    try:
+        import_until_done(city, e2e_env)
+        exited = collection.process.wait(timeout=180)
+        assert exited == 137, f"collection did not exit at the hook (status {exited})"
+        stored = asyncio.run(_observe(city, infrastructure, "collection", lambda o: True, 5))
+        assert stored is not None and 0 < stored.stored < city.records, "the crash did not land mid-stream"
+    finally:
+        collection.env = {k: v for k, v in collection.env.items() if k != "TEST_CONSUMER_EXIT_AFTER_BATCH"}
+        if collection.process.poll() is None:
+            collection.kill()
+        collection.restart()
+    report(f"collection exited after its database commit, before its offset commit: {stored.stored} of "
+           f"{city.records} records stored at the crash")
+    assert_exact(reconcile(city, infrastructure, services, city.records),
+                 "collection killed between database commit and offset commit")
 
-    def kill_and_restart() -> None:
-        services["matching"].kill()
-        services["collection"].kill()
-        services["matching"].restart()
-        services["collection"].restart()
 
-    fault = in_background(kill_and_restart, after=1.0)
+def test_a_slow_broker(infrastructure: Infrastructure, services: dict[str, RunningService],
+                       e2e_env: dict[str, str], tmp_path: Path) -> None:
+    """The broker paused (SIGSTOP) for a few seconds mid-stream, then resumed: everything arrives once."""
+    city = make_city(tmp_path, 7)
+    imports = imports_in_background(city, e2e_env)
+    pid = infrastructure.kafka_pid()
+
+    def pause(_: Observed) -> None:
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            time.sleep(5)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+
+    seen = strike_when(city, infrastructure, "collection", mid_stream(city), pause)
+    imports.join()
+    report(f"broker paused 5 s (SIGSTOP) mid-stream: {seen.describe(city.records)}")
     import_until_done(city, e2e_env)
-    fault.join()
-    assert_exact(reconcile(city, infrastructure, services, city.records), "matching and collection killed mid-batch")
+    assert_exact(reconcile(city, infrastructure, services, city.records), "slow broker (paused 5 s)")
 
 
 def _correlation(value: bytes) -> str | None:

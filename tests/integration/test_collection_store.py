@@ -17,6 +17,7 @@ from contracts import (
     new_envelope,
 )
 from services.collection.store import MissingDebtorError, apply_messages, load_ledger
+from shared.consumer import ConflictingRedelivery
 
 JST = timezone(timedelta(hours=9))
 
@@ -144,3 +145,24 @@ async def test_merge_then_split_move_claims_and_late_messages_land_with_the_righ
         history = await conn.fetch("SELECT kind FROM identity_changes WHERE merge_id = $1 ORDER BY change_id",
                                    f"M-{run}")
     assert [h["kind"] for h in history] == ["merged", "split"]
+
+
+async def test_a_known_message_id_with_another_payload_is_refused_not_dropped(collection_pool: asyncpg.Pool) -> None:
+    debtor = uuid.uuid4().hex
+    claim = scenario(debtor)[3]
+    other_amount = claim.model_copy(update={"payload": claim.payload.model_copy(update={"amount": 99_000})})
+    assert other_amount.message_id == claim.message_id
+    async with collection_pool.acquire() as conn:
+        assert await apply_messages(conn, [claim]) == [True]
+        with pytest.raises(ConflictingRedelivery, match=str(claim.message_id)):
+            async with conn.transaction():
+                await apply_messages(conn, [other_amount])
+        with pytest.raises(ConflictingRedelivery):  # two versions within one batch
+            async with conn.transaction():
+                fresh = scenario(uuid.uuid4().hex)[3]
+                await apply_messages(conn, [fresh, fresh.model_copy(update={
+                    "payload": fresh.payload.model_copy(update={"amount": 1})})])
+        # a true redelivery, even re-resolved to another debtor after a merge, is still a redelivery
+        assert await apply_messages(conn, [claim.model_copy(update={"debtor_id": debtor})]) == [False]
+        ledger = await load_ledger(conn, debtor, date(2024, 9, 30))
+    assert ledger is not None and ledger.claims[0].principal == 12_000

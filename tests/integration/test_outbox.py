@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaConnectionError
 
 from contracts.topics import TopicSpec
 from shared.db import create_pool
@@ -60,10 +61,21 @@ async def test_outbox_holds_messages_until_kafka_has_them(infrastructure: Infras
                 raise Abort
     assert await pending(matching_pool, [committed, rolled_back]) == 1
 
-    unreachable = create_broker("127.0.0.1:1", client_id="outbox-test-down")  # nothing listens on port 1
-    with pytest.raises(Exception):  # noqa: B017 - whatever the client raises, the row must stay
-        await asyncio.wait_for(unreachable.start(), 5)
-        await OutboxRelay(matching_pool, unreachable, service="outbox-test").flush()
+    # The relay itself runs against a broker that does not answer (nothing listens on port 1): it selects the
+    # row, fails to send it, and the row stays for the next flush.
+    down = OutboxRelay(matching_pool, create_broker("127.0.0.1:1", client_id="outbox-test-down"),
+                       service="outbox-test", bootstrap_servers="127.0.0.1:1")
+    attempted: list[str] = []
+    send = down._send
+
+    async def observed_send(topic: str, *args: object) -> object:
+        attempted.append(topic)
+        return await send(topic, *args)  # type: ignore[arg-type]
+
+    down._send = observed_send  # type: ignore[method-assign]
+    with pytest.raises(KafkaConnectionError):
+        await asyncio.wait_for(down.flush(), 60)
+    assert attempted == [topic.name], "the relay did not try to send the committed row"
     assert await pending(matching_pool, [committed]) == 1
 
     broker = create_broker(infrastructure.kafka_bootstrap_servers, client_id="outbox-test")

@@ -320,7 +320,7 @@ def _with_bytes(base: bytes, field: str, raw: bytes) -> bytes:
         (changed("11", 金額="+00000000000"), "金額", "must be a positive amount"),
         (changed("21", 金額="+000001200.5"), "金額", "whole yen (no decimals)"),
         (changed("11", 金額="+0000000ABCD"), "金額", "is not an amount in yen"),
-        (changed("11", 金額="+     12,300"), "金額", "is not an amount in yen"),
+        (changed("11", 金額="+     12,300"), "金額", "must be 11 digits without grouping"),
         (changed("11", 金額="*00000038200"), "金額", "sign byte"),
         (changed("11", 金額=""), "金額", "is required for 調定"),
         (changed("12", 金額="-00000000000"), "金額", "must not be 0"),

@@ -1,0 +1,159 @@
+"""Importing a large line-based export in bounded memory: the file is parsed in pieces, never held whole.
+
+A piece is a run of whole physical lines (about ``PIECE_BYTES``), cut only where no quoted field is open, with
+the header line in front when the format has one; the adapter's own ``parse_export`` parses it unchanged while
+``CURRENT_IMPORT`` (shared/ingest/records.py) gives every piece the whole file's import key, line numbers and
+repeated-key memory. Two passes over the file:
+
+1. the check pass parses every piece and keeps only what the summary and the quarantine need (the rejections,
+   the count of accepted records) and the import key (the file's canonical records, as ``import_key``): a file
+   that cannot be read at all is refused before anything is published, as with a whole-file parse;
+2. the publishing pass parses the pieces again, lazily, handing the publisher one piece's records at a time.
+
+Memory is one piece's records plus, per accepted record, its message id for the repeated-key check (about
+100 bytes a record) and every rejected record. Parsing twice costs CPU, so only files over
+``STREAM_THRESHOLD_BYTES`` are streamed. The housing export is one JSON document and is not streamed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shared.ingest.records import (
+    CURRENT_IMPORT,
+    Accepted,
+    ImportContext,
+    ParsedExport,
+    Rejection,
+)
+
+PIECE_BYTES = 2 << 20
+STREAM_THRESHOLD_BYTES = 64 << 20
+READ_BLOCK = 1 << 20
+MAX_PIECE_BYTES = 8 * PIECE_BYTES  # a quote that never closes does not make the whole file one piece
+
+Parse = Callable[[bytes], ParsedExport]
+
+
+def physical_lines(path: Path, block: int = READ_BLOCK) -> Iterator[bytes]:
+    """The file's physical lines with their endings, read a block at a time (a CR at a block's end waits for the
+    next block, so CRLF split across blocks is still one line ending)."""
+    carry = b""
+    with path.open("rb") as source:
+        while chunk := source.read(block):
+            lines = (carry + chunk).splitlines(keepends=True)
+            carry = b""
+            if lines and (not lines[-1].endswith((b"\n", b"\r")) or lines[-1].endswith(b"\r")):
+                carry = lines.pop()
+            yield from lines
+    if carry:
+        yield carry
+
+
+@dataclass
+class Piece:
+    data: bytes
+    line_offset: int  # add to a line number in the piece to get the file's line number
+
+
+def pieces(path: Path, *, header: bool, quoted: bool, piece_bytes: int = PIECE_BYTES,
+           key_digest: hashlib._Hash | None = None) -> Iterator[Piece]:  # type: ignore[name-defined]
+    """The file in pieces of whole lines (see the module docstring). ``key_digest`` is fed the file's canonical
+    records (shared/ingest/records.py ``canonical_records``), so the import key needs no second read."""
+    head: bytes | None = None
+    current: list[bytes] = []
+    size = lines_before = lines_in_piece = 0
+    open_quote = False
+    first, yielded = True, False
+    for line in physical_lines(path):
+        content = line.rstrip(b"\r\n")
+        if first and content.startswith(b"\xef\xbb\xbf"):
+            content = content[3:]
+        first = False
+        if key_digest is not None and content.strip(b" \t\x1a"):
+            key_digest.update(content)
+            key_digest.update(b"\n")
+        if header and head is None:
+            head = line
+            lines_before += 1
+            continue
+        current.append(line)
+        size += len(line)
+        lines_in_piece += 1
+        if quoted and line.count(b'"') % 2:
+            open_quote = not open_quote
+        if size >= piece_bytes and (not open_quote or size >= MAX_PIECE_BYTES):
+            yield _piece(head, current, lines_before)
+            yielded = True
+            lines_before += lines_in_piece
+            current, size, lines_in_piece, open_quote = [], 0, 0, False
+    # The rest, unless it is only blank lines after earlier pieces; an empty or header-only file is one piece,
+    # so the format says what is wrong with it.
+    if not yielded or any(line.strip(b" \t\r\n\x1a") for line in current):
+        yield _piece(head, current, lines_before)
+
+
+def _piece(head: bytes | None, lines: list[bytes], lines_before: int) -> Piece:
+    if head is None:
+        return Piece(b"".join(lines), lines_before)
+    if not head.endswith((b"\n", b"\r")):
+        head += b"\r\n"
+    return Piece(head + b"".join(lines), lines_before - 1)
+
+
+@dataclass
+class StreamedExport:
+    """What the publisher needs of an export parsed in pieces (the same attributes as ParsedExport)."""
+
+    source_system: str
+    file_name: str
+    import_key: str
+    accepted_total: int
+    rejected: list[Rejection] = field(default_factory=list)
+    republish: Callable[[], Iterator[Accepted]] = field(default=lambda: iter(()))
+
+    @property
+    def records_read(self) -> int:
+        return self.accepted_total + len(self.rejected)
+
+    def iter_accepted(self) -> Iterator[Accepted]:
+        return self.republish()
+
+
+def _parse_pieces(path: Path, parse: Parse, *, header: bool, quoted: bool, context: ImportContext,
+                  piece_bytes: int, key_digest: hashlib._Hash | None = None  # type: ignore[name-defined]
+                  ) -> Iterator[ParsedExport]:
+    for piece in pieces(path, header=header, quoted=quoted, piece_bytes=piece_bytes, key_digest=key_digest):
+        context.line_offset = piece.line_offset
+        token = CURRENT_IMPORT.set(context)
+        try:
+            yield parse(piece.data)
+        finally:
+            CURRENT_IMPORT.reset(token)
+
+
+def stream_export(path: Path, parse: Parse, *, header: bool, quoted: bool,
+                  piece_bytes: int = PIECE_BYTES) -> StreamedExport:
+    """The check pass (raises ExportFormatError as a whole-file parse would), and a StreamedExport whose
+    ``iter_accepted`` runs the publishing pass."""
+    digest = hashlib.sha256()
+    check = ImportContext(import_key="(check pass)")
+    accepted_total, rejected = 0, []
+    file_name, source_system = path.name, ""
+    for parsed in _parse_pieces(path, parse, header=header, quoted=quoted, context=check, piece_bytes=piece_bytes,
+                                key_digest=digest):
+        accepted_total += len(parsed.accepted)
+        rejected += parsed.rejected
+        file_name, source_system = parsed.file_name, parsed.source_system
+    key = f"import:{source_system}:{digest.hexdigest()[:24]}"
+
+    def republish() -> Iterator[Accepted]:
+        context = ImportContext(import_key=key)
+        for parsed in _parse_pieces(path, parse, header=header, quoted=quoted, context=context,
+                                    piece_bytes=piece_bytes):
+            yield from parsed.accepted
+
+    return StreamedExport(source_system, file_name, key, accepted_total, rejected, republish)
