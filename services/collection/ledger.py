@@ -59,6 +59,7 @@ from services.collection.prescription import (
     legal_events,
     prescription,
 )
+from services.collection.workflow import ClaimFacts
 
 #: Outcomes of a 猶予 record that end it (workflow.END_OUTCOMES); "rejected" means it was never in force.
 _GRACE_KINDS = ("collection_grace", "realisation_grace")
@@ -291,8 +292,16 @@ def prescription_of(balance: ClaimBalance, as_of: date, rules: LegalRules, *, be
     return prescription(_prescription_claim(balance), events, table=rules.prescription, as_of=as_of)
 
 
+def _waived_on(balance: ClaimBalance, day: date) -> date | None:
+    """債権放棄 (地方自治法96条1項10号) extinguishes the claim on the day recorded."""
+    return next((a.on for a in balance.actions if a.kind == "waiver" and a.on <= day), None)
+
+
 def _extinct_before(balance: ClaimBalance, day: date, rules: LegalRules) -> date | None:
     """The day the claim was extinguished, if before ``day`` (a claim dies at the end of its last day)."""
+    waived = _waived_on(balance, day - timedelta(days=1))
+    if waived is not None:
+        return waived
     if day <= balance.claim.due_date:
         return None
     try:
@@ -519,6 +528,11 @@ def _settle_status(balance: ClaimBalance, as_of: date, cancelled: set[tuple[str,
     if balance.balance == 0 and balance.settlements and balance.settlements[-1][0] > claim.due_date:
         balance.late_charge_fixed = accrued_late_charge(balance, balance.settlements[-1][0], rules)
     owed = balance.balance + balance.fees_open + balance.late_charge_open
+    waived = _waived_on(balance, as_of)
+    if owed > 0 and waived is not None:
+        balance.extinguished_on, balance.extinguished_by = waived, "waiver"
+        balance.status = ClaimStatus.EXTINGUISHED
+        return
     if owed > 0 and as_of > claim.due_date:
         try:
             young = as_of <= earliest_extinction(_prescription_claim(balance), rules.prescription)
@@ -538,3 +552,12 @@ def _settle_status(balance: ClaimBalance, as_of: date, cancelled: set[tuple[str,
         balance.status = ClaimStatus.DELINQUENT
     else:
         balance.status = ClaimStatus.OPEN
+
+
+def facts_of(balance: ClaimBalance, *, on_hold: bool = False) -> ClaimFacts:
+    """What the action rules (workflow.py) need to know of a claim, its prescription result included."""
+    claim = balance.claim
+    return ClaimFacts(claim.legal_category, balance.balance, claim.due_date, on_hold=on_hold,
+                      extinguished_on=balance.extinguished_on,
+                      prescription_completed_on=balance.prescription_completed_on,
+                      late_charge_open=balance.late_charge_open, fees_open=max(balance.fees_open, 0))

@@ -9,8 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from services.collection.api.deps import BusinessDate, Connection, Viewer, audit
-from services.collection.late_charges import charge_for
-from services.collection.ledger import ArrearsClass, ClaimBalance, ClaimStatus, DebtorLedger
+from services.collection.ledger import ArrearsClass, ClaimBalance, ClaimStatus, DebtorLedger, running_late_charge
 from services.collection.store import load_installment_plans, load_ledger
 
 router = APIRouter(tags=["debtors"])
@@ -148,15 +147,10 @@ def _person(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
 
 
 def late_charge_of(claim: ClaimBalance, as_of: date) -> int:
-    """The late charge a claim has run up by ``as_of`` on its unpaid principal (0 when the rate table has no year
-    for it: the claim view says which)."""
-    if claim.status is ClaimStatus.CANCELLED or as_of <= claim.claim.due_date or claim.principal <= 0:
-        return 0
-    try:
-        return charge_for(claim.claim.legal_category, claim.principal, claim.claim.due_date, as_of,
-                          payments=claim.settlements).rounded_total
-    except LookupError:
-        return 0
+    """The late charge still to pay on ``as_of``: run up on the unpaid principal (or fixed when it was paid) by
+    the receivable's ordinance scheme, less what payments settled; 0 for an extinguished or cancelled claim, and
+    when the rate table has no year for it (the claim view says which)."""
+    return running_late_charge(claim, as_of)
 
 
 def _arrears(ledger: DebtorLedger, arrears_class: ArrearsClass) -> int:

@@ -197,7 +197,7 @@ async def _record(conn: asyncpg.Connection, document: AnyDocument, numbering: Nu
     if action is not None and reissue_of is None:
         for department, claim_id in keys:
             claim = await _claim(conn, department, claim_id)
-            history, _, facts, _ = await _situation(conn, claim, today)
+            history, _, facts, _, _ = await _situation(conn, claim, today)
             decision = check_action(facts.legal_category, action, history=history, facts=facts, on=today)
             if not decision.allowed:
                 raise HTTPException(409, f"{department}:{claim_id}: {decision.reason}")
