@@ -29,12 +29,15 @@ The ledger itself only parks a payment naming a claim it has not seen yet until 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 
+from contracts.receivables import RECEIVABLES
+from contracts.receivables import legal_category as receivable_category
 from services.collection.allocation import (
     AllocationPolicy,
     Component,
@@ -49,7 +52,7 @@ from services.collection.late_charges import (
     charge_for_receivable,
     default_late_charge_rates,
 )
-from services.collection.ordinances import Ordinances, default_ordinances
+from services.collection.ordinances import Ordinances, check_categories, default_ordinances, load_ordinances
 from services.collection.prescription import (
     PrescriptionClaim,
     PrescriptionState,
@@ -74,9 +77,44 @@ class LegalRules:
     rates: LateChargeRates
 
 
-@lru_cache(maxsize=1)
+_configured: list[LegalRules] = []
+
+
 def default_legal_rules() -> LegalRules:
+    """The rules this process was configured with at start (``configure_legal_rules``), else the packaged ones."""
+    return _configured[-1] if _configured else _packaged_rules()
+
+
+@lru_cache(maxsize=1)
+def _packaged_rules() -> LegalRules:
     return LegalRules(default_prescription_table(), default_ordinances(), default_late_charge_rates())
+
+
+NHI_RECEIVABLES = {"tax": "national_health_insurance_tax", "premium": "national_health_insurance_premium"}
+
+
+def configure_legal_rules(*, ordinances_path: Path | None, category_overrides: Mapping[str, str],
+                          national_health_insurance_levy: str) -> LegalRules:
+    """Load and check the city's legal data once at start; refused with the setting named when it is incomplete
+    or contradicts the city's legal categories (``COLLECTION_ORDINANCES_PATH``, ``RECEIVABLE_CATEGORY_OVERRIDES``,
+    ``NATIONAL_HEALTH_INSURANCE_LEVY``)."""
+    if national_health_insurance_levy not in NHI_RECEIVABLES:
+        raise ValueError(f"NATIONAL_HEALTH_INSURANCE_LEVY: must be tax or premium, got {national_health_insurance_levy!r}")
+    ordinances = load_ordinances(ordinances_path)
+    try:
+        categories = {code: receivable_category(code, dict(category_overrides)) for code in RECEIVABLES}
+    except ValueError as bad:
+        raise ValueError(f"RECEIVABLE_CATEGORY_OVERRIDES: {bad}") from None
+    check_categories(ordinances, categories)
+    levied = NHI_RECEIVABLES[national_health_insurance_levy]
+    table = default_prescription_table()
+    try:
+        table.rule_for(levied, categories[levied], date(2000, 1, 1))
+    except ValueError as missing:
+        raise ValueError(f"NATIONAL_HEALTH_INSURANCE_LEVY: {missing}") from None
+    rules = LegalRules(table, ordinances, default_late_charge_rates())
+    _configured.append(rules)
+    return rules
 
 
 def fiscal_year_of(day: date) -> int:

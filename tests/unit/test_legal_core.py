@@ -308,3 +308,15 @@ def test_a_water_payment_pays_the_delay_damages_accrued_to_its_date() -> None:
     result = ledger([water], [pay("p1", 5_000, "2024-12-31", department="water")], as_of="2025-01-31")
     claim = one(result, "W")
     assert (claim.late_charge_paid, claim.paid, claim.balance) == (175, 4_825, 5_175)
+
+
+def test_bad_city_configuration_is_refused_at_start_naming_the_setting() -> None:
+    from services.collection.ledger import configure_legal_rules
+    with pytest.raises(ValueError, match="COLLECTION_ORDINANCES_PATH.*sewerage_charge is private"):
+        configure_legal_rules(ordinances_path=None, category_overrides={"sewerage_charge": "private"},
+                              national_health_insurance_levy="tax")
+    with pytest.raises(ValueError, match="RECEIVABLE_CATEGORY_OVERRIDES: category override for 'nursery_fee'"):
+        configure_legal_rules(ordinances_path=None, category_overrides={"nursery_fee": "公債権"},
+                              national_health_insurance_levy="tax")
+    with pytest.raises(ValueError, match="NATIONAL_HEALTH_INSURANCE_LEVY: must be tax or premium"):
+        configure_legal_rules(ordinances_path=None, category_overrides={}, national_health_insurance_levy="料")
