@@ -216,6 +216,7 @@ class ClaimBalance:
     extinguished_by: str | None = None
     prescription_completed_on: date | None = None  # a private claim completed and not yet invoked
     prescription_note: str = ""  # why prescription could not be computed (no rule in the table)
+    young_until: date | None = None  # cached earliest_extinction: before the end of this day it cannot be extinct
 
     @property
     def balance(self) -> int:
@@ -343,12 +344,18 @@ def _extinct_before(balance: ClaimBalance, day: date, rules: LegalRules) -> date
     if day <= balance.claim.due_date:
         return None
     try:
-        if day <= earliest_extinction(_prescription_claim(balance), rules.prescription):
+        if day <= _young_until(balance, rules):
             return None  # too young to be extinguished whatever happened
         state = prescription_of(balance, day - timedelta(days=1), rules, before=day)
     except ValueError:
         return None
     return state.extinguished_on
+
+
+def _young_until(balance: ClaimBalance, rules: LegalRules) -> date:
+    if balance.young_until is None:
+        balance.young_until = earliest_extinction(_prescription_claim(balance), rules.prescription)
+    return balance.young_until
 
 
 def fees_at(balance: ClaimBalance, day: date, rules: LegalRules) -> tuple[int, int]:
@@ -573,7 +580,7 @@ def _settle_status(balance: ClaimBalance, as_of: date, cancelled: set[tuple[str,
         return
     if owed > 0 and as_of > claim.due_date:
         try:
-            young = as_of <= earliest_extinction(_prescription_claim(balance), rules.prescription)
+            young = as_of <= _young_until(balance, rules)
             state = None if young else prescription_of(balance, as_of, rules)
         except ValueError as no_rule:
             state, balance.prescription_note = None, str(no_rule)

@@ -3,7 +3,7 @@ law decides first (services/collection/workflow.py): an action the claim's legal
 is refused with the reason and the statute. And the task list of 督促 due within 20 days of the due date."""
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, Path, Query, Request
@@ -165,7 +165,7 @@ def _prescription_out(this: ClaimBalance, today: date) -> PrescriptionOut:
                            alert_on=state.alert_on(PRESCRIPTION_ALERT_DAYS), explanation=state.explanation)
 
 
-def _prescription(claim: asyncpg.Record, actions: list[asyncpg.Record], payments: list[tuple[date, int]],
+def _prescription(claim: asyncpg.Record, actions: list[Any], payments: list[tuple[date, int]],
                   today: date) -> PrescriptionOut | None:
     """時効 of a claim from stored rows (the alert list, which reads many claims at once)."""
     events = legal_events([(a["done_on"], a["kind"], a["outcome"]) for a in actions], [on for on, _ in payments])
@@ -334,11 +334,17 @@ async def prescription_alerts(conn: Connection, staff: Viewer, today: BusinessDa
         "k.due_date, k.assessed_on FROM case_claims cc JOIN cases c USING (case_id) "
         "JOIN claims k ON (k.department, k.claim_id) = (cc.department, cc.claim_id) WHERE c.status = 'open'")
     keys = ([r["department"] for r in claims], [r["claim_id"] for r in claims])
-    actions: dict[tuple[str, str], list[asyncpg.Record]] = {}
+    actions: dict[tuple[str, str], list[Any]] = {}
     for row in await conn.fetch(
             "SELECT a.* FROM claim_actions a JOIN unnest($1::text[], $2::text[]) AS k(department, claim_id) "
             "USING (department, claim_id) ORDER BY done_on, action_id", *keys):
         actions.setdefault((row["department"], row["claim_id"]), []).append(row)
+    for row in await conn.fetch(  # the departments' own pledges acknowledge too, as in the ledger
+            "SELECT g.department, g.claim_id, g.agreed_on FROM (SELECT department, unnest(claim_ids) AS claim_id, "
+            "agreed_on FROM installment_agreements) g JOIN unnest($1::text[], $2::text[]) AS k(department, claim_id) "
+            "USING (department, claim_id)", *keys):
+        actions.setdefault((row["department"], row["claim_id"]), []).append(
+            {"done_on": row["agreed_on"], "kind": "installment_agreement", "outcome": None})
     payments: dict[tuple[str, str], list[tuple[date, int]]] = {}
     for row in await conn.fetch(
             "SELECT p.department, p.claim_id, p.paid_on, p.amount FROM payments p "
