@@ -190,7 +190,9 @@ def test_the_central_window_splits_a_lump_sum_across_departments(
     designated = api.post(f"/debtors/{debtor}/central-payments", headers=staff["collector"], json={
         **body, "receipt_id": f"R{uuid.uuid4().hex[:10]}", "amount": 4_000, "designated": {"water": 3_000}})
     assert designated.status_code == 201, designated.text
-    assert designated.json()["overpayment"] == 1_000  # beyond every balance: refunded, never absorbed
+    # 3,000 designated for water, then 120 more reach its principal still open (3,120 above); the 880 beyond every
+    # balance is refunded, never absorbed
+    assert designated.json()["overpayment"] == 880
     too_late = api.post(f"/debtors/{debtor}/central-payments", headers=staff["collector"],
                         json={**body, "receipt_id": f"R{uuid.uuid4().hex[:10]}", "paid_on": "2099-01-01"})
     assert too_late.status_code == 422
@@ -207,7 +209,7 @@ def test_prescription_drives_the_claim_and_late_charge_outlives_the_principal(
     659.05; total 15,013.02 → 15,000 yen."""
     tag = uuid.uuid4().hex[:8]
     person = PersonReference(source_person_id=f"P{tag}", name_kanji="時効 " + tag, name_kana="ジコウ " + tag.upper(),
-                             birth_date=date(1958, 4, 1), address="愛知県豊田市西町1丁目1番地")
+                             birth_date=date(1958, 4, 1), postal_code="471-0025", address="愛知県豊田市西町1丁目1番地")
     old = tax.claim_id(2019, "fixed_asset_tax", f"O{tag}", 1)
     late = tax.claim_id(2024, "individual_inhabitant_tax", f"L{tag}", 1)
     export = tax.render_export([
