@@ -431,3 +431,20 @@ def test_random_histories_keep_the_invariants(seed: int) -> None:
                        for r in known)
         if claim.extinguished:
             assert set(offered) <= {A.WRITE_OFF}
+
+
+def test_seizure_release_and_disposition_cost_follow_a_seizure() -> None:
+    seized = [record(A.DEMAND_NOTICE, DEMAND_SENT), record(A.SEIZURE, date(2024, 7, 5))]
+    assert check(FORCED, A.DISPOSITION_COST, seized).allowed
+    assert check(FORCED, A.SEIZURE_RELEASE, seized).allowed
+    released = seized + [record(A.SEIZURE_RELEASE, date(2024, 7, 20))]
+    assert "no seizure (差押) is open" in check(FORCED, A.SEIZURE_RELEASE, released).reason
+
+
+def test_a_late_charge_left_keeps_the_claim_open_and_an_extinguished_one_allows_only_write_off() -> None:
+    owed = ClaimFacts(LegalCategory.FORCED_PUBLIC, 0, DUE, late_charge_open=19_200)
+    assert check_action(FORCED, A.REMINDER_LETTER, history=[], facts=owed, on=TODAY).allowed
+    assert "19,200 yen is still open" in check_action(FORCED, A.PAID_IN_FULL, history=[], facts=owed, on=TODAY).reason
+    gone = ClaimFacts(LegalCategory.PRIVATE, 4_000, DUE, extinguished_on=date(2024, 7, 1))
+    assert gone.extinguished
+    assert allowed_actions(PRIVATE, history=[], facts=gone, on=TODAY) == [A.WRITE_OFF]
