@@ -434,7 +434,9 @@ def _late_charges_reached(payment: Payment, live: list[ClaimBalance], order: Dep
     return payment.amount > before_late
 
 
-def _apply(balance: ClaimBalance, component: Component, amount: int, on: date) -> None:
+def _apply(balance: ClaimBalance, component: Component, amount: int, on: date, *, acknowledged: bool = True) -> None:
+    """Book ``amount`` to a component. A payment by the debtor acknowledges the debt (承認, 民法152条); the city's
+    own 充当 does not, so it leaves prescription alone (erring early, on the safe side)."""
     if component is Component.LATE_CHARGE:
         balance.late_charge_paid += amount
     elif component is Component.DEMAND_FEE:
@@ -444,7 +446,7 @@ def _apply(balance: ClaimBalance, component: Component, amount: int, on: date) -
     else:
         balance.paid += amount
         balance.settlements.append((on, amount))
-    if not balance.acknowledged or balance.acknowledged[-1] != on:
+    if acknowledged and (not balance.acknowledged or balance.acknowledged[-1] != on):
         balance.acknowledged.append(on)
 
 
@@ -554,7 +556,7 @@ def _overpaid(ledger: DebtorLedger, payment: Payment, amount: int, reason: str,
             if left == 0:
                 break
             used = min(left, due.balance)
-            _apply(by_key[(due.department, due.claim_id)], Component(due.component), used, day)
+            _apply(by_key[(due.department, due.claim_id)], Component(due.component), used, day, acknowledged=False)
             ledger.appropriations.append(Appropriation(payment.payment_id, payment.department, due.department,
                                                        due.claim_id, Component(due.component), used, day))
             left -= used
