@@ -252,6 +252,9 @@ def small_claims_limit(on: date) -> int | None:
 
 def _demand_not_yet_sent(ctx: _Context) -> str | None:
     sent = ctx.first(ActionKind.DEMAND_NOTICE)
+    if sent is None and ctx.facts.balance <= 0:
+        return ("the principal is paid: a 督促 demands the principal (地方税法329条: 納期限までに完納しないとき); the "
+                "延滞金 left is demanded by a 催告 or a 納付書")
     if sent is None:
         return None
     return (f"a 督促 was already sent on {sent.on.isoformat()}: a claim gets one 督促 (地方自治法231条の3第1項, "

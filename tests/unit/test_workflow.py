@@ -448,3 +448,9 @@ def test_a_late_charge_left_keeps_the_claim_open_and_an_extinguished_one_allows_
     gone = ClaimFacts(LegalCategory.PRIVATE, 4_000, DUE, extinguished_on=date(2024, 7, 1))
     assert gone.extinguished
     assert allowed_actions(PRIVATE, history=[], facts=gone, on=TODAY) == [A.WRITE_OFF]
+
+
+def test_no_demand_notice_for_a_late_charge_alone() -> None:
+    owed = ClaimFacts(LegalCategory.FORCED_PUBLIC, 0, DUE, late_charge_open=19_200)
+    assert "a 督促 demands the principal" in check_action(FORCED, A.DEMAND_NOTICE, history=[], facts=owed,
+                                                          on=TODAY).reason
