@@ -27,6 +27,8 @@ RECEIVABLES: dict[str, ReceivableSpec] = {
         ReceivableSpec("fixed_asset_tax", "固定資産税・都市計画税", Department.TAX, _F),
         ReceivableSpec("light_vehicle_tax", "軽自動車税", Department.TAX, _F),
         ReceivableSpec("national_health_insurance_tax", "国民健康保険税", Department.INSURANCE, _F),
+        # The city levies either the tax or the premium (国民健康保険法76条, 地方税法703条の4), never both.
+        ReceivableSpec("national_health_insurance_premium", "国民健康保険料", Department.INSURANCE, _F),
         ReceivableSpec("long_term_care_premium", "介護保険料", Department.INSURANCE, _F),
         ReceivableSpec("late_elderly_medical_premium", "後期高齢者医療保険料", Department.INSURANCE, _F),
         ReceivableSpec("nursery_fee", "保育料", Department.CHILDCARE, _F),

@@ -2,9 +2,14 @@
 split between departments. This is the one module where the allocation rules live; the orders themselves are
 written data in ``policy/allocation.v*.json`` (``load_allocation_policy``). Pure: no I/O except reading that file.
 
-Dues. A claim's dues have two components, ``principal`` (本税・本料) and ``late_charge`` (延滞金・遅延損害金). A due
-is one component of one claim with its open balance in integer yen. Late charges are not computed yet, so today
-every due is a principal, but the orders already say where late charges go.
+Dues. A claim's dues have up to four components: ``disposition_cost`` (滞納処分費), ``demand_fee`` (督促手数料),
+``principal`` (本税・本料) and ``late_charge`` (延滞金・遅延損害金). A due is one component of one claim with its open
+balance in integer yen. Within a claim the law sets their order (``component_rank``):
+- public claims: 滞納処分費, 督促手数料, principal, 延滞金 — costs first (国税徴収法137条 via 地方税法331条6項 gives
+  滞納処分費 priority), and the principal before the 延滞金, which is computed on the principal left unpaid;
+- private claims: costs (費用), then 遅延損害金, then principal (民法489条1項: 費用, 利息, 元本), unless the parties
+  agreed another order (民法490条): a department's ``private_agreed_order`` with its ``agreement`` (the contract
+  clause) replaces it for that department's private claims.
 
 Within a department (``allocate_department_payment``):
 1. A payment naming a claim goes to that claim only: its principal first, then its late charge. What exceeds the
@@ -50,7 +55,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contracts import LegalCategory
 
@@ -58,13 +63,19 @@ DEFAULT_POLICY_PATH = Path(__file__).parent / "policy" / "allocation.v1.json"
 
 
 class Component(StrEnum):
-    """The parts of a claim's dues, in the order a payment naming the claim settles them."""
+    """The parts of a claim's dues."""
 
+    DISPOSITION_COST = "disposition_cost"  # 滞納処分費 (費用 for a private claim)
+    DEMAND_FEE = "demand_fee"  # 督促手数料 (地方自治法231条の3第2項)
     PRINCIPAL = "principal"  # 本税・本料
     LATE_CHARGE = "late_charge"  # 延滞金・遅延損害金
 
 
-_COMPONENT_RANK = {Component.PRINCIPAL: 0, Component.LATE_CHARGE: 1}
+PUBLIC_ORDER = (Component.DISPOSITION_COST, Component.DEMAND_FEE, Component.PRINCIPAL, Component.LATE_CHARGE)
+"""Public claims: costs, fee, principal, then 延滞金 (国税徴収法137条; 地方税法: 延滞金 on the unpaid principal)."""
+PRIVATE_ORDER = (Component.DISPOSITION_COST, Component.DEMAND_FEE, Component.LATE_CHARGE, Component.PRINCIPAL)
+"""Private claims: 費用, then 遅延損害金, then 元本 (民法489条1項)."""
+_COMPONENT_RANK = {component: rank for rank, component in enumerate(PUBLIC_ORDER)}
 
 
 class SortKey(StrEnum):
@@ -92,6 +103,23 @@ class DepartmentOrder(BaseModel):
 
     order: tuple[SortKey, ...] = Field(description="Sort keys, the first deciding first; each ascending")
     description: str = Field(default="", description="The rule in words")
+    private_agreed_order: tuple[Component, ...] | None = Field(
+        default=None, description="Another order of a private claim's components agreed with the debtor (民法490条)")
+    agreement: str = Field(default="", description="The contract clause that agreed it")
+
+    @model_validator(mode="after")
+    def _agreement_named(self) -> DepartmentOrder:
+        if self.private_agreed_order is not None:
+            if sorted(self.private_agreed_order) != sorted(Component):
+                raise ValueError("private_agreed_order: must list every component exactly once")
+            if not self.agreement.strip():
+                raise ValueError("agreement: an agreed order (民法490条) must name the clause that agreed it")
+        return self
+
+    def component_order(self, legal_category: str) -> tuple[Component, ...]:
+        if legal_category != LegalCategory.PRIVATE:
+            return PUBLIC_ORDER
+        return self.private_agreed_order or PRIVATE_ORDER
 
     @field_validator("order")
     @classmethod
@@ -185,7 +213,7 @@ class CentralSplit:
 
 
 _SORT_VALUES: dict[SortKey, Callable[[Due], object]] = {
-    SortKey.COMPONENT: lambda due: _COMPONENT_RANK[due.component],
+    SortKey.COMPONENT: lambda due: component_rank(due),
     SortKey.DUE_DATE: lambda due: due.due_date,
     SortKey.FISCAL_YEAR: lambda due: due.fiscal_year,
     SortKey.INSTALLMENT: lambda due: due.installment,
@@ -224,9 +252,19 @@ def _as_order(order: DepartmentOrder | Sequence[SortKey | str]) -> DepartmentOrd
     return DepartmentOrder(order=tuple(SortKey(key) for key in order))
 
 
+def component_rank(due: Due, order: DepartmentOrder | None = None) -> int:
+    """Where ``due``'s component comes within its claim: the law's order for its category, or the order agreed for
+    the department's private claims (民法489条, 490条)."""
+    components = order.component_order(due.legal_category) if order is not None else (
+        PRIVATE_ORDER if due.legal_category == LegalCategory.PRIVATE else PUBLIC_ORDER)
+    return components.index(Component(due.component))
+
+
 def sort_dues(dues: Iterable[Due], order: DepartmentOrder | Sequence[SortKey | str]) -> list[Due]:
     """``dues`` in the order a payment naming no claim settles them."""
-    keys = [_SORT_VALUES[key] for key in _as_order(order).order]
+    chosen = _as_order(order)
+    values = {**_SORT_VALUES, SortKey.COMPONENT: lambda due: component_rank(due, chosen)}
+    keys = [values[key] for key in chosen.order]
     return sorted(dues, key=lambda due: tuple(value(due) for value in keys))
 
 
@@ -248,7 +286,8 @@ def allocate_department_payment(
     if len(departments) > 1:
         raise ValueError(f"dues: expected one department's dues, got {', '.join(departments)}")
     if claim_id is not None:
-        targets = sorted((d for d in checked if d.claim_id == claim_id), key=lambda d: _COMPONENT_RANK[d.component])
+        chosen = _as_order(order)
+        targets = sorted((d for d in checked if d.claim_id == claim_id), key=lambda d: component_rank(d, chosen))
     else:
         targets = sort_dues(checked, order)
     left = amount

@@ -34,6 +34,7 @@ from services.collection.cases import (
     record_lawyer_activity,
     start_of_day,
 )
+from services.collection.ledger import configure_legal_rules
 from services.collection.settings import CollectionSettings
 from services.collection.store import apply_batch, apply_identity_change, queue_case_refresh
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
@@ -61,6 +62,9 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
     broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
     assignment_policy = load_policy(settings.assignment_policy_path)
     allocation_policy = load_allocation_policy(settings.allocation_policy_path)
+    configure_legal_rules(ordinances_path=settings.ordinances_path,
+                          category_overrides=settings.receivable_category_overrides,
+                          national_health_insurance_levy=settings.national_health_insurance_levy)
 
     def business_date() -> date:
         return settings.business_date or datetime.now(TOKYO).date()

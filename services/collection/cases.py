@@ -82,8 +82,10 @@ def case_facts(debtor_id: str, ledger: DebtorLedger | None, *, as_of: date, on_h
     claims = () if ledger is None else tuple(
         CaseClaim(department=c.claim.department, claim_id=c.claim.claim_id, receivable_type=c.claim.receivable_type,
                   legal_category=c.claim.legal_category, fiscal_year=c.claim.fiscal_year, due_date=c.claim.due_date,
-                  balance=c.balance)
-        for c in ledger.claims if c.status is ClaimStatus.DELINQUENT and c.balance > 0)
+                  balance=c.outstanding)
+        # Extinguished claims (status extinguished) are out; a claim whose principal is paid but whose 延滞金 is
+        # still owed stays in, with what may be demanded (principal, fees, fixed 延滞金).
+        for c in ledger.claims if c.status is ClaimStatus.DELINQUENT and c.outstanding > 0)
     return CaseFacts(debtor_id=debtor_id, as_of=as_of, claims=claims, on_hold=on_hold,
                      hold_reason="welfare referral" if on_hold else None)
 

@@ -20,8 +20,16 @@ Pure: no I/O except reading that file.
 the whole delay (a claim in delay before 2020-04-01 keeps 5% after it, 改正法附則17条3項); 365-day year; rounded
 down to the yen.
 
-The due date passed in is the effective 納期限 (already moved past a weekend or holiday). 徴収猶予 and other
-reductions of the rate are not handled here.
+徴収猶予 and 換価の猶予 (``graces``: the periods granted, 地方税法15条, 15条の5, 15条の6): for each day of a grace the
+延滞金 is halved (地方税法15条の9第1項: 猶予期間に対応する延滞金額の2分の1を免除), and where the year's
+猶予特例基準割合 (平均貸付割合 + 0.5%; the 特例基準割合 itself before 2021) is lower, the rate is that
+(附則3条の2: the amount above it is exempted too). So a grace day bears min(rate ÷ 2, grace rate): 8.7% → 0.9% in
+2022–2025. The full exemption 15条の9 allows for disasters and illness is a decision per case, not computed here.
+
+Which charge a receivable bears is the city's ordinance data (``ordinances.py``): ``charge_for_receivable`` picks
+the scheme in force on the first day of delay.
+
+The due date passed in is the effective 納期限 (already moved past a weekend or holiday).
 
 All arithmetic is exact (``Fraction`` of integers and ``Decimal`` percentages), never float.
 """
@@ -30,7 +38,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
@@ -42,12 +50,14 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts import LegalCategory
+from services.collection.ordinances import LateChargeScheme, Ordinances, default_ordinances
 
 DEFAULT_RATES_PATH = Path(__file__).parent / "policy" / "late_charge_rates.v1.json"
 
 # 地方税法附則3条の2, used only to check the table's arithmetic on load: 2000–2013 the 特例基準割合 replaced the
 # 7.3% alone; from 2014 the rates are 特例基準割合 + 1% and + 7.3% (from 2021 named 延滞金特例基準割合).
 _CURRENT_FORMULA_FROM = 2014
+_GRACE_RATE_FROM = 2021  # 猶予特例基準割合 = 平均貸付割合 + 0.5% (附則3条の2, 2021 wording)
 _STATUTORY_REDUCED, _STATUTORY_FULL = Decimal("7.3"), Decimal("14.6")
 
 
@@ -65,6 +75,7 @@ class Phase(StrEnum):
     REDUCED = "reduced"  # 延滞金: 納期限の翌日から1月を経過する日まで
     FULL = "full"  # 延滞金: 1月を経過した日以後
     LEGAL = "legal"  # 遅延損害金: the legal rate
+    GRACE = "grace"  # 延滞金 during 徴収猶予・換価の猶予 (地方税法15条の9)
 
 
 # --- the table ---------------------------------------------------------------------------------------------
@@ -102,6 +113,7 @@ class StatutoryRates(BaseModel):
     reduced: Decimal
     full: Decimal
     source: str = Field(min_length=1)
+    grace: None = None  # before 2000 a grace day bears half the rate only (地方税法15条の9)
 
 
 class YearRates(BaseModel):
@@ -112,6 +124,7 @@ class YearRates(BaseModel):
     special_base_rate: Decimal  # 延滞金特例基準割合 (特例基準割合 before 2021)
     reduced: Decimal  # 納期限の翌日から1月を経過する日まで
     full: Decimal  # その後
+    grace: Decimal  # 猶予特例基準割合 (from 2021; 特例基準割合 before): the cap on a 猶予 day's rate
     source: str = Field(min_length=1)
 
 
@@ -138,6 +151,14 @@ class TaxLateChargeRates(BaseModel):
             if (rates.reduced, rates.full) != expected:
                 raise ValueError(f"years[{year}]: reduced/full {rates.reduced}/{rates.full} do not follow from "
                                  f"special_base_rate {rates.special_base_rate} (expected {expected[0]}/{expected[1]})")
+            grace = rates.special_base_rate - Decimal("0.5") if year >= _GRACE_RATE_FROM else rates.special_base_rate
+            if rates.grace != grace:
+                raise ValueError(f"years[{year}]: grace {rates.grace} does not follow from special_base_rate "
+                                 f"{rates.special_base_rate} (expected {grace}: 猶予特例基準割合 = 平均貸付割合 + 0.5%)")
+        years = sorted(self.years)
+        missing = sorted(set(range(years[0], years[-1] + 1)) - set(years)) if years else []
+        if missing:
+            raise ValueError(f"years: no rates for {missing}: a gap in the table would stop every charge over it")
         return self
 
 
@@ -191,6 +212,14 @@ class LateChargeRates(BaseModel):
             raise LookupError(f"no 延滞金 rate for {year} in {self.version}.json: add it")
         return rates.reduced if phase is Phase.REDUCED else rates.full
 
+    def grace_rate(self, year: int, phase: Phase) -> Decimal:
+        """The rate of a day of 徴収猶予・換価の猶予: half the normal rate (地方税法15条の9第1項), capped at the
+        year's 猶予特例基準割合 (附則3条の2)."""
+        half = self.tax_rate(year, phase) / 2
+        table = self.tax_late_charge
+        cap = None if year <= table.statutory.until_year else table.years[year].grace
+        return half if cap is None else min(half, cap)
+
     def legal_rate(self, day: date) -> Decimal:
         """The legal rate (法定利率, percent a year) in force on ``day``; LookupError when no period covers it."""
         for period in self.delay_damages.legal_rates:
@@ -215,7 +244,8 @@ def default_late_charge_rates() -> LateChargeRates:
 
 
 _PHASE_WORDS = {Phase.REDUCED: "within one month (1月を経過する日まで)", Phase.FULL: "after one month",
-                Phase.LEGAL: "legal rate (法定利率)"}
+                Phase.LEGAL: "legal rate (法定利率)",
+                Phase.GRACE: "猶予期間: half, capped at the 猶予特例基準割合 (地方税法15条の9, 附則3条の2)"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,23 +315,35 @@ def reduced_period_end(due_date: date) -> date:
 
 
 def late_charge(principal: int, due_date: date, as_of: date, *, payments: Iterable[tuple[date, int]] = (),
-                table: LateChargeRates | None = None) -> LateChargeResult:
+                table: LateChargeRates | None = None,
+                graces: Iterable[tuple[date, date | None]] = ()) -> LateChargeResult:
     """延滞金 on ``principal`` yen due on ``due_date``, as if the rest were paid on ``as_of``.
 
     ``payments``: (paid_on, amount) payments of principal; those after ``as_of`` are not counted yet.
+    ``graces``: (first day, last day or None while in force) of each 徴収猶予・換価の猶予 granted.
     """
     table = table if table is not None else default_late_charge_rates()
     rules = table.tax_late_charge
     reduced_end = reduced_period_end(due_date)
+    periods = _checked_graces(graces)
+
+    def in_grace(day: date) -> bool:
+        return any(first <= day and (last is None or day <= last) for first, last in periods)
 
     def rate_of(day: date) -> tuple[Decimal, Phase]:
         phase = Phase.REDUCED if day <= reduced_end else Phase.FULL
+        if in_grace(day):
+            return table.grace_rate(day.year, phase), Phase.GRACE
         return table.tax_rate(day.year, phase), phase
 
     def cuts(start: date, end: date) -> set[date]:
-        """Rates change on 1 January and on the day after 1月を経過する日."""
+        """Rates change on 1 January, on the day after 1月を経過する日 and where a grace starts or ends."""
         days = {date(year, 1, 1) for year in range(start.year + 1, end.year + 1)}
         days.add(reduced_end + timedelta(days=1))
+        for first, last in periods:
+            days.add(first)
+            if last is not None:
+                days.add(last + timedelta(days=1))
         return days
 
     return _accrue(ChargeKind.TAX_LATE_CHARGE, principal, due_date, as_of, payments, rules.rounding,
@@ -391,6 +433,37 @@ def _accrue(kind: ChargeKind, principal: int, due_date: date, as_of: date, payme
     return LateChargeResult(kind, total, rounded, tuple(segments), tuple(notes), year_days, version)
 
 
+def _checked_graces(graces: Iterable[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
+    checked = []
+    for index, (first, last) in enumerate(graces):
+        _check_date(first, f"graces[{index}].first")
+        if last is not None and _check_date(last, f"graces[{index}].last") < first:
+            raise ValueError(f"graces[{index}]: ends {last} before it starts {first}")
+        checked.append((first, last))
+    return checked
+
+
+def charge_for_receivable(receivable_type: str, principal: int, due_date: date, as_of: date, *,
+                          ordinances: Ordinances | None = None, payments: Iterable[tuple[date, int]] = (),
+                          table: LateChargeRates | None = None,
+                          graces: Iterable[tuple[date, date | None]] = ()) -> LateChargeResult:
+    """The late charge a claim of ``receivable_type`` bears by the city's ordinance data (ordinances.py), the
+    scheme in force on the first day of delay deciding: 延滞金 of 地方税法 or of an ordinance on its pattern
+    (地方自治法231条の3第2項), with ``graces`` halving it (地方税法15条の9); 遅延損害金 at the legal rate (民法404条);
+    or none where the ordinance provides none."""
+    ordinances = ordinances if ordinances is not None else default_ordinances()
+    _check_date(due_date, "due_date")
+    period = ordinances.scheme(receivable_type, due_date + timedelta(days=1))
+    if period.scheme in (LateChargeScheme.LOCAL_TAX, LateChargeScheme.ORDINANCE_TAX_PATTERN):
+        result = late_charge(principal, due_date, as_of, payments=payments, table=table, graces=graces)
+        return replace(result, notes=(*result.notes, f"延滞金: {period.source}"))
+    if period.scheme is LateChargeScheme.LEGAL_RATE:
+        return delay_damages(principal, due_date, as_of, payments=payments, table=table)
+    _check_amount(principal, "principal", allow_zero=True)
+    _check_date(as_of, "as_of")
+    return LateChargeResult(ChargeKind.NONE, Fraction(0), 0, (), (f"no late charge: {period.source}",))
+
+
 def _checked_payments(payments: Iterable[tuple[date, int]], principal: int, as_of: date) -> list[tuple[date, int]]:
     """The payments made by ``as_of``, sorted; they may not exceed the principal."""
     checked: list[tuple[date, int]] = []
@@ -425,5 +498,6 @@ def _check_date(day: object, field: str) -> date:
 
 __all__ = [
     "DEFAULT_RATES_PATH", "ChargeKind", "LateChargeRates", "LateChargeResult", "Phase", "Segment", "charge_for",
+    "charge_for_receivable",
     "default_late_charge_rates", "delay_damages", "late_charge", "load_late_charge_rates", "reduced_period_end",
 ]

@@ -80,20 +80,23 @@ def addressee(person: Mapping[str, Any] | None) -> Addressee:
                      name_kana=person.get("name_kana"))
 
 
-def claim_line(claim: ClaimBalance, late_charge: int) -> ClaimLine:
+def claim_line(claim: ClaimBalance, late_charge: int, fees: int = 0) -> ClaimLine:
     spec = RECEIVABLES.get(claim.claim.receivable_type)
     return ClaimLine(department=claim.claim.department, receivable=spec.name_ja if spec else claim.claim.receivable_type,
                      receivable_type=claim.claim.receivable_type, fiscal_year=claim.claim.fiscal_year,
                      installment=installment_label(claim.claim.installment), due_date=claim.claim.due_date,
-                     principal=claim.balance, late_charge=late_charge, legal_category=claim.claim.legal_category)
+                     principal=claim.balance, late_charge=late_charge, fees=fees,
+                     legal_category=claim.claim.legal_category)
 
 
 def overdue(ledger: DebtorLedger, *, department: str | None = None,
             keys: Iterable[tuple[str, str]] | None = None) -> list[ClaimBalance]:
-    """Delinquent claims with an open principal, oldest first; of one department or these (department, id)."""
+    """Delinquent claims with something to demand (principal, fees, or a 延滞金 fixed when the principal was paid:
+    a 納付書 for 延滞金 alone), oldest first; of one department or these (department, id). Extinguished claims are
+    never listed (their status is extinguished)."""
     wanted = set(keys) if keys is not None else None
     return sorted((c for c in ledger.claims
-                   if c.status is ClaimStatus.DELINQUENT and c.balance > 0
+                   if c.status is ClaimStatus.DELINQUENT and c.outstanding > 0
                    and (department is None or c.claim.department == department)
                    and (wanted is None or (c.claim.department, c.claim.claim_id) in wanted)),
                   key=lambda c: (c.claim.due_date, c.claim.department, c.claim.claim_id))
@@ -108,6 +111,7 @@ def slip(letterhead: Letterhead, numbering: Numbering, amount: int, valid_until:
 
 def build(kind: Kind, *, letterhead: Letterhead, numbering: Numbering, issued_on: date,
           person: Mapping[str, Any] | None, claims: list[ClaimBalance], late_charges: Mapping[tuple[str, str], int],
+          fees: Mapping[tuple[str, str], int] | None = None,
           severity: Literal["first", "second", "final"] = "first", unified: bool = True,
           institution: Mapping[str, Any] | None = None, inquiry: Literal["bank", "employer"] = "bank",
           plan_status: tuple[str, ...] = (), schedule: tuple[tuple[date, int], ...] = (),
@@ -115,7 +119,8 @@ def build(kind: Kind, *, letterhead: Letterhead, numbering: Numbering, issued_on
     """One document of ``kind`` for these claims (ValueError naming the field when it cannot be printed)."""
     if not claims:
         raise ValueError("claims: the debtor has no overdue claim with an open principal for this document")
-    lines = tuple(claim_line(c, late_charges.get((c.claim.department, c.claim.claim_id), 0)) for c in claims)
+    lines = tuple(claim_line(c, late_charges.get((c.claim.department, c.claim.claim_id), 0),
+                             (fees or {}).get((c.claim.department, c.claim.claim_id), 0)) for c in claims)
     common: dict[str, Any] = {"document_number": numbering.number(letterhead), "issued_on": issued_on,
                               "issuer": letterhead.issuer, "for_outsourced_firm": for_outsourced_firm}
     total = sum(line.principal + line.late_charge for line in lines)

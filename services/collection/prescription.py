@@ -23,7 +23,9 @@ Events (``PrescriptionEvent``), applied in date order (events on the same day in
   (地方税法18条の2第1項2号: sent 2024-06-20 → new period from 2024-07-01). For a private claim a 督促 is a 催告.
 - ``reminder`` (催告 in writing): completion cannot happen until 6 months after it (民法150条1項); a second 催告
   while that suspension runs does nothing (同条2項).
-- ``seizure`` (差押) renews; ``court_filing`` (訴訟・支払督促) suspends completion while pending; ``judgment`` (the
+- ``seizure`` (差押) suspends completion while the seizure lasts and ``seizure_ended`` (解除, or 換価 and 配当
+  completed) renews: a new period starts the day after it ends (民法148条1項・2項, applied by 地方自治法236条3項 /
+  地方税法18条3項); several seizures count until the last one ends; ``court_filing`` (訴訟・支払督促) suspends completion while pending; ``judgment`` (the
   judgment, or a 支払督促 with 仮執行宣言, became final) renews and makes the period 10 years (民法147条2項・169条1項);
   ``court_ended`` (取下げ・却下 without a judgment) suspends completion until 6 months after (民法147条1項).
 - ``exemption_of_execution`` (滞納処分の執行停止, forced-collection public claims only): the liability is extinguished
@@ -36,8 +38,8 @@ acknowledgement bars the debtor from invoking that completion and starts a new p
 最判昭和45年5月21日); a final judgment also renews; other events do nothing.
 
 Simplifications, all stated in the explanation where they apply:
-- Seizure renews at the event date; in law completion is suspended while the procedure lasts and the period runs
-  anew when it ends (民法148条), so the real completion is later: the model errs early, on the safe side.
+- A seizure cancelled for a defect (取消し: 民法148条2項 ただし書, only 6 months' suspension) is not told apart from
+  one that ended normally: both renew when recorded as ended.
 - The date of a 督促 is taken as its effective date; in law it takes effect when it reaches the debtor (and for
   taxes the statute counts from the sending date), so again the model errs early at most.
 - Only the first 督促 of a public claim counts; some practice treats later ones as 催告, which is ignored here so
@@ -47,10 +49,15 @@ Simplifications, all stated in the explanation where they apply:
 - A court proceeding pending without a recorded end has no completion date (``completes_on`` is None).
 - ``extinguished_on`` for an invocation is the invocation date, from which the claim cannot be collected; in law
   the effect goes back to the start of the period (民法144条), which matters for late charges, not for this date.
-- 即時消滅 (地方税法15条の7第5項), 協議 (民法151条), the 10-year limit from when the right could be exercised (民法166条
-  1項2号, never earlier for a bill) and the pre-2020 rule that a claim whose contract predates the reform keeps the
-  old law (附則10条1項) are not modelled: ``arose_on`` alone chooses the rule, so pass the contract date if the city
-  holds that it governs.
+- 即時消滅 (地方税法15条の7第5項), 協議 (民法151条) and the 10-year limit from when the right could be exercised
+  (民法166条1項2号, never earlier for a bill) are not modelled.
+
+Which date chooses the old or the new Civil Code. A claim that arose before 2020-04-01 keeps the old law, and so
+does one that arose later from a legal act made before (民法改正法附則10条1項: a water bill under a supply
+contract concluded before the reform). The table's ``arising_date`` names, per receivable, which date decides:
+``contract`` (the supply contract's date, ``PrescriptionClaim.contract_on``) with the city's stated fallback
+when a claim carries none (``assessed_on``, or ``refuse``: the claim gets no rule and the view says why);
+receivables not named use ``arose_on``.
 """
 
 from __future__ import annotations
@@ -76,6 +83,7 @@ EventKind = Literal[
     "demand_notice",  # 督促
     "reminder",  # 催告 in writing
     "seizure",  # 差押
+    "seizure_ended",  # 差押の終了 (解除, 換価・配当の完了)
     "court_filing",  # 訴訟・支払督促の申立て
     "judgment",  # 判決・仮執行宣言付支払督促の確定
     "court_ended",  # 取下げ・却下: ended without a final judgment
@@ -182,6 +190,16 @@ class Entry(BaseModel):
                 and (self.arose_before is None or arose_on < self.arose_before))
 
 
+class ArisingDate(BaseModel):
+    """Which date chooses a receivable's rule (民法改正法附則10条1項): the contract's, else the stated fallback."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    basis: Literal["contract"]
+    without_contract: Literal["assessed_on", "refuse"]
+    rule: str = Field(min_length=1, description="The city's stated rule in words")
+
+
 class PrescriptionTable(BaseModel):
     """The versioned table of periods; validated so that every claim finds at most one entry at each level."""
 
@@ -191,9 +209,25 @@ class PrescriptionTable(BaseModel):
     description: str = ""
     regimes: dict[str, Regime]
     entries: tuple[Entry, ...] = Field(min_length=1)
+    arising_date: dict[str, ArisingDate] = Field(default_factory=dict)
+
+    def arising_on(self, claim: PrescriptionClaim) -> date:
+        """The date that chooses the claim's rule; ValueError when the city refuses to guess it."""
+        rule = self.arising_date.get(claim.receivable_type)
+        if rule is None:
+            return claim.arose_on
+        if claim.contract_on is not None:
+            return claim.contract_on
+        if rule.without_contract == "assessed_on":
+            return claim.arose_on
+        raise ValueError(f"contract_on: claim {claim.claim_id} ({claim.receivable_type}) carries no supply contract "
+                         f"date and {self.version} refuses to guess it ({rule.rule})")
 
     @model_validator(mode="after")
     def _unambiguous(self) -> PrescriptionTable:
+        unknown = sorted(code for code in self.arising_date if code not in RECEIVABLES)
+        if unknown:
+            raise ValueError(f"arising_date: unknown receivable type(s) {unknown}")
         seen: set[str] = set()
         for entry in self.entries:
             if entry.id in seen:
@@ -289,6 +323,7 @@ class PrescriptionClaim:
     legal_category: LegalCategory
     due_date: date
     arose_on: date
+    contract_on: date | None = None  # the supply contract's date, where the table says it decides
 
     def __post_init__(self) -> None:
         if self.receivable_type not in RECEIVABLES:
@@ -301,6 +336,8 @@ class PrescriptionClaim:
         object.__setattr__(self, "legal_category", category)
         _check_date(self.due_date, "due_date")
         _check_date(self.arose_on, "arose_on")
+        if self.contract_on is not None:
+            _check_date(self.contract_on, "contract_on")
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +402,7 @@ class _Run:
         self.suspended_until: date | None = None  # completion cannot happen before the end of this day
         self.reminder_until: date | None = None  # end of the running 催告 suspension (民法150条2項)
         self.pending_since: date | None = None  # a court proceeding is pending
+        self.seizures_open = 0  # seizures not yet ended (民法148条1項: completion suspended meanwhile)
         self.demand_used = False
         self.exemption_since: date | None = None
         self.exemption_ends: date | None = None
@@ -377,7 +415,7 @@ class _Run:
 
     @property
     def completes_on(self) -> date | None:
-        if self.pending_since is not None:
+        if self.pending_since is not None or self.seizures_open:
             return None
         if self.suspended_until is not None and self.suspended_until > self.period_end:
             return self.suspended_until
@@ -388,7 +426,8 @@ class _Run:
 
     def _completion_text(self) -> str:
         done = self.completes_on
-        return f"completes at the end of {_iso(done)}" if done else "no completion while the proceeding is pending"
+        return (f"completes at the end of {_iso(done)}" if done
+                else "no completion while the proceeding or seizure is pending")
 
     def begin(self) -> None:
         due = _iso(self.claim.due_date)
@@ -487,9 +526,20 @@ class _Run:
                           f"{self._completion_text()}")
 
     def _on_seizure(self, day: date, head: str) -> None:
-        citation = (f"{self.citations['seizure']}; simplified: renewed at the seizure date, though in law the "
-                    f"period runs anew only when the procedure ends")
-        self._renew(day + timedelta(days=1), day, "seizure", citation)
+        self.seizures_open += 1
+        self.lines.append(f"{head}: {self.citations['seizure']}: completion is suspended while it lasts "
+                          f"({self.seizures_open} seizure(s) open)")
+
+    def _on_seizure_ended(self, day: date, head: str) -> None:
+        if not self.seizures_open:
+            self.lines.append(f"{head}: no effect, no seizure is open")
+            return
+        self.seizures_open -= 1
+        if self.seizures_open:
+            self.lines.append(f"{head}: {self.seizures_open} seizure(s) still open: completion stays suspended")
+            return
+        self.suspended_until = None
+        self._renew(day + timedelta(days=1), day, "seizure_ended", self.citations["seizure"])
 
     def _on_court_filing(self, day: date, head: str) -> None:
         if self.pending_since is not None:
@@ -547,9 +597,11 @@ class _Run:
         if self.extinguished is not None:
             return
         done = self.completes_on
-        if done is None:
+        if done is None and self.pending_since is not None:
             self.lines.append(f"as of {_iso(as_of)}: a court proceeding is pending since {_iso(self.pending_since)}; "
                               f"the claim cannot complete until it ends")
+        elif done is None:
+            self.lines.append(f"as of {_iso(as_of)}: a seizure is open; the claim cannot complete until it ends")
         elif done < as_of:  # private, completed, not invoked
             self.lines.append(f"as of {_iso(as_of)}: the period completed at the end of {_iso(done)}; "
                               f"{self.citations['completion']}")
@@ -576,7 +628,7 @@ def prescription(
         _check_date(as_of, "as_of")
     else:
         as_of = ordered[-1].on if ordered else claim.due_date
-    entry = table.rule_for(claim.receivable_type, claim.legal_category, claim.arose_on)
+    entry = table.rule_for(claim.receivable_type, claim.legal_category, table.arising_on(claim))
     regime = table.regimes[entry.regime]
     exempting = regime.execution_exemption is not None and claim.legal_category is LegalCategory.FORCED_PUBLIC
     for i, event in enumerate(ordered):
@@ -615,3 +667,63 @@ def _checked_events(events: Iterable[PrescriptionEvent]) -> list[PrescriptionEve
         if not isinstance(event, PrescriptionEvent):
             raise ValueError(f"events: item {i} must be a PrescriptionEvent, got {type(event).__name__}")
     return checked
+
+
+# --- the legal events of a claim, from its action record ------------------------------------------------------
+
+#: How a recorded action (``workflow.ActionKind`` values, the 経過記録) bears on prescription. A department's own
+#: 督促 or 催告 recorded under the same kinds counts exactly like collection's.
+ACTION_EVENTS: dict[str, EventKind] = {
+    "demand_notice": "demand_notice",  # 督促: renews a public claim once (地方自治法236条4項); a 催告 for a private one
+    "reminder_letter": "reminder",  # 催告 in writing (民法150条)
+    "installment_agreement": "installment_pledge",  # 分納誓約: 承認 (民法152条)
+    "seizure": "seizure",  # 差押 (民法148条)
+    "compulsory_execution": "seizure",  # 強制執行's seizure (民法148条)
+    "seizure_release": "seizure_ended",
+    "payment_order": "court_filing", "small_claims_suit": "court_filing", "lawsuit": "court_filing",
+    "suspension_of_execution": "exemption_of_execution",  # 執行停止 (地方税法15条の7)
+    "invocation": "invocation",  # 援用 (民法145条)
+}
+_COURT_KINDS = frozenset({"payment_order", "small_claims_suit", "lawsuit"})
+_TITLE_OUTCOMES = frozenset({"won", "final"})  # workflow.TITLE_OUTCOMES
+_COURT_ENDED_OUTCOMES = frozenset({"withdrawn", "dismissed", "lost"})
+_MEASURE_END_OUTCOMES = frozenset({"ended", "revoked", "rejected"})  # workflow.END_OUTCOMES
+
+
+def legal_events(actions: Iterable[tuple[date, str, str | None]], payments: Iterable[date] = ()
+                 ) -> list[PrescriptionEvent]:
+    """The prescription events of a claim: its recorded actions ``(on, kind, outcome)`` and the dates of payments
+    allocated to it (一部納付 is 承認, 民法152条), in date order (same-day actions in the order given, payments
+    first). This is the one explicit input list prescription runs on: anything that renews or suspends it (a
+    department's 督促, a pledge, a seizure and its end, a 催告, 援用) must reach it as one of these.
+
+    A court record whose outcome is won/final is the filing and the final judgment (民法147条2項); one withdrawn,
+    dismissed or lost ended without a title (民法147条1項). A 執行停止 record with an ending outcome revokes it
+    (地方税法15条の8)."""
+    events = [PrescriptionEvent(on, "payment") for on in payments]
+    for on, kind, outcome in actions:
+        if kind == "suspension_of_execution" and outcome in _MEASURE_END_OUTCOMES:
+            events.append(PrescriptionEvent(on, "exemption_revoked"))
+            continue
+        mapped = ACTION_EVENTS.get(kind)
+        if mapped is None:
+            continue
+        events.append(PrescriptionEvent(on, mapped))
+        if kind in _COURT_KINDS and outcome in _TITLE_OUTCOMES:
+            events.append(PrescriptionEvent(on, "judgment"))
+        elif kind in _COURT_KINDS and outcome in _COURT_ENDED_OUTCOMES:
+            events.append(PrescriptionEvent(on, "court_ended"))
+    return sorted(events, key=lambda event: event.on)
+
+
+def earliest_extinction(claim: PrescriptionClaim, table: PrescriptionTable) -> date:
+    """The last day before which no event history can extinguish the claim: its period (or, when shorter, the
+    執行停止's 3 years) counted from the day after the due date. Events only push completion later (renewals,
+    suspensions, a judgment's 10 years), so a payment on or before this day always meets a live claim; the ledger
+    uses it to skip the full computation for young claims."""
+    entry = table.rule_for(claim.receivable_type, claim.legal_category, table.arising_on(claim))
+    regime = table.regimes[entry.regime]
+    months = entry.period.total_months
+    if regime.execution_exemption is not None:
+        months = min(months, regime.execution_exemption.total_months)
+    return period_last_day(claim.due_date + timedelta(days=1), months=months)

@@ -1,7 +1,8 @@
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
-from pydantic import field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.auth import DEVELOPMENT_STAFF_KEYS, refuse_public_keys
@@ -29,6 +30,15 @@ class CollectionSettings(DatabaseSettings):
     business_date: date | None = None
     assignment_policy_path: Path | None = None
     allocation_policy_path: Path | None = None
+    #: The city's ordinance rules per receivable (延滞金 scheme, 督促手数料), dated; checked at start.
+    ordinances_path: Path | None = None
+    #: Whether the city levies 国民健康保険税 (5 years, 地方税法) or 国民健康保険料 (2 years, 国民健康保険法110条).
+    national_health_insurance_levy: Literal["tax", "premium"] = Field(
+        "tax", validation_alias=AliasChoices("NATIONAL_HEALTH_INSURANCE_LEVY", "national_health_insurance_levy"))
+    #: The city's legal category per receivable (the adapters' setting of the same name), to check the ordinances.
+    receivable_category_overrides: dict[str, str] = Field(
+        default_factory=dict,
+        validation_alias=AliasChoices("RECEIVABLE_CATEGORY_OVERRIDES", "receivable_category_overrides"))
     #: How often the case worker looks for queued debtors and for a new business date.
     case_worker_interval_seconds: float = 1.0
 

@@ -37,7 +37,7 @@ def standing_facts(debtor_id: str, ledger: DebtorLedger | None, *, as_of: date, 
         key=lambda f: (f.due_date, f.department, f.receivable_type, f.balance)))
     return DebtorStandingChanged(
         debtor_id=debtor_id, as_of=as_of, version=version, overdue_claims=overdue,
-        collected_to_date=sum(c.paid + c.late_charge_paid for c in claims),
+        collected_to_date=sum(c.paid + c.late_charge_paid + c.demand_fee_paid + c.disposition_cost_paid for c in claims),
         missed_installments=tuple(sorted(set(missed))),
         exemption_applications=tuple(ExemptionFact(applied_on=d, reason=r) for d, r in sorted(set(exemptions))),
         execution_suspended=execution_suspended, hardship_noted_on=hardship_noted_on)

@@ -24,7 +24,16 @@ from contracts import (
 )
 from services.collection.allocation import AllocationPolicy
 from services.collection.installments import Installment, PlanPayment, PlanStatus, plan_status
-from services.collection.ledger import Adjustment, Cancellation, Claim, DebtorLedger, Payment, Reversal, build_ledger
+from services.collection.ledger import (
+    Adjustment,
+    Cancellation,
+    Claim,
+    DebtorLedger,
+    LegalAction,
+    Payment,
+    Reversal,
+    build_ledger,
+)
 from shared.consumer import ConflictingRedelivery, payload_digest
 
 
@@ -275,7 +284,7 @@ async def load_ledgers(conn: asyncpg.Connection, debtor_ids: Iterable[str], as_o
             (Cancellation(**_without_debtor(r)) for r in found["cancellations"]),
             (Payment(**_without_debtor(r)) for r in found["payments"]),
             (Reversal(**_without_debtor(r)) for r in found["reversals"]),
-            as_of, policy=policy)
+            as_of, policy=policy, actions=(LegalAction(**_without_debtor(r)) for r in found["actions"]))
         for debtor, found in events.items()
     }
 
@@ -291,6 +300,12 @@ _LEDGER_QUERIES = {
                 "WHERE debtor_id = ANY($1::text[])",
     "reversals": "SELECT debtor_id, department, payment_id, reversed_on FROM payment_reversals "
                  "WHERE debtor_id = ANY($1::text[])",
+    # The claims' legal events: the action record (collection's and any department's own 督促 recorded there) and
+    # the departments' installment pledges (承認). One list, so prescription sees every renewal and suspension.
+    "actions": "SELECT c.debtor_id, a.department, a.claim_id, a.done_on AS \"on\", a.kind, a.outcome, a.amount "
+               "FROM claim_actions a JOIN claims c USING (department, claim_id) WHERE c.debtor_id = ANY($1::text[]) "
+               "UNION ALL SELECT g.debtor_id, g.department, unnest(g.claim_ids), g.agreed_on, "
+               "'installment_agreement', NULL, 0 FROM installment_agreements g WHERE g.debtor_id = ANY($1::text[])",
 }
 
 

@@ -33,9 +33,17 @@ Readings of the law chosen here (stated plainly; change them here and only here)
   extinguishes the claim, and 不納欠損 is the accounting write-off of an extinguished claim, so after a waiver the
   only action left is ``write_off``.
 - An extinguished claim (``facts.extinguished``: prescription, 執行停止 for 3 years, 援用 of a private claim; computed
-  elsewhere) allows only ``write_off``: a public claim is extinguished without invocation (地方自治法236条2項) and
-  may not be collected at all. ``write_off`` needs the claim extinguished or waived.
-- A claim with nothing open (``balance <= 0``) allows only ``paid_in_full``; ``paid_in_full`` needs ``balance <= 0``.
+  by prescription.py from the claim's legal events and carried in ``ClaimFacts``) allows only ``write_off``: a
+  public claim is extinguished without invocation (地方自治法236条2項, 地方税法18条2項) and may not be collected at
+  all. ``write_off`` needs the claim extinguished or waived.
+- A private claim whose period has completed (``facts.prescription_completed_on``) may still be collected until the
+  debtor invokes prescription; ``invocation`` (援用, 民法145条) records that, and is refused for public claims (they
+  need none) and before completion.
+- A claim with nothing open (principal, 督促手数料, 滞納処分費 and a 延滞金 fixed by the principal's payment all 0:
+  ``facts.open_total``) allows only ``paid_in_full``, which needs exactly that. 延滞金 left after the principal is
+  paid keeps the claim open: it may be demanded and collected like the principal.
+- ``seizure_release`` (差押解除, or the end of the procedure) needs an open seizure; it is what makes prescription
+  run anew (民法148条). ``disposition_cost`` (滞納処分費, 地方税法 through 国税徴収法136条) needs a seizure on record.
 - Welfare hold (``facts.on_hold``, a city decision made with the support programmes, not a statutory stay): it
   pauses escalation. Blocked: seizure, realisation, workplace reminders, compulsory execution and also filing in
   court (支払督促, 少額訴訟, 訴訟), which are the escalation step for claims without 自力執行権. Still open: 督促
@@ -101,6 +109,9 @@ class ActionKind(StrEnum):
     REALISATION_GRACE = "realisation_grace"  # 換価の猶予 (地方税法15条の5・15条の6)
     SUSPENSION_OF_COLLECTION = "suspension_of_collection"  # 徴収停止 (地方自治法施行令171条の5)
     DEFERRED_PERFORMANCE = "deferred_performance"  # 履行延期の特約 (地方自治法施行令171条の6)
+    SEIZURE_RELEASE = "seizure_release"  # 差押解除・滞納処分の終了 (prescription runs anew: 民法148条)
+    DISPOSITION_COST = "disposition_cost"  # 滞納処分費 incurred (国税徴収法136条 via 地方税法331条6項)
+    INVOCATION = "invocation"  # 援用 by the debtor of a private claim (民法145条)
     WRITE_OFF = "write_off"  # 不納欠損
     WAIVER = "waiver"  # 債権放棄 (地方自治法96条1項10号)
     PAID_IN_FULL = "paid_in_full"  # 完納
@@ -148,17 +159,30 @@ class ActionRecord:
 
 @dataclass(frozen=True)
 class ClaimFacts:
-    """What the caller knows about the claim now. ``extinguished`` (時効 etc.) and ``on_hold`` (welfare hold) are
-    decided elsewhere; this module only obeys them. ``balance`` is the open principal in yen."""
+    """What the caller knows about the claim now. The prescription result (``extinguished_on``, and for a private
+    claim ``prescription_completed_on`` while not invoked) comes from prescription.py over the claim's legal
+    events; ``on_hold`` (welfare hold) is decided elsewhere; this module only obeys them. ``balance`` is the open
+    principal in yen; ``late_charge_open`` the 延滞金 fixed by the principal's payment and still unpaid;
+    ``fees_open`` the 督促手数料 and 滞納処分費 still unpaid."""
 
     legal_category: LegalCategory
     balance: int
     due_date: date  # 納期限
     extinguished: bool = False
     on_hold: bool = False
+    extinguished_on: date | None = None
+    prescription_completed_on: date | None = None  # a private claim's period completed, not yet invoked
+    late_charge_open: int = 0
+    fees_open: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "legal_category", LegalCategory(self.legal_category))
+        if self.extinguished_on is not None:
+            object.__setattr__(self, "extinguished", True)
+
+    @property
+    def open_total(self) -> int:
+        return self.balance + self.late_charge_open + self.fees_open
 
 
 @dataclass(frozen=True)
@@ -228,6 +252,9 @@ def small_claims_limit(on: date) -> int | None:
 
 def _demand_not_yet_sent(ctx: _Context) -> str | None:
     sent = ctx.first(ActionKind.DEMAND_NOTICE)
+    if sent is None and ctx.facts.balance <= 0:
+        return ("the principal is paid: a 督促 demands the principal (地方税法329条: 納期限までに完納しないとき); the "
+                "延滞金 left is demanded by a 催告 or a 納付書")
     if sent is None:
         return None
     return (f"a 督促 was already sent on {sent.on.isoformat()}: a claim gets one 督促 (地方自治法231条の3第1項, "
@@ -285,9 +312,31 @@ def _has_basis(ctx: _Context) -> str | None:
 
 
 def _nothing_open(ctx: _Context) -> str | None:
-    if ctx.facts.balance <= 0:
+    if ctx.facts.open_total <= 0:
         return None
-    return f"{ctx.facts.balance:,} yen is still open: 完納 is recorded when the balance is 0"
+    return f"{ctx.facts.open_total:,} yen is still open: 完納 is recorded when the balance is 0"
+
+
+def _prescription_completed(ctx: _Context) -> str | None:
+    done = ctx.facts.prescription_completed_on
+    if done is not None and done < ctx.on:
+        return None
+    return ("援用 (民法145条) is possible only once the prescription period has completed; it has not "
+            "(see the claim's 時効)")
+
+
+def _seizure_open(ctx: _Context) -> str | None:
+    seizures = sum(1 for r in ctx.history if r.kind in (ActionKind.SEIZURE, ActionKind.COMPULSORY_EXECUTION))
+    releases = sum(1 for r in ctx.history if r.kind == ActionKind.SEIZURE_RELEASE)
+    if seizures > releases:
+        return None
+    return "no seizure (差押) is open on this claim: nothing to release"
+
+
+def _seized(ctx: _Context) -> str | None:
+    if ctx.first(ActionKind.SEIZURE) is not None:
+        return None
+    return "滞納処分費 are the costs of a 滞納処分 (国税徴収法136条 via 地方税法331条6項), and no seizure is recorded"
 
 
 # --- the rule table -----------------------------------------------------------------------------------------
@@ -378,6 +427,16 @@ _RULES: Mapping[ActionKind, _Rule] = MappingProxyType({
         _COURT, "履行延期の特約 (地方自治法施行令171条の6)",
         "履行延期の特約 (地方自治法施行令171条の6) excludes 強制徴収公債権; for them use 徴収猶予 (地方税法15条) or "
         "換価の猶予 (地方税法15条の5, 15条の6)"),
+    ActionKind.SEIZURE_RELEASE: _Rule(_ALL, "差押解除 / end of the procedure (民法148条: prescription runs anew)",
+                                      requirement=_seizure_open),
+    ActionKind.DISPOSITION_COST: _Rule(
+        _FORCED, "滞納処分費 (国税徴収法136条 via 地方税法331条6項)",
+        "滞納処分費 belong to 滞納処分, for 強制徴収公債権 only; court costs of other claims follow 民事訴訟費用等に関する法律",
+        requirement=_seized),
+    ActionKind.INVOCATION: _Rule(
+        frozenset({LegalCategory.PRIVATE}), "援用 (民法145条): the claim is extinguished",
+        "public claims are extinguished at completion without invocation (地方自治法236条2項, 地方税法18条2項): "
+        "there is nothing to invoke", requirement=_prescription_completed),
     ActionKind.WRITE_OFF: _Rule(_ALL, "不納欠損 of an extinguished claim", requirement=_extinguished),
     ActionKind.WAIVER: _Rule(
         _COURT, "債権放棄 (地方自治法96条1項10号)",
@@ -413,10 +472,11 @@ class _Measure:
 _MEASURES: Mapping[ActionKind, _Measure] = MappingProxyType({
     ActionKind.COLLECTION_GRACE: _Measure(
         frozenset({ActionKind.DEMAND_NOTICE, ActionKind.SEIZURE, ActionKind.REALISATION}),
-        "徴収猶予 is in force since {since}: no new 督促 or 滞納処分 during it (地方税法15条の2の3)"),
+        "徴収猶予 is in force since {since}: no new 督促 or 滞納処分 during it (地方税法15条の2の3第1項)"),
     ActionKind.REALISATION_GRACE: _Measure(
-        frozenset({ActionKind.REALISATION}),
-        "換価の猶予 is in force since {since}: seized property is not realised during it (地方税法15条の5, 15条の6)"),
+        frozenset({ActionKind.SEIZURE, ActionKind.REALISATION}),
+        "換価の猶予 is in force since {since}: no new seizure and no realisation during it (地方税法15条の5, "
+        "15条の6; the grace is given so that the debtor's business or livelihood can go on)"),
     ActionKind.SUSPENSION_OF_EXECUTION: _Measure(
         frozenset({ActionKind.SEIZURE, ActionKind.REALISATION}),
         "執行停止 is in force since {since}: 滞納処分 is not executed while suspended (地方税法15条の7); "
@@ -475,9 +535,9 @@ def check_action(category: str, kind: ActionKind, *, history: Sequence[ActionRec
         return Decision(False, "the claim is extinguished (時効 or 執行停止; public claims need no invocation: "
                                "地方自治法236条2項, 地方税法18条2項) and may not be collected: only 不納欠損 "
                                "(write_off) remains")
-    if facts.balance <= 0 and kind != ActionKind.PAID_IN_FULL:
-        return Decision(False, f"nothing is open (balance {facts.balance:,} yen): only 完納 (paid_in_full) may be "
-                               "recorded")
+    if facts.open_total <= 0 and kind != ActionKind.PAID_IN_FULL:
+        return Decision(False, f"nothing is open (balance {facts.open_total:,} yen): only 完納 (paid_in_full) may "
+                               "be recorded")
     if rule.needs_overdue and on <= facts.due_date:
         return Decision(False, f"the claim is not overdue until its 納期限 {facts.due_date.isoformat()} has passed")
     if rule.needs_demand and ctx.first(ActionKind.DEMAND_NOTICE) is None:

@@ -72,7 +72,8 @@ del _offset, _name, _width, _kind
 RECORD_TYPES = {"11": "調定", "12": "更正", "13": "取消", "21": "収納", "22": "収納取消", "31": "分納",
                 "41": "減免申請"}
 RECEIVABLES = {"01": "national_health_insurance_tax", "02": "long_term_care_premium",
-               "03": "late_elderly_medical_premium"}
+               "03": "late_elderly_medical_premium",
+               "04": "national_health_insurance_premium"}  # 国民健康保険料: a city that levies 料, not 税
 CHANNELS = {"01": PaymentChannel.ACCOUNT_TRANSFER, "02": PaymentChannel.CONVENIENCE_STORE,
             "03": PaymentChannel.COUNTER, "04": PaymentChannel.SMARTPHONE, "05": PaymentChannel.BANK,
             "06": PaymentChannel.ELTAX, "07": PaymentChannel.CARD, "99": PaymentChannel.OTHER}
@@ -184,13 +185,13 @@ def _claim(row: FieldReader, *, required: bool = True) -> tuple[str, str, int, i
 
 
 def _household_member(row: FieldReader, receivable: str | None) -> list[dict[str, object]]:
-    """国民健康保険税 is billed to the head of household; the insured member is named as a related person."""
+    """国民健康保険税 (or 料) is billed to the head of household; the insured member is named as a related person."""
     member_id = row.text("世帯員番号", required=False)
     member_name = row.text("世帯員氏名", required=False, fold_width=False)
     if member_id is None and member_name is None:
         return []
-    if receivable is not None and receivable != RECEIVABLES["01"]:
-        row.add("世帯員番号", "is only used for 国民健康保険税 (債権コード 01)")
+    if receivable is not None and receivable not in (RECEIVABLES["01"], RECEIVABLES["04"]):
+        row.add("世帯員番号", "is only used for 国民健康保険税 or 料 (債権コード 01, 04)")
     if member_id is None:
         row.add("世帯員番号", "is required when 世帯員氏名 is given")
         return []

@@ -113,6 +113,7 @@ class ClaimLine(_Frozen):
     due_date: date
     principal: Yen = Field(description="本税・本料 outstanding, in yen.")
     late_charge: Yen = Field(default=0, description="延滞金 or 遅延損害金 in yen.")
+    fees: Yen = Field(default=0, description="督促手数料 and 滞納処分費 outstanding, in yen (in the total).")
     legal_category: LegalCategory
 
     @model_validator(mode="after")
@@ -129,7 +130,7 @@ class ClaimLine(_Frozen):
 
     @property
     def total(self) -> int:
-        return self.principal + self.late_charge
+        return self.principal + self.late_charge + self.fees
 
     @property
     def is_tax(self) -> bool:

@@ -13,7 +13,7 @@ from datetime import date
 import httpx
 import pytest
 
-from contracts import ClaimAssessed, LegalCategory, PersonReference
+from contracts import ClaimAssessed, LegalCategory, PaymentChannel, PaymentReceived, PersonReference
 from services.tax_adapter import export_format as tax
 from services.water_adapter import export_format as water
 from tests.conftest import CITY_AS_OF, ImportedCity
@@ -185,14 +185,82 @@ def test_the_central_window_splits_a_lump_sum_across_departments(
     assert all(p["reason"] for p in payment["parts"]) and payment["overpayment"] == 0
     assert api.post(f"/debtors/{debtor}/central-payments", json=body, headers=staff["collector"]).status_code == 409
     after = api.get(f"/debtors/{debtor}", headers=staff["collector"]).json()
-    assert after["delinquent_balance"] == 3_000
+    # The water part settles the bill's 遅延損害金 first (民法489条): 8,000 due 2024-07-31, paid 2025-01-31,
+    # 184 days × 3% → 120.98 → 120 yen; so 4,880 goes to its principal and 3,120 stays open.
+    assert after["delinquent_balance"] == 3_120
     designated = api.post(f"/debtors/{debtor}/central-payments", headers=staff["collector"], json={
         **body, "receipt_id": f"R{uuid.uuid4().hex[:10]}", "amount": 4_000, "designated": {"water": 3_000}})
     assert designated.status_code == 201, designated.text
-    assert designated.json()["overpayment"] == 1_000  # beyond every balance: refunded, never absorbed
+    # 3,000 designated for water, then 120 more reach its principal still open (3,120 above); the 880 beyond every
+    # balance is refunded, never absorbed
+    assert designated.json()["overpayment"] == 880
     too_late = api.post(f"/debtors/{debtor}/central-payments", headers=staff["collector"],
                         json={**body, "receipt_id": f"R{uuid.uuid4().hex[:10]}", "paid_on": "2099-01-01"})
     assert too_late.status_code == 422
+
+
+def test_prescription_drives_the_claim_and_late_charge_outlives_the_principal(
+    services: dict[str, RunningService], api: httpx.Client, staff: dict[str, dict[str, str]],
+) -> None:
+    """A 固定資産税 of FY2019 (due 2019-05-31) completed its 5 years at the end of 2024-05-31 (地方税法18条): it is
+    extinguished without invocation, so only 不納欠損 remains, it is in no task list, and 5,000 yen paid on it on
+    2024-12-20 is 過誤納金, applied (地方税法17条の2) to the person's delinquent 市民税 of 400,000 due 2024-06-30.
+    395,000 more paid 2024-12-27 settles that principal; its 延滞金 stays open: 2024-07-01 … 07-31 at 2.4% on
+    400,000 = 815.34; 08-01 … 12-20 (142 days) at 8.7% = 13,538.63; 12-21 … 12-27 (7 days) at 8.7% on 395,000 =
+    659.05; total 15,013.02 → 15,000 yen."""
+    tag = uuid.uuid4().hex[:8]
+    person = PersonReference(source_person_id=f"P{tag}", name_kanji="時効 " + tag, name_kana="ジコウ " + tag.upper(),
+                             birth_date=date(1958, 4, 1), postal_code="471-0025", address="愛知県豊田市西町1丁目1番地")
+    old = tax.claim_id(2019, "fixed_asset_tax", f"O{tag}", 1)
+    late = tax.claim_id(2024, "individual_inhabitant_tax", f"L{tag}", 1)
+    export = tax.render_export([
+        ClaimAssessed(claim_id=old, person=person, receivable_type="fixed_asset_tax",
+                      legal_category=LegalCategory.FORCED_PUBLIC, fiscal_year=2019, installment=1,
+                      due_date=date(2019, 5, 31), amount=30_000, assessed_on=date(2019, 4, 1)),
+        ClaimAssessed(claim_id=late, person=person, receivable_type="individual_inhabitant_tax",
+                      legal_category=LegalCategory.FORCED_PUBLIC, fiscal_year=2024, installment=1,
+                      due_date=date(2024, 6, 30), amount=400_000, assessed_on=date(2024, 6, 1)),
+        PaymentReceived(payment_id=f"Q{tag}a", person=person, claim_id=old, amount=5_000, paid_on=date(2024, 12, 20),
+                        channel=PaymentChannel.BANK),
+        PaymentReceived(payment_id=f"Q{tag}b", person=person, claim_id=late, amount=395_000,
+                        paid_on=date(2024, 12, 27), channel=PaymentChannel.BANK)])
+    assert httpx.post(f"{services['tax_adapter'].url}/imports", params={"file_name": f"{tag}.csv"}, content=export,
+                      timeout=30).status_code == 200
+    deadline, view = time.monotonic() + 60, None
+    while time.monotonic() < deadline:
+        found = api.get("/debtor-lookup", params={"department": "tax", "source_person_id": f"P{tag}"},
+                        headers=staff["viewer"])
+        if found.status_code == 200:
+            view = api.get(f"/debtors/{found.json()['debtor_ids'][0]}", headers=staff["viewer"]).json()
+            if len(view["claims"]) == 2 and sum(c["paid"] for c in view["claims"]) == 400_000:
+                break
+        time.sleep(0.5)
+    assert view is not None, "the test resident's claims did not arrive"
+    claims = {c["claim_id"]: c for c in view["claims"]}
+    assert (claims[old]["status"], claims[old]["extinguished_on"]) == ("extinguished", "2024-05-31")
+    assert (claims[late]["status"], claims[late]["balance"], claims[late]["late_charge"]) == ("delinquent", 0, 15_000)
+    assert view["delinquent_balance"] == 0
+
+    record = api.get(f"/claims/tax/{old}", headers=staff["viewer"]).json()
+    assert record["allowed_now"] == ["write_off"] and record["demand_notice_task"] is None
+    assert record["refunds"] == [{"payment_id": f"Q{tag}a", "reason": "after_extinction", "appropriated": 5_000,
+                                  "refund": 0}]
+    tasks = api.get("/tasks/demand-notices", params={"limit": 5000}, headers=staff["viewer"]).json()
+    assert old not in {t["claim_id"] for t in tasks}
+    refused = api.post(f"/claims/tax/{old}/actions", headers=staff["collector"],
+                       json={"kind": "reminder_letter", "done_on": CITY_AS_OF.isoformat()})
+    assert refused.status_code == 409 and "extinguished" in refused.json()["detail"]
+    written_off = api.post(f"/claims/tax/{old}/actions", headers=staff["supervisor"],
+                           json={"kind": "write_off", "done_on": CITY_AS_OF.isoformat()})
+    assert written_off.status_code == 201, written_off.text
+    assert written_off.json()["amount"] == 30_000 and "時効の完成" in written_off.json()["basis"]
+
+    # The 延滞金 alone can be demanded: a 納付書 for it.
+    late_record = api.get(f"/claims/tax/{late}", headers=staff["viewer"]).json()
+    assert late_record["amounts"]["late_charge"] == 15_000 and late_record["amounts"]["outstanding"] == 15_000
+    slip = api.post("/documents/preview", headers=staff["viewer"],
+                    json={"kind": "payment_slip", "debtor_id": view["debtor_id"], "claims": [f"tax:{late}"]})
+    assert slip.status_code == 200, slip.text
 
 
 def test_every_read_of_personal_data_leaves_an_audit_row(api: httpx.Client, staff: dict[str, dict[str, str]]) -> None:

@@ -328,7 +328,7 @@ def _with_bytes(base: bytes, field: str, raw: bytes) -> bytes:
         (changed("31", 金額="+00000000002"), "分納回数", "larger than the amount"),
         # unknown codes and out-of-range numbers
         (changed("11", レコード種別="99"), "レコード種別", "unknown value; expected one of 11 調定"),
-        (changed("11", 債権コード="04"), "債権コード", "unknown value"),
+        (changed("11", 債権コード="09"), "債権コード", "unknown value"),
         (changed("21", 収納方法="55"), "収納方法", "unknown value"),
         (changed("21", 債権コード="09", 年度="", 期別="", 通知書番号=""), "債権コード", "unknown value"),
         (changed("12", 事由コード="09"), "事由コード", "unknown value"),

@@ -163,8 +163,10 @@ def test_a_later_payment_finds_the_late_charge_fixed_when_the_principal_was_paid
     assert [o.amount for o in result.overpayments] == [500]
 
 
-def test_a_private_claims_payment_never_goes_to_delay_damages() -> None:
+def test_a_private_claims_payment_settles_delay_damages_first() -> None:
+    # 民法489条: 遅延損害金 before the principal. 2024-06-01 … 2024-12-31 is 214 days:
+    # 10,000 × 3% × 214/365 = 175.89 → 175 yen; 12,000 − 175 − 10,000 = 1,825 yen refunded.
     water = Claim("water", "W", "water_supply_charge", "private", 2024, 1, date(2024, 5, 31), 10_000, date(2024, 5, 1))
     result = ledger([water], payments=[pay("p1", 12_000, date(2024, 12, 31), department="water")],
                     as_of=date(2025, 1, 31))
-    assert result.claims[0].late_charge_paid == 0 and [o.amount for o in result.overpayments] == [2_000]
+    assert result.claims[0].late_charge_paid == 175 and [o.amount for o in result.overpayments] == [1_825]

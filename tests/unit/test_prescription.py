@@ -207,8 +207,9 @@ HOUSING_PUBLIC = claim("municipal_housing_rent", "2023-09-30", category="non_for
          "2024-07-01", "2029-06-30"),
         ("first 督促 renews a non-forced public claim", HOUSING_PUBLIC, [("2023-10-20", "demand_notice")],
          "2023-10-21", "2028-10-20"),
-        # Seizure renews (simplified: at the seizure date; in law when the procedure ends, later still).
-        ("seizure renews", TAX, [("2027-08-01", "seizure")], "2027-08-02", "2032-08-01"),
+        # Seizure suspends while it lasts and renews when it ends (民法148条): ended 2028-02-10 → from 02-11.
+        ("seizure renews when it ends", TAX, [("2027-08-01", "seizure"), ("2028-02-10", "seizure_ended")],
+         "2028-02-11", "2033-02-10"),
     ],
 )
 def test_renewal(case, c, events, starts, completes):
@@ -454,7 +455,8 @@ def _with_entry(change) -> dict:
         ("missing citation", lambda d: d["regimes"]["civil"]["citations"].pop("reminder"), "missing reminder"),
         ("exemption citation without exemption", lambda d: d["regimes"]["public"].pop("execution_exemption"),
          "unknown exemption"),
-        ("dates the wrong way round", lambda d: d["entries"][4].update(arose_before="2019-01-01"), "arose_before"),
+        ("dates the wrong way round", lambda d: next(e for e in d["entries"] if e["id"] == "private_claim").update(
+            arose_before="2019-01-01"), "arose_before"),
     ],
 )
 def test_table_validation(case, change, message):

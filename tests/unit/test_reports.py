@@ -15,10 +15,11 @@ from services.collection.reports import (
 FY = 2024
 START, NOW = date(2024, 3, 31), date(2024, 12, 31)
 
-# One debtor: an old (FY2023) water charge of 20,000 with 5,000 paid before April, 6,000 after;
+# One debtor: an old (FY2023) sewerage charge of 20,000 with 5,000 paid before April, 6,000 after (a public claim:
+# payments settle its principal first; a private water bill's would settle 遅延損害金 first, 民法489条);
 # two FY2024 tax installments of 30,000 each, the first paid in full, the second half.
 CLAIMS = [
-    Claim("water", "w-old", "water_supply_charge", "private", 2023, 1, date(2023, 9, 30), 20_000, date(2023, 9, 1)),
+    Claim("water", "w-old", "sewerage_charge", "forced_public", 2023, 1, date(2023, 9, 30), 20_000, date(2023, 9, 1)),
     Claim("tax", "t-1", "individual_inhabitant_tax", "forced_public", 2024, 1, date(2024, 6, 30), 30_000,
           date(2024, 6, 1)),
     Claim("tax", "t-2", "individual_inhabitant_tax", "forced_public", 2024, 2, date(2024, 8, 31), 30_000,
@@ -42,18 +43,18 @@ def test_collection_rates_current_year_carried_over_and_overall() -> None:
     # 現年度分: assessed 60,000, received 45,000 → 75.0%; nothing carried over
     assert (tax.current_assessed, tax.current_received, tax.current_rate) == (60_000, 45_000, Decimal("75.0"))
     assert (tax.carried_assessed, tax.carried_rate) == (0, None)
-    water = rows[("water", "water_supply_charge")]
+    water = rows[("water", "sewerage_charge")]
     # 滞納繰越分: 15,000 unpaid on 31 March 2024, 6,000 received since → 40.0%
     assert (water.carried_assessed, water.carried_received, water.carried_rate) == (15_000, 6_000, Decimal("40.0"))
     assert water.current_assessed == 0 and water.overall_rate == Decimal("40.0")
 
 
 def test_outstanding_against_the_target_in_the_designated_citys_format() -> None:
-    targets = {("water", "water_supply_charge"): Target(outstanding=10_000),
+    targets = {("water", "sewerage_charge"): Target(outstanding=10_000),
                ("tax", "individual_inhabitant_tax"): Target(outstanding=20_000)}
     rows = {(r.department, r.receivable_type): r
             for r in outstanding_against_targets(ledgers(START), ledgers(NOW), targets)}
-    water = rows[("water", "water_supply_charge")]
+    water = rows[("water", "sewerage_charge")]
     # prior year-end 15,000 → now 9,000 against a target of 10,000: 1,000 better, 111.1% achieved, 60.0% compressed
     assert (water.prior_year_end, water.target, water.actual, water.difference) == (15_000, 10_000, 9_000, -1_000)
     assert (water.achievement, water.compression) == (Decimal("111.1"), Decimal("60.0"))

@@ -54,6 +54,7 @@ REFUSED_EVERYWHERE = [
     (A.DEMAND_NOTICE, "already sent on 2024-06-20"),
     (A.WRITE_OFF, "not extinguished"),
     (A.PAID_IN_FULL, "50,000 yen is still open"),
+    (A.SEIZURE_RELEASE, "no seizure (差押) is open"),
 ]
 FORCED_ONLY = [A.ASSET_INVESTIGATION, A.SEIZURE, A.SUSPENSION_OF_EXECUTION, A.COLLECTION_GRACE, A.REALISATION_GRACE]
 COURT_ONLY = [A.PAYMENT_ORDER, A.SMALL_CLAIMS_SUIT, A.LAWSUIT, A.SUSPENSION_OF_COLLECTION, A.DEFERRED_PERFORMANCE]
@@ -66,6 +67,7 @@ REFUSED_FOR_COURT_CATEGORIES = [
     (A.REALISATION_GRACE, "換価の猶予 (地方税法15条の5, 15条の6) is for 強制徴収公債権 only"),
     (A.COMPULSORY_EXECUTION, "needs a 債務名義 (民事執行法22条)"),
     (A.WAIVER, "give the 議決 or the 条例 provision as the basis"),
+    (A.DISPOSITION_COST, "for 強制徴収公債権 only"),
 ]
 REFUSED_FOR_FORCED = [
     (A.PAYMENT_ORDER, "may not use the courts (最大判昭和41年2月23日); 支払督促"),
@@ -76,6 +78,8 @@ REFUSED_FOR_FORCED = [
     (A.DEFERRED_PERFORMANCE, "履行延期の特約 (地方自治法施行令171条の6) excludes 強制徴収公債権"),
     (A.WAIVER, "強制徴収公債権 cannot be waived by resolution"),
     (A.REALISATION, "no seizure (差押) is recorded"),
+    (A.DISPOSITION_COST, "no seizure is recorded"),
+    (A.INVOCATION, "there is nothing to invoke"),
 ]
 
 PAIRS = (
@@ -85,6 +89,8 @@ PAIRS = (
     + [(c, k, True, "allowed") for c in COURT_CATEGORIES for k in COURT_ONLY]
     + [(c, k, False, why) for c in COURT_CATEGORIES for k, why in REFUSED_FOR_COURT_CATEGORIES]
     + [(FORCED, k, False, why) for k, why in REFUSED_FOR_FORCED]
+    + [(NON_FORCED, A.INVOCATION, False, "there is nothing to invoke"),
+       (PRIVATE, A.INVOCATION, False, "only once the prescription period has completed")]
 )
 
 
@@ -332,11 +338,13 @@ def test_measures_in_force_block_until_ended(category: str, measure: ActionKind,
     assert check(category, blocked, ended).allowed
 
 
-def test_realisation_grace_blocks_realisation_but_not_seizure() -> None:
+def test_realisation_grace_blocks_realisation_and_new_seizure() -> None:
     history = [record(A.DEMAND_NOTICE, DEMAND_SENT), record(A.SEIZURE, date(2024, 7, 5)),
                record(A.REALISATION_GRACE, date(2024, 7, 10))]
     assert "換価の猶予 is in force" in check(FORCED, A.REALISATION, history).reason
-    assert check(FORCED, A.SEIZURE, history).allowed
+    assert "no new seizure" in check(FORCED, A.SEIZURE, history).reason
+    ended = history + [record(A.REALISATION_GRACE, date(2024, 7, 25), "ended")]
+    assert check(FORCED, A.SEIZURE, ended).allowed
 
 
 def test_collection_grace_before_the_demand_notice_blocks_it() -> None:
@@ -423,3 +431,26 @@ def test_random_histories_keep_the_invariants(seed: int) -> None:
                        for r in known)
         if claim.extinguished:
             assert set(offered) <= {A.WRITE_OFF}
+
+
+def test_seizure_release_and_disposition_cost_follow_a_seizure() -> None:
+    seized = [record(A.DEMAND_NOTICE, DEMAND_SENT), record(A.SEIZURE, date(2024, 7, 5))]
+    assert check(FORCED, A.DISPOSITION_COST, seized).allowed
+    assert check(FORCED, A.SEIZURE_RELEASE, seized).allowed
+    released = seized + [record(A.SEIZURE_RELEASE, date(2024, 7, 20))]
+    assert "no seizure (差押) is open" in check(FORCED, A.SEIZURE_RELEASE, released).reason
+
+
+def test_a_late_charge_left_keeps_the_claim_open_and_an_extinguished_one_allows_only_write_off() -> None:
+    owed = ClaimFacts(LegalCategory.FORCED_PUBLIC, 0, DUE, late_charge_open=19_200)
+    assert check_action(FORCED, A.REMINDER_LETTER, history=[], facts=owed, on=TODAY).allowed
+    assert "19,200 yen is still open" in check_action(FORCED, A.PAID_IN_FULL, history=[], facts=owed, on=TODAY).reason
+    gone = ClaimFacts(LegalCategory.PRIVATE, 4_000, DUE, extinguished_on=date(2024, 7, 1))
+    assert gone.extinguished
+    assert allowed_actions(PRIVATE, history=[], facts=gone, on=TODAY) == [A.WRITE_OFF]
+
+
+def test_no_demand_notice_for_a_late_charge_alone() -> None:
+    owed = ClaimFacts(LegalCategory.FORCED_PUBLIC, 0, DUE, late_charge_open=19_200)
+    assert "a 督促 demands the principal" in check_action(FORCED, A.DEMAND_NOTICE, history=[], facts=owed,
+                                                          on=TODAY).reason

@@ -66,6 +66,11 @@ def _ground_truth(out: Path, exports: dict[Department, DepartmentExport], as_of:
                     "department": export.department.value, "claim_id": claim_id, "entity_id": who,
                     "receivable_type": bill.receivable, "fiscal_year": bill.fiscal_year,
                     "due_date": bill.due_date.isoformat(), "amount": bill.amount, "balance": balance,
+                    # What the balance is made of, for checks that apply the law's payment order themselves.
+                    "cancelled": bill.cancelled is not None and bill.cancelled.on <= as_of,
+                    "principal": bill.amount + sum(a.delta for a in bill.adjustments if a.on <= as_of),
+                    "payments": [[p.paid_on.isoformat(), p.amount] for p in bill.payments
+                                 if p.paid_on <= as_of and (p.reversed_on is None or p.reversed_on > as_of)],
                 }, ensure_ascii=False) + "\n")
     with (out / "ground_truth" / "person_records.jsonl").open("w", encoding="utf-8") as people:
         for export in exports.values():

@@ -3,7 +3,7 @@ law decides first (services/collection/workflow.py): an action the claim's legal
 is refused with the reason and the statute. And the task list of 督促 due within 20 days of the due date."""
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, Path, Query, Request
@@ -11,11 +11,20 @@ from pydantic import BaseModel, Field
 
 from contracts import Department
 from services.collection.api.deps import BusinessDate, Collector, Connection, Viewer, audit, audit_read
-from services.collection.late_charges import charge_for
+from services.collection.late_charges import charge_for_receivable
+from services.collection.ledger import (
+    ClaimBalance,
+    ClaimStatus,
+    DebtorLedger,
+    default_legal_rules,
+    facts_of,
+    prescription_of,
+    running_late_charge,
+)
 from services.collection.prescription import (
     PrescriptionClaim,
-    PrescriptionEvent,
     default_prescription_table,
+    legal_events,
     prescription,
 )
 from services.collection.store import load_ledger, queue_case_refresh
@@ -31,13 +40,6 @@ from shared.auth import StaffRole, role_allows
 
 router = APIRouter(tags=["action record"])
 ClaimId = Annotated[str, Path(min_length=1, max_length=80)]
-#: How recorded actions bear on prescription (services/collection/prescription.py).
-_PRESCRIPTION_EVENTS = {
-    ActionKind.DEMAND_NOTICE: "demand_notice", ActionKind.REMINDER_LETTER: "reminder",
-    ActionKind.INSTALLMENT_AGREEMENT: "installment_pledge", ActionKind.SEIZURE: "seizure",
-    ActionKind.PAYMENT_ORDER: "court_filing", ActionKind.SMALL_CLAIMS_SUIT: "court_filing",
-    ActionKind.LAWSUIT: "court_filing", ActionKind.SUSPENSION_OF_EXECUTION: "exemption_of_execution",
-}
 PRESCRIPTION_ALERT_DAYS = 90
 #: Actions that end or give up a claim: a supervisor's decision.
 SUPERVISOR_ACTIONS = {ActionKind.WAIVER, ActionKind.WRITE_OFF, ActionKind.SEIZURE, ActionKind.REALISATION,
@@ -52,6 +54,8 @@ class ActionIn(BaseModel):
                                 "a signal for the welfare referral")
     note: str = Field("", max_length=2000, description="What was done and why")
     basis: str = Field("", max_length=500, description="The assembly resolution or ordinance (債権放棄)")
+    amount: int = Field(0, ge=0, le=10**12, description="disposition_cost: the 滞納処分費 incurred, yen; write_off: "
+                        "set by the ledger (what extinction took), leave 0")
 
 
 class ActionOut(ActionIn):
@@ -76,9 +80,32 @@ class LateChargeOut(BaseModel):
 class PrescriptionOut(BaseModel):
     completes_on: date | None = Field(description="The last day of the period now running (時効の完成)")
     extinguished_on: date | None
+    extinguished_by: str | None = Field(None, description="prescription, invocation (援用) or exemption_of_execution")
     needs_invocation: bool = Field(description="A private claim: extinguished only when the debtor invokes it")
+    completed_not_invoked: bool = Field(False, description="A private claim whose period completed: collection may "
+                                        "go on until the debtor invokes it (援用, 民法145条)")
     alert_on: date | None = Field(description="When staff are warned (90 days before)")
     explanation: list[str]
+
+
+class ClaimAmounts(BaseModel):
+    """The claim's components, yen, as of the business date."""
+
+    principal: int = Field(description="本税・本料 still open")
+    demand_fee: int = Field(description="督促手数料 still open (地方自治法231条の3第2項, by ordinance)")
+    disposition_cost: int = Field(description="滞納処分費 still open")
+    late_charge: int = Field(description="延滞金/遅延損害金 still open: fixed once the principal is paid, else run up "
+                             "to today")
+    late_charge_paid: int
+    outstanding: int = Field(description="What may be demanded today: the four together; 0 once extinguished")
+    extinguished_amount: int = Field(description="What extinction took (不納欠損額), principal and fees")
+
+
+class RefundOut(BaseModel):
+    payment_id: str
+    reason: str = Field(description="excess, or after_extinction (過誤納金: paid on an extinguished claim)")
+    appropriated: int = Field(description="Applied first to other local-tax arrears (地方税法17条の2)")
+    refund: int
 
 
 class ClaimRecord(BaseModel):
@@ -87,6 +114,9 @@ class ClaimRecord(BaseModel):
     legal_category: str
     due_date: date
     balance: int
+    status: str = Field(description="open, delinquent, paid, cancelled, extinguished")
+    amounts: ClaimAmounts
+    refunds: list[RefundOut] = Field(description="Money paid on this claim beyond what it owed or after extinction")
     on_hold: bool
     actions: list[ActionOut]
     allowed_now: list[ActionKind] = Field(description="What the law allows on this claim today")
@@ -105,7 +135,9 @@ async def _claim(conn: asyncpg.Connection, department: str, claim_id: str) -> as
 
 
 async def _situation(conn: asyncpg.Connection, claim: asyncpg.Record, on: date
-                     ) -> tuple[list[ActionRecord], list[asyncpg.Record], ClaimFacts, list[tuple[date, int]]]:
+                     ) -> tuple[list[ActionRecord], list[asyncpg.Record], ClaimFacts, ClaimBalance | None,
+                                DebtorLedger | None]:
+    """The claim's action record and its facts as the ledger computes them on ``on``, prescription included."""
     rows = await conn.fetch("SELECT * FROM claim_actions WHERE department = $1 AND claim_id = $2 "
                             "ORDER BY done_on, action_id", claim["department"], claim["claim_id"])
     history = [ActionRecord(ActionKind(r["kind"]), r["done_on"], r["recorded_by"], r["outcome"], r["note"])
@@ -113,35 +145,67 @@ async def _situation(conn: asyncpg.Connection, claim: asyncpg.Record, on: date
     ledger = await load_ledger(conn, claim["debtor_id"], on)
     this = next((c for c in (ledger.claims if ledger else ())
                  if (c.claim.department, c.claim.claim_id) == (claim["department"], claim["claim_id"])), None)
-    balance = this.balance if this else 0
     on_hold = bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM collection_holds WHERE debtor_id = $1 AND "
                                        "ended_at IS NULL)", claim["debtor_id"]))
-    payments = list(this.settlements) if this else []  # every payment allocated to it, named or not
-    facts = ClaimFacts(claim["legal_category"], balance, claim["due_date"], on_hold=on_hold)
-    return history, rows, facts, payments
+    facts = (facts_of(this, on_hold=on_hold) if this is not None
+             else ClaimFacts(claim["legal_category"], 0, claim["due_date"], on_hold=on_hold))
+    return history, rows, facts, this, ledger
 
 
-def _prescription(claim: asyncpg.Record, actions: list[asyncpg.Record], payments: list[tuple[date, int]],
-                  today: date) -> PrescriptionOut | None:
-    """時効 from the payments (acknowledgement) and the recorded actions that renew or suspend it."""
-    events = [PrescriptionEvent(on, "payment") for on, _ in payments]
-    for action in actions:
-        kind = _PRESCRIPTION_EVENTS.get(ActionKind(action["kind"]))
-        if kind:
-            events.append(PrescriptionEvent(action["done_on"], kind))
-        if action["kind"] in ("payment_order", "small_claims_suit", "lawsuit") and action["outcome"] in ("won", "final"):
-            events.append(PrescriptionEvent(action["done_on"], "judgment"))
+def _prescription_out(this: ClaimBalance, today: date) -> PrescriptionOut:
+    """時効 from the claim's legal events: the ledger's own computation, so the view and the rules agree."""
     try:
-        state = prescription(
-            PrescriptionClaim(claim["claim_id"], claim["receivable_type"], claim["legal_category"], claim["due_date"],
-                              claim["assessed_on"]),
-            sorted(events, key=lambda e: e.on), table=default_prescription_table(), as_of=today)
+        state = prescription_of(this, today, default_legal_rules())
     except ValueError as unknown:  # e.g. a private claim of before 2020 the table has no rule for: say so
         return PrescriptionOut(completes_on=None, extinguished_on=None, needs_invocation=False, alert_on=None,
                                explanation=[str(unknown)])
     return PrescriptionOut(completes_on=state.completes_on, extinguished_on=state.extinguished_on,
-                           needs_invocation=state.needs_invocation, alert_on=state.alert_on(PRESCRIPTION_ALERT_DAYS),
-                           explanation=state.explanation)
+                           extinguished_by=state.extinguished_by, needs_invocation=state.needs_invocation,
+                           completed_not_invoked=this.prescription_completed_on is not None,
+                           alert_on=state.alert_on(PRESCRIPTION_ALERT_DAYS), explanation=state.explanation)
+
+
+def _prescription(claim: asyncpg.Record, actions: list[Any], payments: list[tuple[date, int]],
+                  today: date) -> PrescriptionOut | None:
+    """時効 of a claim from stored rows (the alert list, which reads many claims at once)."""
+    events = legal_events([(a["done_on"], a["kind"], a["outcome"]) for a in actions], [on for on, _ in payments])
+    try:
+        state = prescription(
+            PrescriptionClaim(claim["claim_id"], claim["receivable_type"], claim["legal_category"], claim["due_date"],
+                              claim["assessed_on"]),
+            events, table=default_prescription_table(), as_of=today)
+    except ValueError as unknown:  # e.g. a private claim of before 2020 the table has no rule for: say so
+        return PrescriptionOut(completes_on=None, extinguished_on=None, needs_invocation=False, alert_on=None,
+                               explanation=[str(unknown)])
+    return PrescriptionOut(completes_on=state.completes_on, extinguished_on=state.extinguished_on,
+                           extinguished_by=state.extinguished_by, needs_invocation=state.needs_invocation,
+                           alert_on=state.alert_on(PRESCRIPTION_ALERT_DAYS), explanation=state.explanation)
+
+
+def _late_charge_out(this: ClaimBalance, today: date) -> LateChargeOut | None:
+    claim = this.claim
+    if today <= claim.due_date or this.principal <= 0 or this.status is ClaimStatus.CANCELLED:
+        return None
+    rules = default_legal_rules()
+    try:
+        result = charge_for_receivable(claim.receivable_type, this.principal, claim.due_date, today,
+                                       ordinances=rules.ordinances, payments=this.settlements, table=rules.rates,
+                                       graces=this.graces)
+    except LookupError as missing:  # a rate year not in the table yet: say so instead of guessing
+        return LateChargeOut(kind="unknown", amount=0, explanation=[str(missing)])
+    return LateChargeOut(kind=result.kind.value, amount=result.rounded_total, explanation=result.explain().splitlines())
+
+
+def _amounts(this: ClaimBalance | None, today: date) -> ClaimAmounts:
+    if this is None:
+        return ClaimAmounts(principal=0, demand_fee=0, disposition_cost=0, late_charge=0, late_charge_paid=0,
+                            outstanding=0, extinguished_amount=0)
+    running = this.late_charge_open if this.balance == 0 else running_late_charge(this, today)
+    return ClaimAmounts(principal=this.balance, demand_fee=this.demand_fee - this.demand_fee_paid,
+                        disposition_cost=this.disposition_cost - this.disposition_cost_paid,
+                        late_charge=running if this.status is not ClaimStatus.EXTINGUISHED else 0,
+                        late_charge_paid=this.late_charge_paid, outstanding=this.outstanding,
+                        extinguished_amount=this.extinguished_amount)
 
 
 @router.get("/claims/{department}/{claim_id}", response_model=ClaimRecord,
@@ -149,26 +213,22 @@ def _prescription(claim: asyncpg.Record, actions: list[asyncpg.Record], payments
 async def claim_record(department: Department, claim_id: ClaimId, conn: Connection, staff: Viewer,
                        today: BusinessDate) -> ClaimRecord:
     claim = await _claim(conn, department.value, claim_id)
-    history, rows, facts, payments = await _situation(conn, claim, today)
+    history, rows, facts, this, ledger = await _situation(conn, claim, today)
     await audit(conn, staff, "read_claim_record", f"{department.value}:{claim_id}")
-    task = demand_notice_task(facts.due_date, history, today)
-    charge = None
-    if today > facts.due_date and (facts.balance > 0 or payments):
-        principal = facts.balance + sum(amount for _, amount in payments)
-        try:
-            result = charge_for(facts.legal_category, principal, facts.due_date, today, payments=payments)
-            charge = LateChargeOut(kind=result.kind.value, amount=result.rounded_total, explanation=result.explain().splitlines())
-        except LookupError as missing:  # a rate year not in the table yet: say so instead of guessing
-            charge = LateChargeOut(kind="unknown", amount=0, explanation=[str(missing)])
+    live = this is not None and this.status not in (ClaimStatus.EXTINGUISHED, ClaimStatus.CANCELLED)
+    task = demand_notice_task(facts.due_date, history, today) if live else None
+    refunds = [RefundOut(payment_id=o.payment_id, reason=o.reason, appropriated=o.appropriated, refund=o.amount)
+               for o in (ledger.overpayments if ledger else ()) if o.claim_id == claim_id
+               and o.department == department.value]
     return ClaimRecord(
-        prescription=_prescription(claim, rows, payments, today),
+        prescription=_prescription_out(this, today) if this is not None else None,
         department=department.value, claim_id=claim_id, legal_category=facts.legal_category, due_date=facts.due_date,
-        balance=facts.balance, on_hold=facts.on_hold,
-        actions=[ActionOut(action_id=r["action_id"], kind=r["kind"], done_on=r["done_on"], outcome=r["outcome"],
-                           note=r["note"], basis=r["basis"], recorded_by=r["recorded_by"],
-                           recorded_at=r["recorded_at"]) for r in rows],
+        balance=facts.balance, status=this.status.value if this else "unknown", amounts=_amounts(this, today),
+        refunds=refunds, on_hold=facts.on_hold,
+        actions=[_action_out(r) for r in rows],
         allowed_now=allowed_actions(facts.legal_category, history=history, facts=facts, on=today),
-        demand_notice_task=TaskOut(**task.__dict__) if task else None, late_charge=charge)
+        demand_notice_task=TaskOut(**task.__dict__) if task else None,
+        late_charge=_late_charge_out(this, today) if this is not None else None)
 
 
 @router.post("/claims/{department}/{claim_id}/actions", response_model=ActionOut, status_code=201,
@@ -184,21 +244,44 @@ async def record_action(department: Department, claim_id: ClaimId, body: ActionI
         claim = await _claim(conn, department.value, claim_id)
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext('claim:' || $1 || ':' || $2))",
                            department.value, claim_id)
-        history, _, facts, _ = await _situation(conn, claim, body.done_on)
+        history, _, facts, this, _ = await _situation(conn, claim, body.done_on)
         decision = check_action(facts.legal_category, body.kind, history=history, facts=facts, on=body.done_on,
                                 basis=body.basis)
         if not decision.allowed:
             await audit(conn, staff, "action_refused", f"{department.value}:{claim_id}", kind=body.kind.value)
             raise HTTPException(409, decision.reason)
+        amount, basis = _amount_and_basis(body, this)
         row = await conn.fetchrow(
-            "INSERT INTO claim_actions (department, claim_id, kind, done_on, outcome, note, basis, recorded_by) "
-            "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING *", department.value, claim_id, body.kind.value,
-            body.done_on, body.outcome, body.note, body.basis, staff.subject)
+            "INSERT INTO claim_actions (department, claim_id, kind, done_on, outcome, note, basis, recorded_by, "
+            "amount) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING *", department.value, claim_id, body.kind.value,
+            body.done_on, body.outcome, body.note, basis, staff.subject, amount)
         await queue_case_refresh(conn, [claim["debtor_id"]], f"action {body.kind.value}")
         await audit(conn, staff, "record_action", f"{department.value}:{claim_id}", kind=body.kind.value)
+    return _action_out(row)
+
+
+def _action_out(row: asyncpg.Record) -> ActionOut:
     return ActionOut(action_id=row["action_id"], kind=row["kind"], done_on=row["done_on"], outcome=row["outcome"],
-                     note=row["note"], basis=row["basis"], recorded_by=row["recorded_by"],
+                     note=row["note"], basis=row["basis"], amount=row["amount"], recorded_by=row["recorded_by"],
                      recorded_at=row["recorded_at"])
+
+
+def _amount_and_basis(body: ActionIn, this: ClaimBalance | None) -> tuple[int, str]:
+    """滞納処分費 need their amount; 不納欠損 records what extinction took and its ground, from the ledger."""
+    if body.kind is ActionKind.DISPOSITION_COST:
+        if body.amount <= 0:
+            raise HTTPException(422, "amount: a disposition_cost (滞納処分費) records the yen incurred, more than 0")
+        return body.amount, body.basis
+    if body.amount:
+        raise HTTPException(422, f"amount: only a disposition_cost carries an amount, not {body.kind.value}")
+    if body.kind is ActionKind.WRITE_OFF and this is not None and this.extinguished_on is not None:
+        ground = {"prescription": "時効の完成 (地方自治法236条2項, 地方税法18条2項)",
+                  "invocation": "時効の援用 (民法145条)",
+                  "exemption_of_execution": "執行停止の3年継続 (地方税法15条の7第4項)"}.get(
+            this.extinguished_by or "", this.extinguished_by or "")
+        ground = f"{ground}: extinguished on {this.extinguished_on.isoformat()}"
+        return this.extinguished_amount, f"{body.basis}; {ground}" if body.basis else ground
+    return 0, body.basis
 
 
 class DemandNoticeTask(TaskOut):
@@ -252,11 +335,17 @@ async def prescription_alerts(conn: Connection, staff: Viewer, today: BusinessDa
         "k.due_date, k.assessed_on FROM case_claims cc JOIN cases c USING (case_id) "
         "JOIN claims k ON (k.department, k.claim_id) = (cc.department, cc.claim_id) WHERE c.status = 'open'")
     keys = ([r["department"] for r in claims], [r["claim_id"] for r in claims])
-    actions: dict[tuple[str, str], list[asyncpg.Record]] = {}
+    actions: dict[tuple[str, str], list[Any]] = {}
     for row in await conn.fetch(
             "SELECT a.* FROM claim_actions a JOIN unnest($1::text[], $2::text[]) AS k(department, claim_id) "
             "USING (department, claim_id) ORDER BY done_on, action_id", *keys):
         actions.setdefault((row["department"], row["claim_id"]), []).append(row)
+    for row in await conn.fetch(  # the departments' own pledges acknowledge too, as in the ledger
+            "SELECT g.department, g.claim_id, g.agreed_on FROM (SELECT department, unnest(claim_ids) AS claim_id, "
+            "agreed_on FROM installment_agreements) g JOIN unnest($1::text[], $2::text[]) AS k(department, claim_id) "
+            "USING (department, claim_id)", *keys):
+        actions.setdefault((row["department"], row["claim_id"]), []).append(
+            {"done_on": row["agreed_on"], "kind": "installment_agreement", "outcome": None})
     payments: dict[tuple[str, str], list[tuple[date, int]]] = {}
     for row in await conn.fetch(
             "SELECT p.department, p.claim_id, p.paid_on, p.amount FROM payments p "

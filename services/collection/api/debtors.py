@@ -9,8 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from services.collection.api.deps import BusinessDate, Connection, Viewer, audit, audit_read
-from services.collection.late_charges import charge_for
-from services.collection.ledger import ArrearsClass, ClaimBalance, ClaimStatus, DebtorLedger
+from services.collection.ledger import ArrearsClass, ClaimBalance, ClaimStatus, DebtorLedger, running_late_charge
 from services.collection.store import load_installment_plans, load_ledger
 
 router = APIRouter(tags=["debtors"])
@@ -54,8 +53,13 @@ class ClaimView(BaseModel):
     arrears_class: ArrearsClass = Field(description="current_year = 現年度分, carried_over = 滞納繰越分")
     late_charge: int = Field(0, description="延滞金 (forced-collection) or 遅延損害金 (private) run up by the date, yen, "
                                             "rounded as the law says (not part of the principal balance)")
-    late_charge_paid: int = Field(0, description="延滞金 collected: a forced-collection claim's payments settle "
-                                                 "principal first, then its late charge")
+    late_charge_paid: int = Field(0, description="延滞金 collected (public claims: after the principal) or "
+                                                 "遅延損害金 collected (private claims: before it, 民法489条)")
+    fees: int = Field(0, description="督促手数料 and 滞納処分費 still open, yen")
+    extinguished_on: date | None = Field(None, description="時効 completed (public), 援用 (private), 執行停止 3 years "
+                                         "or 債権放棄: the claim is out of arrears; only 不納欠損 remains")
+    prescription_completed_on: date | None = Field(None, description="A private claim whose period completed and "
+                                                   "that the debtor has not invoked: it may still be collected")
     holder_kind: str | None = Field(None, description="Who collects it while it is in the debtor's case")
     holder_code: str | None = None
     assignment_rule: str | None = None
@@ -148,15 +152,10 @@ def _person(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
 
 
 def late_charge_of(claim: ClaimBalance, as_of: date) -> int:
-    """The late charge a claim has run up by ``as_of`` on its unpaid principal (0 when the rate table has no year
-    for it: the claim view says which)."""
-    if claim.status is ClaimStatus.CANCELLED or as_of <= claim.claim.due_date or claim.principal <= 0:
-        return 0
-    try:
-        return charge_for(claim.claim.legal_category, claim.principal, claim.claim.due_date, as_of,
-                          payments=claim.settlements).rounded_total
-    except LookupError:
-        return 0
+    """The late charge still to pay on ``as_of``: run up on the unpaid principal (or fixed when it was paid) by
+    the receivable's ordinance scheme, less what payments settled; 0 for an extinguished or cancelled claim, and
+    when the rate table has no year for it (the claim view says which)."""
+    return running_late_charge(claim, as_of)
 
 
 def _arrears(ledger: DebtorLedger, arrears_class: ArrearsClass) -> int:
@@ -247,7 +246,8 @@ async def get_debtor(
                 installment=c.claim.installment, due_date=c.claim.due_date, assessed_amount=c.claim.amount,
                 principal=c.principal, paid=c.paid, balance=c.balance, status=c.status,
                 arrears_class=c.arrears_class, late_charge=late_charge_of(c, ledger.as_of),
-                late_charge_paid=c.late_charge_paid,
+                late_charge_paid=c.late_charge_paid, fees=max(c.fees_open, 0) if c.outstanding else 0,
+                extinguished_on=c.extinguished_on, prescription_completed_on=c.prescription_completed_on,
                 holder_kind=holders[key]["holder_kind"] if (key := (c.claim.department, c.claim.claim_id)) in holders
                 else None,
                 holder_code=holders[key]["holder_code"] if key in holders else None,

@@ -24,6 +24,7 @@ from contracts import Department
 from services.collection.api.actions import _claim, _situation
 from services.collection.api.debtors import late_charge_of
 from services.collection.api.deps import BusinessDate, Collector, Connection, Viewer, audit, audit_read
+from services.collection.ledger import ClaimBalance, default_legal_rules
 from services.collection.notices import Kind, Numbering, build, fiscal_year_of, overdue
 from services.collection.store import load_ledger, queue_case_refresh
 from services.collection.workflow import ActionKind, check_action
@@ -145,18 +146,29 @@ async def _prepare(conn: asyncpg.Connection, body: DocumentRequest, numbering: N
     else:
         claims = overdue(ledger)
     if not claims:
-        raise HTTPException(409, "nothing overdue with an open principal for this document")
+        raise HTTPException(409, "nothing overdue with anything open (principal, fees or a fixed 延滞金) for this document")
     try:
         document = build(body.kind, letterhead=load_letterhead(), numbering=numbering, issued_on=today,
                          person=await _person(conn, debtor, department), claims=claims,
                          late_charges={(c.claim.department, c.claim.claim_id): late_charge_of(c, today)
                                        for c in claims},
+                         fees={(c.claim.department, c.claim.claim_id): _fees(c, body.kind, today) for c in claims},
                          severity=body.severity, unified=department is None,
                          institution=body.institution.model_dump() if body.institution else None,
                          inquiry=body.inquiry, schedule=tuple((i.due_date, i.amount) for i in body.schedule))
     except ValueError as refused:
         raise HTTPException(422, refusal_reason(refused)) from None
     return document, debtor, [(c.claim.department, c.claim.claim_id) for c in claims]
+
+
+def _fees(claim: ClaimBalance, kind: str, today: date) -> int:
+    """督促手数料 and 滞納処分費 still open; a 督促状 also carries the fee it adds itself (地方自治法231条の3第2項)."""
+    fees = max(claim.fees_open, 0)
+    rules = default_legal_rules()
+    if kind == "demand_notice" and claim.demand_fee == 0 and claim.claim.legal_category != "private" \
+            and claim.claim.receivable_type in rules.ordinances.receivables:
+        fees += rules.ordinances.demand_fee(claim.claim.receivable_type, today)
+    return fees
 
 
 async def _render(document: AnyDocument) -> tuple[bytes, int]:
@@ -197,7 +209,7 @@ async def _record(conn: asyncpg.Connection, document: AnyDocument, numbering: Nu
     if action is not None and reissue_of is None:
         for department, claim_id in keys:
             claim = await _claim(conn, department, claim_id)
-            history, _, facts, _ = await _situation(conn, claim, today)
+            history, _, facts, _, _ = await _situation(conn, claim, today)
             decision = check_action(facts.legal_category, action, history=history, facts=facts, on=today)
             if not decision.allowed:
                 raise HTTPException(409, f"{department}:{claim_id}: {decision.reason}")

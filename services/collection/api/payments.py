@@ -70,9 +70,10 @@ async def receive_central_payment(
         ledger = await load_ledger(conn, debtor_id, body.paid_on)
         if ledger is None:
             raise HTTPException(404, f"no ledger entries for debtor {debtor_id}")
-        dues = [Due(c.claim.department, c.claim.claim_id, Component.PRINCIPAL, c.balance, c.claim.due_date,
+        # What each claim may still be asked for (principal, fees, a fixed 延滞金); extinguished claims owe nothing.
+        dues = [Due(c.claim.department, c.claim.claim_id, Component.PRINCIPAL, c.outstanding, c.claim.due_date,
                     c.claim.fiscal_year, c.claim.installment, c.claim.legal_category)
-                for c in ledger.claims if c.balance > 0]
+                for c in ledger.claims if c.outstanding > 0]
         try:
             split = split_central_payment(body.amount, dues, method,
                                           {d.value: v for d, v in (body.designated or {}).items()})
