@@ -4,8 +4,13 @@ A service subclasses ``ServiceSettings`` and sets ``env_prefix`` for its own val
 the shared values below keep their unprefixed names so one environment configures all services alike.
 """
 
-from pydantic import AliasChoices, Field
+import os
+from datetime import date
+
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.clock import configured_business_date
 
 
 def _env(name: str) -> AliasChoices:
@@ -20,9 +25,24 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
     timezone: str = Field("Asia/Tokyo", validation_alias=_env("BUSINESS_TIMEZONE"))
     consumer_max_poll_records: int = Field(500, validation_alias=_env("KAFKA_MAX_POLL_RECORDS"))
+    #: The one business date of every service (shared/clock.py): ``BUSINESS_DATE``; unset: today in Asia/Tokyo.
+    business_date: date | None = Field(None, validation_alias=_env("BUSINESS_DATE"))
     # Per service (prefixed, e.g. COLLECTION_HTTP_PORT): where its HTTP side listens.
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_business_date(cls, data: object) -> object:
+        """BUSINESS_DATE, or a deprecated per-service alias of it; refused when two of them disagree."""
+        if not isinstance(data, dict):
+            return data
+        given = {k: v for k, v in data.items() if k in ("BUSINESS_DATE", "business_date")}
+        environ = {**os.environ, **{"BUSINESS_DATE": str(v) for v in given.values() if v is not None}}
+        day = configured_business_date(environ)
+        data = {k: v for k, v in data.items() if k not in ("BUSINESS_DATE", "business_date")}
+        data["business_date"] = day
+        return data
 
 
 class DatabaseSettings(ServiceSettings):

@@ -37,6 +37,7 @@ from services.collection.cases import (
 from services.collection.settings import CollectionSettings
 from services.collection.store import apply_batch, apply_identity_change, queue_case_refresh
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
+from shared.clock import business_date as one_business_date
 from shared.consumer import Delivery, batch_span, subscribe_envelopes
 from shared.db import create_pool
 from shared.http import add_health_routes, database_check, instrument_app
@@ -62,7 +63,7 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
     allocation_policy = load_allocation_policy(settings.allocation_policy_path)
 
     def business_date() -> date:
-        return settings.business_date or datetime.now(TOKYO).date()
+        return one_business_date(settings.business_date)
 
     async def case_worker() -> None:
         """Recompute queued cases; once per business date (and policy version) queue them all first."""

@@ -1,4 +1,3 @@
-from datetime import date
 from pathlib import Path
 
 from pydantic import field_validator
@@ -18,8 +17,6 @@ class CollectionSettings(DatabaseSettings):
     auth_keys: str = DEVELOPMENT_STAFF_KEYS
     auth_active_kid: str = "dev"
     auth_token_minutes: int = 480  # a working day
-    #: The business date cases are computed for; unset = today in Asia/Tokyo (set it for demos and tests).
-    business_date: date | None = None
     assignment_policy_path: Path | None = None
     allocation_policy_path: Path | None = None
     #: How often the case worker looks for queued debtors and for a new business date.

@@ -83,6 +83,7 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
         audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(hours=8)))
     app.state.limiter = TokenBucket(settings.rate_per_second, settings.rate_burst)
     app.state.watch = AccessWatch(settings.alert_distinct_cases, settings.alert_window_seconds)
+    app.state.configured_business_date = settings.business_date  # shared/clock.py: one date for every service
 
     async def keep_cases(deliveries: list[Delivery]) -> None:
         async with app.state.pool.acquire() as conn, conn.transaction():

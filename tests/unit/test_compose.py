@@ -52,3 +52,10 @@ def test_databases_in_compose_are_the_ones_postgres_creates() -> None:
         for key, value in (service.get("environment") or {}).items():
             if key.endswith("_DATABASE_URL"):
                 assert value.rsplit("/", 1)[1] in declared, key
+
+
+def test_every_service_gets_the_one_business_date() -> None:
+    """shared/clock.py: one clock; no service keeps a business date of its own in the deployment."""
+    assert "BUSINESS_DATE" in COMPOSE["x-service"]["environment"]
+    for name, service in COMPOSE["services"].items():
+        assert not any(key.endswith("_BUSINESS_DATE") for key in service.get("environment", {})), name

@@ -12,6 +12,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from services.collection.allocation import AllocationPolicy
 from services.collection.assignment import AssignmentPolicy
+from shared.clock import business_date as one_business_date
 from shared.auth import Principal, StaffRole, require_staff
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -47,7 +48,7 @@ async def business_date(request: Request) -> date:
     """The configured business date, or today in Asia/Tokyo. (The dependencies here are ``async`` on purpose:
     FastAPI runs a plain function in a worker thread, a hop that cost a tenth of the debtor view's time.)"""
     configured: date | None = request.app.state.settings.business_date
-    return configured or datetime.now(TOKYO).date()
+    return one_business_date(configured)
 
 
 BusinessDate = Annotated[date, Depends(business_date)]

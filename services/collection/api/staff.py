@@ -1,14 +1,14 @@
 """Staff sign-in, who am I, and the accounts an administrator manages. Passwords are kept as scrypt hashes; a token
 stops working at once when its account is disabled or signed out everywhere."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from services.collection.api.deps import Admin, Connection, Viewer, audit
+from services.collection.api.deps import Admin, BusinessDate, Connection, Viewer, audit
 from shared.auth import StaffRole, TokenIssuer, hash_password, verify_password
 
 router = APIRouter(tags=["staff"])
@@ -44,11 +44,13 @@ class Me(BaseModel):
     staff_id: str
     roles: list[str]
     expires_at: datetime
+    business_date: date = Field(description="The one business date every service works on (BUSINESS_DATE; unset: "
+                                            "today in Asia/Tokyo)")
 
 
 @router.get("/auth/me", response_model=Me, summary="Who the token speaks for")
-async def who_am_i(staff: Viewer) -> Me:
-    return Me(staff_id=staff.subject, roles=sorted(staff.roles), expires_at=staff.expires_at)
+async def who_am_i(staff: Viewer, today: BusinessDate) -> Me:
+    return Me(staff_id=staff.subject, roles=sorted(staff.roles), expires_at=staff.expires_at, business_date=today)
 
 
 class StaffAccount(BaseModel):
