@@ -37,8 +37,10 @@ class ServiceSettings(BaseSettings):
         """BUSINESS_DATE, or a deprecated per-service alias of it; refused when two of them disagree."""
         if not isinstance(data, dict):
             return data
-        given = {k: v for k, v in data.items() if k in ("BUSINESS_DATE", "business_date")}
-        environ = {**os.environ, **{"BUSINESS_DATE": str(v) for v in given.values() if v is not None}}
+        given = [v for k, v in data.items() if k in ("BUSINESS_DATE", "business_date") and v is not None]
+        environ = dict(os.environ)
+        if given:
+            environ["BUSINESS_DATE"] = given[0] if isinstance(given[0], str) else str(given[0])
         day = configured_business_date(environ)
         data = {k: v for k, v in data.items() if k not in ("BUSINESS_DATE", "business_date")}
         data["business_date"] = day

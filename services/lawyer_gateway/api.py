@@ -23,8 +23,8 @@ from pydantic import BaseModel, Field, ValidationError
 from contracts import RECEIVABLES, ScheduledInstallment
 from services.lawyer_gateway.case_file import CaseFileActivity, CaseFileClaim, CaseFileData, render_case_file
 from services.lawyer_gateway.store import Client, FirmCases, authenticate_client
-from shared.clock import business_date as one_business_date
 from shared.auth import Authenticator, TokenIssuer
+from shared.clock import business_date as one_business_date
 from shared.documents import Addressee, ClaimLine, Reminder, refusal_reason, render_pdf
 from shared.documents.letterhead import load_letterhead
 

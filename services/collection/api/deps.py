@@ -2,7 +2,7 @@
 the policies, and the audit log every read of personal data and every change goes to."""
 
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -12,8 +12,8 @@ from fastapi.security import OAuth2PasswordBearer
 
 from services.collection.allocation import AllocationPolicy
 from services.collection.assignment import AssignmentPolicy
-from shared.clock import business_date as one_business_date
 from shared.auth import Principal, StaffRole, require_staff
+from shared.clock import business_date as one_business_date
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
