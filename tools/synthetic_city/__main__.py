@@ -66,6 +66,8 @@ def _ground_truth(out: Path, exports: dict[Department, DepartmentExport], as_of:
                     "department": export.department.value, "claim_id": claim_id, "entity_id": who,
                     "receivable_type": bill.receivable, "fiscal_year": bill.fiscal_year,
                     "due_date": bill.due_date.isoformat(), "amount": bill.amount, "balance": balance,
+                    "department_demand_notice_on": (export.demand_notices[claim_id].isoformat()
+                                                    if claim_id in export.demand_notices else None),
                 }, ensure_ascii=False) + "\n")
     with (out / "ground_truth" / "person_records.jsonl").open("w", encoding="utf-8") as people:
         for export in exports.values():
