@@ -34,6 +34,7 @@ from services.collection.cases import (
     record_lawyer_activity,
     start_of_day,
 )
+from services.collection.reports import load_bureaus
 from services.collection.settings import CollectionSettings
 from services.collection.store import apply_batch, apply_identity_change, queue_case_refresh
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
@@ -61,6 +62,7 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
     broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
     assignment_policy = load_policy(settings.assignment_policy_path)
     allocation_policy = load_allocation_policy(settings.allocation_policy_path)
+    report_bureaus = load_bureaus(settings.report_bureaus_path)  # refused at start, naming the setting
 
     def business_date() -> date:
         return one_business_date(settings.business_date)
@@ -119,6 +121,7 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.assignment_policy = assignment_policy
     app.state.allocation_policy = allocation_policy
+    app.state.report_bureaus = report_bureaus
     app.state.authenticator = Authenticator(
         TokenIssuer(TokenKeys.parse(settings.auth_keys, settings.auth_active_kid), issuer=STAFF_TOKEN_ISSUER,
                     audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(minutes=settings.auth_token_minutes)),

@@ -19,6 +19,9 @@ class CollectionSettings(DatabaseSettings):
     auth_token_minutes: int = 480  # a working day
     assignment_policy_path: Path | None = None
     allocation_policy_path: Path | None = None
+    #: The city's bureaus (局) for the outstanding-balance table (services/collection/policy/bureaus.v1.json when
+    #: unset); validated at start: every receivable in exactly one bureau.
+    report_bureaus_path: Path | None = None
     #: How often the case worker looks for queued debtors and for a new business date.
     case_worker_interval_seconds: float = 1.0
 
