@@ -41,6 +41,7 @@ from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator,
 from shared.clock import business_date as one_business_date
 from shared.consumer import Delivery, batch_span, subscribe_envelopes
 from shared.db import create_pool
+from shared.documents.letterhead import load_letterhead
 from shared.http import add_health_routes, database_check, instrument_app
 from shared.kafka import create_broker
 from shared.logging import setup_logging
@@ -63,6 +64,7 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
     assignment_policy = load_policy(settings.assignment_policy_path)
     allocation_policy = load_allocation_policy(settings.allocation_policy_path)
     report_bureaus = load_bureaus(settings.report_bureaus_path)  # refused at start, naming the setting
+    load_letterhead()  # the city's letterhead (seal, prefecture of the 教示): refused at start, naming the file
 
     def business_date() -> date:
         return one_business_date(settings.business_date)

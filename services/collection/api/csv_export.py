@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 from fastapi import Response
 
-
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
