@@ -16,8 +16,8 @@ from services.collection.next_action import (
     CaseSituation,
     DelinquentClaim,
     Recommendation,
-    load_policy,
     demand_notices_due,
+    load_policy,
     parse_policy,
     recommend,
 )
