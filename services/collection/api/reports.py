@@ -136,8 +136,8 @@ async def _targets(conn: Connection, fiscal_year: int) -> dict[tuple[str, str], 
 
 async def _write_offs(conn: Connection, up_to: date) -> dict[tuple[str, str], date]:
     """The day each claim was written off (不納欠損, the 経過記録's write_off action) up to a day."""
-    return {(r["department"], r["claim_id"]): r["on"] for r in await conn.fetch(
-        "SELECT department, claim_id, min(done_on) AS on FROM claim_actions WHERE kind = $1 AND done_on <= $2 "
+    return {(r["department"], r["claim_id"]): r["written_on"] for r in await conn.fetch(
+        "SELECT department, claim_id, min(done_on) AS written_on FROM claim_actions WHERE kind = $1 AND done_on <= $2 "
         "GROUP BY department, claim_id", ActionKind.WRITE_OFF.value, up_to)}
 
 
