@@ -152,7 +152,17 @@ def test_synthetic_city_reaches_the_ledger_as_the_ground_truth_says(
                       and not c["department_demand_notice_on"]}
         demanded = {key for key, c in city_claims.items() if c["department_demand_notice_on"]}
         assert demanded and not listed & demanded
-        assert listed & city_claims.keys() == undemanded
+        assert listed & city_claims.keys() <= undemanded
+        if len(tasks) < 5000:  # the list is capped (other tests' claims share the database): complete only below it
+            assert listed & city_claims.keys() == undemanded
+        for key in sorted(undemanded)[:15] + sorted(demanded)[:15]:  # each claim's own record says the same
+            record = client.get(f"{collection}/claims/{key[0]}/{key[1]}").json()
+            by_department = [a for a in record["actions"] if a["recorded_by"] == f"department:{key[0]}"]
+            if key in demanded:
+                assert record["demand_notice_task"] is None and any(a["kind"] == "demand_notice" for a in by_department)
+                assert by_department[0]["done_on"] == city_claims[key]["department_demand_notice_on"]
+            else:
+                assert record["demand_notice_task"] is not None and not by_department
         figures.report(f"synthetic city 督促 task list: {len(undemanded)} claims for the centre, {len(demanded)} "
                        "demanded by the departments themselves")
 
