@@ -18,10 +18,10 @@ help:
 setup:
 	deploy/setup.sh
 
-# The demo city is generated for 2025-01-31: the collection service computes its cases for that business date.
+# The demo city is generated for 2025-01-31: every service runs on that business date (BUSINESS_DATE, shared/clock.py).
 up: setup
 	deploy/infra.sh start
-	COLLECTION_BUSINESS_DATE=$${COLLECTION_BUSINESS_DATE:-2025-01-31} deploy/services.sh start
+	BUSINESS_DATE=$${BUSINESS_DATE:-2025-01-31} deploy/services.sh start
 	deploy/demo.sh
 
 down:

@@ -81,6 +81,13 @@ class ExemptionReason(StrEnum):
     OTHER = "other"
 
 
+class NoticeKind(StrEnum):
+    """A notice a department sent for a claim itself (its own 督促・催告, before or beside the central office)."""
+
+    DEMAND_NOTICE = "demand_notice"  # 督促 (督促状): the statutory demand, once per claim (地方自治法231条の3第1項)
+    REMINDER = "reminder"  # 催告 (催告書): a written demand after the 督促 (民法150条 for private claims)
+
+
 class SupplyStatus(StrEnum):
     """給水の状態 of a water contract."""
 

@@ -11,6 +11,7 @@ from contracts.enums import (
     CancellationReason,
     ExemptionReason,
     LegalCategory,
+    NoticeKind,
     PaymentChannel,
     PersonKind,
     RelationRole,
@@ -196,6 +197,21 @@ class WaterSupplyChanged(Payload):
     effective_on: date
 
 
+class ClaimNoticeSent(Payload):
+    """督促状・催告書の発送: a department sent a 督促 or a 催告 for one of its claims itself (most 督促 are sent by
+    the departments' own systems). Collection records it in the claim's 経過記録 like the central office's own, so
+    nobody sends a second 督促, and 時効 counts its renewal (地方自治法236条4項) or suspension (民法150条).
+
+    New in the contracts as version 1 of its own type: consumers that do not know it dead-letter it (deploy
+    collection and matching before the adapters that send it)."""
+
+    notice_id: SourceKey = Field(description="The department's key of the notice (督促状番号・文書番号)")
+    person: PersonReference
+    claim_id: SourceKey = Field(description="The claim the notice demands")
+    kind: NoticeKind
+    sent_on: date = Field(description="発送日: the day the notice was sent (督促状を発した日)")
+
+
 BILLING_PAYLOADS: tuple[type[Payload], ...] = (
     ClaimAssessed,
     ClaimAdjusted,
@@ -205,6 +221,7 @@ BILLING_PAYLOADS: tuple[type[Payload], ...] = (
     InstallmentAgreed,
     ExemptionApplied,
     WaterSupplyChanged,
+    ClaimNoticeSent,
 )
 
 

@@ -23,7 +23,7 @@ class TopicSpec:
 
 
 _BILLING_MESSAGES = ("ClaimAssessed", "ClaimAdjusted", "ClaimCancelled", "PaymentReceived", "PaymentReversed",
-                     "InstallmentAgreed", "ExemptionApplied", "WaterSupplyChanged")
+                     "InstallmentAgreed", "ExemptionApplied", "WaterSupplyChanged", "ClaimNoticeSent")
 
 BILLING_SOURCE = TopicSpec(
     name="billing.source-events.v1",

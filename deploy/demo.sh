@@ -76,7 +76,7 @@ if [[ ! -s "$CLIENTS" ]]; then
 fi
 log "lawyer gateway client credentials (demo): $CLIENTS"
 
-debtor="$("$PYTHON" - "$API" "$CITY" <<'PY'
+found="$("$PYTHON" - "$API" "$CITY" <<'PY'
 import json, os, sys, time, urllib.error, urllib.parse, urllib.request
 from collections import defaultdict
 api, city = sys.argv[1], sys.argv[2]
@@ -147,13 +147,15 @@ while time.time() < deadline and best is None:
         time.sleep(1)
 if best is None:
     sys.exit("the demo city did not reach the collection service within 120 s (see deploy/services.sh logs collection)")
-print(best[1])
+print(best[1], get(f"{api}/auth/me")["business_date"])  # the one business date every service runs on
 PY
 )"
+read -r debtor business_date <<<"$found"
 
 cat <<TXT
 
   The system is up with a demo city ($(sed -n 's/.*"residents": \([0-9]*\).*/\1/p' "$CITY/summary.json") residents, $(sed -n 's/^  "claims": \([0-9]*\).*/\1/p' "$CITY/summary.json") claims).
+  Business date of every service          $business_date   (BUSINESS_DATE; unset: today in Asia/Tokyo; GET /auth/me says it)
 
   Central collection API (OpenAPI docs)  $API/docs   ("Authorize": demo-supervisor / $DEMO_STAFF_PASSWORD)
   A debtor with arrears in several departments (GET with a token from POST $API/auth/token)

@@ -7,10 +7,13 @@ Numbers the system writes itself (amounts, counts) are passed as ``int`` and lef
 a number.
 """
 
+import re
 from collections.abc import Iterable
 
 #: The first characters a spreadsheet may read as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+#: A plain number written as text ("-1200", "-3.5") is no formula: it stays a number in the spreadsheet.
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def spreadsheet_safe(value: object) -> object:
@@ -18,7 +21,7 @@ def spreadsheet_safe(value: object) -> object:
     ``'``; ``None`` becomes empty; numbers and other values are left alone."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

@@ -4,9 +4,13 @@ A service subclasses ``ServiceSettings`` and sets ``env_prefix`` for its own val
 the shared values below keep their unprefixed names so one environment configures all services alike.
 """
 
-from pydantic import AliasChoices, Field, ValidationInfo, field_validator
+import os
+from datetime import date
+
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.clock import configured_business_date
 from shared.deployment import refuse_default_database_password, refuse_published_secrets
 
 #: The department systems' credential key of development and tests (public: refused in any other deployment).
@@ -28,6 +32,8 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
     timezone: str = Field("Asia/Tokyo", validation_alias=_env("BUSINESS_TIMEZONE"))
     consumer_max_poll_records: int = Field(500, validation_alias=_env("KAFKA_MAX_POLL_RECORDS"))
+    #: The one business date of every service (shared/clock.py): ``BUSINESS_DATE``; unset: today in Asia/Tokyo.
+    business_date: date | None = Field(None, validation_alias=_env("BUSINESS_DATE"))
     # Per service (prefixed, e.g. COLLECTION_HTTP_PORT): where its HTTP side listens.
     http_host: str = "127.0.0.1"
     http_port: int = 8000
@@ -41,6 +47,21 @@ class ServiceSettings(BaseSettings):
     trusted_proxies: str = Field("", validation_alias=_env("TRUSTED_PROXIES"))
     #: Per service (e.g. COLLECTION_MAX_BODY_BYTES): the largest request body, counted while it streams in.
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_business_date(cls, data: object) -> object:
+        """BUSINESS_DATE, or a deprecated per-service alias of it; refused when two of them disagree."""
+        if not isinstance(data, dict):
+            return data
+        given = [v for k, v in data.items() if k in ("BUSINESS_DATE", "business_date") and v is not None]
+        environ = dict(os.environ)
+        if given:
+            environ["BUSINESS_DATE"] = given[0] if isinstance(given[0], str) else str(given[0])
+        day = configured_business_date(environ)
+        data = {k: v for k, v in data.items() if k not in ("BUSINESS_DATE", "business_date")}
+        data["business_date"] = day
+        return data
 
 
 class DatabaseSettings(ServiceSettings):

@@ -78,9 +78,8 @@ class Infrastructure:
             "COLLECTION_DATABASE_URL": self.database_urls["collection"],
             "LAWYER_GATEWAY_DATABASE_URL": self.database_urls["lawyer_gateway"],
             "WELFARE_REFERRAL_DATABASE_URL": self.database_urls["welfare_referral"],
-            "WELFARE_REFERRAL_BUSINESS_DATE": BUSINESS_DATE.isoformat(),
-            # Cases are computed for a fixed business date, the synthetic cities' "today", not the clock's.
-            "COLLECTION_BUSINESS_DATE": BUSINESS_DATE.isoformat(),
+            # One business date for every service (shared/clock.py): the synthetic cities' "today", not the clock's.
+            "BUSINESS_DATE": BUSINESS_DATE.isoformat(),
         }
 
 

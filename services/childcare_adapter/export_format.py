@@ -30,9 +30,11 @@ from contracts import (
     ClaimAdjusted,
     ClaimAssessed,
     ClaimCancelled,
+    ClaimNoticeSent,
     Department,
     ExemptionApplied,
     ExemptionReason,
+    NoticeKind,
     Payload,
     PaymentChannel,
     PaymentReceived,
@@ -66,7 +68,7 @@ BOM = b"\xef\xbb\xbf"
 COLUMNS = (
     "区分", "保護者番号", "保護者氏名", "保護者カナ", "保護者生年月日", "郵便番号", "住所", "電話番号",
     "児童番号", "児童氏名", "児童カナ", "児童生年月日", "施設名", "費目", "対象年月", "納期限", "金額", "処理日",
-    "収納方法", "収納番号", "異動番号", "事由", "申請番号",
+    "収納方法", "収納番号", "異動番号", "事由", "申請番号", "文書番号",
 )
 REQUIRED_COLUMNS = ("区分", "保護者番号", "処理日")
 
@@ -90,13 +92,16 @@ REVERSAL_REASONS = {"口座振替不能": ReversalReason.ACCOUNT_TRANSFER_FAILED
 EXEMPTION_REASONS = {"所得減少": ExemptionReason.INCOME_DROP, "災害": ExemptionReason.DISASTER,
                      "生活困窮": ExemptionReason.HARDSHIP, "生活保護": ExemptionReason.PUBLIC_ASSISTANCE,
                      "その他": ExemptionReason.OTHER}
-KINDS = ("調定", "減額", "取消", "収納", "収納取消", "減免申請")
+KINDS = ("調定", "減額", "取消", "収納", "収納取消", "減免申請", "督促", "催告")
+#: 区分 of the notices the childcare system sent itself (督促状・催告書): 処理日 is the day sent.
+NOTICE_KINDS = {"督促": NoticeKind.DEMAND_NOTICE, "催告": NoticeKind.REMINDER}
 # Payload field → column, so that a payload-level problem names the column staff know.
 FIELD_COLUMNS = {"source_person_id": "保護者番号", "name_kanji": "保護者氏名", "name_kana": "保護者カナ",
                  "birth_date": "保護者生年月日", "postal_code": "郵便番号", "address": "住所", "phone": "電話番号",
                  "claim_id": "児童番号", "fiscal_year": "対象年月", "period_start": "対象年月",
                  "period_end": "対象年月", "due_date": "納期限", "amount": "金額", "amount_delta": "金額",
-                 "payment_id": "収納番号", "application_id": "申請番号"}
+                 "payment_id": "収納番号", "application_id": "申請番号", "notice_id": "文書番号",
+                 "sent_on": "処理日"}
 CHILD_COLUMNS = {"source_person_id": "児童番号", "name_kanji": "児童氏名", "name_kana": "児童カナ",
                  "birth_date": "児童生年月日"}
 
@@ -235,6 +240,12 @@ def _record(kind: str, row: FieldReader, overrides: Mapping[str, str]
         assert when is not None
         return PaymentReversed, dict(payment_id=payment_id, person=person, reason=reason, reversed_on=when), \
             (str(payment_id),), when
+    if kind in NOTICE_KINDS:
+        claim, notice = _claim(row), row.text("文書番号")
+        row.check()
+        assert claim is not None and when is not None
+        return ClaimNoticeSent, dict(notice_id=notice, person=person, claim_id=claim[0], kind=NOTICE_KINDS[kind],
+                                     sent_on=when), (str(notice), claim[0]), when
     # 減免申請
     application, reason = row.text("申請番号"), row.choice("事由", EXEMPTION_REASONS)
     claim = _claim(row, required=False)
@@ -409,6 +420,10 @@ def render_export(records: Sequence[Payload], *, era_dates: bool = False, bom: b
             row[_I("費目")] = _FEE_NAMES[record.receivable_type]
             row[_I("申請番号")], row[_I("処理日")] = record.application_id, fmt(record.applied_on)
             row[_I("事由")] = _EXEMPTION_NAMES[record.reason]
+        elif isinstance(record, ClaimNoticeSent):
+            row[0] = next(name for name, kind in NOTICE_KINDS.items() if kind is record.kind)
+            _claim_columns(row, record.claim_id, month_format)
+            row[_I("文書番号")], row[_I("処理日")] = record.notice_id, fmt(record.sent_on)
         else:
             raise TypeError(f"the childcare export has no record for {type(record).__name__}")
         writer.writerow(row)

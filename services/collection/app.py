@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -35,11 +35,14 @@ from services.collection.cases import (
     start_of_day,
 )
 from services.collection.ledger import configure_legal_rules
+from services.collection.reports import load_bureaus
 from services.collection.settings import CollectionSettings
 from services.collection.store import apply_batch, apply_identity_change, queue_case_refresh
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
+from shared.clock import business_date as one_business_date
 from shared.consumer import Delivery, batch_span, subscribe_envelopes
 from shared.db import create_pool
+from shared.documents.letterhead import load_letterhead
 from shared.http import add_health_routes, database_check, guard_requests, instrument_app
 from shared.kafka import create_broker
 from shared.logging import setup_logging
@@ -65,9 +68,11 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
     configure_legal_rules(ordinances_path=settings.ordinances_path,
                           category_overrides=settings.receivable_category_overrides,
                           national_health_insurance_levy=settings.national_health_insurance_levy)
+    report_bureaus = load_bureaus(settings.report_bureaus_path)  # refused at start, naming the setting
+    load_letterhead()  # the city's letterhead (seal, prefecture of the 教示): refused at start, naming the file
 
     def business_date() -> date:
-        return settings.business_date or datetime.now(TOKYO).date()
+        return one_business_date(settings.business_date)
 
     async def case_worker() -> None:
         """Recompute queued cases; once per business date (and policy version) queue them all first."""
@@ -126,6 +131,7 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.assignment_policy = assignment_policy
     app.state.allocation_policy = allocation_policy
+    app.state.report_bureaus = report_bureaus
     app.state.authenticator = Authenticator(
         TokenIssuer(TokenKeys.parse(settings.auth_keys, settings.auth_active_kid), issuer=STAFF_TOKEN_ISSUER,
                     audience=STAFF_TOKEN_AUDIENCE, ttl=timedelta(minutes=settings.auth_token_minutes)),

@@ -26,15 +26,21 @@ checked again on the real claim and day, so a recommendation is always a lawful 
 1. nothing overdue (no claim past its due date) → ``None``;
 2. welfare hold (``on_hold``: escalation paused) → a payment consultation (納付相談) on the claims that allow it,
    never anything else;
-3. the first lever whose conditions hold and whose action ``workflow`` allows now on at least one of its claims
+3. the statutory 督促: when a claim has no 督促 on record (whoever sent it: the central office or the department,
+   services/collection/store.py records the departments' own), its ladder's ``demand_notice`` day has come and
+   ``workflow`` allows it now, the 督促 is recommended before any lever or reminder (催告) on any claim — it is
+   the one step the law requires (地方自治法231条の3第1項; 私債権: 施行令171条), it has a deadline (20 days after the
+   due date, 地方税法329条1項), it renews prescription (地方自治法236条4項) and every enforcement step waits for it.
+   It names the claims of the most overdue such claim's department that need one;
+4. the first lever whose conditions hold and whose action ``workflow`` allows now on at least one of its claims
    (claims on which the lever's action is already recorded since the lever's window opened do not count again,
    so a lever fires once per claim and the ladder takes over);
-4. the ladder: claims most overdue first (due date, then claim id); for each, the first step whose day has come,
+5. the ladder: claims most overdue first (due date, then claim id); for each, the first step whose day has come,
    that is not taken yet and that ``workflow`` allows now. "Taken" counts records: the n-th step with an action is
    taken when the claim's history holds n records of that action (so a step already done, also through a lever,
    is skipped; a step not lawful today, e.g. a seizure 5 days after a late 督促, is passed over for the next lawful
    one);
-5. otherwise ``None``.
+6. otherwise ``None``.
 
 The lead department is the lever's, else the department of the claim the step is for. Reasons are plain English
 with the facts (days overdue, amounts, receivable types), never personal data. Pure: the only I/O is
@@ -75,6 +81,7 @@ __all__ = [
     "LeverCondition",
     "Recommendation",
     "Step",
+    "demand_notices_due",
     "load_policy",
     "parse_policy",
     "recommend",
@@ -547,7 +554,10 @@ def recommend(case: CaseSituation, policy: EscalationPolicy, *, as_of: date) -> 
     if not overdue:
         return None
     if case.on_hold:
-        return _consultation(case, overdue, as_of)
+        return _consultation(case, overdue, as_of, policy)
+    demand = _statutory_demand(case, overdue, policy, as_of)
+    if demand is not None:
+        return demand
     for lever in policy.levers:
         found = _apply_lever(lever, case, overdue, as_of)
         if found is not None:
@@ -578,7 +588,38 @@ def _summary(claims: Sequence[DelinquentClaim], as_of: date) -> str:
     return f"{len(claims)} {noun} ({parts}), {total:,} yen open in total"
 
 
-def _consultation(case: CaseSituation, overdue: Sequence[DelinquentClaim], as_of: date) -> Recommendation | None:
+def demand_notices_due(case: CaseSituation, overdue: Sequence[DelinquentClaim], policy: EscalationPolicy,
+                       as_of: date) -> list[DelinquentClaim]:
+    """The overdue claims (in the given order) that still need their statutory 督促 now: none on record by anyone,
+    the ladder's ``demand_notice`` day has come, and ``workflow`` allows it today (地方自治法231条の3第1項)."""
+    due = []
+    for claim in overdue:
+        if any(r.kind == A.DEMAND_NOTICE for r in _visible(claim, as_of)):
+            continue
+        step = next(s for s in policy.ladder_for(claim.receivable_type).steps if s.action == A.DEMAND_NOTICE)
+        if claim.days_overdue(as_of) >= step.min_days_overdue and _allows(claim, A.DEMAND_NOTICE, case, as_of):
+            due.append(claim)
+    return due
+
+
+def _statutory_demand(case: CaseSituation, overdue: Sequence[DelinquentClaim], policy: EscalationPolicy,
+                      as_of: date) -> Recommendation | None:
+    """The 督促 ranks above every lever and reminder (see the module docstring, step 3)."""
+    due = demand_notices_due(case, overdue, policy, as_of)
+    if not due:
+        return None
+    lead = due[0].department
+    claims = [c for c in due if c.department == lead]
+    reason = (f"The statutory demand notice (督促) comes before any reminder (催告): {_WORDS[A.DEMAND_NOTICE]} for "
+              f"{_summary(claims, as_of)}. Neither the department nor the central office has sent one; the law "
+              "requires it (地方自治法231条の3第1項; 私債権: 地方自治法施行令171条) within 20 days after the due date "
+              "(地方税法329条1項 and the city's ordinances), it renews prescription (地方自治法236条4項) and seizure or "
+              "court steps wait for it.")
+    return Recommendation(lead, A.DEMAND_NOTICE, tuple(c.claim_id for c in claims), reason, None)
+
+
+def _consultation(case: CaseSituation, overdue: Sequence[DelinquentClaim], as_of: date,
+                  policy: EscalationPolicy) -> Recommendation | None:
     claims = [c for c in overdue if _allows(c, A.PAYMENT_CONSULTATION, case, as_of)]
     if not claims:
         return None
@@ -590,6 +631,11 @@ def _consultation(case: CaseSituation, overdue: Sequence[DelinquentClaim], as_of
         reason += (" If it confirms there is no means to pay, or that collection would leave the household unable to "
                    "live, consider 執行停止 (地方税法15条の7) for the forced-collection claims "
                    f"{', '.join(c.claim_id for c in suspendable)}.")
+    demands = demand_notices_due(case, overdue, policy, as_of)
+    if demands:
+        reason += (" The statutory 督促 is still due on "
+                   f"{', '.join(c.claim_id for c in demands)}: a welfare hold pauses escalation, not the 督促 the law "
+                   "requires (地方自治法231条の3第1項).")
     return Recommendation(claims[0].department, A.PAYMENT_CONSULTATION, tuple(c.claim_id for c in claims), reason,
                           None)
 

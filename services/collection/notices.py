@@ -38,6 +38,7 @@ from shared.documents import (
     document_number,
     installment_label,
 )
+from shared.documents.appeals import History, notice_history
 from shared.documents.letterhead import Letterhead
 
 DEMAND_PERIOD_DAYS = 10
@@ -102,6 +103,18 @@ def overdue(ledger: DebtorLedger, *, department: str | None = None,
                   key=lambda c: (c.claim.due_date, c.claim.department, c.claim.claim_id))
 
 
+def reminder_history(claims: Iterable[tuple[str, str]], actions: Iterable[tuple[str, str, str]]) -> History:
+    """What a 催告書 for these claims (department, claim id) may say preceded it, from the 経過記録 (department, claim
+    id, action kind): a 督促 (``demand_notice``, the department's own or the centre's) and a 催告書 (``reminder_letter``)
+    on every claim (shared.documents.appeals.notice_history)."""
+    done: dict[tuple[str, str], set[str]] = {}
+    for department, claim_id, kind in actions:
+        done.setdefault((department, claim_id), set()).add(kind)
+    keys = list(claims)
+    return notice_history((("demand_notice" in done.get(k, set())) for k in keys),
+                          (("reminder_letter" in done.get(k, set())) for k in keys))
+
+
 def slip(letterhead: Letterhead, numbering: Numbering, amount: int, valid_until: date) -> PaymentSlip:
     return PaymentSlip(claim_reference=numbering.reference, amount=amount, due_date=valid_until,
                        company_code=letterhead.company_code,
@@ -115,7 +128,7 @@ def build(kind: Kind, *, letterhead: Letterhead, numbering: Numbering, issued_on
           severity: Literal["first", "second", "final"] = "first", unified: bool = True,
           institution: Mapping[str, Any] | None = None, inquiry: Literal["bank", "employer"] = "bank",
           plan_status: tuple[str, ...] = (), schedule: tuple[tuple[date, int], ...] = (),
-          for_outsourced_firm: bool = False) -> AnyDocument:
+          for_outsourced_firm: bool = False, history: History | None = None) -> AnyDocument:
     """One document of ``kind`` for these claims (ValueError naming the field when it cannot be printed)."""
     if not claims:
         raise ValueError("claims: the debtor has no overdue claim with an open principal for this document")
@@ -133,7 +146,7 @@ def build(kind: Kind, *, letterhead: Letterhead, numbering: Numbering, issued_on
     if kind == "reminder":
         reply_by = issued_on + timedelta(days=REPLY_DAYS[severity])
         return Reminder(**common, addressee=addressee(person), severity=severity, unified=unified, claims=lines,
-                        reply_by=reply_by, slip=slip(letterhead, numbering, total, reply_by))
+                        reply_by=reply_by, slip=slip(letterhead, numbering, total, reply_by), history=history)
     if kind == "debtor_summary":
         return DebtorSummary(**common, addressee=addressee(person), claims=lines, plan_status=plan_status)
     if kind == "asset_inquiry":

@@ -1,4 +1,3 @@
-from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -26,8 +25,6 @@ class CollectionSettings(DatabaseSettings):
     sign_in_lockout_max_seconds: float = 900.0
     sign_in_address_failures: int = 20
     sign_in_address_window_seconds: float = 600.0
-    #: The business date cases are computed for; unset = today in Asia/Tokyo (set it for demos and tests).
-    business_date: date | None = None
     assignment_policy_path: Path | None = None
     allocation_policy_path: Path | None = None
     #: The city's ordinance rules per receivable (延滞金 scheme, 督促手数料), dated; checked at start.
@@ -39,6 +36,9 @@ class CollectionSettings(DatabaseSettings):
     receivable_category_overrides: dict[str, str] = Field(
         default_factory=dict,
         validation_alias=AliasChoices("RECEIVABLE_CATEGORY_OVERRIDES", "receivable_category_overrides"))
+    #: The city's bureaus (局) for the outstanding-balance table (services/collection/policy/bureaus.v1.json when
+    #: unset); validated at start: every receivable in exactly one bureau.
+    report_bureaus_path: Path | None = None
     #: How often the case worker looks for queued debtors and for a new business date.
     case_worker_interval_seconds: float = 1.0
 

@@ -12,11 +12,13 @@ from contracts import (
     ClaimAdjusted,
     ClaimAssessed,
     ClaimCancelled,
+    ClaimNoticeSent,
     DebtorMerged,
     DebtorSplit,
     Envelope,
     ExemptionApplied,
     InstallmentAgreed,
+    NoticeKind,
     PaymentReceived,
     PaymentReversed,
     PersonReference,
@@ -34,6 +36,7 @@ from services.collection.ledger import (
     Reversal,
     build_ledger,
 )
+from services.collection.workflow import ActionKind
 from shared.consumer import ConflictingRedelivery, payload_digest
 
 
@@ -130,6 +133,10 @@ _AGREEMENT = ("INSERT INTO installment_agreements (department, agreement_id, deb
 _EXEMPTION = ("INSERT INTO exemption_applications (department, application_id, debtor_id, receivable_type, "
               "claim_id, reason, applied_on, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) "
               "ON CONFLICT (department, application_id) DO NOTHING")
+_NOTICE = ("INSERT INTO claim_actions (department, claim_id, kind, done_on, outcome, note, recorded_by, message_id) "
+           "VALUES ($1,$2,$3,$4,'sent',$5,$6,$7) ON CONFLICT (message_id) WHERE message_id IS NOT NULL DO NOTHING")
+#: The 経過記録 kind of a department's own notice.
+NOTICE_ACTIONS = {NoticeKind.DEMAND_NOTICE: ActionKind.DEMAND_NOTICE, NoticeKind.REMINDER: ActionKind.REMINDER_LETTER}
 _SUPPLY = ("INSERT INTO water_supply_events (message_id, department, contract_id, debtor_id, status, effective_on) "
            "VALUES ($1,$2,$3,$4,$5,$6)")
 
@@ -164,6 +171,9 @@ def _rows(message: Envelope, debtor: str) -> list[tuple[str, tuple[object, ...]]
     elif isinstance(p, ExemptionApplied):
         rows.append((_EXEMPTION, (department, p.application_id, debtor, p.receivable_type, p.claim_id,
                                   p.reason.value, p.applied_on, mid)))
+    elif isinstance(p, ClaimNoticeSent):  # the department sent it: a fact for the 経過記録, not a request to check
+        rows.append((_NOTICE, (department, p.claim_id, NOTICE_ACTIONS[p.kind].value, p.sent_on,
+                               f"{message.source_system} {p.notice_id}", f"department:{department}", mid)))
     elif isinstance(p, WaterSupplyChanged):
         rows.append((_SUPPLY, (mid, department, p.contract_id, debtor, p.status.value, p.effective_on)))
     else:

@@ -28,9 +28,11 @@ from contracts import (
     ClaimAdjusted,
     ClaimAssessed,
     ClaimCancelled,
+    ClaimNoticeSent,
     Department,
     InstallmentAgreed,
     LegalCategory,
+    NoticeKind,
     Payload,
     PaymentChannel,
     PaymentReceived,
@@ -50,8 +52,10 @@ FORMAT, VERSION = "housing-events", 1
 RECEIVABLE = "municipal_housing_rent"
 MAX_YEN = 10_000_000_000
 
+#: Notices the housing section sent itself (督促状・催告書): ``notice_no`` and ``sent_on``, the month named as a claim.
+NOTICE_TYPES = {"demand_notice_sent": NoticeKind.DEMAND_NOTICE, "reminder_sent": NoticeKind.REMINDER}
 EVENT_TYPES = ("rent_assessed", "rent_adjusted", "rent_cancelled", "payment_received", "payment_reversed",
-               "installment_agreed")
+               "installment_agreed", *NOTICE_TYPES)
 PERSON_FIELDS = ("id", "name", "kana", "birth_date", "postal_code", "address", "phone")
 OBJECT_FIELDS = {"tenancy": ("contract_no", "estate", "building", "room"), "tenant": PERSON_FIELDS,
                  "period": ("start", "end")}
@@ -59,7 +63,7 @@ LIST_FIELDS: dict[str, tuple[str, ...] | None] = {"guarantors": PERSON_FIELDS, "
                                                   "months": None}  # None: a list of plain values
 SCALAR_FIELDS = frozenset({"type", "month", "due_date", "amount", "reason", "channel", "adjustment_no", "receipt_no",
                            "agreement_no", "assessed_on", "adjusted_on", "cancelled_on", "paid_on", "reversed_on",
-                           "agreed_on"})
+                           "agreed_on", "notice_no", "sent_on"})
 TOP_LEVEL_FIELDS = ("format", "version", "exported_at", "events")
 
 CHANNELS = {"口座振替": PaymentChannel.ACCOUNT_TRANSFER, "窓口": PaymentChannel.COUNTER,
@@ -331,6 +335,12 @@ def _record(row: EventFields, category: LegalCategory) -> Record:
         assert receipt is not None and when is not None
         return PaymentReversed, dict(payment_id=receipt, person=tenant, reason=reason, reversed_on=when), \
             (receipt,), when
+    if kind in NOTICE_TYPES:
+        claim, notice, when = row.claim(), row.text("notice_no"), row.date("sent_on")
+        row.check()
+        assert claim is not None and notice is not None and when is not None
+        return ClaimNoticeSent, dict(notice_id=notice, person=tenant, claim_id=claim[0], kind=NOTICE_TYPES[kind],
+                                     sent_on=when), (notice, claim[0]), when
     agreement, when = row.text("agreement_no"), row.date("agreed_on")
     claim_ids, schedule = _claim_ids(row), _schedule(row)
     row.check()
@@ -495,6 +505,10 @@ def render_export(records: Sequence[Payload], *, era_dates: bool = False, export
                      "agreement_no": record.agreement_id, "months": [c["month"] for c in claims],
                      "schedule": [{"due_date": fmt(s.due_date), "amount": s.amount} for s in record.schedule],
                      "agreed_on": fmt(record.agreed_on)}
+        elif isinstance(record, ClaimNoticeSent):
+            event = {"type": next(name for name, kind in NOTICE_TYPES.items() if kind is record.kind),
+                     **claim_fields(record.claim_id), "tenant": tenant, "notice_no": record.notice_id,
+                     "sent_on": fmt(record.sent_on)}
         else:
             raise TypeError(f"the housing export has no event for {type(record).__name__}")
         events.append(event)

@@ -20,10 +20,12 @@ from contracts import (
     ClaimAdjusted,
     ClaimAssessed,
     ClaimCancelled,
+    ClaimNoticeSent,
     Department,
     ExemptionApplied,
     ExemptionReason,
     InstallmentAgreed,
+    NoticeKind,
     Payload,
     PaymentChannel,
     PaymentReceived,
@@ -59,7 +61,7 @@ LAYOUT: tuple[tuple[str, int, str], ...] = (
     ("納期限", 8, "9"), ("処理日", 8, "9"), ("金額", 12, "9"), ("収納方法", 2, "9"), ("収納番号", 16, "X"),
     ("事由コード", 2, "9"), ("異動番号", 10, "X"), ("分納番号", 12, "X"), ("分納回数", 3, "9"),
     ("初回納期限", 8, "9"), ("申請番号", 12, "X"), ("世帯員番号", 10, "X"), ("世帯員氏名", 40, "N"),
-    ("予備", 37, "X"),
+    ("文書番号", 12, "X"), ("予備", 25, "X"),
 )
 OFFSETS: dict[str, tuple[int, int]] = {}
 _offset = 0
@@ -70,7 +72,9 @@ RECORD_LENGTH = _offset  # 400
 del _offset, _name, _width, _kind
 
 RECORD_TYPES = {"11": "調定", "12": "更正", "13": "取消", "21": "収納", "22": "収納取消", "31": "分納",
-                "41": "減免申請"}
+                "41": "減免申請", "51": "督促", "52": "催告"}
+#: Notices the insurance system sent itself (督促状 51, 催告書 52): 処理日 is the day sent, 文書番号 its number.
+NOTICE_KINDS = {"督促": NoticeKind.DEMAND_NOTICE, "催告": NoticeKind.REMINDER}
 RECEIVABLES = {"01": "national_health_insurance_tax", "02": "long_term_care_premium",
                "03": "late_elderly_medical_premium",
                "04": "national_health_insurance_premium"}  # 国民健康保険料: a city that levies 料, not 税
@@ -92,7 +96,7 @@ ERA_DIGITS = {"1": "明治", "2": "大正", "3": "昭和", "4": "平成", "5": "
 FIELD_NAMES = {"claim_id": "通知書番号", "source_person_id": "納付義務者番号", "name_kanji": "氏名",
                "name_kana": "氏名カナ", "birth_date": "生年月日", "due_date": "納期限", "amount": "金額",
                "amount_delta": "金額", "payment_id": "収納番号", "agreement_id": "分納番号",
-               "application_id": "申請番号", "postal_code": "郵便番号", "address": "住所", "phone": "電話番号",
+               "application_id": "申請番号", "notice_id": "文書番号", "sent_on": "処理日", "postal_code": "郵便番号", "address": "住所", "phone": "電話番号",
                "fiscal_year": "年度", "installment": "期別", "schedule": "初回納期限",
                "related_persons": "世帯員番号"}
 _MEIJI_START = ERAS[-1].start
@@ -258,6 +262,12 @@ def _record(kind: str, row: FieldReader, overrides: Mapping[str, str]
             agreement_id=agreement, person=person, claim_ids=(claim[0],),
             schedule=monthly_schedule(total, count, first_due), agreed_on=when,
         ), (str(agreement), claim[0]), when
+    if kind in NOTICE_KINDS:
+        claim, notice = _claim(row), row.text("文書番号")
+        row.check()
+        assert claim is not None and when is not None
+        return ClaimNoticeSent, dict(notice_id=notice, person=person, claim_id=claim[0], kind=NOTICE_KINDS[kind],
+                                     sent_on=when), (str(notice), claim[0]), when
     # 減免申請
     application, reason = row.text("申請番号"), row.choice("事由コード", EXEMPTION_REASONS)
     claim = _claim(row, required=False)
@@ -352,6 +362,7 @@ _ADJUSTMENT_CODES = {v: k for k, v in ADJUSTMENT_REASONS.items()}
 _CANCELLATION_CODES = {v: k for k, v in CANCELLATION_REASONS.items()}
 _REVERSAL_CODES = {v: k for k, v in REVERSAL_REASONS.items()}
 _EXEMPTION_CODES = {v: k for k, v in EXEMPTION_REASONS.items()}
+_NOTICE_NAMES = {v: k for k, v in NOTICE_KINDS.items()}
 _ERA_NUMBERS = {name: digit for digit, name in ERA_DIGITS.items()}
 
 
@@ -457,9 +468,12 @@ def render_export(records: Sequence[Payload], *, era_dates: bool = False) -> byt
                 if claim_fields["債権コード"] != row["債権コード"]:
                     raise ValueError("the claim of an exemption application must be of its receivable type")
                 row.update(claim_fields)
+        elif isinstance(record, ClaimNoticeSent):
+            row.update(_split_claim_id(record.claim_id), 文書番号=record.notice_id, 処理日=fmt(record.sent_on))
         else:
             raise TypeError(f"the insurance file has no record for {type(record).__name__}")
-        row["レコード種別"] = _CODES[_KINDS[type(record)]]
+        kind = _NOTICE_NAMES[record.kind] if isinstance(record, ClaimNoticeSent) else _KINDS[type(record)]
+        row["レコード種別"] = _CODES[kind]
         try:
             out.append(_encode(row))
         except UnicodeEncodeError:

@@ -25,6 +25,7 @@ from contracts import RECEIVABLES, ScheduledInstallment
 from services.lawyer_gateway.case_file import CaseFileActivity, CaseFileClaim, CaseFileData, render_case_file
 from services.lawyer_gateway.store import Client, FirmCases, authenticate_client
 from shared.auth import Authenticator, TokenIssuer
+from shared.clock import business_date as one_business_date
 from shared.documents import Addressee, ClaimLine, Reminder, refusal_reason, render_pdf
 from shared.documents.letterhead import load_letterhead
 from shared.sign_in_limits import client_address
@@ -260,7 +261,7 @@ class NewActivity(BaseModel):
              summary="Record a contact, promise, installment plan or payment, or hand the case back")
 async def record_activity(request: Request, case_ref: CaseRef, body: NewActivity, cases: Cases) -> ActivityView:
     _require_scope(request, "activities:write")
-    today = datetime.now(TOKYO).date()
+    today = one_business_date(request.app.state.configured_business_date)
     if body.occurred_on > today:
         raise HTTPException(400, "occurred_on: in the future")
     try:
@@ -315,7 +316,7 @@ async def download_reminder(request: Request, case_ref: CaseRef, cases: Cases,
     the day, not by the city's register."""
     row = await _case_or_404(request, cases, case_ref)
     contact: dict[str, Any] = row["contact"] or {}
-    today = datetime.now(TOKYO).date()
+    today = one_business_date(request.app.state.configured_business_date)
     letterhead = load_letterhead()
     try:
         document = Reminder(

@@ -89,6 +89,7 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
     app.state.sign_in_limiter = TokenBucket(settings.sign_in_rate_per_second, settings.sign_in_burst)
     app.state.trusted_proxies = parse_trusted_proxies(settings.trusted_proxies)
     app.state.watch = AccessWatch(settings.alert_distinct_cases, settings.alert_window_seconds)
+    app.state.configured_business_date = settings.business_date  # shared/clock.py: one date for every service
 
     async def keep_cases(deliveries: list[Delivery]) -> None:
         async with app.state.pool.acquire() as conn, conn.transaction():

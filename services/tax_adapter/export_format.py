@@ -22,10 +22,12 @@ from contracts import (
     ClaimAdjusted,
     ClaimAssessed,
     ClaimCancelled,
+    ClaimNoticeSent,
     Department,
     ExemptionApplied,
     ExemptionReason,
     InstallmentAgreed,
+    NoticeKind,
     Payload,
     PaymentChannel,
     PaymentReceived,
@@ -57,7 +59,7 @@ ENCODING = "cp932"
 COLUMNS = (
     "処理区分", "宛名番号", "氏名", "氏名カナ", "生年月日", "郵便番号", "住所", "電話番号",
     "税目", "年度", "期別", "通知書番号", "納期限", "金額", "処理日", "収納方法", "収納番号", "異動番号", "事由",
-    "分納番号", "分納回数", "初回納期限", "申請番号",
+    "分納番号", "分納回数", "初回納期限", "申請番号", "文書番号",
 )
 REQUIRED_COLUMNS = ("処理区分", "宛名番号", "金額", "処理日")
 
@@ -84,12 +86,14 @@ REVERSAL_REASONS = {"口座振替不能": ReversalReason.ACCOUNT_TRANSFER_FAILED
 EXEMPTION_REASONS = {"所得減少": ExemptionReason.INCOME_DROP, "災害": ExemptionReason.DISASTER,
                      "生活困窮": ExemptionReason.HARDSHIP, "生活保護": ExemptionReason.PUBLIC_ASSISTANCE,
                      "その他": ExemptionReason.OTHER}
-KINDS = ("調定", "更正", "取消", "収納", "収納取消", "分納", "減免申請")
+KINDS = ("調定", "更正", "取消", "収納", "収納取消", "分納", "減免申請", "督促", "催告")
+#: 処理区分 of the notices the tax system sends itself (督促状・催告書): 処理日 is the day it was sent.
+NOTICE_KINDS = {"督促": NoticeKind.DEMAND_NOTICE, "催告": NoticeKind.REMINDER}
 # Payload field → column, so that a payload-level problem names the column staff know.
 FIELD_COLUMNS = {"claim_id": "通知書番号", "source_person_id": "宛名番号", "name_kanji": "氏名",
                  "name_kana": "氏名カナ", "birth_date": "生年月日", "due_date": "納期限", "amount": "金額",
                  "amount_delta": "金額", "payment_id": "収納番号", "agreement_id": "分納番号",
-                 "application_id": "申請番号", "postal_code": "郵便番号", "address": "住所", "phone": "電話番号"}
+                 "application_id": "申請番号", "notice_id": "文書番号", "sent_on": "処理日", "postal_code": "郵便番号", "address": "住所", "phone": "電話番号"}
 
 
 def claim_id(fiscal_year: int, receivable: str, notice: str, installment: int) -> str:
@@ -186,6 +190,12 @@ def _record(kind: str, row: FieldReader, overrides: Mapping[str, str]
         return ExemptionApplied, dict(application_id=application, person=person, receivable_type=receivable,
                                       claim_id=claim[0] if claim else None, reason=reason, applied_on=when), \
             (str(application),), when
+    if kind in NOTICE_KINDS:
+        claim, notice = _claim(row), row.text("文書番号")
+        row.check()
+        assert claim is not None and when is not None
+        return ClaimNoticeSent, dict(notice_id=notice, person=person, claim_id=claim[0], kind=NOTICE_KINDS[kind],
+                                     sent_on=when), (str(notice), claim[0]), when
     raise RecordProblems([Problem("処理区分", f"unknown value; expected one of {', '.join(KINDS)}")])
 
 
@@ -258,7 +268,7 @@ _TAX_ITEM_NAMES = {"individual_inhabitant_tax": "市県民税", "fixed_asset_tax
 
 _CHANNEL_NAMES, _ADJUSTMENT_NAMES = names_by_value(CHANNELS), names_by_value(ADJUSTMENT_REASONS)
 _CANCELLATION_NAMES, _REVERSAL_NAMES = names_by_value(CANCELLATION_REASONS), names_by_value(REVERSAL_REASONS)
-_EXEMPTION_NAMES = names_by_value(EXEMPTION_REASONS)
+_EXEMPTION_NAMES, _NOTICE_NAMES = names_by_value(EXEMPTION_REASONS), names_by_value(NOTICE_KINDS)
 
 
 def _split_claim_id(value: str) -> dict[str, str]:
@@ -308,6 +318,9 @@ def render_export(records: Sequence[Payload], *, era_dates: bool = False) -> byt
                        事由=_EXEMPTION_NAMES[record.reason], 税目=_TAX_ITEM_NAMES[record.receivable_type])
             if record.claim_id:
                 row.update(_split_claim_id(record.claim_id))
+        elif isinstance(record, ClaimNoticeSent):
+            row.update(処理区分=_NOTICE_NAMES[record.kind], **_split_claim_id(record.claim_id),
+                       文書番号=record.notice_id, 処理日=fmt(record.sent_on))
         else:
             raise TypeError(f"the tax export has no record for {type(record).__name__}")
         writer.writerow(row)

@@ -24,7 +24,9 @@ from contracts import (
     ClaimAdjusted,
     ClaimAssessed,
     ClaimCancelled,
+    ClaimNoticeSent,
     Department,
+    NoticeKind,
     Payload,
     PaymentChannel,
     PaymentReceived,
@@ -79,7 +81,9 @@ REVERSAL_REASONS = {"口座振替不能": ReversalReason.ACCOUNT_TRANSFER_FAILED
                     "誤入金": ReversalReason.ENTRY_ERROR, "その他": ReversalReason.OTHER}
 SUPPLY_KINDS = {"給水停止予告": SupplyStatus.SUSPENSION_NOTICE, "給水停止": SupplyStatus.SUSPENDED,
                 "給水再開": SupplyStatus.RESUMED, "閉栓": SupplyStatus.CLOSED}
-KINDS = ("請求", "減額", "取消", "入金", "入金取消", *SUPPLY_KINDS)
+#: Notices the water bureau sent itself (督促状・催告書): 処理日 is the day sent, 異動番号 carries its number.
+NOTICE_KINDS = {"督促": NoticeKind.DEMAND_NOTICE, "催告": NoticeKind.REMINDER}
+KINDS = ("請求", "減額", "取消", "入金", "入金取消", *SUPPLY_KINDS, *NOTICE_KINDS)
 # Payload field → column, so that a payload-level problem names the column staff know.
 FIELD_COLUMNS = {"claim_id": "水栓番号", "contract_id": "水栓番号", "source_person_id": "お客様番号",
                  "name_kanji": "氏名又は名称", "name_kana": "カナ", "birth_date": "生年月日", "postal_code": "郵便番号",
@@ -222,6 +226,13 @@ def _records(kind: str, row: FieldReader, overrides: Mapping[str, str]) -> tuple
         assert payment_id is not None
         records = [(PaymentReversed, dict(payment_id=payment_id, person=person, reason=reason, reversed_on=when),
                     (payment_id,), FIELD_COLUMNS)]
+    elif kind in NOTICE_KINDS:
+        cid, _ = _named_claim(row, person["source_person_id"])
+        notice = row.text("異動番号")
+        row.check()
+        assert cid is not None and notice is not None and when is not None
+        records = [(ClaimNoticeSent, dict(notice_id=notice, person=person, claim_id=cid, kind=NOTICE_KINDS[kind],
+                                          sent_on=when), (notice, cid), FIELD_COLUMNS | {"notice_id": "異動番号", "sent_on": "処理日"})]
     else:
         contract, status = row.text("水栓番号"), SUPPLY_KINDS[kind]
         row.check()
@@ -399,6 +410,9 @@ def render_export(records: Sequence[Payload], *, era_dates: bool = False) -> byt
             elif isinstance(record, PaymentReceived):
                 row[0], row[15], row[column] = "入金", _CHARGE_NAMES[receivable], str(record.amount)
                 row[18], row[19], row[20] = fmt(record.paid_on), _CHANNEL_NAMES[record.channel], record.payment_id
+            elif isinstance(record, ClaimNoticeSent):
+                row[0] = next(name for name, kind in NOTICE_KINDS.items() if kind is record.kind)
+                row[15], row[18], row[21] = _CHARGE_NAMES[receivable], fmt(record.sent_on), record.notice_id
             else:
                 raise TypeError(f"the water export has no record for {type(record).__name__}")
         write(row)

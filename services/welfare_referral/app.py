@@ -17,7 +17,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ from services.welfare_referral.settings import WelfareReferralSettings
 from services.welfare_referral.signals import load_policy
 from services.welfare_referral.store import apply_standing, rescore_all
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, TokenIssuer, TokenKeys
+from shared.clock import business_date as one_business_date
 from shared.consumer import Delivery, subscribe_envelopes
 from shared.db import create_pool
 from shared.http import add_health_routes, database_check, guard_requests, instrument_app
@@ -56,7 +57,7 @@ def create_app(settings: WelfareReferralSettings | None = None) -> FastAPI:
     policy = load_policy(Path(settings.signals_policy_path) if settings.signals_policy_path else None)
 
     def business_date() -> date:
-        return settings.business_date or datetime.now(TOKYO).date()
+        return one_business_date(settings.business_date)
 
     async def rescore_daily() -> None:
         """Once per business date (and policy version) score every standing again."""

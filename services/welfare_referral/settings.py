@@ -1,5 +1,3 @@
-from datetime import date
-
 from pydantic import field_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -18,8 +16,6 @@ class WelfareReferralSettings(DatabaseSettings):
     #: The collection service's staff token keys: staff sign in there; welfare staff hold the ``welfare`` role.
     staff_auth_keys: str = DEVELOPMENT_STAFF_KEYS
     staff_auth_active_kid: str = "dev"
-    #: The business date (Asia/Tokyo) referrals are dated and scored on; the clock's date when unset.
-    business_date: date | None = None
     #: The welfare side's system: where referrals are delivered (none: they wait, and the inbox API serves them).
     webhook_url: str | None = None
     #: Signing secrets, comma separated: each signs (one v1= per secret), so the receiver can rotate.

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from shared.documents.models import Issuer
+from pydantic import ValidationError
+
+from shared.documents.models import Issuer, refusal_reason
 
 DEFAULT_PATH = Path(__file__).with_name("templates") / "issuer.json"
 
@@ -32,7 +34,10 @@ def load_letterhead(path: str | None = None) -> Letterhead:
     try:
         issuer = Issuer(**{k: data[k] for k in ("city_name", "city_code", "authority", "office", "phone",
                                                  "payment_account")},
-                        office_address=data.get("office_address"), hours=data.get("hours"))
+                        office_address=data.get("office_address"), hours=data.get("hours"),
+                        prefecture=data.get("prefecture"), seal=data.get("seal", "omitted"))
         return Letterhead(issuer, str(data["company_code"]), str(data["number_prefix"]), str(data["version"]))
     except KeyError as missing:
         raise ValueError(f"{source}: {missing.args[0]} is missing") from None
+    except ValidationError as invalid:  # e.g. seal neither "omitted" nor "impressed"
+        raise ValueError(f"{source} (DOCUMENTS_ISSUER_PATH): {refusal_reason(invalid)}") from None

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints,
 
 from contracts.enums import Department, LegalCategory
 from contracts.receivables import RECEIVABLES
+from shared.documents.appeals import Consequence, History, final_consequences
 from shared.documents.formatting import CATEGORY_LABELS, yen
 from shared.documents.payment_codes import (
     BARCODE_AMOUNT_LIMIT,
@@ -86,8 +87,13 @@ class Issuer(_Frozen):
     """The city office a document comes from."""
 
     city_name: Text = Field(description="e.g. 豊田市")
+    prefecture: Text | None = Field(default=None, description="e.g. 愛知県: the 教示 of insurance premiums names its "
+                                                              "審査会 (国民健康保険審査会, 介護保険審査会, …)")
     city_code: str = Field(description="全国地方公共団体コード, 6 digits with check digit (豊田市 232114).")
     authority: Text = Field(description="The issuing authority as printed, e.g. 豊田市長　山田太郎.")
+    seal: Literal["omitted", "impressed"] = Field(
+        default="omitted", description="The city's choice: 公印省略 printed under the authority (omitted), or the place "
+                                       "of the official seal printed next to it (impressed)")
     office: Text = Field(description="The section handling the case, e.g. 債権管理課.")
     office_address: Text | None = None
     phone: Text
@@ -283,6 +289,9 @@ class Reminder(_ListsClaims, Document):
     claims: Claims
     reply_by: date = Field(description="Pay or consult by this date.")
     slip: PaymentSlip | None = None
+    history: History | None = Field(
+        default=None, description="What every listed claim had before (appeals.notice_history): the text says only "
+                                  "that; None (unknown) says none, so a 催告書 never claims a 督促 nobody sent")
 
     @model_validator(mode="after")
     def _consistent(self) -> Reminder:
@@ -297,6 +306,11 @@ class Reminder(_ListsClaims, Document):
     def all_forced(self) -> bool:
         """Seizure (差押) may be announced only when every listed claim can be enforced by 滞納処分."""
         return all(claim.legal_category is LegalCategory.FORCED_PUBLIC for claim in self.claims)
+
+    @property
+    def consequences(self) -> list[Consequence]:
+        """What a final reminder announces, per legal category and history (appeals.final_consequences)."""
+        return final_consequences((claim.legal_category for claim in self.claims), self.history)
 
 
 class InstallmentPledge(_ListsClaims, Document):

@@ -52,6 +52,7 @@ from reportlab.platypus import (
 )
 
 from contracts.enums import LegalCategory
+from shared.documents.appeals import BOARD_STATUTES, REVIEW_BOARDS, appeal_route, review_board
 from shared.documents.formatting import DEPARTMENT_LABELS, fiscal_year_label, wareki, yen, yen_slip, yen_stated
 from shared.documents.models import (
     Addressee,
@@ -397,15 +398,26 @@ def _window(addressee: Addressee, styles: _Styles) -> list[Flowable]:
 
 
 def _header(document: Document, styles: _Styles) -> list[Flowable]:
-    issuer = document.issuer
-    content = [
+    """Number, date and the issuing authority; under it 公印省略, or beside it the seal's place, as the city set
+    ``issuer.seal``."""
+    issuer, common = document.issuer, wording("common")
+    content: list[Flowable] = [
         _p(document.document_number, styles.header_right),
         _p(wareki(document.issued_on), styles.header_right),
         Spacer(1, 3 * mm),
-        _p(issuer.authority, styles.header_right),
-        _p(f"（担当）{issuer.office}", styles.header_right),
-        _p(f"電話 {issuer.phone}", styles.header_right),
     ]
+    if issuer.seal == "impressed":
+        seal = Table([[common.text("seal_place")]], colWidths=[12 * mm], rowHeights=[12 * mm])
+        seal.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), GOTHIC, 8), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                                  ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("TEXTCOLOR", (0, 0), (-1, -1), colors.grey),
+                                  ("BOX", (0, 0), (-1, -1), 0.4, colors.grey)]))
+        row = Table([[_p(issuer.authority, styles.header_right), seal]], colWidths=[HEADER[2] - 14 * mm, 14 * mm])
+        row.setStyle(TableStyle([_TABLE_FONT, ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                 ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+        content.append(row)
+    else:
+        content += [_p(issuer.authority, styles.header_right), _p(common.text("seal_omitted"), styles.header_right)]
+    content += [_p(f"（担当）{issuer.office}", styles.header_right), _p(f"電話 {issuer.phone}", styles.header_right)]
     return [KeepInFrame(HEADER[2], HEADER[3], content, mode="shrink", vAlign="TOP")]
 
 
@@ -548,26 +560,50 @@ def _demand_notice(doc: DemandNotice, ctx: _Context) -> list[Flowable]:
     ]
     consequence = "consequence.forced_public" if category is LegalCategory.FORCED_PUBLIC else "consequence.other"
     flow.append(ctx.para(consequence, s.small, pay_by=wareki(doc.pay_by)))
-    if claim.is_public:
-        flow.append(ctx.para("appeal.tax" if claim.is_tax else "appeal.public", s.small,
-                             review_authority=f"{issuer.city_name}長", city_name=issuer.city_name))
+    route = appeal_route(claim)
+    authority = f"{issuer.city_name}長"
+    if route in REVIEW_BOARDS:
+        request, prior = BOARD_STATUTES[route]
+        flow.append(ctx.para("appeal.board", s.small, review_board=review_board(route, issuer.prefecture),
+                             statute_request=request, statute_prior=prior, review_authority=authority,
+                             city_name=issuer.city_name))
+    else:
+        flow.append(ctx.para(f"appeal.{route.value}", s.small, review_authority=authority,
+                             city_name=issuer.city_name))
     flow += [ctx.para("consult", s.small), ctx.para("crossed", s.small), *_contact(issuer, ctx),
              _slip(doc.slip, doc.addressee, issuer, (claim,), ctx)]
     return flow
 
 
 def _reminder(doc: Reminder, ctx: _Context) -> list[Flowable]:
+    """The intro says only what preceded the reminder for every claim (``doc.history``; unknown: nothing), a 再催告
+    is titled so only after an earlier 催告, and a final reminder announces per legal category what follows
+    (appeals.final_consequences): the 差押予告 title only when every claim is forced and was demanded."""
     s, issuer = ctx.styles, doc.issuer
     reply_by = wareki(doc.reply_by)
-    seizure = doc.severity == "final" and doc.all_forced
-    flow: list[Flowable] = [_p(ctx.own.title("final_seizure" if seizure else doc.severity), s.title)]
+    history = doc.history or "none"
+    consequences = doc.consequences if doc.severity == "final" else []
+    title = doc.severity
+    if doc.severity == "final" and consequences == ["seizure"]:
+        title = "final_seizure"
+    elif doc.severity == "second" and history not in ("reminder", "demand_notice_and_reminder"):
+        title = "first"  # no earlier 催告 on record: not a 再催告
+    flow: list[Flowable] = [_p(ctx.own.title(title), s.title)]
     if doc.unified:
         flow.append(ctx.para("unified_subtitle", s.subtitle))
     if doc.unified:
         flow.append(ctx.para("unified", city_name=issuer.city_name))
-    flow.append(ctx.para(f"intro.{doc.severity}", as_of=wareki(doc.issued_on), reply_by=reply_by))
-    if doc.severity == "final":
-        flow.append(ctx.para("final.seizure" if seizure else "final.legal", s.strong, reply_by=reply_by))
+    flow.append(ctx.para(f"intro.{doc.severity}.{history}", as_of=wareki(doc.issued_on), reply_by=reply_by))
+    mixed = len(consequences) > 1
+    for consequence in consequences:
+        text = ctx.own.text(f"final.{consequence}", reply_by=reply_by)
+        if mixed:
+            forced = consequence.startswith("seizure")
+            listed = [c.receivable for c in doc.claims if (c.legal_category is LegalCategory.FORCED_PUBLIC) == forced]
+            scope = ctx.own.text("final.scope.forced" if forced else "final.scope.other",
+                                 receivables="・".join(dict.fromkeys(listed)))
+            text = f"{scope}：{text}"
+        flow.append(_p(text, s.strong))
     flow += [ctx.para("reply_by", s.strong, reply_by=reply_by),
              ctx.para("total", s.strong, amount=yen_stated(doc.total))]
     if doc.unified and len(doc.department_totals) > 1:

@@ -307,14 +307,26 @@ def test_management_reports_with_targets_entered_by_a_supervisor(
         "/reports/collection-rates", params={"fiscal_year": 2024}, headers=staff["viewer"]).json()}
     tax = rates[("tax", "individual_inhabitant_tax")]
     assert 0 < tax["current_received"] <= tax["current_assessed"]
-    assert float(tax["current_rate"]) == round(100 * tax["current_received"] / tax["current_assessed"], 1)
-    assert rates[("water", "water_supply_charge")]["current_rate_target"] == "95.0"
+    assert float(tax["current_rate"]) == round(100 * tax["current_received"] / tax["current_assessed"], 2)
+    assert tax["current_outstanding"] + tax["current_written_off"] + tax["current_received"] == tax["current_assessed"]
+    assert rates[("water", "water_supply_charge")]["current_rate_target"] == "95.00"
     aging = api.get("/reports/aging", headers=staff["viewer"]).json()
     assert {r["bucket"] for r in aging} <= {"0-90 days", "91-180 days", "181-365 days", "1-2 years", "over 2 years"}
     exported = api.get("/reports/collection-rates", params={"fiscal_year": 2024, "format": "csv"},
                        headers=staff["viewer"])
-    assert exported.status_code == 200 and "現年度" not in exported.text.splitlines()[0]  # English column codes
-    assert "current_rate" in exported.content.decode("utf-8-sig").splitlines()[0]
+    header = exported.content.decode("utf-8-sig").splitlines()[0]  # as a city publishes it: Japanese headers
+    assert exported.status_code == 200 and header.startswith("所管,債権コード,債権名,現年度分 調定額（円）")
+    assert "不納欠損額" in header and "current_rate" not in header
+    bureaus = api.get("/reports/outstanding-by-bureau", params={"fiscal_year": 2024}, headers=staff["viewer"]).json()
+    assert [b["bureau"] for b in bureaus][-1] == "合計" and bureaus[-1]["total"]
+    water_bureau = next(b for b in bureaus if b["bureau"] == "上下水道局")
+    assert water_bureau["prior_year_end_yen"] == sum(
+        outstanding[("water", code)]["prior_year_end"] for code in ("water_supply_charge", "sewerage_charge")
+        if ("water", code) in outstanding)
+    table = api.get("/reports/outstanding-by-bureau", params={"fiscal_year": 2024, "format": "csv"},
+                    headers=staff["viewer"]).content.decode("utf-8-sig").splitlines()
+    assert table[0] == "局名,前年度決算 ①（千円）,目標 ②（千円）,未収金額差 ②－①（千円）,圧縮割合 ②／①（％）"
+    assert table[-1].startswith("合計,")
     workload = api.get("/reports/workload", headers=staff["viewer"]).json()
     assert any(w["holder_code"] == "tax_insurance" and w["open_cases"] > 0 for w in workload)
 

@@ -161,3 +161,46 @@ def test_an_installment_pledge_must_pay_exactly_what_is_owed(api: httpx.Client,
     assert short.status_code == 422 and "schedule" in short.json()["detail"]
     unknown = api.post("/documents/preview", headers=staff["collector"], json={**body, "claims": ["water:nope"]})
     assert unknown.status_code == 422 and unknown.json()["detail"].startswith("claims:")
+
+
+def test_notices_follow_the_law_and_what_was_sent_before(api: httpx.Client,
+                                                         staff: dict[str, dict[str, str]]) -> None:
+    """Issue 19 §6 on the running system: a 督促状's 教示 follows its receivable, the seal as the city set it, and a
+    final 催告書 claims only the 督促 and 催告 on record (the departments' own count: the city's departments sent
+    most 督促 themselves)."""
+    viewer = staff["viewer"]
+    tasks = api.get("/tasks/demand-notices", params={"limit": 5000}, headers=viewer).json()
+    tax = next(t for t in tasks if t["department"] == "tax")
+    notice = api.post("/documents/preview", headers=viewer,
+                      json={"kind": "demand_notice", "department": "tax", "claim_id": tax["claim_id"]})
+    assert notice.status_code == 200, notice.text
+    flat = "".join(text_of(notice.content).split())
+    assert "地方税法第19条の4" in flat and "地方税法第19条の12" in flat and "（公印省略）" in flat
+
+    checked = set()
+    cases = api.get("/cases", params={"limit": 200, "status": "open"}, headers=viewer).json()["items"]
+    for case in cases:
+        debtor = api.get(f"/debtors/{case['debtor_id']}", headers=viewer).json()
+        overdue = [c for c in debtor["claims"] if c["status"] == "delinquent" and c["balance"] > 0]
+        if not overdue or case["on_hold"]:
+            continue
+        kinds = [{a["kind"] for a in api.get(f"/claims/{c['department']}/{c['claim_id']}",
+                                             headers=viewer).json()["actions"]} for c in overdue]
+        demanded = all("demand_notice" in k for k in kinds)
+        reminded = all("reminder_letter" in k for k in kinds)
+        outcome = "both" if demanded and reminded else "demand" if demanded else "reminder" if reminded else "none"
+        if outcome in checked:
+            continue
+        preview = api.post("/documents/preview", headers=viewer,
+                           json={"kind": "reminder", "debtor_id": case["debtor_id"], "severity": "final"})
+        assert preview.status_code == 200, preview.text
+        text = "".join(text_of(preview.content).split())
+        expected = {"both": "これまで督促状及び催告書により", "demand": "督促状により納付をお願いしましたが",
+                    "reminder": "これまで催告書により", "none": "納期限を過ぎ"}[outcome]
+        assert expected in text, (outcome, case["debtor_id"])
+        if not demanded:
+            assert "督促状により" not in text and "督促状及び" not in text
+        checked.add(outcome)
+        if {"demand", "none"} <= checked:
+            break
+    assert {"demand", "none"} <= checked  # departments demanded most claims, the centre's task list holds the rest

@@ -142,12 +142,13 @@ def test_synthetic_city_reaches_the_ledger_as_the_ground_truth_says(
                 "InstallmentAgreed": await conn.fetchval("SELECT count(*) FROM installment_agreements"),
                 "ExemptionApplied": await conn.fetchval("SELECT count(*) FROM exemption_applications"),
                 "WaterSupplyChanged": await conn.fetchval("SELECT count(*) FROM water_supply_events"),
+                "ClaimNoticeSent": await conn.fetchval("SELECT count(*) FROM claim_actions WHERE message_id IS NOT NULL"),
             })
         finally:
             await conn.close()
 
     stored_events = asyncio.run(other_events())
-    for kind in ("InstallmentAgreed", "ExemptionApplied", "WaterSupplyChanged"):
+    for kind in ("InstallmentAgreed", "ExemptionApplied", "WaterSupplyChanged", "ClaimNoticeSent"):
         assert expected[kind] > 0 and stored_events[kind] >= expected[kind], kind
     figures.report(f"synthetic city: {len(truth)} claims of {len(by_debtor)} debtors match the ground truth to the yen")
 
@@ -183,6 +184,28 @@ def test_synthetic_city_reaches_the_ledger_as_the_ground_truth_says(
         next_year = client.get(f"{collection}/debtors/{some_debtor}", params={"as_of": "2025-04-01"}).json()
         assert next_year["current_year_arrears"] == 0 and next_year["carried_over_arrears"] > 0
         assert {c["arrears_class"] for c in next_year["claims"]} == {"carried_over"}
+
+        # The 督促 task list holds only the city's delinquent claims nobody demanded: the departments sent most.
+        tasks = client.get(f"{collection}/tasks/demand-notices", params={"limit": 5000}).json()
+        listed = {(t["department"], t["claim_id"]) for t in tasks}
+        city_claims = {(c["department"], c["claim_id"]): c for c in truth}
+        undemanded = {key for key, c in city_claims.items() if c["balance"] > 0 and c["due_date"] < AS_OF.isoformat()
+                      and not c["department_demand_notice_on"]}
+        demanded = {key for key, c in city_claims.items() if c["department_demand_notice_on"]}
+        assert demanded and not listed & demanded
+        assert listed & city_claims.keys() <= undemanded
+        if len(tasks) < 5000:  # the list is capped (other tests' claims share the database): complete only below it
+            assert listed & city_claims.keys() == undemanded
+        for key in sorted(undemanded)[:15] + sorted(demanded)[:15]:  # each claim's own record says the same
+            record = client.get(f"{collection}/claims/{key[0]}/{key[1]}").json()
+            by_department = [a for a in record["actions"] if a["recorded_by"] == f"department:{key[0]}"]
+            if key in demanded:
+                assert record["demand_notice_task"] is None and any(a["kind"] == "demand_notice" for a in by_department)
+                assert by_department[0]["done_on"] == city_claims[key]["department_demand_notice_on"]
+            else:
+                assert record["demand_notice_task"] is not None and not by_department
+        figures.report(f"synthetic city 督促 task list: {len(undemanded)} claims for the centre, {len(demanded)} "
+                       "demanded by the departments themselves")
 
     async def assignment_counts() -> asyncpg.Record:
         conn = await asyncpg.connect(infrastructure.database_urls["collection"])

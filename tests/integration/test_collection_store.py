@@ -166,3 +166,27 @@ async def test_a_known_message_id_with_another_payload_is_refused_not_dropped(co
         assert await apply_messages(conn, [claim.model_copy(update={"debtor_id": debtor})]) == [False]
         ledger = await load_ledger(conn, debtor, date(2024, 9, 30))
     assert ledger is not None and ledger.claims[0].principal == 12_000
+
+
+async def test_a_departments_own_notices_land_in_the_claims_action_record_once(collection_pool: asyncpg.Pool) -> None:
+    """ClaimNoticeSent → the 経過記録 (claim_actions) as demand_notice / reminder_letter by the department, so the
+    督促 task list, the workflow and 時効 count it; redelivered, it is there once."""
+    from contracts import ClaimNoticeSent
+
+    debtor = uuid.uuid4().hex
+    person = PersonReference(source_person_id=f"p-{debtor}")
+    claim_id = f"c-{debtor}"
+    notices = [
+        envelope(ClaimNoticeSent(notice_id="T2024-0451", person=person, claim_id=claim_id, kind="demand_notice",
+                                 sent_on=date(2024, 7, 12)), debtor, "n1"),
+        envelope(ClaimNoticeSent(notice_id="T2024-0990", person=person, claim_id=claim_id, kind="reminder",
+                                 sent_on=date(2024, 8, 20)), debtor, "n2"),
+    ]
+    async with collection_pool.acquire() as conn:
+        assert await apply_messages(conn, [*scenario(debtor), *notices]) == [True] * 7
+        assert await apply_messages(conn, notices) == [False, False]
+        rows = await conn.fetch("SELECT kind, done_on, recorded_by, note, message_id FROM claim_actions "
+                                "WHERE department = 'tax' AND claim_id = $1 ORDER BY done_on", claim_id)
+    assert [(r["kind"], r["done_on"], r["recorded_by"]) for r in rows] == [
+        ("demand_notice", date(2024, 7, 12), "department:tax"), ("reminder_letter", date(2024, 8, 20), "department:tax")]
+    assert rows[0]["note"] == "tax-core T2024-0451" and rows[0]["message_id"] == notices[0].message_id

@@ -355,7 +355,7 @@ def test_render_refuses_what_the_format_cannot_hold() -> None:
         (assessment(金額="千円"), "金額", "is not an amount in yen"),
         (assessment(金額=""), "金額", "is required for 調定"),
         (assessment(費目="延長保育料"), "費目", "unknown value"),
-        (assessment(区分="督促"), "区分", "unknown value"),
+        (assessment(区分="差押"), "区分", "unknown value"),
         (assessment(区分=""), "区分", "is required"),
         (assessment(児童番号=""), "児童番号", "is required for 調定"),
         (assessment(児童氏名="髙" * 101), "児童氏名", "at most 100"),
@@ -389,8 +389,8 @@ def test_bad_lines_are_rejected_with_line_field_and_reason(line: str, field: str
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
-        ("調定,P1,山田", "has 3 fields, the header has 23"),
-        (assessment() + ",extra", "has 24 fields, the header has 23"),
+        ("調定,P1,山田", "has 3 fields, the header has 24"),
+        (assessment() + ",extra", "has 25 fields, the header has 24"),
     ],
 )
 def test_broken_lines_are_rejected_alone(line: str, reason: str) -> None:

@@ -46,3 +46,20 @@ def test_the_debtor_view_shows_the_late_charge_run_up_on_the_unpaid_principal() 
                   date(2024, 5, 1))
     damages = build_ledger([water], [], [], [], [], date(2024, 12, 31)).claims[0]
     assert late_charge_of(damages, date(2024, 12, 31)) == 100_000 * 3 * 214 // (100 * 365)  # 3% a year, 214 days
+
+
+def test_a_departments_own_demand_notice_renews_prescription() -> None:
+    """The claim view's 時効 reads the 経過記録, where a department's own 督促 is recorded (issue 19 §5):
+    due 2020-05-31 → period from 2020-06-01, 5 years → 2025-05-31; the department's 督促 sent 2020-06-15 renews it
+    from the day after the 10 days counted from sending (地方税法18条の2: 2020-06-26) → 2025-06-25."""
+    from datetime import date
+
+    from services.collection.api.actions import _prescription
+
+    claim = {"claim_id": "2020-fixed_asset_tax-N1-01", "receivable_type": "fixed_asset_tax",
+             "legal_category": "forced_public", "due_date": date(2020, 5, 31), "assessed_on": date(2020, 4, 10)}
+    alone = _prescription(claim, [], [], date(2024, 1, 31))
+    demanded = _prescription(claim, [{"kind": "demand_notice", "done_on": date(2020, 6, 15), "outcome": "sent"}], [],
+                             date(2024, 1, 31))
+    assert alone is not None and demanded is not None
+    assert (alone.completes_on, demanded.completes_on) == (date(2025, 5, 31), date(2025, 6, 25))

@@ -110,3 +110,10 @@ def test_compose_env_writes_every_required_value(tmp_path: Path) -> None:
     assert oct(target.stat().st_mode & 0o777) == "0o600"
     assert written["DEPLOYMENT_ENVIRONMENT"] == "production"
     assert all(len(written[k]) >= 32 for k in needed if "PASSWORD" in k)
+
+
+def test_every_service_gets_the_one_business_date() -> None:
+    """shared/clock.py: one clock; no service keeps a business date of its own in the deployment."""
+    assert "BUSINESS_DATE" in COMPOSE["x-service"]["environment"]
+    for name, service in COMPOSE["services"].items():
+        assert not any(key.endswith("_BUSINESS_DATE") for key in service.get("environment", {})), name

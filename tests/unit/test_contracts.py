@@ -213,3 +213,21 @@ def test_what_a_firm_may_know_of_a_debtor_has_no_birth_date_or_id() -> None:
     with pytest.raises(ValueError, match="at least one claim"):
         OutsourcedCaseChanged(case_ref="1", firm_code="lawyer_team_a", status="assigned", version=1,
                               as_of=date(2025, 1, 31))
+
+
+def test_a_departments_own_notice_is_a_billing_message_of_its_own() -> None:
+    from contracts import ClaimNoticeSent, NoticeKind
+
+    notice = ClaimNoticeSent(notice_id="T2024-0451", person=PERSON, claim_id="2024-fixed_asset_tax-N1-01",
+                             kind="demand_notice", sent_on=date(2024, 7, 12))
+    message = wrap(notice, ("T2024-0451", "2024-fixed_asset_tax-N1-01"))  # type: ignore[arg-type]
+    decoded = decode_message(encode_message(message))
+    assert decoded == message and decoded.message_type == "ClaimNoticeSent" and decoded.schema_version == 1
+    assert decoded.payload.kind is NoticeKind.DEMAND_NOTICE  # type: ignore[attr-defined]
+    data = json.loads(encode_message(message))
+    data["payload"]["kind"] = "seizure"
+    data["payload"]["sent_on"] = "令和6年7月12日"
+    with pytest.raises(ContractError) as refused:
+        decode_message(json.dumps(data, ensure_ascii=False))
+    assert "payload.kind" in str(refused.value) and "payload.sent_on" in str(refused.value)
+    assert "髙橋" not in str(refused.value)

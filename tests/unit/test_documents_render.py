@@ -32,6 +32,7 @@ from shared.documents import (
 )
 from shared.documents import render as render_module
 from shared.documents.payment_codes import normalise_scanned_code
+from shared.documents.templates import wording
 
 ISSUER = Issuer(city_name="豊田市", city_code="232114", authority="豊田市長　山田 太郎", office="債権管理課",
                 phone="0565-34-0000", hours="平日8時30分～17時15分", office_address="愛知県豊田市西町3丁目60番地",
@@ -68,7 +69,8 @@ DOCUMENTS = {
                            addressee=TAKAHASHI, claim=TAX, pay_by=date(2024, 5, 30), slip=slip(45_600)),
     "reminder": Reminder(document_number="6債管第102号", issued_on=date(2024, 4, 1), issuer=ISSUER,
                          addressee=YAMAZAKI, severity="final", unified=True, claims=(TAX, HEALTH, NURSERY),
-                         reply_by=date(2024, 4, 15), slip=slip(98_300, "R6-0001234-02")),
+                         reply_by=date(2024, 4, 15), slip=slip(98_300, "R6-0001234-02"),
+                         history="demand_notice_and_reminder"),
     "reminder_private": Reminder(document_number="6債管第103号", issued_on=date(2024, 6, 1), issuer=ISSUER,
                                  addressee=TAKAHASHI, severity="final", claims=(RENT,), reply_by=date(2024, 6, 20),
                                  for_outsourced_firm=True),
@@ -200,13 +202,16 @@ def test_debtor_summary_text(texts: dict[str, str]) -> None:
 NON_FORCED = claim("childcare", "児童扶養手当返還金", "non_forced_public", 12_000)
 VARIANTS = {
     "demand_private": (DOCUMENTS["demand"].model_copy(update={"claim": RENT}),
-                       ["地方自治法施行令第171条", "遅延損害金", "法的措置"], ["審査請求", "滞納処分", "年14.6"]),
+                       ["地方自治法施行令第171条", "遅延損害金", "法的措置", "審査請求をすることはできません"],
+                       ["審査請求をすることができます", "滞納処分", "年14.6"]),
     "demand_non_forced": (DOCUMENTS["demand"].model_copy(update={"claim": NON_FORCED}),
                           ["地方自治法第231条の3第1項", "豊田市の条例に定める割合", "審査請求をすることができます",
                            "処分の取消しの訴えを提起"], ["滞納処分", "地方税法"]),
-    "reminder_first": (DOCUMENTS["reminder_private"].model_copy(update={"severity": "first"}),
-                       ["催告書", "督促状等によりお知らせしましたが"], ["最終", "法的措置", "一元化"]),
-    "reminder_second": (DOCUMENTS["reminder_private"].model_copy(update={"severity": "second"}),
+    "reminder_first": (DOCUMENTS["reminder_private"].model_copy(update={"severity": "first",
+                                                                         "history": "demand_notice"}),
+                       ["催告書", "督促状によりお知らせしましたが"], ["最終", "法的措置", "一元化"]),
+    "reminder_second": (DOCUMENTS["reminder_private"].model_copy(update={"severity": "second",
+                                                                          "history": "demand_notice_and_reminder"}),
                         ["催告書（再催告）", "再三にわたり"], ["最終"]),
     "employer": (DOCUMENTS["inquiry"].model_copy(update={"inquiry": "employer", "history_from": None}),
                  ["給与等の照会書", "退職手当", "総支給額"], ["預貯金等の照会書"]),
@@ -228,7 +233,7 @@ def test_wording_variants(key: str) -> None:
 def test_every_page_has_its_footer(texts: dict[str, str]) -> None:
     for key, document in DOCUMENTS.items():
         assert f"{document.document_number}　1頁" in texts[key]
-        assert f"（様式 {document.kind} 2025.1）" in texts[key]
+        assert f"（様式 {document.kind} {wording(document.kind).version}）" in texts[key]
 
 
 # ---------------------------------------------------------------------------------------------- symbols, fonts

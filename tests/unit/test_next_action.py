@@ -16,6 +16,7 @@ from services.collection.next_action import (
     CaseSituation,
     DelinquentClaim,
     Recommendation,
+    demand_notices_due,
     load_policy,
     parse_policy,
     recommend,
@@ -121,6 +122,24 @@ CASES = [
      case(claim(TAX, balance=0)), 100, None),
     ("a closed claim is never escalated",
      case(claim(TAX, history=(rec(A.PAID_IN_FULL, 30),))), 100, None),
+    # the statutory 督促 ranks above every reminder (催告) and lever, on any claim of the case
+    ("nursery fee 12 days, neither step taken: the 督促 (day 10) before the nursery head's reminder (day 1)",
+     case(claim("nursery_fee")), 12, (A.DEMAND_NOTICE, "childcare", None, ("C1",))),
+    ("housing 40 days needs its letter, a tax claim 15 days has no 督促: the 督促 first",
+     case(claim(HOUSING, "H1", due=day(-25), history=(rec(A.REMINDER_PHONE, -23), rec(A.DEMAND_NOTICE, -15))),
+          claim(TAX, "T1")), 15, (A.DEMAND_NOTICE, "tax", None, ("T1",))),
+    ("the early-call lever waits for another claim's 督促",
+     case(claim(TAX, "T1", history=(rec(A.DEMAND_NOTICE, 5),)), claim(WATER, "W1", due=day(10))), 20,
+     (A.DEMAND_NOTICE, "water", None, ("W1",))),
+    ("the guarantor lever waits for another claim's 督促",
+     case(claim(HOUSING, "H1", history=HOUSING_HISTORY_60), claim(TAX, "T1", due=day(80))), 90,
+     (A.DEMAND_NOTICE, "tax", None, ("T1",))),
+    ("the department's own 督促 counts: no second one, the early call follows",
+     case(claim(TAX, history=(ActionRecord(A.DEMAND_NOTICE, day(8), by="department:tax"),))), 20,
+     (A.REMINDER_PHONE, "tax", "early_call", ("C1",))),
+    ("two tax claims without a 督促: both in one recommendation, another department's waits",
+     case(claim(TAX, "T1"), claim(TAX, "T2", due=day(5)), claim(WATER, "W1", due=day(2))), 25,
+     (A.DEMAND_NOTICE, "tax", None, ("T1", "T2"))),
     ("records after as_of do not count yet",
      case(claim(HOUSING, history=(rec(A.REMINDER_PHONE, 9),))), 5, (A.REMINDER_PHONE, "housing", None, ("C1",))),
 ]
@@ -210,6 +229,12 @@ def test_welfare_hold_recommends_consultation_only() -> None:
     assert (got.action, got.lead_department, got.lever_id, got.claim_ids) == (A.PAYMENT_CONSULTATION, "tax", None,
                                                                             ("T1", "H1"))
     assert "paused" in got.reason and "155,000 yen" in got.reason and "200 days overdue" in got.reason
+
+
+def test_welfare_hold_says_the_statutory_demand_is_still_due() -> None:
+    got = recommend(case(claim(TAX, "T1"), on_hold=True), POLICY, as_of=day(5))
+    assert got is not None and got.action == A.PAYMENT_CONSULTATION
+    assert "督促 is still due on T1" in got.reason
 
 
 def test_welfare_hold_with_nothing_overdue_or_open() -> None:
@@ -421,6 +446,8 @@ def random_situation(rng: random.Random) -> CaseSituation:
         category = rng.choice(list(LegalCategory)) if rng.random() < 0.2 else RECEIVABLES[code].default_category
         due = AS_OF - timedelta(days=rng.randint(-30, 400))
         history = []
+        if rng.random() < 0.7:  # most 督促 are on record (departments send them): the ladder beyond them is reached
+            history.append(ActionRecord(A.DEMAND_NOTICE, due + timedelta(days=rng.randint(1, 20)), by="department:tax"))
         for _ in range(rng.randint(0, 6)):
             kind = rng.choice(_HISTORY_KINDS)
             outcome = rng.choice([None, "final", "won", "ended", "revoked"])
@@ -461,6 +488,11 @@ def test_random_situations_get_only_lawful_recommendations(seed: int) -> None:
         if situation.on_hold:
             assert got.action == A.PAYMENT_CONSULTATION and got.lever_id is None
             assert "paused" in got.reason
+        else:  # the statutory 督促 first: nothing else is recommended while any claim still needs its 督促
+            overdue = sorted((c for c in situation.claims if c.days_overdue(as_of) >= 1),
+                             key=lambda c: (c.due_date, c.claim_id))
+            if demand_notices_due(situation, overdue, POLICY, as_of):
+                assert got.action == A.DEMAND_NOTICE
         if got.action in {A.SEIZURE, A.REALISATION, A.ASSET_INVESTIGATION}:
             assert all(by_id[i].legal_category == LegalCategory.FORCED_PUBLIC for i in got.claim_ids)
         if got.lever_id is None:

@@ -107,3 +107,16 @@ def test_a_pledge_must_pay_exactly_the_claims_and_a_slip_stands_alone() -> None:
     slip = build("payment_slip", letterhead=LETTERHEAD, numbering=Numbering(2024, 4), issued_on=TODAY,
                  person=PERSON, claims=claims, late_charges={})
     assert isinstance(slip, PaymentSlipDocument) and slip.slip.amount == 9_800
+
+
+def test_a_reminder_says_only_what_every_listed_claim_had_before() -> None:
+    from services.collection.notices import reminder_history
+
+    claims = [("tax", "T1"), ("water", "W1")]
+    by_department = [("tax", "T1", "demand_notice"), ("water", "W1", "demand_notice")]  # the departments' own
+    assert reminder_history(claims, by_department) == "demand_notice"
+    assert reminder_history(claims, [*by_department, ("tax", "T1", "reminder_letter")]) == "demand_notice"
+    assert reminder_history(claims, [*by_department, ("tax", "T1", "reminder_letter"),
+                                     ("water", "W1", "reminder_letter")]) == "demand_notice_and_reminder"
+    assert reminder_history(claims, [("tax", "T1", "demand_notice"), ("tax", "T1", "reminder_phone")]) == "none"
+    assert reminder_history(claims, [("tax", "OTHER", "demand_notice")]) == "none"

@@ -41,12 +41,12 @@ def test_collection_rates_current_year_carried_over_and_overall() -> None:
     rows = {(r.department, r.receivable_type): r for r in collection_rates(ledgers(START), ledgers(NOW), FY)}
     tax = rows[("tax", "individual_inhabitant_tax")]
     # 現年度分: assessed 60,000, received 45,000 → 75.0%; nothing carried over
-    assert (tax.current_assessed, tax.current_received, tax.current_rate) == (60_000, 45_000, Decimal("75.0"))
+    assert (tax.current_assessed, tax.current_received, tax.current_rate) == (60_000, 45_000, Decimal("75.00"))
     assert (tax.carried_assessed, tax.carried_rate) == (0, None)
     water = rows[("water", "sewerage_charge")]
     # 滞納繰越分: 15,000 unpaid on 31 March 2024, 6,000 received since → 40.0%
-    assert (water.carried_assessed, water.carried_received, water.carried_rate) == (15_000, 6_000, Decimal("40.0"))
-    assert water.current_assessed == 0 and water.overall_rate == Decimal("40.0")
+    assert (water.carried_assessed, water.carried_received, water.carried_rate) == (15_000, 6_000, Decimal("40.00"))
+    assert water.current_assessed == 0 and water.overall_rate == Decimal("40.00")
 
 
 def test_outstanding_against_the_target_in_the_designated_citys_format() -> None:
@@ -55,13 +55,13 @@ def test_outstanding_against_the_target_in_the_designated_citys_format() -> None
     rows = {(r.department, r.receivable_type): r
             for r in outstanding_against_targets(ledgers(START), ledgers(NOW), targets)}
     water = rows[("water", "sewerage_charge")]
-    # prior year-end 15,000 → now 9,000 against a target of 10,000: 1,000 better, 111.1% achieved, 60.0% compressed
+    # prior year-end 15,000 → now 9,000 against a target of 10,000: 1,000 better, 111.11% achieved, 60.00% compressed
     assert (water.prior_year_end, water.target, water.actual, water.difference) == (15_000, 10_000, 9_000, -1_000)
-    assert (water.achievement, water.compression) == (Decimal("111.1"), Decimal("60.0"))
+    assert (water.achievement, water.compression) == (Decimal("111.11"), Decimal("60.00"))
     tax = rows[("tax", "individual_inhabitant_tax")]
-    # nothing outstanding on 31 March (not yet assessed), 15,000 now against 20,000: met (133.3%)
+    # nothing outstanding on 31 March (not yet assessed), 15,000 now against 20,000: met (133.33%)
     assert (tax.prior_year_end, tax.actual, tax.difference, tax.achievement, tax.compression) == \
-        (0, 15_000, -5_000, Decimal("133.3"), None)
+        (0, 15_000, -5_000, Decimal("133.33"), None)
 
 
 def test_aging_buckets_by_days_overdue() -> None:
@@ -70,6 +70,8 @@ def test_aging_buckets_by_days_overdue() -> None:
     assert rows == {("tax", "91-180 days"): (1, 15_000), ("water", "1-2 years"): (1, 9_000)}
 
 
-def test_rates_round_half_up_to_one_decimal_and_are_empty_without_assessment() -> None:
-    assert rate(1, 3) == Decimal("33.3") and rate(2, 3) == Decimal("66.7") and rate(1, 8) == Decimal("12.5")
+def test_rates_round_half_up_to_two_decimals_and_are_empty_without_assessment() -> None:
+    assert rate(1, 3) == Decimal("33.33") and rate(2, 3) == Decimal("66.67") and rate(1, 8) == Decimal("12.50")
+    assert rate(1, 800) == Decimal("0.13")  # 0.125: half up as published, not to even
+    assert rate(2_800_007, 2_934_892) == Decimal("95.40")  # Nagoya's 財政局
     assert rate(5, 0) is None

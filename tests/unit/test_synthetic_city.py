@@ -2,7 +2,7 @@
 
 import json
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,9 @@ from contracts import (
     ClaimAdjusted,
     ClaimAssessed,
     ClaimCancelled,
+    ClaimNoticeSent,
     Department,
+    NoticeKind,
     PaymentReceived,
     PaymentReversed,
 )
@@ -126,3 +128,32 @@ def test_cities_in_different_id_spaces_share_no_key_and_still_parse(tmp_path: Pa
         claims[space] |= {json.loads(line)["source_person_id"] for line in people.splitlines()}
     keys = [{json.loads(c)["claim_id"] if c.startswith("{") else c for c in claims[s]} for s in (0, 8)]
     assert keys[0] and keys[1] and not keys[0] & keys[1]
+
+
+def test_departments_send_most_demand_notices_themselves(city_dir: Path) -> None:
+    """Issue 19 §5: the departments' own 督促 reach the system, so the centre's task list holds only the rest."""
+    truth = [json.loads(line) for line in (city_dir / "ground_truth" / "claims.jsonl").read_text("utf-8").splitlines()]
+    sent: dict[tuple[str, str], list[ClaimNoticeSent]] = {}
+    for file_name, module in PARSERS.items():
+        parsed = module.parse_export((city_dir / file_name).read_bytes(), file_name=file_name,
+                                     produced_at=lambda: datetime.now(UTC))
+        for accepted in parsed.accepted:
+            if isinstance(notice := accepted.message.payload, ClaimNoticeSent):
+                sent.setdefault((accepted.message.department.value, notice.claim_id), []).append(notice)
+    # long overdue and still unpaid: the 督促 window (20 days) has closed for all of them
+    overdue = [c for c in truth if c["balance"] > 0 and date.fromisoformat(c["due_date"]) + timedelta(days=20) < AS_OF]
+    demanded = [c for c in overdue if c["department_demand_notice_on"]]
+    assert overdue and 0.75 <= len(demanded) / len(overdue) < 1  # most, not all: the rest is the centre's task
+    for claim in truth:
+        notices = sent.get((claim["department"], claim["claim_id"]), [])
+        demands = [n for n in notices if n.kind is NoticeKind.DEMAND_NOTICE]
+        assert len(demands) <= 1
+        on = claim["department_demand_notice_on"]
+        assert [d.sent_on.isoformat() for d in demands] == ([on] if on else [])
+        due = date.fromisoformat(claim["due_date"])
+        for notice in notices:
+            assert due < notice.sent_on <= AS_OF
+        if demands:
+            assert 5 <= (demands[0].sent_on - due).days <= 20
+        assert all(n.sent_on > demands[0].sent_on for n in notices if n.kind is NoticeKind.REMINDER)
+    assert any(n.kind is NoticeKind.REMINDER for notices in sent.values() for n in notices)

@@ -86,7 +86,7 @@ def test_message_ids_depend_on_source_keys_not_on_the_file() -> None:
         (assessment(年度="昨年"), "年度", "fiscal year"),
         (assessment(期別="100"), "期別", "from 0 to 99"),
         (assessment(氏名="", 氏名カナ=""), "氏名", "required for 調定"),
-        (assessment(処理区分="督促"), "処理区分", "unknown value"),
+        (assessment(処理区分="差押"), "処理区分", "unknown value"),
         (row(処理区分="収納", 宛名番号="1", 金額="100", 処理日="2024-05-01", 収納番号="R1", 収納方法="現金書留"),
          "収納方法", "unknown value"),
         (row(処理区分="更正", 宛名番号="1", 税目="軽自動車税", 年度="2024", 期別="0", 通知書番号="N", 金額="0",

@@ -299,7 +299,7 @@ CORPORATE = {**PERSON, "個人法人区分": "2", "氏名又は名称": "株式�
         (bill(**CORPORATE), "生年月日", "must be empty for a corporation"),
         (bill(水栓番号="9" * 70), "水栓番号", "at most 80 characters"),
         (bill(氏名又は名称="髙" * 101), "氏名又は名称", "at most 100 characters"),
-        (bill(レコード区分="督促"), "レコード区分", "unknown value"),
+        (bill(レコード区分="差押"), "レコード区分", "unknown value"),
         (bill(レコード区分=""), "レコード区分", "is required"),
         (reduction(上水道料金="0"), "上水道料金", "must be a positive amount"),
         (reduction(上水道料金="-1200"), "上水道料金", "must be a positive amount"),

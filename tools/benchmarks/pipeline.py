@@ -111,8 +111,7 @@ def database_url(name: str) -> str:
 
 def service_env() -> dict[str, str]:
     return {**infra_env(), "KAFKA_BOOTSTRAP_SERVERS": BOOTSTRAP, "OTEL_TRACES_EXPORTER": "none", "OTEL_TRACES_SAMPLER": "always_off",
-            "LOG_LEVEL": "WARNING", "COLLECTION_BUSINESS_DATE": BUSINESS_DATE.isoformat(),
-            "WELFARE_REFERRAL_BUSINESS_DATE": BUSINESS_DATE.isoformat(), "BENCH_STAFF_PASSWORD": "bench-password",
+            "LOG_LEVEL": "WARNING", "BUSINESS_DATE": BUSINESS_DATE.isoformat(), "BENCH_STAFF_PASSWORD": "bench-password",
             **{f"{name.upper()}_DATABASE_URL": database_url(name) for name in DATABASES},
             **{f"{name.upper()}_HTTP_PORT": str(38000 + i) for i, name in enumerate(SERVICES)},
             # a development system on the published keys; collection is the one authority for staff accounts

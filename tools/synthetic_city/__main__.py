@@ -71,6 +71,8 @@ def _ground_truth(out: Path, exports: dict[Department, DepartmentExport], as_of:
                     "principal": bill.amount + sum(a.delta for a in bill.adjustments if a.on <= as_of),
                     "payments": [[p.paid_on.isoformat(), p.amount] for p in bill.payments
                                  if p.paid_on <= as_of and (p.reversed_on is None or p.reversed_on > as_of)],
+                    "department_demand_notice_on": (export.demand_notices[claim_id].isoformat()
+                                                    if claim_id in export.demand_notices else None),
                 }, ensure_ascii=False) + "\n")
     with (out / "ground_truth" / "person_records.jsonl").open("w", encoding="utf-8") as people:
         for export in exports.values():

@@ -6,16 +6,20 @@ The synthetic city is a tool, not a service: it uses the adapters' format module
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from contracts import (
     ClaimAdjusted,
     ClaimAssessed,
     ClaimCancelled,
+    ClaimNoticeSent,
     Department,
     ExemptionApplied,
     InstallmentAgreed,
+    NoticeKind,
     Payload,
     PaymentReceived,
     PaymentReversed,
@@ -47,6 +51,17 @@ class DepartmentExport:
     person_records: dict[str, str] = field(default_factory=dict)
     #: claim id → the bill it was made from (for the ground truth)
     claims: dict[str, Bill] = field(default_factory=dict)
+    #: claim id → the day the department sent its own 督促 (for the ground truth)
+    demand_notices: dict[str, date] = field(default_factory=dict)
+
+
+DEPARTMENT_DEMAND_SHARE = 0.85
+"""Most 督促 are sent by the departments' own systems (issue 19 §5): this share of the claims still unpaid on the
+day gets its 督促 from the department, 5 to 20 days after the due date (地方税法329条1項: within 20 days); the rest
+is left to the central office's 督促 task list."""
+DEPARTMENT_REMINDER_SHARE = 0.5
+"""Of the claims the department demanded and that stay unpaid, this share gets a 催告 45 to 55 days after the due
+date."""
 
 
 def entity_id(debtor: Debtor) -> str:
@@ -54,8 +69,8 @@ def entity_id(debtor: Debtor) -> str:
 
 
 class _Views:
-    def __init__(self, city: City, noise: NoiseLevel):
-        self.seed, self.noise = city.seed, noise
+    def __init__(self, city: City, noise: NoiseLevel, as_of: date | None = None):
+        self.seed, self.noise, self.as_of = city.seed, noise, as_of
         self.households = {h.household_id: h for h in city.households}
         self.exports = {
             Department.TAX: DepartmentExport(Department.TAX, "tax_export.csv",
@@ -151,10 +166,30 @@ class _Views:
                 export.records.append(PaymentReversed.model_construct(
                     payment_id=payment.payment_no, person=person, reason=ReversalReason.ACCOUNT_TRANSFER_FAILED,
                     reversed_on=payment.reversed_on))
+        self.add_notices(export, person, cid, bill)
+
+    def add_notices(self, export: DepartmentExport, person: PersonReference, cid: str, bill: Bill) -> None:
+        """The department's own 督促 (and sometimes a 催告) of a bill still unpaid on the day, decided by a random
+        stream of the seed and the claim id alone, so the city stays deterministic whatever else changes."""
+        if self.as_of is None:  # a view without a date of its own (the matching benchmarks): no notices
+            return
+        rng = random.Random(f"{self.seed}:notices:{export.department.value}:{cid}")
+        sent_on = bill.due_date + timedelta(days=rng.randint(5, 20))
+        if sent_on > self.as_of or bill.balance(sent_on) <= 0 or rng.random() >= DEPARTMENT_DEMAND_SHARE:
+            return
+        export.records.append(ClaimNoticeSent.model_construct(
+            notice_id=f"D{len(export.demand_notices) + 1:09d}", person=person, claim_id=cid,
+            kind=NoticeKind.DEMAND_NOTICE, sent_on=sent_on))
+        export.demand_notices[cid] = sent_on
+        reminder_on = bill.due_date + timedelta(days=rng.randint(45, 55))
+        if reminder_on <= self.as_of and bill.balance(reminder_on) > 0 and rng.random() < DEPARTMENT_REMINDER_SHARE:
+            export.records.append(ClaimNoticeSent.model_construct(
+                notice_id=f"R{len(export.demand_notices):09d}", person=person, claim_id=cid,
+                kind=NoticeKind.REMINDER, sent_on=reminder_on))
 
 
 def department_views(city: City, year: Year, noise: NoiseLevel) -> dict[Department, DepartmentExport]:
-    views = _Views(city, noise)
+    views = _Views(city, noise, year.as_of)
     for bill in year.bills:
         views.add_bill(bill)
     for exemption in year.exemptions:

@@ -2,7 +2,7 @@
 the policies, and the audit log every read of personal data and every change goes to."""
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from services.collection.allocation import AllocationPolicy
 from services.collection.assignment import AssignmentPolicy
 from shared.audit import audit_read as shared_audit_read
 from shared.auth import Principal, StaffRole, authenticated_staff, require_staff
+from shared.clock import business_date as one_business_date
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -50,7 +51,7 @@ async def business_date(request: Request) -> date:
     """The configured business date, or today in Asia/Tokyo. (The dependencies here are ``async`` on purpose:
     FastAPI runs a plain function in a worker thread, a hop that cost a tenth of the debtor view's time.)"""
     configured: date | None = request.app.state.settings.business_date
-    return configured or datetime.now(TOKYO).date()
+    return one_business_date(configured)
 
 
 BusinessDate = Annotated[date, Depends(business_date)]

@@ -25,10 +25,11 @@ from services.collection.api.actions import _claim, _situation
 from services.collection.api.debtors import late_charge_of
 from services.collection.api.deps import BusinessDate, Collector, Connection, Viewer, audit, audit_read
 from services.collection.ledger import ClaimBalance, default_legal_rules
-from services.collection.notices import Kind, Numbering, build, fiscal_year_of, overdue
+from services.collection.notices import Kind, Numbering, build, fiscal_year_of, overdue, reminder_history
 from services.collection.store import load_ledger, queue_case_refresh
 from services.collection.workflow import ActionKind, check_action
 from shared.documents import AnyDocument, refusal_reason, render_batch, render_counted
+from shared.documents.appeals import History
 from shared.documents.letterhead import load_letterhead
 
 router = APIRouter(tags=["documents"])
@@ -114,8 +115,20 @@ async def _person(conn: asyncpg.Connection, debtor_id: str, department: str | No
     return row["person"] if row else None
 
 
-async def _prepare(conn: asyncpg.Connection, body: DocumentRequest, numbering: Numbering, today: date
-                   ) -> tuple[AnyDocument, str, list[tuple[str, str]]]:
+async def _history(conn: asyncpg.Connection, keys: list[tuple[str, str]], today: date,
+                   reissue_of: str | None) -> History:
+    """What a 催告書 may say preceded it: the 督促 and 催告書 on record for every claim it lists (by the department or
+    the centre), not counting the first issue of the document being re-issued."""
+    rows = await conn.fetch(
+        "SELECT a.department, a.claim_id, a.kind FROM claim_actions a JOIN unnest($1::text[], $2::text[]) "
+        "AS k(department, claim_id) USING (department, claim_id) WHERE a.kind = ANY($3::text[]) AND a.done_on <= $4 "
+        "AND ($5::text IS NULL OR a.note <> 'reminder ' || $5)", [k[0] for k in keys], [k[1] for k in keys],
+        [ActionKind.DEMAND_NOTICE.value, ActionKind.REMINDER_LETTER.value], today, reissue_of)
+    return reminder_history(keys, ((r["department"], r["claim_id"], r["kind"]) for r in rows))
+
+
+async def _prepare(conn: asyncpg.Connection, body: DocumentRequest, numbering: Numbering, today: date,
+                   reissue_of: str | None = None) -> tuple[AnyDocument, str, list[tuple[str, str]]]:
     """The document for a request, its debtor and the claims it lists; 404/409/422 with the reason."""
     department = body.department.value if body.department else None
     if body.kind == "demand_notice":
@@ -147,6 +160,8 @@ async def _prepare(conn: asyncpg.Connection, body: DocumentRequest, numbering: N
         claims = overdue(ledger)
     if not claims:
         raise HTTPException(409, "nothing overdue with anything open (principal, fees or a fixed 延滞金) for this document")
+    keys = [(c.claim.department, c.claim.claim_id) for c in claims]
+    history = await _history(conn, keys, today, reissue_of) if body.kind == "reminder" else None
     try:
         document = build(body.kind, letterhead=load_letterhead(), numbering=numbering, issued_on=today,
                          person=await _person(conn, debtor, department), claims=claims,
@@ -155,10 +170,11 @@ async def _prepare(conn: asyncpg.Connection, body: DocumentRequest, numbering: N
                          fees={(c.claim.department, c.claim.claim_id): _fees(c, body.kind, today) for c in claims},
                          severity=body.severity, unified=department is None,
                          institution=body.institution.model_dump() if body.institution else None,
-                         inquiry=body.inquiry, schedule=tuple((i.due_date, i.amount) for i in body.schedule))
+                         inquiry=body.inquiry, schedule=tuple((i.due_date, i.amount) for i in body.schedule),
+                         history=history)
     except ValueError as refused:
         raise HTTPException(422, refusal_reason(refused)) from None
-    return document, debtor, [(c.claim.department, c.claim.claim_id) for c in claims]
+    return document, debtor, keys
 
 
 def _fees(claim: ClaimBalance, kind: str, today: date) -> int:
@@ -283,7 +299,7 @@ async def reissue(number: NumberPath, conn: Connection, staff: Collector, today:
                                     base["fiscal_year"], base["serial"])
         numbering = Numbering(base["fiscal_year"], base["serial"], count + 1)
         body = _request_of(base)
-        document, debtor, keys = await _prepare(conn, body, numbering, today)
+        document, debtor, keys = await _prepare(conn, body, numbering, today, reissue_of=first)
         content, pages = await _render(document)
         row = await _record(conn, document, numbering, kind=base["kind"], debtor=debtor, keys=keys,
                             staff=staff.subject, today=today, content=content, pages=pages,

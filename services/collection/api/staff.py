@@ -3,14 +3,14 @@ stops working at once when its account is disabled or signed out everywhere."""
 
 import logging
 import math
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from services.collection.api.deps import Admin, AnyStaff, Connection, audit, audit_read
+from services.collection.api.deps import Admin, AnyStaff, BusinessDate, Connection, audit, audit_read
 from shared.auth import Principal, StaffRole, TokenIssuer, grant_refusal, hash_password, verify_password
 from shared.sign_in_limits import SignInLimits, account_label, client_address
 
@@ -67,11 +67,13 @@ class Me(BaseModel):
     staff_id: str
     roles: list[str]
     expires_at: datetime
+    business_date: date = Field(description="The one business date every service works on (BUSINESS_DATE; unset: "
+                                            "today in Asia/Tokyo)")
 
 
 @router.get("/auth/me", response_model=Me, summary="Who the token speaks for, with the roles it may use now")
-async def who_am_i(staff: AnyStaff) -> Me:
-    return Me(staff_id=staff.subject, roles=sorted(staff.roles), expires_at=staff.expires_at)
+async def who_am_i(staff: AnyStaff, today: BusinessDate) -> Me:
+    return Me(staff_id=staff.subject, roles=sorted(staff.roles), expires_at=staff.expires_at, business_date=today)
 
 
 class Authority(BaseModel):
