@@ -201,19 +201,28 @@ _VOWEL_OF = {**dict.fromkeys("アカサタナハマヤラワガザダバパャ",
              **dict.fromkeys("オコソトノホモヨロゴゾドボポョヲ", "オ")}
 
 
+_FOREIGN_V = {"ヴァ": "バ", "ヴィ": "ビ", "ヴェ": "ベ", "ヴォ": "ボ", "ヴュ": "ビュ"}
+
+
 def phonetic_kana(kana: str) -> str:
     """A kana reading folded to how it sounds, so that spellings of one reading agree: small kana written full
-    size (シヨウタ = ショウタ), ヴ/ブ, ヂ/ジ, ヅ/ズ, ヲ/オ, and a long vowel written as ー, as its vowel or as ウ after
-    an オ-row kana (オーノ = オオノ = オウノ, ユーコ = ユウコ) reduced to the vowel itself. Lossy on purpose: used as a
+    size (シヨウタ = ショウタ), ヴァ/バ and ヴ/ブ, ヂ/ジ, ヅ/ズ, ヲ/オ, and a long vowel written as ー, as its vowel
+    or as ウ after an オ-row kana or イ after an エ-row kana (オーノ = オオノ = オウノ, ユーコ = ユウコ,
+    ケーコ = ケイコ) written ー. A long vowel stays a sound of its own (ユキ ≠ ユウキ). Lossy on purpose: used as a
     comparison level and a blocking key, never as the name."""
+    for foreign, native in _FOREIGN_V.items():
+        kana = kana.replace(foreign, native)
     text = kana.translate(_SMALL_KANA).translate(_SAME_SOUND)
     out: list[str] = []
     for char in text:
         vowel = _VOWEL_OF.get(out[-1]) if out else None
-        if vowel and (char == "ー" or char == vowel or (char == "ウ" and vowel in "オウ")
+        if out and out[-1] == "ー":
+            vowel = None  # オーオ: one long vowel, then a new sound
+        if vowel and (char == "ー" or char == vowel or (char == "ウ" and vowel == "オ")
                       or (char == "イ" and vowel == "エ")):
-            continue  # a long vowel, however written
-        if char == "ー":
+            out.append("ー")
+            continue
+        if char == "ー" and out and out[-1] == "ー":
             continue
         out.append(char)
     return "".join(out)

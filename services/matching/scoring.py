@@ -433,7 +433,7 @@ def score(levels: Mapping[str, str], model: Model, frequencies: Mapping[str, str
     return Score(total, contributions, model.version)
 
 
-#: Levels of a birth date that differ yet may be a typo: linked only when everything else agrees strongly.
+#: Levels of a birth date that differ yet may be a typo: they weigh what they weigh, and never link alone.
 BIRTH_DATE_TYPOS = frozenset({"one_digit", "day_month_swapped"})
 BIRTH_DATES_DIFFER = frozenset({"disagree", "one_component"}) | BIRTH_DATE_TYPOS
 #: Name levels that count as the same name for the protective rules.
@@ -450,8 +450,7 @@ def decide(result: Score, model: Model) -> Decision:
 
     - a different 宛名番号 of the resident register, or a different given name, is another person (twins share a
       household and a birth date; siblings a surname and an address);
-    - two known birth dates that differ are never linked, except a one-digit or day/month typo when the names
-      and the house agree as well;
+    - two known birth dates that differ are never linked, even by one digit (a typo, or another person);
     - without a birth date on both sides, a link needs the same phone or the same 宛名番号 (a parent and a child
       of one name share a household);
     - a common name with the same birth date at another address goes to review (同姓同名 in another town);
@@ -482,9 +481,7 @@ def decide(result: Score, model: Model) -> Decision:
     if result.total <= model.link_threshold or register == "disagree" or levels.get("given_name") == "disagree":
         return "review"
     if birth in BIRTH_DATES_DIFFER:
-        typo_only = (birth in BIRTH_DATE_TYPOS and levels.get("surname") in SAME_NAME
-                     and levels.get("given_name") in SAME_NAME and levels.get("address") in SAME_PLACE)
-        return "link" if typo_only else "review"
+        return "review"
     if birth in (None, MISSING):
         return "link" if levels.get("phone") == "exact" or register == "exact" else "review"
     if levels.get("name_frequency") == "common" and levels.get("address") not in SAME_PLACE \

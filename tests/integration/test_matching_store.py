@@ -75,7 +75,8 @@ async def test_a_doubtful_pair_gets_its_own_identity_and_waits_for_review(matchi
     assert review is not None and review["status"] == "open"
     assert (review["candidate_department"], review["candidate_source_person_id"]) == ("tax", with_birth.source_person_id)
     contributions = review["contributions"] if isinstance(review["contributions"], dict) else json.loads(review["contributions"])
-    assert contributions["name"]["level"] == "exact" and contributions["birth_date"]["level"] == "missing"
+    assert contributions["surname"]["level"] == contributions["given_name"]["level"] == "exact"
+    assert contributions["birth_date"]["level"] == "missing"
     assert decision["decision"] == "review" and decision["model_version"] == MODEL.version
 
 
