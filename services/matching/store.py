@@ -82,14 +82,14 @@ def normalised_from_json(data: dict[str, object] | str) -> NormalisedPerson:
     return NormalisedPerson(**values)  # type: ignore[arg-type]
 
 
-def _frequency_hash(field_name: str, value: str) -> bytes:
+def frequency_hash(field_name: str, value: str) -> bytes:
     return hashlib.blake2b(f"frequency|{field_name}|{value}".encode(), digest_size=12).digest()
 
 
 async def read_frequencies(conn: asyncpg.Connection, people: list[NormalisedPerson]) -> NameFrequencies:
     """The counts of these people's names, and the number of stored records (the planner's estimate: exact
     enough for a share, and no row every transaction would have to update)."""
-    wanted = {_frequency_hash(name, value): f"{name}|{value}"
+    wanted = {frequency_hash(name, value): f"{name}|{value}"
               for person in people for name, value in frequency_values(person).items()}
     records = await conn.fetchval("SELECT greatest(reltuples, 0)::bigint FROM pg_class "
                                   "WHERE oid = 'person_records'::regclass")
@@ -106,7 +106,7 @@ async def count_names(conn: asyncpg.Connection, people: list[NormalisedPerson]) 
     added: dict[bytes, int] = defaultdict(int)
     for person in people:
         for name, value in frequency_values(person).items():
-            added[_frequency_hash(name, value)] += 1
+            added[frequency_hash(name, value)] += 1
     if added:
         hashes = sorted(added)
         await conn.execute(

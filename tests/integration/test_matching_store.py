@@ -206,7 +206,7 @@ async def test_one_record_first_seen_by_two_transactions_at_once_gets_one_debtor
 
 
 async def test_name_counts_grow_in_the_transaction_that_stores_the_records(matching_pool: asyncpg.Pool) -> None:
-    from services.matching.store import _frequency_hash
+    from services.matching.store import frequency_hash
 
     surname = unique_name().split()[1]  # a surname nobody else has
     async with matching_pool.acquire() as conn:
@@ -214,12 +214,12 @@ async def test_name_counts_grow_in_the_transaction_that_stores_the_records(match
             await resolve_debtor(conn, Department.TAX, person(f"{surname} 一郎", unique_birth_date()), MODEL)
             await resolve_debtor(conn, Department.TAX, person(f"{surname} 二郎", unique_birth_date()), MODEL)
             inside = await conn.fetchval("SELECT records FROM name_frequencies WHERE value_hash = $1",
-                                         _frequency_hash("surname", surname))
+                                         frequency_hash("surname", surname))
         again = await resolve_debtor(conn, Department.TAX, person(f"{surname} 二郎", unique_birth_date(), pid="x"),
                                      MODEL)
         seen_again = await resolve_debtor(conn, Department.TAX, person(f"{surname} 二郎", None, pid="x"), MODEL)
         after = await conn.fetchval("SELECT records FROM name_frequencies WHERE value_hash = $1",
-                                    _frequency_hash("surname", surname))
+                                    frequency_hash("surname", surname))
     assert inside == 2
     assert again == seen_again and after == 3  # a record seen before is not counted twice
 
