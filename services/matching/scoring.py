@@ -456,8 +456,9 @@ def decide(result: Score, model: Model) -> Decision:
     - a common name with the same birth date at another address goes to review (同姓同名 in another town);
     - an individual is never linked with a corporation.
 
-    The same 宛名番号 (both from the resident register) links whatever the weights, unless the birth dates
-    differ beyond a typo. The same 法人番号 links two corporations; a different one never does.
+    The same 宛名番号 (both from the resident register, where twins have two) links whatever the weights,
+    unless the birth dates differ beyond a typo or both name parts differ. The same 法人番号 links two
+    corporations; a different one never does.
     """
     levels = {name: c.get("level") for name, c in result.contributions.items()}
     kind = levels.get("kind") or "individual"
@@ -474,8 +475,8 @@ def decide(result: Score, model: Model) -> Decision:
     birth = levels.get("birth_date")
     register = levels.get("register_number")
     if register == "exact" and birth in (None, MISSING, "exact", *BIRTH_DATE_TYPOS) \
-            and levels.get("given_name") != "disagree":
-        return "link"
+            and not levels.get("surname") == levels.get("given_name") == "disagree":
+        return "link"  # one resident register entry: twins have two; a name part may be misspelt or changed
     if result.total < model.review_threshold:
         return "new"
     if result.total <= model.link_threshold or register == "disagree" or levels.get("given_name") == "disagree":
