@@ -94,13 +94,15 @@ def compare(a: NormalisedPerson, b: NormalisedPerson) -> dict[str, str]:
         surname, given = _part_level(a.name, b.name, a.name_kana, b.name_kana), MISSING
     else:
         surname, given = _name_levels(a, b)
+    address = _address_level(a, b)
     return {
         "kind": kind,
         "surname": surname,
         "given_name": given,
         "birth_date": _birth_date_level(a, b),
-        "address": _address_level(a, b),
-        "postal_code": _equal_level(a.postal_code, b.postal_code),
+        "address": address,
+        # The same house has the same postal code: counting both would weigh one agreement twice.
+        "postal_code": MISSING if address in ("exact", "same_house") else _equal_level(a.postal_code, b.postal_code),
         "phone": _equal_level(a.phone, b.phone),
         "register_number": _equal_level(a.register_number, b.register_number),
         "corporate_number": _equal_level(a.corporate_number, b.corporate_number),

@@ -82,8 +82,10 @@ LEVEL_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("address", dict(address="西町3-1-1", house_number="3-1-1"), "same_block"),
     ("address", dict(address="東町1-2-3", address_block="東町1", house_number="1-2-3"), "disagree"),
     ("address", dict(address=None, address_block=None), MISSING),
-    ("postal_code", {}, "exact"),
-    ("postal_code", dict(postal_code="4710002"), "disagree"),
+    ("postal_code", {}, MISSING),  # the same house: its postal code adds nothing
+    ("postal_code", dict(address="東町1-2-3", address_block="東町1", house_number="1-2-3"), "exact"),
+    ("postal_code", dict(address="東町1-2-3", address_block="東町1", house_number="1-2-3", postal_code="4710002"),
+     "disagree"),
     ("postal_code", dict(postal_code=None), MISSING),
     ("phone", {}, "exact"),
     ("phone", dict(phone="0565999999"), "disagree"),
