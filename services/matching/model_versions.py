@@ -1,8 +1,9 @@
 """Model versions: parameters estimated from the city's own records, reviewed before they are used.
 
-1. **Propose** (``propose``): candidate pairs are sampled from the store the way matching finds them (records
-   sharing a blocking key), compared, and the Fellegi–Sunter m/u and prior re-estimated by EM without labels
-   (``scoring.estimate``), starting from the model in use. The result is stored as a *proposed* version with a
+1. **Propose** (``propose``): u per level is measured on records paired at random (almost all different
+   people); candidate pairs are sampled from the store the way matching finds them (records sharing a blocking
+   key), and m and the prior are estimated by EM without labels (``scoring.estimate``), starting from the model
+   in use. The result is stored as a *proposed* version with a
    report of m, u and weight per level next to the current ones. Nothing changes in matching.
 2. **Re-score** (``rescore``): the stored pairs are decided again with a version. Where it would link two
    identities that are apart, the pair goes to the review queue (a proposed merge, with that version's
@@ -22,11 +23,13 @@ from typing import Any
 
 import asyncpg
 
-from services.matching.scoring import FIELDS, LEVELS, Model, compare, decide, estimate, score
+from services.matching.scoring import FIELDS, LEVELS, Model, compare, decide, estimate, score, u_from_random_pairs
 from services.matching.store import normalised_from_json
 
 #: Records sharing one key that are paired for a sample (a common key would give only non-matches).
 PAIRS_PER_KEY = 20
+#: Records drawn at random for the u probabilities (paired among themselves).
+RANDOM_RECORDS = 5_000
 
 
 class ModelVersionError(Exception):
@@ -55,6 +58,22 @@ async def sample_pairs(conn: asyncpg.Connection, pairs: int) -> list[tuple[dict[
     return sampled[:pairs]
 
 
+async def random_pairs(conn: asyncpg.Connection, pairs: int) -> list[dict[str, str]]:
+    """Level vectors of records paired at random (almost all different people): where u comes from."""
+    rows = await conn.fetch("SELECT normalised FROM person_records ORDER BY random() LIMIT $1",
+                            min(RANDOM_RECORDS, max(pairs, 2)))
+    people = [normalised_from_json(r["normalised"]) for r in rows]
+    if len(people) < 2:
+        return []
+    vectors = []
+    for shift in range(1, len(people)):  # each record against the one ``shift`` places on: distinct pairs
+        for i in range(len(people)):
+            vectors.append(compare(people[i], people[(i + shift) % len(people)]))
+            if len(vectors) >= pairs:
+                return vectors
+    return vectors
+
+
 def report(proposed: Model, current: Model, pairs: int) -> dict[str, Any]:
     """m, u and weight per level of the proposed version, with the current version's next to them."""
     return {
@@ -73,7 +92,8 @@ async def propose(conn: asyncpg.Connection, current: Model, pairs: int) -> dict[
     if not sampled:
         raise ModelVersionError(409, "the store holds no candidate pairs to estimate from")
     vectors = [compare(normalised_from_json(a), normalised_from_json(b)) for a, b in sampled]
-    fitted = estimate(vectors, current)
+    randomly = await random_pairs(conn, pairs)
+    fitted = estimate(vectors, current, fixed_u=u_from_random_pairs(randomly, current) if randomly else None)
     version = f"{current.version.split('+')[0]}+em.{datetime.now(UTC):%Y%m%dT%H%M%S}"
     proposed = Model.from_dict({**fitted.to_dict(), "version": version,
                                 "description": f"EM on {len(vectors)} sampled pairs from {current.version}"})

@@ -503,15 +503,33 @@ def match_probability(result: Score, model: Model) -> float:
 # 4. EM estimation
 
 
+def u_from_random_pairs(level_vectors: Iterable[Mapping[str, str]], model: Model
+                        ) -> dict[str, dict[str, float]]:
+    """u per field and level from pairs of records drawn at random (almost all of them different people), as
+    mature linkers estimate it: among blocked candidate pairs the blocking fields agree by construction, so EM
+    alone would read a birth-date agreement as no evidence. A field never observed keeps the model's u."""
+    counts = {name: dict.fromkeys(LEVELS[name], 0.0) for name in FIELDS}
+    for vector in level_vectors:
+        for name in FIELDS:
+            level = vector.get(name, MISSING)
+            if level in counts[name]:
+                counts[name][level] += 1
+    return {name: (dict(zip(LEVELS[name], _normalise(list(counts[name].values())), strict=True))
+                   if sum(counts[name].values()) else {level: model.fields[name][level].u for level in LEVELS[name]})
+            for name in FIELDS}
+
+
 def estimate(level_vectors: Iterable[Mapping[str, str]], model: Model,
-             iterations: int = 50, *, tolerance: float = 1e-9) -> Model:
+             iterations: int = 50, *, tolerance: float = 1e-9,
+             fixed_u: Mapping[str, Mapping[str, float]] | None = None) -> Model:
     """Fellegi–Sunter EM under conditional independence of the fields, from ``model`` as the starting point.
 
     ``level_vectors`` are the ``compare`` results of candidate pairs (matches and non-matches unlabelled). A missing
     field is unobserved: it takes no part in that pair's likelihood nor in the field's m/u. Returns a model with
     the new m, u and prior (version suffixed ``+em``, thresholds kept). Each probability is floored at
     ``PROBABILITY_FLOOR`` and the distributions renormalised. Deterministic: the same input gives the same model.
-    Stops early when no parameter moves by more than ``tolerance``.
+    Stops early when no parameter moves by more than ``tolerance``. With ``fixed_u`` (``u_from_random_pairs``)
+    only m and the prior are estimated. A field no pair observes keeps the starting m and u.
     """
     index = {name: {level: i for i, level in enumerate(LEVELS[name])} for name in FIELDS}
     patterns: Counter[tuple[int, ...]] = Counter()
@@ -522,7 +540,8 @@ def estimate(level_vectors: Iterable[Mapping[str, str]], model: Model,
     observed = list(patterns.items())  # insertion order: deterministic
 
     m = [[model.fields[name][level].m for level in LEVELS[name]] for name in FIELDS]
-    u = [[model.fields[name][level].u for level in LEVELS[name]] for name in FIELDS]
+    u = [[(fixed_u[name][level] if fixed_u else model.fields[name][level].u) for level in LEVELS[name]]
+         for name in FIELDS]
     prior = model.prior
     for _ in range(iterations):
         m_counts = [[0.0] * len(LEVELS[name]) for name in FIELDS]
@@ -541,8 +560,9 @@ def estimate(level_vectors: Iterable[Mapping[str, str]], model: Model,
                 if level >= 0:
                     m_counts[f][level] += g * count
                     u_counts[f][level] += (1.0 - g) * count
-        new_m = [_normalise(counts) for counts in m_counts]
-        new_u = [_normalise(counts) for counts in u_counts]
+        new_m = [_normalise(counts) if sum(counts) > 0 else m[f] for f, counts in enumerate(m_counts)]
+        new_u = u if fixed_u else [_normalise(counts) if sum(counts) > 0 else u[f]
+                                   for f, counts in enumerate(u_counts)]
         new_prior = min(max(matches / total, PROBABILITY_FLOOR), 1 - PROBABILITY_FLOOR)
         change = max([abs(new_prior - prior)] + [abs(x - y) for old, new in ((m, new_m), (u, new_u))
                                                  for row_old, row_new in zip(old, new, strict=True)
@@ -576,5 +596,5 @@ def _normalise(counts: list[float]) -> list[float]:
 __all__ = [
     "DEFAULT_MODEL_PATH", "FIELDS", "LEVELS", "MISSING", "Decision", "LevelProbabilities", "Model",
     "NameFrequencies", "Score", "compare", "decide", "estimate", "frequency_adjustments", "frequency_values",
-    "load_model", "match_probability", "score",
+    "load_model", "match_probability", "score", "u_from_random_pairs",
 ]

@@ -215,9 +215,10 @@ async def test_name_counts_grow_in_the_transaction_that_stores_the_records(match
             await resolve_debtor(conn, Department.TAX, person(f"{surname} 二郎", unique_birth_date()), MODEL)
             inside = await conn.fetchval("SELECT records FROM name_frequencies WHERE value_hash = $1",
                                          frequency_hash("surname", surname))
-        again = await resolve_debtor(conn, Department.TAX, person(f"{surname} 二郎", unique_birth_date(), pid="x"),
+        pid = uuid.uuid4().hex
+        again = await resolve_debtor(conn, Department.TAX, person(f"{surname} 二郎", unique_birth_date(), pid=pid),
                                      MODEL)
-        seen_again = await resolve_debtor(conn, Department.TAX, person(f"{surname} 二郎", None, pid="x"), MODEL)
+        seen_again = await resolve_debtor(conn, Department.TAX, person(f"{surname} 二郎", None, pid=pid), MODEL)
         after = await conn.fetchval("SELECT records FROM name_frequencies WHERE value_hash = $1",
                                     frequency_hash("surname", surname))
     assert inside == 2

@@ -24,6 +24,7 @@ the latency against a million stored identities is measured by tools.benchmarks.
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import sys
 import zlib
@@ -36,14 +37,18 @@ from contracts import PersonReference
 from services.matching.blocking import record_keys
 from services.matching.normalise import NormalisedPerson, normalise_person
 from services.matching.scoring import (
+    FIELDS,
+    LEVELS,
     Model,
     NameFrequencies,
     compare,
     decide,
+    estimate,
     frequency_adjustments,
     frequency_values,
     load_model,
     score,
+    u_from_random_pairs,
 )
 
 Record = tuple[tuple[str, str], NormalisedPerson, str]  # (department, source id), the record, the true person
@@ -151,7 +156,10 @@ class _Frequencies:
         return NameFrequencies(self.counts, self.records)
 
 
-def resolve_all(records: Iterable[Record], model: Model) -> Outcome:
+def resolve_all(records: Iterable[Record], model: Model,
+                compared: list[dict[str, str]] | None = None) -> Outcome:
+    """Resolve the records in order; ``compared`` (when given) receives the level vector of every candidate pair
+    scored, the unlabelled sample EM estimates from."""
     index: dict[bytes, list[int]] = defaultdict(list)
     people: list[NormalisedPerson] = []
     truth: list[str] = []
@@ -177,6 +185,8 @@ def resolve_all(records: Iterable[Record], model: Model) -> Outcome:
         best, best_score = None, None
         for candidate in sorted(candidates):
             levels = compare(person, people[candidate])
+            if compared is not None:
+                compared.append(levels)
             result = score(levels, model, frequency_adjustments(person, people[candidate], levels, view))
             if best_score is None or result.total > best_score.total:
                 best, best_score = candidate, result
@@ -251,14 +261,50 @@ def data_sets(households: int, seed: int, febrl: bool) -> Iterator[tuple[str, li
                     yield label, febrl_records(name, part, register_number=register)
 
 
+RANDOM_PAIRS = 50_000
+
+
+def em_report(records: list[Record], model: Model) -> Model:
+    """u from random pairs, m and the prior by EM (no labels) on the candidate pairs of ``records``, from
+    ``model``; prints m, u and weight per level."""
+    vectors: list[dict[str, str]] = []
+    resolve_all(records, model, vectors)
+    rng = random.Random(7)
+    people = [p for _, p, _ in records]
+    randomly = [compare(*rng.sample(people, 2)) for _ in range(RANDOM_PAIRS)]
+    fitted = estimate(vectors, model, iterations=100, fixed_u=u_from_random_pairs(randomly, model))
+    print(f"u from {RANDOM_PAIRS:,} random pairs; m and prior by EM on {len(vectors):,} candidate pairs: "
+          f"prior {fitted.prior:.4f} (start {model.prior})")
+    print("| field | level | m | u | weight | starting weight |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for name in FIELDS:
+        for level in LEVELS[name]:
+            p = fitted.fields[name][level]
+            print(f"| {name} | {level} | {p.m:.4f} | {p.u:.4f} | {fitted.weight(name, level):+.2f} | "
+                  f"{model.weight(name, level):+.2f} |")
+    return fitted
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.benchmarks.matching", description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=20240401)
     parser.add_argument("--no-febrl", action="store_true", help="the synthetic city only")
     parser.add_argument("--only", help="data sets whose label contains this text")
+    parser.add_argument("--em", action="store_true",
+                        help="instead: EM on each FEBRL set's tuning part, evaluated on its held-out part")
     args = parser.parse_args(argv)
     model = load_model()
+    if args.em:
+        for name in ("febrl1", "febrl2", "febrl3"):
+            print(f"\n{name}, no shared id: EM on the tuning part")
+            fitted = em_report(febrl_records(name, "tuning", register_number=False), model)
+            for label, chosen in (("packaged", model), ("EM", fitted)):
+                o = resolve_all(febrl_records(name, "held-out", register_number=False), chosen)
+                print(f"held-out with the {label} weights: auto-link P {o.link[0]:.4f} R {o.link[1]:.4f} "
+                      f"F1 {o.link[2]:.4f}; links+review R {o.link_review[1]:.4f}; "
+                      f"reviews per 1,000 {o.reviews * 1000 / max(o.records, 1):.1f}")
+        return 0
     print(f"model {model.version}; synthetic city of {args.households} households, seed {args.seed}; "
           "pairwise figures over person records")
     print("| data set | records | true pairs | pair completeness | candidates/record (p99) | auto-link P | R | F1 | "
