@@ -38,6 +38,7 @@ Addresses (``normalise_address``)
     for chome addresses (``西町3``), the 番地 where a town has no chome (consistent across spellings either way).
 """
 
+import functools
 import importlib.util
 import json
 import re
@@ -204,6 +205,7 @@ _VOWEL_OF = {**dict.fromkeys("アカサタナハマヤラワガザダバパャ",
 _FOREIGN_V = {"ヴァ": "バ", "ヴィ": "ビ", "ヴェ": "ベ", "ヴォ": "ボ", "ヴュ": "ビュ"}
 
 
+@functools.lru_cache(maxsize=65_536)  # pure, and called for every candidate pair: readings repeat
 def phonetic_kana(kana: str) -> str:
     """A kana reading folded to how it sounds, so that spellings of one reading agree: small kana written full
     size (シヨウタ = ショウタ), ヴァ/バ and ヴ/ブ, ヂ/ジ, ヅ/ズ, ヲ/オ, and a long vowel written as ー, as its vowel

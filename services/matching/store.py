@@ -91,14 +91,17 @@ async def read_frequencies(conn: asyncpg.Connection, people: list[NormalisedPers
     enough for a share, and no row every transaction would have to update)."""
     wanted = {frequency_hash(name, value): f"{name}|{value}"
               for person in people for name, value in frequency_values(person).items()}
-    records = await conn.fetchval("SELECT greatest(reltuples, 0)::bigint FROM pg_class "
-                                  "WHERE oid = 'person_records'::regclass")
     counts: dict[str, int] = {}
-    if wanted:
-        for row in await conn.fetch("SELECT value_hash, records FROM name_frequencies WHERE value_hash = ANY($1)",
-                                    list(wanted)):
+    records = 0
+    for row in await conn.fetch(  # one round trip: the counts wanted, and the records (value_hash NULL)
+            "SELECT value_hash, records FROM name_frequencies WHERE value_hash = ANY($1) UNION ALL "
+            "SELECT NULL, greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'person_records'::regclass",
+            list(wanted)):
+        if row["value_hash"] is None:
+            records = int(row["records"])
+        else:
             counts[wanted[bytes(row["value_hash"])]] = int(row["records"])
-    return NameFrequencies(counts, int(records or 0))
+    return NameFrequencies(counts, records)
 
 
 async def count_names(conn: asyncpg.Connection, people: list[NormalisedPerson]) -> None:
