@@ -54,6 +54,12 @@ class PersonReference(BaseModel):
     postal_code: PlainText | None = Field(default=None, max_length=10, repr=False)
     address: PlainText | None = Field(default=None, max_length=300, repr=False)
     phone: PlainText | None = Field(default=None, max_length=30, repr=False)
+    resident_register_number: PlainText | None = Field(
+        default=None, max_length=20, repr=False,
+        description="住民記録の宛名番号 when the department takes its people from the resident register (shared by "
+                    "every department that does): strong evidence of the same person for matching.")
+    corporate_number: PlainText | None = Field(
+        default=None, max_length=13, repr=False, description="法人番号 (13 digits) of a corporation, when known.")
 
 
 class RelatedPerson(BaseModel):

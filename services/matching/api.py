@@ -25,6 +25,7 @@ _bearer = bearer_token_scheme("StaffToken", "A staff token from the collection s
 Viewer = Annotated[Principal, Depends(require_staff(StaffRole.VIEWER, _bearer))]
 Collector = Annotated[Principal, Depends(require_staff(StaffRole.COLLECTOR, _bearer))]
 Supervisor = Annotated[Principal, Depends(require_staff(StaffRole.SUPERVISOR, _bearer))]
+Admin = Annotated[Principal, Depends(require_staff(StaffRole.ADMIN, _bearer))]
 
 
 class RecordEvidence(BaseModel):
@@ -253,3 +254,87 @@ async def debtor_relations(conn: Connection, staff: Viewer,
                      [r["other"] for r in rows], debtor_ids=[r["other"] for r in rows])
     return [Relation(related_debtor_id=r["other"], role=r["role"], direction=r["direction"],
                      department=r["department"]) for r in rows]
+
+
+class ModelVersionView(BaseModel):
+    version: str
+    status: str = Field(description="proposed (estimated, not used), active (used by matching) or retired")
+    report: dict[str, Any] = Field(description="m, u and weight per field and level, next to the current weights")
+    proposed_at: datetime
+    activated_by: str | None
+    activated_at: datetime | None
+
+
+class Estimation(BaseModel):
+    pairs: int = Field(default=20_000, ge=100, le=500_000, description="Candidate pairs sampled from the store")
+
+
+class Rescoring(BaseModel):
+    pairs: int = Field(default=20_000, ge=1, le=500_000, description="Stored candidate pairs decided again")
+
+
+async def _current_model(request: Request, conn: asyncpg.Connection):  # type: ignore[no-untyped-def]
+    from services.matching.model_versions import active_model
+
+    return await active_model(conn, request.app.state.packaged_model)
+
+
+def _version_error(error: Exception) -> HTTPException:
+    return HTTPException(getattr(error, "status", 400), str(error))
+
+
+@router.post("/model-versions", response_model=ModelVersionView, status_code=201, tags=["model versions"],
+             summary="Estimate a model version by EM on pairs sampled from the store; stored as proposed")
+async def propose_model_version(request: Request, conn: Connection, staff: Supervisor,
+                                body: Estimation) -> ModelVersionView:
+    from services.matching.model_versions import ModelVersionError, propose
+
+    try:
+        proposed = await propose(conn, await _current_model(request, conn), body.pairs)
+    except ModelVersionError as error:
+        raise _version_error(error) from None
+    await _audit(conn, staff.subject, "propose_model_version", f"model:{proposed['version']}", {"pairs": body.pairs})
+    row = await conn.fetchrow("SELECT * FROM model_versions WHERE version = $1", proposed["version"])
+    return ModelVersionView(**{k: row[k] for k in ModelVersionView.model_fields})
+
+
+@router.get("/model-versions", response_model=list[ModelVersionView], tags=["model versions"],
+            summary="Every model version with its report, newest first")
+async def list_model_versions(conn: Connection, staff: Viewer) -> list[ModelVersionView]:
+    rows = await conn.fetch("SELECT * FROM model_versions ORDER BY proposed_at DESC")
+    return [ModelVersionView(**{k: r[k] for k in ModelVersionView.model_fields}) for r in rows]
+
+
+@router.post("/model-versions/{version}/rescore", tags=["model versions"],
+             summary="Decide stored pairs again with a version: merges go to the review queue, splits are listed")
+async def rescore_with_model_version(conn: Connection, staff: Supervisor,
+                                     version: Annotated[str, Path(min_length=1, max_length=120)],
+                                     body: Rescoring) -> dict[str, Any]:
+    from services.matching.model_versions import ModelVersionError, load_version, rescore
+
+    try:
+        async with conn.transaction():
+            model, _ = await load_version(conn, version)
+            result = await rescore(conn, model, body.pairs)
+    except ModelVersionError as error:
+        raise _version_error(error) from None
+    await _audit(conn, staff.subject, "rescore", f"model:{version}",
+                 {"pairs": result.pairs, "proposed_merges": result.proposed_merges,
+                  "proposed_splits": len(result.proposed_splits)})
+    return result.to_dict()
+
+
+@router.post("/model-versions/{version}/activate", response_model=ModelVersionView, tags=["model versions"],
+             summary="An administrator puts a reviewed version in use (the previous one is retired)")
+async def activate_model_version(conn: Connection, staff: Admin,
+                                 version: Annotated[str, Path(min_length=1, max_length=120)]) -> ModelVersionView:
+    from services.matching.model_versions import ModelVersionError, activate
+
+    try:
+        async with conn.transaction():
+            await activate(conn, version, staff.subject)
+    except ModelVersionError as error:
+        raise _version_error(error) from None
+    await _audit(conn, staff.subject, "activate_model_version", f"model:{version}", {})
+    row = await conn.fetchrow("SELECT * FROM model_versions WHERE version = $1", version)
+    return ModelVersionView(**{k: row[k] for k in ModelVersionView.model_fields})

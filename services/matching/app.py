@@ -20,7 +20,8 @@ from fastapi import FastAPI
 from contracts.envelope import encode_message
 from contracts.topics import BILLING_MATCHED, BILLING_SOURCE, DEAD_LETTER_MATCHING
 from services.matching.api import router as review_router
-from services.matching.scoring import load_model
+from services.matching.model_versions import active_model, active_version
+from services.matching.scoring import Model, load_model
 from services.matching.settings import MatchingSettings
 from services.matching.store import ClaimPeople, resolve_claim_people
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, TokenIssuer, TokenKeys
@@ -54,13 +55,25 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
     state: dict[str, Any] = {}
     measure = pipeline_metrics(SERVICE)
-    model = load_model(settings.model_path)
+    packaged = load_model(settings.model_path)
+    state["model"] = packaged
+
+    async def current_model(conn) -> Model:  # type: ignore[no-untyped-def]
+        """The version an administrator activated (looked up per batch, so every replica switches), else the
+        packaged model."""
+        version = await active_version(conn)
+        if version is None:
+            state["model"] = packaged
+        elif state["model"].version != version:
+            state["model"] = await active_model(conn, packaged)
+        return state["model"]
 
     async def resolve_group(deliveries: list[Delivery]) -> None:
         """Resolve some of a batch's records (their debtors and the people their claims name, in one pass) and
         write their matched messages to the outbox, in one transaction."""
         envelopes = [delivery.envelope for delivery in deliveries]
         async with state["pool"].acquire() as conn, conn.transaction():
+            model = await current_model(conn)
             debtor_ids = await resolve_claim_people(conn, [
                 ClaimPeople(e.department, e.payload.person,  # type: ignore[attr-defined]
                             tuple((r.role.value, r.person) for r in getattr(e.payload, "related_persons", ())))
@@ -117,6 +130,7 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
             shutdown_telemetry()
 
     app = FastAPI(title="Debtor matching", version="1", lifespan=lifespan, description=__doc__)
+    app.state.packaged_model = packaged
     # Staff tokens are issued (and revoked) by the collection service; matching checks signature, audience,
     # expiry and role, and asks collection (the one authority, cached ≤ 60 s) whether the account still holds it.
     authority = RemoteStaffAuthority(settings.staff_authority_url, cache_seconds=settings.staff_authority_cache_seconds)

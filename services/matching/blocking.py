@@ -1,26 +1,28 @@
 """Blocking keys: under which keys a person record is found as a candidate for another. Pure.
 
 A record is compared only with records sharing at least one key, so the keys decide recall as much as the
-model does: each one survives a different kind of variation between departments (a missing birth date, a
-married name, a move). Keys are hashed (BLAKE2b, 12 bytes): the table that holds them needs equality only.
+model does: each one survives a different kind of variation between departments, and a true pair is lost only
+when every key of it is broken at once. Keys are hashed (BLAKE2b, 12 bytes): the table that holds them needs
+equality only.
 
-Every record is stored under all its keys, but a record looks up the name-only key only when it has no birth
-date (``candidate_keys``), and only when the name is rare (``NAMESAKE_LIMIT``): among a million residents a common
-name is shared by hundreds, and a record with a birth date finds its matches through the keys that include it. The name-only look-up is what finds a resident
-who moved and whose new department never recorded the birth date (a doubtful pair: review). A record with a
-birth date that arrives *after* such a homonym does not look it up; what that misses is at most a review, since
-a name agreeing without a birth date scores below the link threshold.
+- the birth date with the full name, with the surname (its reading folded phonetically, and its kanji or Latin
+  form), and with the given name (likewise): a typo in one part, a married name, kana written two ways;
+- the birth date alone, while it is selective (``BORN_LIMIT`` records share it): a typo in both name parts;
+- the postal code with the house number, and the name with the town and 丁目: a typo in the birth date, or none
+  recorded;
+- the phone, the resident register's 宛名番号, the 法人番号: whatever else differs;
+- the full name alone, while it is rare (``NAMESAKE_LIMIT``): a record with neither birth date nor address.
 
-(Version 1 also had a key on the kana name and postal code. The quality benchmark showed it found no true match
-the other keys missed, only false reviews, and in a big city each such key is shared by dozens: it is gone.
-Rows stored under it are never looked up again.)
+Each key has a cap: a key shared by more records than its limit identifies nobody (a common birth date, a
+block of flats), so its records are not candidates through it. ``tools/benchmarks/matching.py`` measures what the
+keys keep (pair completeness) and cost (candidates per record).
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from services.matching.normalise import NormalisedPerson
+from services.matching.normalise import NormalisedPerson, phonetic_kana
 
 
 def _hash(key: str) -> bytes:
@@ -37,11 +39,17 @@ COMMON_KEY_LIMIT = 200
 #: The name-only key identifies nobody once this many namesakes share it (a review against one of a hundred
 #: namesakes would be a guess): only a rare name makes its bearers candidates.
 NAMESAKE_LIMIT = 20
+#: A birth date alone is looked up while no more records than this share it (about 30 per day of birth in a city
+#: of a million; far fewer in a small town).
+BORN_LIMIT = 60
+#: Records at one postal code and house number: a block of flats beyond this is not selective.
+HOUSE_LIMIT = 60
+
+_LIMITS = {"name": NAMESAKE_LIMIT, "born": BORN_LIMIT, "postal_house": HOUSE_LIMIT}
 
 
 def candidate_keys(person: NormalisedPerson) -> list[tuple[bytes, int]]:
-    """The keys a new record looks its candidates up by, each with the most records it may be shared by to count:
-    all keys, except the name-only key of a record with a birth date."""
+    """The keys a new record looks its candidates up by, each with the most records it may be shared by to count."""
     return record_keys(person)[1]
 
 
@@ -51,25 +59,56 @@ def record_keys(person: NormalisedPerson) -> tuple[list[bytes], list[tuple[bytes
     for kind, key in _keys(person):
         hashed = _hash(key)
         stored.append(hashed)
-        if person.birth_date is None or kind != "name":
-            looked_up.append((hashed, NAMESAKE_LIMIT if kind == "name" else COMMON_KEY_LIMIT))
+        looked_up.append((hashed, _LIMITS.get(kind, COMMON_KEY_LIMIT)))
     return stored, looked_up
 
 
+def _street_and_house(address: str, house: str) -> str:
+    """The address up to its house number (Japanese order), or the number and the street's first letters."""
+    at = address.index(house)
+    if at > 0:
+        return address[: at + len(house)]
+    return address[: len(house) + 5]
+
+
 def _keys(person: NormalisedPerson) -> list[tuple[str, str]]:
-    """(kind, key) pairs; the kind is the key's prefix."""
+    """(kind, key) pairs; the kind is the key's prefix. Duplicates (a kana-only name) are dropped."""
     born = person.birth_date.isoformat() if person.birth_date else None
-    keys = []
-    if person.name and born:
-        keys.append(("name_born", f"name|born|{person.name}|{born}"))  # the usual case
-    if person.name_kana and born:
-        keys.append(("kana_born", f"kana|born|{person.name_kana}|{born}"))  # kanji differ (typo, unfolded variant)
-    if person.given_name and born:
-        keys.append(("given_born", f"given|born|{person.given_name}|{born}"))  # surname changed by marriage
+    surname_reading = phonetic_kana(person.kana_surname) if person.kana_surname else None
+    given_reading = phonetic_kana(person.given_kana) if person.given_kana else None
+    keys: list[tuple[str, str]] = []
+    if born:
+        if person.name:
+            keys.append(("name_born", f"name|born|{person.name}|{born}"))  # the usual case
+        if person.name_kana:
+            keys.append(("kana_born", f"kana|born|{phonetic_kana(person.name_kana)}|{born}"))  # kanji differ
+        if surname_reading:
+            keys.append(("surname_kana_born", f"skana|born|{surname_reading}|{born}"))  # a typo in the given name
+        if person.surname:
+            keys.append(("surname_born", f"surname|born|{person.surname}|{born}"))
+        if given_reading:
+            keys.append(("given_kana_born", f"gkana|born|{given_reading}|{born}"))  # surname changed by marriage
+        if person.given_name:
+            keys.append(("given_born", f"given|born|{person.given_name}|{born}"))
+        keys.append(("born", f"born|{born}"))  # a typo in both names: while selective
+    if person.postal_code and person.house_number:
+        keys.append(("postal_house", f"postal|house|{person.postal_code}|{person.house_number}"))
+    if person.address and person.house_number:  # the street and house (西町3-60-5; 7 wallab…): a postal typo
+        keys.append(("postal_house", f"house|{_street_and_house(person.address, person.house_number)}"))
+    if person.postal_code:  # a typo in the birth date and the house number: the postal area and one name part
+        for part in (person.surname or surname_reading, person.given_name or given_reading):
+            if part:
+                keys.append(("postal_house", f"postal|part|{person.postal_code}|{part}"))
     if person.name and person.address_block:
         keys.append(("name_block", f"name|block|{person.name}|{person.address_block}"))  # no birth date recorded
     if person.phone:
         keys.append(("phone", f"phone|{person.phone}"))
+    if person.register_number:
+        keys.append(("register", f"register|{person.register_number}"))
+    if person.corporate_number:
+        keys.append(("corporate", f"corporate|{person.corporate_number}"))
     if person.name:
-        keys.append(("name", f"name|{person.name}"))  # the last resort of a record with neither birth date nor address
-    return keys
+        keys.append(("name", f"name|{person.name}"))  # a record with neither birth date nor address
+    elif person.name_kana:
+        keys.append(("name", f"kana|{phonetic_kana(person.name_kana)}"))
+    return list(dict.fromkeys(keys))

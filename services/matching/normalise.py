@@ -38,6 +38,7 @@ Addresses (``normalise_address``)
     for chome addresses (``西町3``), the 番地 where a town has no chome (consistent across spellings either way).
 """
 
+import functools
 import importlib.util
 import json
 import re
@@ -56,11 +57,13 @@ __all__ = [
     "NormalisedPerson",
     "fold_variants",
     "kanji_number",
+    "address_house_number",
     "normalise_address",
     "normalise_kana",
     "normalise_name",
     "normalise_person",
     "normalise_phone",
+    "phonetic_kana",
 ]
 
 #: The product's own city: stripped from the front of every address (longest first).
@@ -148,7 +151,7 @@ def _clean_name(text: str) -> str:
     text = _WS.sub("", text)
     if "(" in text:
         text = _CORPORATE.sub(_corporate_form, text)
-    return text.translate(_FOLD)
+    return text.casefold().translate(_FOLD)  # Latin names: SMITH / Smith / smith
 
 
 def _name_parts(text: str) -> tuple[str, str | None, str | None]:
@@ -190,6 +193,43 @@ def normalise_kana(text: str) -> str:
     return _KANA_SEPARATORS.sub("", _kana_width(text))
 
 
+#: Small kana to their full size (シヨウタ/ショウタ, キヤ/キャ: older systems had no small kana).
+_SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
+#: Sounds that readings write two ways: ヴ/ブ, ヂ/ジ, ヅ/ズ, ヲ/オ, ヰ/イ, ヱ/エ.
+_SAME_SOUND = str.maketrans({"ヴ": "ブ", "ヂ": "ジ", "ヅ": "ズ", "ヲ": "オ", "ヰ": "イ", "ヱ": "エ"})
+_VOWEL_OF = {**dict.fromkeys("アカサタナハマヤラワガザダバパャ", "ア"), **dict.fromkeys("イキシチニヒミリギジヂビピィ", "イ"),
+             **dict.fromkeys("ウクスツヌフムユルグズヅブプュヴ", "ウ"), **dict.fromkeys("エケセテネヘメレゲゼデベペェ", "エ"),
+             **dict.fromkeys("オコソトノホモヨロゴゾドボポョヲ", "オ")}
+
+
+_FOREIGN_V = {"ヴァ": "バ", "ヴィ": "ビ", "ヴェ": "ベ", "ヴォ": "ボ", "ヴュ": "ビュ"}
+
+
+@functools.lru_cache(maxsize=65_536)  # pure, and called for every candidate pair: readings repeat
+def phonetic_kana(kana: str) -> str:
+    """A kana reading folded to how it sounds, so that spellings of one reading agree: small kana written full
+    size (シヨウタ = ショウタ), ヴァ/バ and ヴ/ブ, ヂ/ジ, ヅ/ズ, ヲ/オ, and a long vowel written as ー, as its vowel
+    or as ウ after an オ-row kana or イ after an エ-row kana (オーノ = オオノ = オウノ, ユーコ = ユウコ,
+    ケーコ = ケイコ) written ー. A long vowel stays a sound of its own (ユキ ≠ ユウキ). Lossy on purpose: used as a
+    comparison level and a blocking key, never as the name."""
+    for foreign, native in _FOREIGN_V.items():
+        kana = kana.replace(foreign, native)
+    text = kana.translate(_SMALL_KANA).translate(_SAME_SOUND)
+    out: list[str] = []
+    for char in text:
+        vowel = _VOWEL_OF.get(out[-1]) if out else None
+        if out and out[-1] == "ー":
+            vowel = None  # オーオ: one long vowel, then a new sound
+        if vowel and (char == "ー" or char == vowel or (char == "ウ" and vowel == "オ")
+                      or (char == "イ" and vowel == "エ")):
+            out.append("ー")
+            continue
+        if char == "ー" and out and out[-1] == "ー":
+            continue
+        out.append(char)
+    return "".join(out)
+
+
 # --- addresses --------------------------------------------------------------------------------------------------
 
 _PREFECTURES = (
@@ -215,6 +255,8 @@ _DASH_RUN = re.compile(r"-{2,}")
 _DASH_NOT_BEFORE_DIGIT = re.compile(r"-(?!\d)")
 _SMALL_KE = re.compile(r"(?<=[\u4e00-\u9fff])[ヶヵケが](?=[\u4e00-\u9fff])")  # 五ヶ丘 / 五ケ丘 / 霞が関 → ケ
 _BLOCK = re.compile(r"^(\D+)(\d+)")
+_NUMBER_FIRST = re.compile(r"^(\d+)(\D+)")  # 12 Main Street, as addresses outside Japan are written
+_HOUSE_NUMBER = re.compile(r"\d+(?:-\d+)*")
 
 
 def kanji_number(text: str) -> int:
@@ -260,9 +302,18 @@ def normalise_address(text: str) -> tuple[str, str | None]:
     text = _UNIT.sub("-", text)
     text = _GO.sub("", text)
     text = _DASH_NOT_BEFORE_DIGIT.sub("", _DASH_RUN.sub("-", text))
-    text = _SMALL_KE.sub("ケ", text).translate(_FOLD)
+    text = _SMALL_KE.sub("ケ", text).casefold().translate(_FOLD)
     match = _BLOCK.match(text)
-    return text, (match[1] + match[2] if match else None)
+    if match:
+        return text, match[1] + match[2]
+    match = _NUMBER_FIRST.match(text)
+    return text, (match[2] + match[1] if match else None)
+
+
+def address_house_number(address: str) -> str | None:
+    """The first run of numbers of a normalised address: 3-60-5 of 西町3-60-5ハイツ101, 12 of 12mainstreet."""
+    match = _HOUSE_NUMBER.search(address)
+    return match[0] if match else None
 
 
 # --- phone and postal code --------------------------------------------------------------------------------------
@@ -282,8 +333,17 @@ def normalise_phone(text: str) -> str | None:
 
 
 def _postal_code(text: str) -> str | None:
+    """7 digits in Japan; other countries' 4 to 6 digit codes are kept as they are."""
     digits = _NON_DIGITS.sub("", unicodedata.normalize("NFKC", text))
-    return digits if len(digits) == 7 else None
+    return digits if 4 <= len(digits) <= 7 else None
+
+
+def _register_number(text: str | None) -> str | None:
+    """宛名番号 / 法人番号 as digits and letters, width and case folded, separators dropped."""
+    if not text:
+        return None
+    folded = re.sub(r"[\s\-‐－ー]", "", unicodedata.normalize("NFKC", text)).casefold()
+    return folded or None
 
 
 # --- the person -------------------------------------------------------------------------------------------------
@@ -302,13 +362,18 @@ class NormalisedPerson:
     address: str | None  # normalise_address
     address_block: str | None  # town + first number (the 丁目): 西町3
     phone: str | None  # digits only, None if fewer than 10
+    # Added in version 2 (records stored before lack them: the defaults are what version 1 knew).
+    given_kana: str | None = None  # the reading after the first space
+    house_number: str | None = None  # the first run of numbers of the address: 3-60-5
+    register_number: str | None = None  # the resident register's 宛名番号, shared by departments that use it
+    corporate_number: str | None = None  # 法人番号 (corporations)
 
 
 def normalise_person(person: PersonReference) -> NormalisedPerson:
     """Fold one departmental person record for comparison. Empty results become None."""
     kind = PersonKind(person.kind).value
     individual = kind == PersonKind.INDIVIDUAL.value
-    name = surname = given = kana = kana_surname = None
+    name = surname = given = kana = kana_surname = given_kana = None
     if person.name_kanji:
         name, surname, given = _name_parts(person.name_kanji)
         if not individual:
@@ -320,6 +385,7 @@ def normalise_person(person: PersonReference) -> NormalisedPerson:
             first = _WS.split(width, maxsplit=1)
             if len(first) == 2:
                 kana_surname = _KANA_SEPARATORS.sub("", first[0]) or None
+                given_kana = _KANA_SEPARATORS.sub("", first[1]) or None
         else:
             kana = _KANA_LEGAL_EDGES.sub("", kana)
     address = block = None
@@ -337,4 +403,8 @@ def normalise_person(person: PersonReference) -> NormalisedPerson:
         address=address or None,
         address_block=block,
         phone=normalise_phone(person.phone) if person.phone else None,
+        given_kana=given_kana,
+        house_number=address_house_number(address) if address else None,
+        register_number=_register_number(getattr(person, "resident_register_number", None)) if individual else None,
+        corporate_number=None if individual else _register_number(getattr(person, "corporate_number", None)),
     )

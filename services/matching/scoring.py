@@ -26,11 +26,12 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from rapidfuzz.distance import JaroWinkler
+
+from services.matching.normalise import phonetic_kana
 
 if TYPE_CHECKING:
     from services.matching.normalise import NormalisedPerson
@@ -39,23 +40,44 @@ MISSING = "missing"
 
 #: Comparison levels per field, strongest agreement first. ``"missing"`` (either side lacks the value) is implicit:
 #: it is not part of the model's m/u distributions and weighs 0.
+#:
+#: - surname / given_name: ``exact`` (the folded kanji, or the Latin name case-folded, agree; or the kana where a
+#:   side has no kanji), ``kana`` (kanji differ or are absent, the readings agree: 斉藤/斎藤, 浩/宏), ``phonetic``
+#:   (the readings agree once folded: シヨウタ/ショウタ, オオノ/オーノ, ヴ/ブ), ``similar`` (a typo: Jaro–Winkler ≥
+#:   ``SIMILAR``, names of three characters or more), ``disagree``;
+#: - birth_date: ``exact``, ``one_digit`` (one digit of YYYYMMDD, not the decade: 1960/1990 is a generation),
+#:   ``day_month_swapped``, ``one_component`` (only the year, month or day differs otherwise), ``disagree``;
+#: - address (normalised): ``exact``, ``same_house`` (same house number, the rest alike: a flat name omitted, a
+#:   typo in the street), ``similar`` (Jaro–Winkler ≥ ``ADDRESS_SIMILAR``), ``same_block`` (town and 丁目),
+#:   ``disagree``;
+#: - postal_code, phone: ``exact`` or ``disagree``;
+#: - register_number (the resident register's 宛名番号, shared by the departments that use the register) and
+#:   corporate_number (法人番号): ``exact`` or ``disagree``, each close to proof either way.
 LEVELS: dict[str, tuple[str, ...]] = {
-    "name": ("exact", "surname_and_given_kana", "jaro_winkler_high", "given_name_only", "disagree"),
-    "name_kana": ("exact", "jaro_winkler_high", "disagree"),
-    "birth_date": ("exact", "one_component_differs", "disagree"),
-    "address": ("exact", "same_block", "same_postal_code", "disagree"),
+    "surname": ("exact", "kana", "phonetic", "similar", "disagree"),
+    "given_name": ("exact", "kana", "phonetic", "similar", "disagree"),
+    "birth_date": ("exact", "one_digit", "day_month_swapped", "one_component", "disagree"),
+    "address": ("exact", "same_house", "similar", "same_block", "disagree"),
+    "postal_code": ("exact", "disagree"),
     "phone": ("exact", "disagree"),
+    "register_number": ("exact", "disagree"),
+    "corporate_number": ("exact", "disagree"),
 }
 FIELDS: tuple[str, ...] = tuple(LEVELS)
+#: Name fields whose exact agreement is weighed by how common the value is in the city (term frequencies).
+FREQUENCY_FIELDS: tuple[str, ...] = ("surname", "given_name")
 
-#: Jaro–Winkler similarity from which two different kanji names count as "jaro_winkler_high".
-NAME_JARO_WINKLER = 0.92
-#: Jaro–Winkler similarity from which two different kana names count as "jaro_winkler_high".
-KANA_JARO_WINKLER = 0.90
+#: Jaro–Winkler similarity from which two different names (three characters or more) count as "similar".
+SIMILAR = 0.9
+#: Jaro–Winkler similarity from which two different normalised addresses count as "similar".
+ADDRESS_SIMILAR = 0.9
 #: No m or u probability is estimated below this (a level never seen is still possible).
 PROBABILITY_FLOOR = 1e-4
+#: A full name expected this many times or more among the city's records (surname share × given-name share ×
+#: records) is common: agreeing on it with the same birth date at another address is not enough to link.
+COMMON_NAME_RECORDS = 2.0
 
-DEFAULT_MODEL_PATH = Path(__file__).parent / "model" / "fellegi_sunter.v1.json"
+DEFAULT_MODEL_PATH = Path(__file__).parent / "model" / "fellegi_sunter.v2.json"
 
 Decision = Literal["link", "review", "new"]
 
@@ -65,53 +87,101 @@ Decision = Literal["link", "review", "new"]
 
 
 def compare(a: NormalisedPerson, b: NormalisedPerson) -> dict[str, str]:
-    """The comparison level of every field (``FIELDS``) for two normalised person records.
-
-    The kana reading is not independent of the name: when the name level already says "same given name,
-    different surname" (旧姓), the readings differ for that same reason, so the kana says nothing more
-    (``missing``) instead of counting the changed surname a second time."""
-    name = _name_level(a, b)
+    """The comparison level of every field (``FIELDS``) for two normalised person records, plus ``"kind"``
+    (``individual``, ``corporation`` or ``mixed``), which decides which rules apply."""
+    kind = a.kind if a.kind == b.kind else "mixed"
+    if kind == "corporation":
+        surname, given = _part_level(a.name, b.name, a.name_kana, b.name_kana), MISSING
+    else:
+        surname, given = _name_levels(a, b)
+    address = _address_level(a, b)
     return {
-        "name": name,
-        "name_kana": MISSING if name == "given_name_only" else _kana_level(a.name_kana, b.name_kana),
+        "kind": kind,
+        "surname": surname,
+        "given_name": given,
         "birth_date": _birth_date_level(a, b),
-        "address": _address_level(a, b),
-        "phone": MISSING if not a.phone or not b.phone else "exact" if a.phone == b.phone else "disagree",
+        "address": address,
+        # The same house has the same postal code: counting both would weigh one agreement twice.
+        "postal_code": MISSING if address in ("exact", "same_house") else _equal_level(a.postal_code, b.postal_code),
+        "phone": _equal_level(a.phone, b.phone),
+        "register_number": _equal_level(a.register_number, b.register_number),
+        "corporate_number": _equal_level(a.corporate_number, b.corporate_number),
     }
 
 
-def _name_level(a: NormalisedPerson, b: NormalisedPerson) -> str:
-    if not a.name or not b.name:
+def _equal_level(x: str | None, y: str | None) -> str:
+    if not x or not y:
         return MISSING
-    if a.name == b.name:
+    return "exact" if x == y else "disagree"
+
+
+def _aligned(whole_a: str | None, sur_a: str | None, given_a: str | None,
+             whole_b: str | None, sur_b: str | None, given_b: str | None
+             ) -> tuple[tuple[str | None, str | None], tuple[str | None, str | None]] | None:
+    """Both names as (surname, given name). A name recorded without a space is cut where the other side's
+    surname ends or its given name starts (佐藤花子 against 鈴木 花子: 佐藤 / 花子, a married name). None when
+    neither side says where the surname ends."""
+    if sur_a is not None and given_a is not None and sur_b is not None and given_b is not None:
+        return (sur_a, given_a), (sur_b, given_b)
+    if sur_a is not None and given_a is not None and whole_b:
+        return (sur_a, given_a), _cut(whole_b, sur_a, given_a)
+    if sur_b is not None and given_b is not None and whole_a:
+        return _cut(whole_a, sur_b, given_b), (sur_b, given_b)
+    return None
+
+
+def _cut(whole: str, surname: str, given: str) -> tuple[str | None, str | None]:
+    if whole.startswith(surname):
+        return surname, whole[len(surname):] or None
+    if whole.endswith(given):
+        return whole[: -len(given)] or None, given
+    cut = max(1, min(len(whole) - 1, round(len(whole) * len(surname) / max(len(surname) + len(given), 1))))
+    return whole[:cut], whole[cut:]  # both parts differ: cut in proportion, they disagree either way
+
+
+def _name_levels(a: NormalisedPerson, b: NormalisedPerson) -> tuple[str, str]:
+    kanji = _aligned(a.name, a.surname, a.given_name, b.name, b.surname, b.given_name)
+    kana = _aligned(a.name_kana, a.kana_surname, a.given_kana, b.name_kana, b.kana_surname, b.given_kana)
+    if kanji is None and a.name and b.name and a.name == b.name:
+        return "exact", "exact"  # the same whole name: both parts agree wherever the surname ends
+    if kana is None and a.name_kana and b.name_kana and (
+            a.name_kana == b.name_kana or phonetic_kana(a.name_kana) == phonetic_kana(b.name_kana)):
+        same = "exact" if not (a.name and b.name) else "kana" if a.name_kana == b.name_kana else "phonetic"
+        if kanji is None:
+            return same, same
+    if kanji is None and kana is None:
+        whole = _part_level(a.name, b.name, a.name_kana, b.name_kana)
+        return whole, MISSING  # one comparison of the whole name: it counts once
+    (ks_a, kg_a), (ks_b, kg_b) = kanji if kanji is not None else ((None, None), (None, None))
+    (rs_a, rg_a), (rs_b, rg_b) = kana if kana is not None else ((None, None), (None, None))
+    levels = _part_level(ks_a, ks_b, rs_a, rs_b), _part_level(kg_a, kg_b, rg_a, rg_b)
+    if "disagree" in levels:  # written given name first in one system (Latin records): the parts crossed
+        crossed = _part_level(ks_a, kg_b, rs_a, rg_b), _part_level(kg_a, ks_b, rg_a, rs_b)
+        if crossed[0] in SAME_NAME and crossed[1] in SAME_NAME:
+            return crossed
+    return levels
+
+
+def _part_level(kanji_a: str | None, kanji_b: str | None, kana_a: str | None, kana_b: str | None) -> str:
+    """One name part (or a corporation's whole name) compared by its kanji (or Latin) form and its reading."""
+    both_kanji = bool(kanji_a and kanji_b)
+    both_kana = bool(kana_a and kana_b)
+    if both_kanji and kanji_a == kanji_b:
         return "exact"
-    if a.name_kana and a.name_kana == b.name_kana:
-        return "surname_and_given_kana"  # e.g. 斉藤/斎藤 or a variant kanji normalisation does not fold
-    if JaroWinkler.similarity(a.name, b.name) >= NAME_JARO_WINKLER:
-        return "jaro_winkler_high"
-    if _given_name_only(a, b):
-        return "given_name_only"  # 旧姓: a department still holds the surname from before marriage (or after)
-    return "disagree"
+    if both_kana:
+        if kana_a == kana_b:
+            return "kana" if both_kanji else "exact"
+        if phonetic_kana(kana_a) == phonetic_kana(kana_b):  # type: ignore[arg-type]
+            return "phonetic"
+    if both_kanji and _similar(kanji_a, kanji_b):  # type: ignore[arg-type]
+        return "similar"
+    if both_kana and _similar(kana_a, kana_b):  # type: ignore[arg-type]
+        return "similar"
+    return "disagree" if both_kanji or both_kana else MISSING
 
 
-def _given_name_only(a: NormalisedPerson, b: NormalisedPerson) -> bool:
-    """Same given name, different surname. When only one side records where the surname ends, its split is used
-    on the other side's full name."""
-    if a.given_name and b.given_name:
-        return a.given_name == b.given_name and a.surname != b.surname
-    split, whole = (a, b) if a.given_name else (b, a)
-    if not split.given_name or not split.surname or not whole.name:
-        return False
-    return (len(whole.name) > len(split.given_name) and whole.name.endswith(split.given_name)
-            and not whole.name.startswith(split.surname))
-
-
-def _kana_level(a: str | None, b: str | None) -> str:
-    if not a or not b:
-        return MISSING
-    if a == b:
-        return "exact"
-    return "jaro_winkler_high" if JaroWinkler.similarity(a, b) >= KANA_JARO_WINKLER else "disagree"
+def _similar(x: str, y: str) -> bool:
+    return min(len(x), len(y)) >= 3 and JaroWinkler.similarity(x, y) >= SIMILAR
 
 
 def _birth_date_level(a: NormalisedPerson, b: NormalisedPerson) -> str:
@@ -122,31 +192,99 @@ def _birth_date_level(a: NormalisedPerson, b: NormalisedPerson) -> str:
         return MISSING
     if x == y:
         return "exact"
-    return "one_component_differs" if _one_component_differs(x, y) else "disagree"
-
-
-def _one_component_differs(x: date, y: date) -> bool:
-    """A typo: only the day, only the month or only the year differs, or day and month are swapped."""
+    if x.year == y.year and x.month == y.day and x.day == y.month:
+        return "day_month_swapped"
+    digits_x, digits_y = x.strftime("%Y%m%d"), y.strftime("%Y%m%d")
+    differing = [i for i in range(8) if digits_x[i] != digits_y[i]]
+    if len(differing) == 1 and differing[0] != 2:  # the decade digit: 1960 / 1990 is a parent and a child
+        return "one_digit"
     same = (x.year == y.year) + (x.month == y.month) + (x.day == y.day)
-    swapped = x.year == y.year and x.month == y.day and x.day == y.month
-    return same == 2 or swapped
+    return "one_component" if same == 2 else "disagree"
 
 
 def _address_level(a: NormalisedPerson, b: NormalisedPerson) -> str:
-    comparable = False
     if a.address and b.address:
         if a.address == b.address:
             return "exact"
-        comparable = True
-    if a.address_block and b.address_block:
-        if a.address_block == b.address_block:
+        if a.house_number and a.house_number == b.house_number and (
+                a.address.startswith(b.address) or b.address.startswith(a.address)
+                or JaroWinkler.similarity(a.address, b.address) >= ADDRESS_SIMILAR
+                or (a.address_block is not None and a.address_block == b.address_block
+                    and _street(a.address, a.house_number) == _street(b.address, b.house_number))):
+            return "same_house"
+        if JaroWinkler.similarity(a.address, b.address) >= ADDRESS_SIMILAR:
+            return "similar"
+        if a.address_block and a.address_block == b.address_block:
             return "same_block"
-        comparable = True
-    if a.postal_code and b.postal_code:
-        if a.postal_code == b.postal_code:
-            return "same_postal_code"
-        comparable = True
-    return "disagree" if comparable else MISSING
+        return "disagree"
+    if a.address_block and b.address_block:
+        return "same_block" if a.address_block == b.address_block else "disagree"
+    return MISSING
+
+
+def _street(address: str, house: str) -> str:
+    """The address up to and including its house number (the building after it left out)."""
+    return address[: address.index(house) + len(house)]
+
+
+def frequency_values(person: NormalisedPerson) -> dict[str, str]:
+    """The values whose frequency in the city weighs a name agreement: the folded surname and given name (the
+    reading, folded phonetically, when there is no kanji name). Individuals only."""
+    if person.kind != "individual":
+        return {}
+    values = {}
+    surname = person.surname or (phonetic_kana(person.kana_surname) if person.kana_surname else None)
+    given = person.given_name or (phonetic_kana(person.given_kana) if person.given_kana else None)
+    if surname:
+        values["surname"] = surname
+    if given:
+        values["given_name"] = given
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class NameFrequencies:
+    """How many of the city's records hold each surname and given name (``"surname|佐藤"`` → 1234) out of
+    ``records``: read from the store for the names a batch needs, kept current as records arrive."""
+
+    counts: Mapping[str, int]
+    records: int
+
+    def share(self, field_name: str, value: str) -> float | None:
+        """The proportion of records with this value, None when the city has too few records to tell."""
+        if self.records < MIN_RECORDS_FOR_FREQUENCIES:
+            return None
+        return max(self.counts.get(f"{field_name}|{value}", 0), 1) / self.records
+
+    def expected_namesakes(self, surname: str, given: str) -> float | None:
+        s, g = self.share("surname", surname), self.share("given_name", given)
+        return None if s is None or g is None else s * g * self.records
+
+
+#: Below this many records, frequencies say nothing: the model's average u is used.
+MIN_RECORDS_FOR_FREQUENCIES = 1000
+
+
+def frequency_adjustments(a: NormalisedPerson, b: NormalisedPerson, levels: Mapping[str, str],
+                          frequencies: NameFrequencies | None) -> dict[str, str | float]:
+    """Term-frequency evidence for a pair: for each name part that agrees exactly, the value's share of the city
+    (replacing the model's average u, so a common surname weighs less and a rare one more), and whether the
+    full name is common. Empty without frequencies."""
+    if frequencies is None:
+        return {}
+    values_a, values_b = frequency_values(a), frequency_values(b)
+    result: dict[str, str | float] = {}
+    for name in FREQUENCY_FIELDS:
+        value = values_a.get(name)
+        if value is not None and levels.get(name) == "exact" and value == values_b.get(name):
+            share = frequencies.share(name, value)
+            if share is not None:
+                result[name] = share
+    if "surname" in values_a and "given_name" in values_a:
+        namesakes = frequencies.expected_namesakes(values_a["surname"], values_a["given_name"])
+        if namesakes is not None:
+            result["name_frequency"] = "common" if namesakes >= COMMON_NAME_RECORDS else "rare"
+    return result
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -175,6 +313,9 @@ class Model:
     review_threshold: float
     prior: float
     description: str = ""
+    #: A corporation has no birth date nor given name: its own thresholds (法人番号 decides where both have one).
+    corporation_link_threshold: float = 11.0
+    corporation_review_threshold: float = 5.0
     #: Scores already computed, by level vector: a few hundred vectors occur at all, millions of pairs share them.
     _scores: dict[tuple[str, ...], Score] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -203,7 +344,9 @@ class Model:
             "version": self.version,
             "description": self.description,
             "prior": self.prior,
-            "thresholds": {"link": self.link_threshold, "review": self.review_threshold},
+            "thresholds": {"link": self.link_threshold, "review": self.review_threshold,
+                           "corporation_link": self.corporation_link_threshold,
+                           "corporation_review": self.corporation_review_threshold},
             "fields": {name: {level: {"m": p.m, "u": p.u} for level, p in levels.items()}
                        for name, levels in self.fields.items()},
         }
@@ -216,6 +359,8 @@ class Model:
             prior=float(data["prior"]),
             link_threshold=float(data["thresholds"]["link"]),
             review_threshold=float(data["thresholds"]["review"]),
+            corporation_link_threshold=float(data["thresholds"].get("corporation_link", 11.0)),
+            corporation_review_threshold=float(data["thresholds"].get("corporation_review", 5.0)),
             fields={name: {level: LevelProbabilities(float(data["fields"][name][level]["m"]),
                                                      float(data["fields"][name][level]["u"]))
                            for level in LEVELS[name]}
@@ -224,7 +369,7 @@ class Model:
 
 
 def load_model(path: str | Path | None = None) -> Model:
-    """The model in ``path``, by default the packaged ``model/fellegi_sunter.v1.json``."""
+    """The model in ``path``, by default the packaged ``model/fellegi_sunter.v2.json``."""
     source = Path(path) if path is not None else DEFAULT_MODEL_PATH
     return Model.from_dict(json.loads(source.read_text(encoding="utf-8")))
 
@@ -251,50 +396,101 @@ class Score:
                    str(data.get("model_version", "")))
 
 
-def score(levels: Mapping[str, str], model: Model) -> Score:
+#: Entries of a score's contributions that are not model fields: they explain, and weigh 0.
+CONTEXT = ("kind", "name_frequency")
+#: How far a name's frequency may move its agreement weight from the model's average (log2 units): a name seen
+#: once in a small store is not proof, and the most common surname still agrees.
+FREQUENCY_WEIGHT_RANGE = (-4.0, 3.0)
+
+
+def score(levels: Mapping[str, str], model: Model, frequencies: Mapping[str, str | float] | None = None) -> Score:
     """Sum of the log2(m/u) weights of the levels; a missing field (or one absent from ``levels``) weighs 0.
-    The result is shared between pairs with the same levels: treat it as read-only."""
-    vector = tuple(levels.get(name, MISSING) for name in FIELDS)
-    known = model._scores.get(vector)
-    if known is not None:
-        return known
-    contributions: dict[str, dict[str, Any]] = {}
-    for name, level in zip(FIELDS, vector, strict=True):
-        contributions[name] = {"level": level, "weight": round(model.weight(name, level), 6)}
+    ``frequencies`` (``frequency_adjustments``): a name part that agrees exactly weighs log2(m / its share of the
+    city) instead of log2(m/u), within ``FREQUENCY_WEIGHT_RANGE`` of it. The result is shared between pairs with
+    the same levels: treat it as read-only."""
+    frequencies = frequencies or {}
+    vector = tuple(levels.get(name, MISSING) for name in FIELDS) + tuple(
+        str(levels.get(name) or frequencies.get(name) or "") for name in CONTEXT)
+    base = model._scores.get(vector)
+    if base is None:
+        contributions: dict[str, dict[str, Any]] = {}
+        for name, level in zip(FIELDS, vector, strict=False):
+            contributions[name] = {"level": level, "weight": round(model.weight(name, level), 6)}
+        for name, level in zip(CONTEXT, vector[len(FIELDS):], strict=True):
+            if level:
+                contributions[name] = {"level": level, "weight": 0.0}
+        total = round(sum(c["weight"] for c in contributions.values()), 6)
+        base = model._scores[vector] = Score(total, contributions, model.version)
+    shares = {name: float(frequencies[name]) for name in FREQUENCY_FIELDS
+              if isinstance(frequencies.get(name), float) and levels.get(name) == "exact"}
+    if not shares:
+        return base
+    contributions = dict(base.contributions)
+    for name, share in shares.items():
+        average = model.weight(name, "exact")
+        low, high = FREQUENCY_WEIGHT_RANGE
+        weight = min(max(math.log2(model.fields[name]["exact"].m / share), average + low), average + high)
+        contributions[name] = {"level": "exact", "weight": round(weight, 6), "frequency": round(share, 8)}
     total = round(sum(c["weight"] for c in contributions.values()), 6)
-    result = model._scores[vector] = Score(total, contributions, model.version)
-    return result
+    return Score(total, contributions, model.version)
 
 
-BIRTH_DATES_DIFFER = frozenset({"disagree", "one_component_differs"})
-
-
-#: Agreements that identify a person beyond the name: one of them is needed for an automatic link.
-IDENTIFYING = (("birth_date", "exact"), ("address", "exact"), ("phone", "exact"))
+#: Levels of a birth date that differ yet may be a typo: they weigh what they weigh, and never link alone.
+BIRTH_DATE_TYPOS = frozenset({"one_digit", "day_month_swapped"})
+BIRTH_DATES_DIFFER = frozenset({"disagree", "one_component"}) | BIRTH_DATE_TYPOS
+#: Name levels that count as the same name for the protective rules.
+SAME_NAME = frozenset({"exact", "kana", "phonetic"})
+SAME_PLACE = frozenset({"exact", "same_house"})
 
 
 def decide(result: Score, model: Model) -> Decision:
     """``"link"`` when the total exceeds the link threshold, ``"review"`` from the review threshold up to it,
-    ``"new"`` below.
+    ``"new"`` below; corporations against their own thresholds.
 
-    Two hard rules on top of the weights, because a wrong merge can seize the wrong person's assets:
+    Rules on top of the weights, because a wrong merge shows one resident's tax data to another (地方税法22条) and
+    can seize the wrong person's assets; each of them turns a link into a review, never the reverse:
 
-    - when both birth dates are known and differ — even by one component, which may be a typo but may as well be
-      another person — the pair is never linked automatically, whatever the other fields say;
-    - an automatic link needs, besides the name, an agreement that identifies a person: the same birth date, the
-      same full address or the same phone number. Names alone (even with the same 丁目) are shared by many people
-      in a city of a million: such a pair goes to review.
+    - a different 宛名番号 of the resident register, or a different given name, is another person (twins share a
+      household and a birth date; siblings a surname and an address);
+    - two known birth dates that differ are never linked, even by one digit (a typo, or another person);
+    - without a birth date on both sides, a link needs the same phone or the same 宛名番号 (a parent and a child
+      of one name share a household);
+    - a common name with the same birth date at another address goes to review (同姓同名 in another town);
+    - an individual is never linked with a corporation.
+
+    The same 宛名番号 (both from the resident register, where twins have two) links whatever the weights,
+    unless the birth dates differ beyond a typo or both name parts differ. The same 法人番号 links two
+    corporations; a different one never does.
     """
-    if result.total > model.link_threshold:
-        levels = {name: c.get("level") for name, c in result.contributions.items()}
-        if levels.get("birth_date") in BIRTH_DATES_DIFFER:
-            return "review"
-        if not any(levels.get(name) == level for name, level in IDENTIFYING):
-            return "review"
-        return "link"
-    if result.total >= model.review_threshold:
+    levels = {name: c.get("level") for name, c in result.contributions.items()}
+    kind = levels.get("kind") or "individual"
+    if kind == "mixed":
+        return "new"
+    if kind == "corporation":
+        if levels.get("corporate_number") == "exact":
+            return "link"
+        if levels.get("corporate_number") == "disagree":
+            return "review" if result.total >= model.corporation_link_threshold else "new"
+        if result.total > model.corporation_link_threshold:
+            return "link"
+        return "review" if result.total >= model.corporation_review_threshold else "new"
+    birth = levels.get("birth_date")
+    register = levels.get("register_number")
+    if register == "exact" and birth in (None, MISSING, "exact", *BIRTH_DATE_TYPOS) \
+            and not levels.get("surname") == levels.get("given_name") == "disagree":
+        return "link"  # one resident register entry: twins have two; a name part may be misspelt or changed
+    if result.total < model.review_threshold:
+        return "new"
+    if result.total <= model.link_threshold or register == "disagree" or levels.get("given_name") == "disagree":
         return "review"
-    return "new"
+    if birth in BIRTH_DATES_DIFFER:
+        return "review"
+    if birth in (None, MISSING):
+        return "link" if levels.get("phone") == "exact" or register == "exact" else "review"
+    if levels.get("name_frequency") == "common" and levels.get("address") not in SAME_PLACE \
+            and levels.get("phone") != "exact":
+        return "review"
+    return "link"
 
 
 def match_probability(result: Score, model: Model) -> float:
@@ -307,15 +503,33 @@ def match_probability(result: Score, model: Model) -> float:
 # 4. EM estimation
 
 
+def u_from_random_pairs(level_vectors: Iterable[Mapping[str, str]], model: Model
+                        ) -> dict[str, dict[str, float]]:
+    """u per field and level from pairs of records drawn at random (almost all of them different people), as
+    mature linkers estimate it: among blocked candidate pairs the blocking fields agree by construction, so EM
+    alone would read a birth-date agreement as no evidence. A field never observed keeps the model's u."""
+    counts = {name: dict.fromkeys(LEVELS[name], 0.0) for name in FIELDS}
+    for vector in level_vectors:
+        for name in FIELDS:
+            level = vector.get(name, MISSING)
+            if level in counts[name]:
+                counts[name][level] += 1
+    return {name: (dict(zip(LEVELS[name], _normalise(list(counts[name].values())), strict=True))
+                   if sum(counts[name].values()) else {level: model.fields[name][level].u for level in LEVELS[name]})
+            for name in FIELDS}
+
+
 def estimate(level_vectors: Iterable[Mapping[str, str]], model: Model,
-             iterations: int = 50, *, tolerance: float = 1e-9) -> Model:
+             iterations: int = 50, *, tolerance: float = 1e-9,
+             fixed_u: Mapping[str, Mapping[str, float]] | None = None) -> Model:
     """Fellegi–Sunter EM under conditional independence of the fields, from ``model`` as the starting point.
 
     ``level_vectors`` are the ``compare`` results of candidate pairs (matches and non-matches unlabelled). A missing
     field is unobserved: it takes no part in that pair's likelihood nor in the field's m/u. Returns a model with
     the new m, u and prior (version suffixed ``+em``, thresholds kept). Each probability is floored at
     ``PROBABILITY_FLOOR`` and the distributions renormalised. Deterministic: the same input gives the same model.
-    Stops early when no parameter moves by more than ``tolerance``.
+    Stops early when no parameter moves by more than ``tolerance``. With ``fixed_u`` (``u_from_random_pairs``)
+    only m and the prior are estimated. A field no pair observes keeps the starting m and u.
     """
     index = {name: {level: i for i, level in enumerate(LEVELS[name])} for name in FIELDS}
     patterns: Counter[tuple[int, ...]] = Counter()
@@ -326,7 +540,8 @@ def estimate(level_vectors: Iterable[Mapping[str, str]], model: Model,
     observed = list(patterns.items())  # insertion order: deterministic
 
     m = [[model.fields[name][level].m for level in LEVELS[name]] for name in FIELDS]
-    u = [[model.fields[name][level].u for level in LEVELS[name]] for name in FIELDS]
+    u = [[(fixed_u[name][level] if fixed_u else model.fields[name][level].u) for level in LEVELS[name]]
+         for name in FIELDS]
     prior = model.prior
     for _ in range(iterations):
         m_counts = [[0.0] * len(LEVELS[name]) for name in FIELDS]
@@ -345,8 +560,9 @@ def estimate(level_vectors: Iterable[Mapping[str, str]], model: Model,
                 if level >= 0:
                     m_counts[f][level] += g * count
                     u_counts[f][level] += (1.0 - g) * count
-        new_m = [_normalise(counts) for counts in m_counts]
-        new_u = [_normalise(counts) for counts in u_counts]
+        new_m = [_normalise(counts) if sum(counts) > 0 else m[f] for f, counts in enumerate(m_counts)]
+        new_u = u if fixed_u else [_normalise(counts) if sum(counts) > 0 else u[f]
+                                   for f, counts in enumerate(u_counts)]
         new_prior = min(max(matches / total, PROBABILITY_FLOOR), 1 - PROBABILITY_FLOOR)
         change = max([abs(new_prior - prior)] + [abs(x - y) for old, new in ((m, new_m), (u, new_u))
                                                  for row_old, row_new in zip(old, new, strict=True)
@@ -361,6 +577,8 @@ def estimate(level_vectors: Iterable[Mapping[str, str]], model: Model,
         prior=prior,
         link_threshold=model.link_threshold,
         review_threshold=model.review_threshold,
+        corporation_link_threshold=model.corporation_link_threshold,
+        corporation_review_threshold=model.corporation_review_threshold,
         fields={name: {level: LevelProbabilities(m[f][i], u[f][i]) for i, level in enumerate(LEVELS[name])}
                 for f, name in enumerate(FIELDS)},
     )
@@ -376,6 +594,7 @@ def _normalise(counts: list[float]) -> list[float]:
 
 
 __all__ = [
-    "DEFAULT_MODEL_PATH", "FIELDS", "LEVELS", "MISSING", "Decision", "LevelProbabilities", "Model", "Score",
-    "compare", "decide", "estimate", "load_model", "match_probability", "score",
+    "DEFAULT_MODEL_PATH", "FIELDS", "LEVELS", "MISSING", "Decision", "LevelProbabilities", "Model",
+    "NameFrequencies", "Score", "compare", "decide", "estimate", "frequency_adjustments", "frequency_values",
+    "load_model", "match_probability", "score", "u_from_random_pairs",
 ]

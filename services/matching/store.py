@@ -32,7 +32,16 @@ import asyncpg
 from contracts import Department, PersonReference
 from services.matching.blocking import COMMON_KEY_LIMIT, record_keys
 from services.matching.normalise import NormalisedPerson, normalise_person
-from services.matching.scoring import Model, Score, compare, decide, score
+from services.matching.scoring import (
+    Model,
+    NameFrequencies,
+    Score,
+    compare,
+    decide,
+    frequency_adjustments,
+    frequency_values,
+    score,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +80,42 @@ def normalised_from_json(data: dict[str, object] | str) -> NormalisedPerson:
     born = values.get("birth_date")
     values["birth_date"] = date.fromisoformat(str(born)) if born else None
     return NormalisedPerson(**values)  # type: ignore[arg-type]
+
+
+def frequency_hash(field_name: str, value: str) -> bytes:
+    return hashlib.blake2b(f"frequency|{field_name}|{value}".encode(), digest_size=12).digest()
+
+
+async def read_frequencies(conn: asyncpg.Connection, people: list[NormalisedPerson]) -> NameFrequencies:
+    """The counts of these people's names, and the number of stored records (the planner's estimate: exact
+    enough for a share, and no row every transaction would have to update)."""
+    wanted = {frequency_hash(name, value): f"{name}|{value}"
+              for person in people for name, value in frequency_values(person).items()}
+    counts: dict[str, int] = {}
+    records = 0
+    for row in await conn.fetch(  # one round trip: the counts wanted, and the records (value_hash NULL)
+            "SELECT value_hash, records FROM name_frequencies WHERE value_hash = ANY($1) UNION ALL "
+            "SELECT NULL, greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'person_records'::regclass",
+            list(wanted)):
+        if row["value_hash"] is None:
+            records = int(row["records"])
+        else:
+            counts[wanted[bytes(row["value_hash"])]] = int(row["records"])
+    return NameFrequencies(counts, records)
+
+
+async def count_names(conn: asyncpg.Connection, people: list[NormalisedPerson]) -> None:
+    """Add these newly stored records' names to the counts (sorted, so concurrent transactions cannot deadlock)."""
+    added: dict[bytes, int] = defaultdict(int)
+    for person in people:
+        for name, value in frequency_values(person).items():
+            added[frequency_hash(name, value)] += 1
+    if added:
+        hashes = sorted(added)
+        await conn.execute(
+            "INSERT INTO name_frequencies (value_hash, records) SELECT * FROM unnest($1::bytea[], $2::bigint[]) "
+            "ON CONFLICT (value_hash) DO UPDATE SET records = name_frequencies.records + EXCLUDED.records",
+            hashes, [added[h] for h in hashes])
 
 
 def _lock_ids(keys: list[bytes]) -> list[int]:
@@ -173,6 +218,12 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
             rejected.add(pair)
             rejected.add(pair[2:] + pair[:2])
 
+    frequencies = await read_frequencies(conn, [normalised[i] for i in new_indexes]) if new_indexes else None
+
+    def weigh(person: NormalisedPerson, other: NormalisedPerson) -> Score:
+        levels = compare(person, other)
+        return score(levels, model, frequency_adjustments(person, other, levels, frequencies))
+
     # Score every new record against the stored candidates; keep those that may decide (from the review threshold
     # up, and the best of the rest to explain a "new"), then read the debtors of just those in one query.
     contenders: dict[int, list[tuple[Score, _Candidate]]] = {}
@@ -186,7 +237,7 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
             for candidate in sharing:
                 pair = (candidate.department, candidate.source_person_id)
                 if pair != me and pair not in scored and me + pair not in rejected:
-                    scored[pair] = (score(compare(person, candidate.normalised), model), candidate)
+                    scored[pair] = (weigh(person, candidate.normalised), candidate)
         ranked = sorted(scored.values(), key=lambda sc: sc[0].total, reverse=True)
         contenders[index] = [sc for n, sc in enumerate(ranked) if n == 0 or sc[0].total >= model.review_threshold]
     unread = {(c.department, c.source_person_id): c for found in contenders.values() for _, c in found}
@@ -220,7 +271,7 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
                 if pair in seen or candidate.debtor_id == never_link_to or (dept, source_id) + pair in rejected:
                     continue
                 seen.add(pair)
-                result = score(compare(person, candidate.normalised), model)
+                result = weigh(person, candidate.normalised)
                 if best_score is None or result.total > best_score.total:
                     best, best_score = candidate, result
         verdict = decide(best_score, model) if best_score is not None else "new"
@@ -276,6 +327,7 @@ async def _remember(conn: asyncpg.Connection, requests: list[ResolveRequest], re
             key_rows[record in new].update((key, *record) for key in keys[index])
     fresh = [(*record, normalised_to_json(normalised[i]), requests[i].person.model_dump(mode="json"))
              for record, i in latest.items() if record in new]
+    await count_names(conn, [normalised[i] for record, i in latest.items() if record in new])
     if fresh:
         await conn.copy_records_to_table("person_records", records=fresh,
                                          columns=["department", "source_person_id", "normalised", "recorded"])

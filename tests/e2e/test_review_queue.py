@@ -45,7 +45,8 @@ async def test_a_doubtful_pair_is_shown_with_evidence_and_rejected(
         assert item["candidate"]["recorded"]["birth_date"] == "1980-05-06"
         assert item["record"]["recorded"]["name_kanji"].startswith("斉藤")
         evidence = {e["field"]: e["level"] for e in item["evidence"]}
-        assert evidence["name"] == "exact" and evidence["birth_date"] == "missing"  # 齋 folded to 斉
+        assert evidence["surname"] == evidence["given_name"] == "exact"  # 齋 folded to 斉
+        assert evidence["birth_date"] == "missing"
 
         review = item["review_id"]
         viewer_may_not = await client.post(f"/reviews/{review}/reject", json={"reason": "別人"},

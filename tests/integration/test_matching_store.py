@@ -75,7 +75,8 @@ async def test_a_doubtful_pair_gets_its_own_identity_and_waits_for_review(matchi
     assert review is not None and review["status"] == "open"
     assert (review["candidate_department"], review["candidate_source_person_id"]) == ("tax", with_birth.source_person_id)
     contributions = review["contributions"] if isinstance(review["contributions"], dict) else json.loads(review["contributions"])
-    assert contributions["name"]["level"] == "exact" and contributions["birth_date"]["level"] == "missing"
+    assert contributions["surname"]["level"] == contributions["given_name"]["level"] == "exact"
+    assert contributions["birth_date"]["level"] == "missing"
     assert decision["decision"] == "review" and decision["model_version"] == MODEL.version
 
 
@@ -202,3 +203,81 @@ async def test_one_record_first_seen_by_two_transactions_at_once_gets_one_debtor
     assert first == second
     async with matching_pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM source_links WHERE source_person_id = $1", f"K-{name}") == 1
+
+
+async def test_name_counts_grow_in_the_transaction_that_stores_the_records(matching_pool: asyncpg.Pool) -> None:
+    from services.matching.store import frequency_hash
+
+    surname = unique_name().split()[1]  # a surname nobody else has
+    async with matching_pool.acquire() as conn:
+        async with conn.transaction():
+            await resolve_debtor(conn, Department.TAX, person(f"{surname} 一郎", unique_birth_date()), MODEL)
+            await resolve_debtor(conn, Department.TAX, person(f"{surname} 二郎", unique_birth_date()), MODEL)
+            inside = await conn.fetchval("SELECT records FROM name_frequencies WHERE value_hash = $1",
+                                         frequency_hash("surname", surname))
+        pid = uuid.uuid4().hex
+        again = await resolve_debtor(conn, Department.TAX, person(f"{surname} 二郎", unique_birth_date(), pid=pid),
+                                     MODEL)
+        seen_again = await resolve_debtor(conn, Department.TAX, person(f"{surname} 二郎", None, pid=pid), MODEL)
+        after = await conn.fetchval("SELECT records FROM name_frequencies WHERE value_hash = $1",
+                                    frequency_hash("surname", surname))
+    assert inside == 2
+    assert again == seen_again and after == 3  # a record seen before is not counted twice
+
+
+async def test_a_model_version_is_proposed_by_em_rescored_through_review_and_activated(
+    matching_pool: asyncpg.Pool,
+) -> None:
+    from dataclasses import replace
+
+    from services.matching.model_versions import (
+        ModelVersionError,
+        activate,
+        active_model,
+        load_version,
+        propose,
+        rescore,
+    )
+
+    born = unique_birth_date()
+    name = unique_name()
+    for department in (Department.TAX, Department.WATER, Department.HOUSING):
+        await resolve(matching_pool, department, person(name, born, address="西町3-60-5"))
+    apart = unique_name()
+    await resolve(matching_pool, Department.TAX, person(apart, born, address="西町3-60-5"))
+    await resolve(matching_pool, Department.WATER, person(apart, None, address="西町3-60-5"))  # review: no birth date
+    async with matching_pool.acquire() as conn:
+        proposed = await propose(conn, MODEL, 500)
+        version = proposed["version"]
+        model, status = await load_version(conn, version)
+        assert status == "proposed" and version.startswith("fellegi_sunter.v2+em.")
+        assert proposed["report"]["pairs"] > 0
+        assert set(proposed["report"]["fields"]) == set(MODEL.fields)
+        assert (await active_model(conn, MODEL)).version == MODEL.version  # proposing changes nothing
+
+        # a version that would link records without birth dates proposes merges; it never merges them itself
+        lenient = replace(MODEL, version="test-lenient", review_threshold=-100.0, link_threshold=-50.0)
+        async with conn.transaction():
+            result = await rescore(conn, lenient, 100_000)
+        assert result.pairs > 0 and result.proposed_merges > 0
+        queued = await conn.fetchval("SELECT count(*) FROM review_queue WHERE model_version = 'test-lenient'")
+        assert queued >= 1
+        linked_apart = await conn.fetchval(
+            "SELECT count(DISTINCT debtor_id) FROM source_links l JOIN person_records p USING (department, "
+            "source_person_id) WHERE p.normalised->>'name' = $1", apart.replace(" ", ""))
+        assert linked_apart == 2  # still two identities: only the review queue may merge them
+
+        try:
+            async with conn.transaction():
+                await activate(conn, version, "e2e-admin")
+            assert (await active_model(conn, MODEL)).version == version
+            try:
+                async with conn.transaction():
+                    await activate(conn, version, "e2e-admin")
+            except ModelVersionError as error:
+                assert error.status == 409
+            else:
+                raise AssertionError("activating the active version twice must be refused")
+        finally:  # the other tests (and the e2e services on this database) use the packaged model
+            await conn.execute("UPDATE model_versions SET status = 'retired' WHERE status = 'active'")
+        assert model.link_threshold == MODEL.link_threshold

@@ -21,6 +21,7 @@ from services.matching.normalise import (
     normalise_name,
     normalise_person,
     normalise_phone,
+    phonetic_kana,
 )
 from tools.synthetic_city.bills import simulate_year
 from tools.synthetic_city.noise import NoiseLevel
@@ -117,7 +118,7 @@ def test_fold_variants_changes_nothing_else() -> None:
         ("高橋 一郎 様", "高橋一郎"), ("高橋一郎様", "高橋一郎"), ("高橋 一郎殿", "高橋一郎"),
         ("高橋 一郎さん", "高橋一郎"),
         ("  高橋 一郎  ", "高橋一郎"),
-        ("ＹＡＭＡＤＡ Ｔａｒｏ", "YAMADATaro"),  # full-width Latin → ASCII (NFKC)
+        ("ＹＡＭＡＤＡ Ｔａｒｏ", "yamadataro"),  # full-width Latin → ASCII (NFKC), case-folded
     ],
 )
 def test_normalise_name(recorded: str, expected: str) -> None:
@@ -262,7 +263,7 @@ def test_normalise_person_individual() -> None:
     assert normalise_person(person) == NormalisedPerson(
         kind="individual", name="高橋一郎", surname="高橋", given_name="一郎", name_kana="タカハシイチロウ",
         kana_surname="タカハシ", birth_date=date(1975, 4, 1), postal_code="4710001", address="西町3-60-5",
-        address_block="西町3", phone="0565311212")
+        address_block="西町3", phone="0565311212", given_kana="イチロウ", house_number="3-60-5")
 
 
 @pytest.mark.parametrize(
@@ -301,6 +302,48 @@ def test_missing_and_empty_fields_are_none() -> None:
     assert result == NormalisedPerson(kind="individual", name=None, surname=None, given_name=None, name_kana=None,
                                       kana_surname=None, birth_date=None, postal_code=None, address=None,
                                       address_block=None, phone=None)
+
+
+@pytest.mark.parametrize(
+    ("spelt", "other"),
+    [
+        ("シヨウタ", "ショウタ"),  # small kana written full size
+        ("オオノ", "オーノ"),  # long vowel: オ / ー
+        ("オウノ", "オーノ"),  # long vowel: ウ after an オ-row kana
+        ("ユウコ", "ユーコ"),
+        ("ケイコ", "ケーコ"),
+        ("ヴァイオリン", "バイオリン"),  # ヴ/ブ and small ァ
+        ("チヂワ", "チジワ"),  # ヂ/ジ
+        ("ヲノ", "オノ"),  # ヲ/オ
+    ],
+)
+def test_phonetic_kana_folds_spellings_of_one_reading(spelt: str, other: str) -> None:
+    assert phonetic_kana(spelt) == phonetic_kana(other)
+
+
+@pytest.mark.parametrize(("one", "other"), [("サトウ", "サイトウ"), ("オノ", "オガノ"), ("ユキ", "ユウキ")])
+def test_phonetic_kana_keeps_different_readings_apart(one: str, other: str) -> None:
+    assert phonetic_kana(one) != phonetic_kana(other)
+
+
+def test_latin_names_addresses_and_foreign_postcodes() -> None:
+    """Records from outside Japan's conventions: case-folded names, an address that starts with its number, a
+    4-digit postcode kept."""
+    result = normalise_person(individual(name_kanji="SMITH John", postal_code="2119",
+                                         address="7 Wallaby Place, Delmar"))
+    assert (result.name, result.surname, result.given_name) == ("smithjohn", "smith", "john")
+    assert result.postal_code == "2119"
+    assert result.address == "7wallabyplace,delmar" and result.house_number == "7"
+    assert result.address_block == "wallabyplace,delmar7"
+
+
+def test_register_and_corporate_numbers_are_folded_and_kept_by_kind() -> None:
+    person = individual(name_kanji="高橋 一郎", resident_register_number="０００１２３-４")
+    assert normalise_person(person).register_number == "0001234"
+    assert normalise_person(person).corporate_number is None
+    company = corporation(name_kanji="株式会社髙橋工業", corporate_number="1234567890123")
+    assert normalise_person(company).corporate_number == "1234567890123"
+    assert normalise_person(company).register_number is None
 
 
 # --- the synthetic city -----------------------------------------------------------------------------------------

@@ -40,8 +40,14 @@ from tqdm import tqdm
 from contracts import Department
 from services.matching.blocking import blocking_keys
 from services.matching.normalise import normalise_person
-from services.matching.scoring import Model, load_model
-from services.matching.store import ResolveRequest, normalised_to_json, resolve_batch
+from services.matching.scoring import Model, frequency_values, load_model
+from services.matching.store import (
+    ResolveRequest,
+    frequency_hash,
+    normalised_from_json,
+    normalised_to_json,
+    resolve_batch,
+)
 from shared.db import create_pool
 from shared.migrations import apply_migrations
 from tools.synthetic_city.noise import LEVELS
@@ -55,6 +61,8 @@ STREAM_DEPARTMENTS = (Department.INSURANCE, Department.CHILDCARE, Department.HOU
 #: Residents per household in the synthetic city is about 2.5; a margin so one city always holds enough.
 HOUSEHOLD_SHARE = 0.45
 LOAD_CHUNK = 20_000
+#: What a stored bench store was built with: a store of another layout is rebuilt, not reused.
+STORE_LAYOUT = "matching-v2: blocking keys and name frequencies"
 
 
 def store_debtor_id(resident: Resident) -> str:
@@ -68,7 +76,10 @@ def residents(city: City) -> Iterator[Resident]:
 
 async def store_size(conn: asyncpg.Connection, seed: int) -> int:
     await conn.execute("CREATE TABLE IF NOT EXISTS bench_store (seed bigint NOT NULL, identities bigint NOT NULL)")
-    row = await conn.fetchrow("SELECT seed, identities FROM bench_store")
+    await conn.execute("ALTER TABLE bench_store ADD COLUMN IF NOT EXISTS layout text")
+    row = await conn.fetchrow("SELECT seed, identities, layout FROM bench_store")
+    if row and row["layout"] != STORE_LAYOUT:
+        return 0  # built with other blocking keys or fields: rebuild
     return int(row["identities"]) if row and row["seed"] == seed else 0
 
 
@@ -78,7 +89,8 @@ async def build_store(pool: asyncpg.Pool, city: City, identities: int, seed: int
     views = _Views(city, LEVELS["default"])
     async with pool.acquire() as conn:
         await conn.execute("TRUNCATE bench_store, blocking_keys, person_records, match_decisions, review_queue, "
-                           "relations, debtor_merges, source_links, debtors CASCADE")
+                           "relations, debtor_merges, source_links, debtors, name_frequencies CASCADE")
+    names: Counter[bytes] = Counter()
     chosen = (r for _, r in zip(range(identities), residents(city), strict=False))
     with tqdm(total=identities, desc="loading the identity store", unit="identity", file=sys.stderr) as progress:
         while chunk := [r for _, r in zip(range(LOAD_CHUNK), chosen, strict=False)]:
@@ -92,6 +104,7 @@ async def build_store(pool: asyncpg.Pool, city: City, identities: int, seed: int
                 links.append((*record, debtor, "bench-load"))
                 people.append((*record, normalised_to_json(normalised), person.model_dump(mode="json")))
                 keys.extend((key, *record) for key in blocking_keys(normalised))
+                names.update(frequency_hash(name, value) for name, value in frequency_values(normalised).items())
             views._people.clear()  # the store keeps them, not the generator
             async with pool.acquire() as conn, conn.transaction():
                 await conn.copy_records_to_table("debtors", records=debtors, columns=["debtor_id"])
@@ -105,8 +118,11 @@ async def build_store(pool: asyncpg.Pool, city: City, identities: int, seed: int
                     "blocking_keys", records=keys, columns=["key_hash", "department", "source_person_id"])
             progress.update(len(chunk))
     async with pool.acquire() as conn:
+        await conn.copy_records_to_table("name_frequencies", records=sorted(names.items()),
+                                         columns=["value_hash", "records"])
         await conn.execute("VACUUM ANALYZE")  # as autovacuum would by the time a real store is this big
-        await conn.execute("INSERT INTO bench_store (seed, identities) VALUES ($1, $2)", seed, identities)
+        await conn.execute("INSERT INTO bench_store (seed, identities, layout) VALUES ($1, $2, $3)", seed,
+                           identities, STORE_LAYOUT)
     return time.perf_counter() - started
 
 
@@ -161,6 +177,14 @@ async def resolve_in_transaction(pool: asyncpg.Pool, requests: list[ResolveReque
 async def clean_stream(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn, conn.transaction():
         departments = [d.value for d in STREAM_DEPARTMENTS]
+        stream_names: Counter[bytes] = Counter()
+        for row in await conn.fetch("SELECT normalised FROM person_records WHERE department = ANY($1)", departments):
+            stream_names.update(frequency_hash(name, value) for name, value in
+                                frequency_values(normalised_from_json(row["normalised"])).items())
+        if stream_names:  # the store's counts as built, for the next run
+            await conn.execute(
+                "UPDATE name_frequencies f SET records = f.records - s.n FROM unnest($1::bytea[], $2::bigint[]) "
+                "AS s(h, n) WHERE f.value_hash = s.h", list(stream_names), list(stream_names.values()))
         await conn.execute("DELETE FROM blocking_keys WHERE department = ANY($1)", departments)
         await conn.execute("DELETE FROM person_records WHERE department = ANY($1)", departments)
         await conn.execute("TRUNCATE match_decisions, review_queue, relations, debtor_merges")
