@@ -136,7 +136,7 @@ def build(kind: Kind, *, letterhead: Letterhead, numbering: Numbering, issued_on
                              (fees or {}).get((c.claim.department, c.claim.claim_id), 0)) for c in claims)
     common: dict[str, Any] = {"document_number": numbering.number(letterhead), "issued_on": issued_on,
                               "issuer": letterhead.issuer, "for_outsourced_firm": for_outsourced_firm}
-    total = sum(line.principal + line.late_charge for line in lines)
+    total = sum(line.total for line in lines)  # principal, late charge and fees: what the document demands
     if kind == "demand_notice":
         if len(lines) != 1:
             raise ValueError("claims: a 督促状 is issued for one claim")

@@ -16,6 +16,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from contracts import Department
 from shared.audit import audit_read
 from shared.auth import Principal, StaffRole, bearer_token_scheme, require_staff
 
@@ -119,12 +120,23 @@ async def list_reviews(
     status: Annotated[str, Query(pattern="^(open|accepted|rejected)$")] = "open",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    department: Department | None = None,
+    source_person_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")] = None,
 ) -> ReviewPage:
-    rows = await conn.fetch(f"{_SELECT} WHERE r.status = $1 ORDER BY r.created_at, r.review_id LIMIT $2 OFFSET $3",
-                            status, limit, offset)
-    total = await conn.fetchval("SELECT count(*) FROM review_queue WHERE status = $1", status)
+    """A long queue is worked oldest first; ``department`` (with ``source_person_id``) finds the pairs of one
+    department's record, on either side of the pair, as staff asked about a record do."""
+    if source_person_id is not None and department is None:
+        raise HTTPException(422, "source_person_id: give the department too (a record is named by both)")
+    where = ("r.status = $1 AND ($2::text IS NULL OR $2 IN (r.department, r.candidate_department)) AND "
+             "($3::text IS NULL OR ($2, $3) IN ((r.department, r.source_person_id), "
+             "(r.candidate_department, r.candidate_source_person_id)))")
+    asked = (status, department.value if department else None, source_person_id)
+    rows = await conn.fetch(f"{_SELECT} WHERE {where} ORDER BY r.created_at, r.review_id LIMIT $4 OFFSET $5",
+                            *asked, limit, offset)
+    total = await conn.fetchval(f"SELECT count(*) FROM review_queue r WHERE {where}", *asked)
     await audit_read(conn, _AUDIT_INSERT, staff.subject, "list_reviews", "review_queue",
-                     [str(r["review_id"]) for r in rows], status=status, limit=limit, offset=offset)
+                     [str(r["review_id"]) for r in rows], status=status, limit=limit, offset=offset,
+                     department=asked[1], source_person_id=source_person_id)
     return ReviewPage(items=[_item(r) for r in rows], total=total, limit=limit, offset=offset)
 
 

@@ -135,8 +135,14 @@ class ClaimLine(_Frozen):
         return self
 
     @property
+    def charges(self) -> int:
+        """What the 延滞金等 column prints: the late charge and the fees (everything but the principal), so that
+        the columns of a row add up to its total."""
+        return self.late_charge + self.fees
+
+    @property
     def total(self) -> int:
-        return self.principal + self.late_charge + self.fees
+        return self.principal + self.charges
 
     @property
     def is_tax(self) -> bool:
@@ -229,7 +235,7 @@ def _department_totals(claims: tuple[ClaimLine, ...]) -> dict[Department, tuple[
     totals: dict[Department, tuple[int, int]] = {}
     for claim in claims:
         principal, late = totals.get(claim.department, (0, 0))
-        totals[claim.department] = (principal + claim.principal, late + claim.late_charge)
+        totals[claim.department] = (principal + claim.principal, late + claim.charges)
     return {department: totals[department] for department in Department if department in totals}
 
 
@@ -246,7 +252,7 @@ class _ListsClaims:
 
     @property
     def department_totals(self) -> dict[Department, tuple[int, int]]:
-        """(principal, late charges) per department, in the Department enum's order."""
+        """(principal, late charges and fees) per department, in the Department enum's order."""
         return _department_totals(self.all_claims)
 
 

@@ -445,9 +445,9 @@ def _claims_table(claims: Sequence[ClaimLine], ctx: _Context) -> Table:
     for claim in claims:
         rows.append([DEPARTMENT_LABELS[claim.department], _p(claim.receivable, s.cell),
                      _p(f"{fiscal_year_label(claim.fiscal_year)} {claim.installment}", s.cell),
-                     wareki(claim.due_date), yen(claim.principal), yen(claim.late_charge), yen(claim.total)])
+                     wareki(claim.due_date), yen(claim.principal), yen(claim.charges), yen(claim.total)])
     rows.append([t("row_total"), "", "", "", yen(sum(c.principal for c in claims)),
-                 yen(sum(c.late_charge for c in claims)), yen(sum(c.total for c in claims))])
+                 yen(sum(c.charges for c in claims)), yen(sum(c.total for c in claims))])
     widths = [15 * mm, 35 * mm, 26 * mm, 27 * mm, 24 * mm, 21 * mm, 24 * mm]
     table = Table(rows, colWidths=widths, repeatRows=1)
     style = _table_style(total_row=True)

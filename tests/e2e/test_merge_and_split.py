@@ -60,8 +60,8 @@ def test_accepting_a_review_merges_and_undoing_it_splits(services: dict[str, Run
     water_debtor = eventually(lambda: debtor_of("water", water_person))
     assert tax_debtor != water_debtor, "a doubtful pair must not be linked automatically"
 
-    review = eventually(lambda: next((i for i in client.get(f"{matching}/reviews", params={"limit": 200}).json()["items"]
-                                      if i["record"]["source_person_id"] == water_person.source_person_id), None))
+    asked = {"department": "water", "source_person_id": water_person.source_person_id}
+    review = eventually(lambda: next(iter(client.get(f"{matching}/reviews", params=asked).json()["items"]), None))
     assert review["candidate"]["source_person_id"] == tax_person.source_person_id
     merged = client.post(f"{matching}/reviews/{review['review_id']}/accept",
                          json={"reason": "窓口で本人確認: 転居前の住所と一致"})

@@ -8,50 +8,20 @@ import importlib
 import json
 import time
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import asyncpg
 import httpx
 import pytest
 
-from contracts import RECEIVABLES, LegalCategory
-from services.collection.late_charges import delay_damages, late_charge
 from tests import figures
 from tests.conftest import BATCH_FILES, CITY_AS_OF, ImportedCity
 from tests.e2e.processes import RunningService
+from tests.ground_truth import by_law
 from tests.infrastructure import Infrastructure
 
 pytestmark = pytest.mark.e2e
 AS_OF = CITY_AS_OF
-
-
-def by_law(claim: dict) -> tuple[int, int]:  # type: ignore[type-arg]
-    """(principal open, late charge fixed and still open) of a ground-truth claim as of AS_OF under the payment
-    order the law sets, applied here to the truth's own payments: a private claim's payment settles the 遅延損害金
-    accrued to its date before the principal (民法489条); a public claim's settles the principal, and the 延滞金 is
-    fixed on the day the principal is paid in full (late payers keep owing it). The truth's ``balance`` is the
-    amount less every payment, so it differs exactly by what went to 遅延損害金."""
-    if claim["cancelled"]:
-        return 0, 0
-    principal, due = claim["principal"], date.fromisoformat(claim["due_date"])
-    private = RECEIVABLES[claim["receivable_type"]].default_category is LegalCategory.PRIVATE
-    settled: list[tuple[date, int]] = []
-    damages_paid = 0
-    for day_text, amount in sorted(claim["payments"]):
-        day = date.fromisoformat(day_text)
-        if private and day > due:
-            accrued = delay_damages(principal, due, day, payments=settled).rounded_total
-            to_damages = min(amount, max(accrued - damages_paid, 0))
-            damages_paid, amount = damages_paid + to_damages, amount - to_damages
-        to_principal = min(amount, principal - sum(a for _, a in settled))
-        if to_principal:
-            settled.append((day, to_principal))
-    open_principal = principal - sum(a for _, a in settled)
-    fixed_open = 0
-    if open_principal == 0 and settled and settled[-1][0] > due:
-        charge = delay_damages if private else late_charge
-        fixed_open = charge(principal, due, settled[-1][0], payments=settled).rounded_total - damages_paid
-    return open_principal, max(fixed_open, 0)
 
 
 def test_synthetic_city_reaches_the_ledger_as_the_ground_truth_says(
@@ -103,7 +73,8 @@ def test_synthetic_city_reaches_the_ledger_as_the_ground_truth_says(
         claim["principal_open"], claim["late_charge_open"] = by_law(claim)
         by_debtor[debtor_of[(claim["department"], claim["claim_id"])]].append(claim)
     to_damages = sum(c["principal_open"] - c["balance"] for c in truth)
-    figures.report(f"synthetic city: {to_damages:,} yen of the payments settled 遅延損害金 first (民法489条); "
+    figures.report(f"synthetic city: {to_damages:,} yen of the payments settled 遅延損害金 (民法489条) or "
+                   f"督促手数料 first; "
                    f"{sum(1 for c in truth if c['late_charge_open'])} claims owe only a fixed late charge")
     collection = services["collection"].url
     deadline = time.monotonic() + 120

@@ -41,6 +41,7 @@ from services.water_adapter import export_format as water
 from shared.dead_letters import read_dead_letters
 from tests.e2e.processes import RunningService
 from tests.figures import report
+from tests.ground_truth import by_law
 from tests.infrastructure import ROOT, Infrastructure
 from tests.staff import staff_headers
 from tools.synthetic_city.__main__ import write_city
@@ -61,7 +62,7 @@ def controllable(infrastructure: Infrastructure) -> None:
 @dataclass
 class City:
     path: Path
-    claims: dict[tuple[str, str], int]  # (department, claim id) → balance as of AS_OF
+    claims: dict[tuple[str, str], int]  # (department, claim id) → principal open as of AS_OF by the law's order
     payments: set[tuple[str, str]]  # (department, payment id)
     import_keys: list[str]
 
@@ -73,7 +74,7 @@ class City:
 def make_city(tmp: Path, id_space: int) -> City:
     path = tmp / f"city-{id_space}"
     write_city(path, 25, 1000 + id_space, "default", 2024, AS_OF, log=lambda _: None, id_space=id_space)
-    claims = {(c["department"], c["claim_id"]): c["balance"] for c in
+    claims = {(c["department"], c["claim_id"]): by_law(c)[0] for c in
               map(json.loads, (path / "ground_truth" / "claims.jsonl").read_text("utf-8").splitlines())}
     payments, keys = set(), []
     for file_name, module in FILES.values():

@@ -59,6 +59,21 @@ def test_a_unified_reminder_and_its_slip_carry_principal_and_late_charges() -> N
     assert code.amount == 53_000 and code.pay_by == date(2025, 2, 7)
 
 
+def test_the_slip_and_every_table_count_the_fees_the_document_demands() -> None:
+    """A 督促手数料 still open is demanded with the rest: the slip, the 所管別 table and each row add it (the CI
+    failure: the slip said 1,500 yen less than the document's 未納額合計 for fifteen fees)."""
+    document = build("reminder", letterhead=LETTERHEAD, numbering=Numbering(2024, 10), issued_on=TODAY,
+                     person=PERSON, claims=overdue(LEDGER), late_charges={("tax", "T-1"): 1_200},
+                     fees={("tax", "T-1"): 100})
+    assert isinstance(document, Reminder)
+    assert document.total == 42_000 + 1_200 + 100 + 9_800
+    assert document.slip is not None and document.slip.amount == document.total
+    assert parse_convenience_store_code(document.slip.barcode_data or "").amount == document.total
+    tax_line = document.claims[0]
+    assert (tax_line.charges, tax_line.total) == (1_300, 43_300)  # 延滞金等 + 本税 = 合計 on the row
+    assert sum(p + c for p, c in document.department_totals.values()) == document.total
+
+
 def test_a_demand_notice_is_for_one_claim_with_ten_days_to_pay() -> None:
     notice = build("demand_notice", letterhead=LETTERHEAD, numbering=Numbering(2024, 8), issued_on=TODAY,
                    person=PERSON, claims=overdue(LEDGER, keys=[("tax", "T-1")]), late_charges={})
