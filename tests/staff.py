@@ -32,8 +32,10 @@ def sign_in(collection_url: str, staff_id: str, password: str = PASSWORD) -> dic
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def staff_headers(infra: Infrastructure, collection_url: str) -> dict[str, dict[str, str]]:
-    """Role → headers of a signed-in test account with that role (accounts e2e-<role>)."""
+def staff_headers(infra: Infrastructure, collection_url: str, prefix: str = "e2e") -> dict[str, dict[str, str]]:
+    """Role → headers of a signed-in test account with that role (accounts <prefix>-<role>). Adding an account
+    that exists resets it and revokes its tokens (as a password reset must), so each suite keeps its own prefix:
+    re-creating e2e-viewer would sign out every test holding the session's e2e tokens."""
     for role in ROLES:
-        create_staff(infra, f"e2e-{role}", role)
-    return {role: sign_in(collection_url, f"e2e-{role}") for role in ROLES}
+        create_staff(infra, f"{prefix}-{role}", role)
+    return {role: sign_in(collection_url, f"{prefix}-{role}") for role in ROLES}

@@ -231,8 +231,8 @@ def test_prescription_drives_the_claim_and_late_charge_outlives_the_principal(
                       headers=department_headers("tax"), timeout=30).status_code == 200
     deadline, view = time.monotonic() + 60, None
     while time.monotonic() < deadline:
-        found = api.get("/debtor-lookup", params={"department": "tax", "source_person_id": f"P{tag}"},
-                        headers=staff["viewer"])
+        found = api.post("/debtor-lookup", json={"department": "tax", "source_person_id": f"P{tag}"},
+                         headers=staff["viewer"])
         if found.status_code == 200:
             view = api.get(f"/debtors/{found.json()['debtor_ids'][0]}", headers=staff["viewer"]).json()
             if len(view["claims"]) == 2 and sum(c["paid"] for c in view["claims"]) == 400_000:

@@ -154,7 +154,7 @@ async def _compare(city: City, infra: Infrastructure, services: dict[str, Runnin
         by_debtor: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for r in claims:
             by_debtor[r["debtor_id"]].append((r["department"], r["claim_id"]))
-        headers = await asyncio.to_thread(staff_headers, infra, services["collection"].url)
+        headers = await asyncio.to_thread(fault_staff, infra, services["collection"].url)
         async with httpx.AsyncClient(timeout=10, headers=headers["viewer"]) as client:
             for debtor, keys in by_debtor.items():
                 ledger = (await client.get(f"{services['collection'].url}/debtors/{debtor}",
@@ -166,6 +166,16 @@ async def _compare(city: City, infra: Infrastructure, services: dict[str, Runnin
                         if balances.get(key, 0) < city.claims[key]:
                             duplicated += 1  # more paid than the truth: a payment counted twice
     return Report(sent, len(found_claims) + len(found_payments), duplicated, lost, wrong)
+
+
+_signed_in: dict[str, dict[str, dict[str, str]]] = {}
+
+
+def fault_staff(infra: Infrastructure, collection_url: str) -> dict[str, dict[str, str]]:
+    """The fault suite's own accounts, signed in once per collection service (a restart keeps them valid)."""
+    if collection_url not in _signed_in:
+        _signed_in[collection_url] = staff_headers(infra, collection_url, prefix="faults")
+    return _signed_in[collection_url]
 
 
 def assert_exact(report: Report, scenario: str) -> None:
