@@ -35,6 +35,7 @@ from services.water_adapter import export_format as water
 from shared.auth import TokenIssuer, TokenKeys
 from tests.departments import department_headers
 from tests.e2e.processes import RunningService, eventually
+from tests.figures import report
 from tests.infrastructure import ROOT, Infrastructure
 
 pytestmark = pytest.mark.e2e
@@ -168,16 +169,27 @@ def test_a_firm_sees_exactly_the_cases_it_holds(world: World) -> None:
 
 def test_another_firms_case_is_invisible_to_every_route_and_trick(world: World) -> None:
     theirs = world.cases["private_a"]
+    tried, leaked = 0, []
     for path in (f"/cases/{theirs}", f"/cases/{theirs}/file"):
-        assert get(world, path, world.b).status_code == 404
+        tried += 1
+        if (status := get(world, path, world.b).status_code) != 404:
+            leaked.append(f"{path}: {status}")
     written = world.gateway.post(f"/cases/{theirs}/activities", headers=world.b.headers,
                                  json={"kind": "contact", "occurred_on": "2025-01-10", "note": "電話"})
-    assert written.status_code == 404
+    tried += 1
+    if written.status_code != 404:
+        leaked.append(f"POST activities: {written.status_code}")
     for trick in ("0", "999999999999", "1%20OR%201=1", "-1", "..%2F1", "1;DROP", "x" * 40):
-        assert get(world, f"/cases/{trick}", world.b).status_code in (404, 422), trick
+        tried += 1
+        if (status := get(world, f"/cases/{trick}", world.b).status_code) not in (404, 422):
+            leaked.append(f"/cases/{trick}: {status}")
     listed = world.gateway.get("/cases", headers=world.b.headers,  # a filter naming another firm: ignored
                                params={"limit": 50, "firm": "lawyer_team_a", "firm_code": "lawyer_team_a"}).json()
-    assert theirs not in {c["case_ref"] for c in listed["items"]}
+    tried += 1
+    if theirs in {c["case_ref"] for c in listed["items"]}:
+        leaked.append("GET /cases?firm=lawyer_team_a")
+    report(f"security cross-firm (ids, nested paths, tricks, filters): {tried} tried, {len(leaked)} leaked")
+    assert leaked == []
     alerts = world.gateway.get("/admin/alerts", params={"firm": "lawyer_team_b"},
                                headers=world.staff["supervisor"]).json()
     assert any(a["kind"] == "outside_assignment" and theirs in a["detail"] for a in alerts)

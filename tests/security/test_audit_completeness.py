@@ -25,6 +25,7 @@ from tests.e2e.test_lawyer_gateway import manage, new_client
 from tests.e2e.test_lawyer_gateway import push_person as push_water_person
 from tests.e2e.test_lawyer_gateway import sign_in as firm_sign_in
 from tests.e2e.test_welfare_referral import push_person
+from tests.figures import report
 from tests.infrastructure import Infrastructure
 from tests.staff import create_staff, sign_in
 
@@ -204,6 +205,6 @@ def test_every_read_of_personal_data_is_audited_with_the_ids_it_returned(
               f"{'audited with them' if held else 'NOT AUDITED WITH THEM'}")
         if not held:
             missing.append(f"{read.label}: returned {returned[:5]}…, audit rows {recorded[:2]}")
-    print(f"audit completeness: {len(reads)} read routes on 4 services called, {len(reads) - len(missing)} audited "
+    report(f"security audit completeness: {len(reads)} read routes on 4 services called, {len(reads) - len(missing)} audited "
           f"with the ids they returned ({with_ids} of them non-empty), {len(missing)} missing")
     assert missing == []

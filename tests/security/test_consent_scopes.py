@@ -22,6 +22,7 @@ from tests.departments import department_headers
 from tests.e2e.processes import RunningService, eventually
 from tests.e2e.test_welfare_referral import push_person
 from tests.e2e.welfare_receiver import WelfareReceiver
+from tests.figures import report
 from tests.infrastructure import Infrastructure
 from tests.staff import create_staff, sign_in
 
@@ -204,6 +205,6 @@ def test_contact_only_consent_webhook_inbox_withdrawal_and_welfare_notes(
     leaked += [f"webhook B withdrawn: {t}" for t in leaks(refer_delivery[0].raw.decode(), [CONTACT, *planted_b])]
     assert all(i["referral_id"] != rid_b for i in welfare.get("/inbox", headers=welfare_staff).json())
 
-    print(f"consent scopes on the running services: {len(tried)} reads and deliveries searched for "
+    report(f"security consent scopes on the running services: {len(tried)} reads and deliveries searched for "
           f"{len(set(planted_a + planted_b))} planted texts, {len(leaked)} leaked {leaked or ''}")
     assert leaked == []
