@@ -52,6 +52,7 @@ from services.collection.late_charges import (
     charge_for_receivable,
     default_late_charge_rates,
 )
+from services.collection.legal_actions import ACTIONS
 from services.collection.ordinances import Ordinances, check_categories, default_ordinances, load_ordinances
 from services.collection.prescription import (
     PrescriptionClaim,
@@ -64,8 +65,8 @@ from services.collection.prescription import (
 )
 from services.collection.workflow import ClaimFacts
 
-#: Outcomes of a 猶予 record that end it (workflow.END_OUTCOMES); "rejected" means it was never in force.
-_GRACE_KINDS = ("collection_grace", "realisation_grace")
+#: The measures whose days halve the 延滞金 (地方税法15条の9): 徴収猶予 and 換価の猶予, as the table of actions says.
+_GRACE_KINDS = tuple(spec.kind.value for spec in ACTIONS.values() if spec.measure and spec.measure.halves_late_charge)
 
 
 @dataclass(frozen=True, slots=True)

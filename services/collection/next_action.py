@@ -61,6 +61,7 @@ from typing import Any
 from contracts.enums import Department, LegalCategory, PersonKind
 from contracts.receivables import RECEIVABLES
 from contracts.receivables import legal_category as receivable_category
+from services.collection.legal_actions import ACTIONS, ActionGroup, Prerequisite, kinds_where
 from services.collection.workflow import (
     DEMAND_NOTICE_DAYS,
     ActionKind,
@@ -91,34 +92,17 @@ DEFAULT_POLICY_PATH = Path(__file__).with_name("policy") / "escalation.v1.json"
 
 A = ActionKind
 
-ESCALATION_ACTIONS = frozenset({
-    A.DEMAND_NOTICE, A.REMINDER_LETTER, A.REMINDER_PHONE, A.REMINDER_VISIT, A.REMINDER_WORKPLACE,
-    A.PAYMENT_CONSULTATION, A.ASSET_INVESTIGATION, A.SEIZURE, A.REALISATION, A.PAYMENT_ORDER,
-    A.SMALL_CLAIMS_SUIT, A.LAWSUIT, A.COMPULSORY_EXECUTION,
-})
-"""Actions a ladder step or a lever may recommend: contact and enforcement. Measures (猶予・停止), installment
-agreements (they need the debtor's word), waivers, write-offs and 完納 are decisions, not collection steps."""
+ESCALATION_ACTIONS = kinds_where(lambda spec: spec.step is not None)
+"""Actions a ladder step or a lever may recommend: contact and enforcement, the rows of the table of legal actions
+that have a ``step``. Measures (猶予・停止), installment agreements (they need the debtor's word), waivers,
+write-offs and 完納 are decisions, not collection steps."""
 
-_WORDS: Mapping[ActionKind, str] = MappingProxyType({
-    A.DEMAND_NOTICE: "send the demand notice (督促)",
-    A.REMINDER_LETTER: "send a reminder letter (催告)",
-    A.REMINDER_PHONE: "phone the debtor (電話催告)",
-    A.REMINDER_VISIT: "visit the debtor (臨戸)",
-    A.REMINDER_WORKPLACE: "contact the debtor at the workplace (勤務先)",
-    A.PAYMENT_CONSULTATION: "offer a payment consultation (納付相談)",
-    A.ASSET_INVESTIGATION: "investigate assets (財産調査)",
-    A.SEIZURE: "seize (差押)",
-    A.REALISATION: "realise seized property (換価)",
-    A.PAYMENT_ORDER: "apply for a court payment order (支払督促)",
-    A.SMALL_CLAIMS_SUIT: "file a small-claims suit (少額訴訟)",
-    A.LAWSUIT: "file a lawsuit (訴訟)",
-    A.COMPULSORY_EXECUTION: "apply for compulsory execution (強制執行)",
-})
+_WORDS: Mapping[ActionKind, str] = MappingProxyType({kind: ACTIONS[kind].step or "" for kind in ESCALATION_ACTIONS})
 
 _CHECKER = "policy-check"  # the ``by`` of synthetic records
 _SYNTHETIC_DUE = date(2024, 4, 30)
 _SYNTHETIC_BALANCE = 10_000
-_COURT_FILINGS = frozenset({A.PAYMENT_ORDER, A.SMALL_CLAIMS_SUIT, A.LAWSUIT})
+_COURT_FILINGS = kinds_where(group=ActionGroup.COURT_FILING)
 
 
 # --- the policy ---------------------------------------------------------------------------------------------
@@ -407,9 +391,10 @@ def _lawful_for(category: LegalCategory, kind: ActionKind, after: Iterable[Actio
     prior: list[ActionRecord] = []
     if kind != A.DEMAND_NOTICE:
         prior.append(ActionRecord(A.DEMAND_NOTICE, due + timedelta(days=1), by=_CHECKER))
-    if kind == A.REALISATION:
+    needs = ACTIONS[kind].prerequisites
+    if Prerequisite.PROPERTY_SEIZED in needs:
         prior.append(ActionRecord(A.SEIZURE, due + timedelta(days=60), by=_CHECKER))
-    if kind == A.COMPULSORY_EXECUTION:
+    if Prerequisite.COURT_TITLE in needs:
         prior.append(ActionRecord(A.PAYMENT_ORDER, due + timedelta(days=60), by=_CHECKER, outcome="final"))
     for extra in after:
         if extra == A.DEMAND_NOTICE and kind != A.DEMAND_NOTICE:

@@ -74,6 +74,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.enums import LegalCategory
 from contracts.receivables import RECEIVABLES
+from services.collection.legal_actions import spec_of
 
 DEFAULT_TABLE_PATH = Path(__file__).parent / "policy" / "prescription.v1.json"
 
@@ -671,24 +672,6 @@ def _checked_events(events: Iterable[PrescriptionEvent]) -> list[PrescriptionEve
 
 # --- the legal events of a claim, from its action record ------------------------------------------------------
 
-#: How a recorded action (``workflow.ActionKind`` values, the 経過記録) bears on prescription. A department's own
-#: 督促 or 催告 recorded under the same kinds counts exactly like collection's.
-ACTION_EVENTS: dict[str, EventKind] = {
-    "demand_notice": "demand_notice",  # 督促: renews a public claim once (地方自治法236条4項); a 催告 for a private one
-    "reminder_letter": "reminder",  # 催告 in writing (民法150条)
-    "installment_agreement": "installment_pledge",  # 分納誓約: 承認 (民法152条)
-    "seizure": "seizure",  # 差押 (民法148条)
-    "compulsory_execution": "seizure",  # 強制執行's seizure (民法148条)
-    "seizure_release": "seizure_ended",
-    "payment_order": "court_filing", "small_claims_suit": "court_filing", "lawsuit": "court_filing",
-    "suspension_of_execution": "exemption_of_execution",  # 執行停止 (地方税法15条の7)
-    "invocation": "invocation",  # 援用 (民法145条)
-}
-_COURT_KINDS = frozenset({"payment_order", "small_claims_suit", "lawsuit"})
-_TITLE_OUTCOMES = frozenset({"won", "final"})  # workflow.TITLE_OUTCOMES
-_COURT_ENDED_OUTCOMES = frozenset({"withdrawn", "dismissed", "lost"})
-_MEASURE_END_OUTCOMES = frozenset({"ended", "revoked", "rejected"})  # workflow.END_OUTCOMES
-
 
 def legal_events(actions: Iterable[tuple[date, str, str | None]], payments: Iterable[date] = ()
                  ) -> list[PrescriptionEvent]:
@@ -697,22 +680,16 @@ def legal_events(actions: Iterable[tuple[date, str, str | None]], payments: Iter
     first). This is the one explicit input list prescription runs on: anything that renews or suspends it (a
     department's 督促, a pledge, a seizure and its end, a 催告, 援用) must reach it as one of these.
 
-    A court record whose outcome is won/final is the filing and the final judgment (民法147条2項); one withdrawn,
-    dismissed or lost ended without a title (民法147条1項). A 執行停止 record with an ending outcome revokes it
-    (地方税法15条の8)."""
+    What each action is to prescription is its row's ``prescription`` in the table of legal actions
+    (legal_actions.py): e.g. a court record whose outcome is won/final is the filing and the final judgment
+    (民法147条2項), one withdrawn, dismissed or lost ended without a title (民法147条1項); a 執行停止 record with an
+    ending outcome revokes it (地方税法15条の8). A department's own 督促 or 催告 recorded under the same kinds counts
+    exactly like collection's; a kind no row knows has no effect."""
     events = [PrescriptionEvent(on, "payment") for on in payments]
     for on, kind, outcome in actions:
-        if kind == "suspension_of_execution" and outcome in _MEASURE_END_OUTCOMES:
-            events.append(PrescriptionEvent(on, "exemption_revoked"))
-            continue
-        mapped = ACTION_EVENTS.get(kind)
-        if mapped is None:
-            continue
-        events.append(PrescriptionEvent(on, mapped))
-        if kind in _COURT_KINDS and outcome in _TITLE_OUTCOMES:
-            events.append(PrescriptionEvent(on, "judgment"))
-        elif kind in _COURT_KINDS and outcome in _COURT_ENDED_OUTCOMES:
-            events.append(PrescriptionEvent(on, "court_ended"))
+        spec = spec_of(kind)
+        if spec is not None:
+            events.extend(PrescriptionEvent(on, event) for event in spec.prescription.events_for(outcome))
     return sorted(events, key=lambda event: event.on)
 
 

@@ -2,9 +2,10 @@
 (債権の分類), the facts the caller knows and the claim's history of earlier actions.
 
 Why a module of its own: the same question ("may we seize / sue / waive this?") is asked by the staff screen, the
-case API and batch jobs, and the answer is law, not policy. Every rule lives in the tables below (``_RULES`` per
-action, ``_MEASURES`` for measures in force); ``check_action`` reads them in one fixed order, so the first reason
-found is the one staff see. Pure: no I/O, no clock (the caller passes the date).
+case API and batch jobs, and the answer is law, not policy. What each action needs is its row in the table of
+legal actions (legal_actions.py: categories, prerequisites, welfare hold, the measure it is); this module checks
+each prerequisite (``_CHECKS``) and ``check_action`` reads the row in one fixed order, so the first reason found is
+the one staff see. Pure: no I/O, no clock (the caller passes the date).
 
 Readings of the law chosen here (stated plainly; change them here and only here):
 
@@ -52,8 +53,8 @@ Readings of the law chosen here (stated plainly; change them here and only here)
 - Measures in force (猶予・停止): a ``collection_grace``, ``realisation_grace``, ``suspension_of_execution``,
   ``suspension_of_collection`` or ``deferred_performance`` record is in force from its date until a later record of
   the same kind whose outcome is "ended", "revoked" or "rejected" (the latest record of that kind decides). While in
-  force it blocks what the law says it blocks (see ``_MEASURES``). Recording the same kind again stays allowed, so
-  staff can record its extension or end.
+  force it blocks what the law says it blocks (its row's ``measure`` in legal_actions.py). Recording the same kind
+  again stays allowed, so staff can record its extension or end.
 - History: only records dated on or before ``on`` count, in date order (same-day records keep the order given).
 """
 
@@ -62,10 +63,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 from types import MappingProxyType
 
 from contracts.enums import LegalCategory
+from services.collection.legal_actions import (
+    ACTIONS,
+    END_OUTCOMES,
+    TITLE_OUTCOMES,
+    ActionGroup,
+    ActionKind,
+    ActionSpec,
+    Prerequisite,
+)
 
 __all__ = [
     "ActionKind",
@@ -87,36 +96,6 @@ __all__ = [
 ]
 
 
-class ActionKind(StrEnum):
-    """What staff may record in a claim's 経過記録. Values are stable codes for messages and storage."""
-
-    DEMAND_NOTICE = "demand_notice"  # 督促
-    REMINDER_LETTER = "reminder_letter"  # 催告 (文書)
-    REMINDER_PHONE = "reminder_phone"  # 催告 (電話)
-    REMINDER_VISIT = "reminder_visit"  # 催告 (臨戸)
-    REMINDER_WORKPLACE = "reminder_workplace"  # 催告 (勤務先)
-    PAYMENT_CONSULTATION = "payment_consultation"  # 納付相談
-    INSTALLMENT_AGREEMENT = "installment_agreement"  # 分割納付の合意・分納誓約
-    ASSET_INVESTIGATION = "asset_investigation"  # 財産調査 (質問検査権)
-    SEIZURE = "seizure"  # 差押 (滞納処分)
-    REALISATION = "realisation"  # 換価 (滞納処分)
-    PAYMENT_ORDER = "payment_order"  # 支払督促 (民事訴訟法382条)
-    SMALL_CLAIMS_SUIT = "small_claims_suit"  # 少額訴訟 (民事訴訟法368条)
-    LAWSUIT = "lawsuit"  # 訴訟
-    COMPULSORY_EXECUTION = "compulsory_execution"  # 強制執行 (民事執行法)
-    SUSPENSION_OF_EXECUTION = "suspension_of_execution"  # 執行停止 (地方税法15条の7)
-    COLLECTION_GRACE = "collection_grace"  # 徴収猶予 (地方税法15条)
-    REALISATION_GRACE = "realisation_grace"  # 換価の猶予 (地方税法15条の5・15条の6)
-    SUSPENSION_OF_COLLECTION = "suspension_of_collection"  # 徴収停止 (地方自治法施行令171条の5)
-    DEFERRED_PERFORMANCE = "deferred_performance"  # 履行延期の特約 (地方自治法施行令171条の6)
-    SEIZURE_RELEASE = "seizure_release"  # 差押解除・滞納処分の終了 (prescription runs anew: 民法148条)
-    DISPOSITION_COST = "disposition_cost"  # 滞納処分費 incurred (国税徴収法136条 via 地方税法331条6項)
-    INVOCATION = "invocation"  # 援用 by the debtor of a private claim (民法145条)
-    WRITE_OFF = "write_off"  # 不納欠損
-    WAIVER = "waiver"  # 債権放棄 (地方自治法96条1項10号)
-    PAID_IN_FULL = "paid_in_full"  # 完納
-
-
 # --- periods and limits (statutory numbers, kept as named data rather than literals in the logic) -------------
 
 DEMAND_NOTICE_DAYS = 20
@@ -130,12 +109,6 @@ SMALL_CLAIMS_LIMITS: tuple[tuple[date, int], ...] = (
     (date(2004, 4, 1), 600_000),  # raised by the 2003 amendment of 民事訴訟法368条1項
 )
 """少額訴訟 limit on the value of the claim, dated: (in force from, at most this many yen)."""
-
-TITLE_OUTCOMES = frozenset({"won", "final"})
-"""Outcomes of a court record that give a 債務名義 (民事執行法22条): a judgment won, a 支払督促 become final."""
-
-END_OUTCOMES = frozenset({"ended", "revoked", "rejected"})
-"""Outcomes of a measure record (猶予・停止) that end it or show it was never granted."""
 
 _MODELLED_ON = "modelled: a payment_order, small_claims_suit or lawsuit record with outcome 'won' or 'final'"
 
@@ -222,7 +195,8 @@ class _Context:
         return next((r for r in reversed(self.history) if r.kind == kind), None)
 
     def court_title(self) -> ActionRecord | None:
-        return next((r for r in self.history if r.kind in _COURT_FILINGS and r.outcome in TITLE_OUTCOMES), None)
+        return next((r for r in self.history
+                     if ACTIONS[r.kind].group is ActionGroup.COURT_FILING and r.outcome in TITLE_OUTCOMES), None)
 
 
 def _visible(history: Sequence[ActionRecord], on: date) -> tuple[ActionRecord, ...]:
@@ -298,7 +272,7 @@ def _has_court_title(ctx: _Context) -> str | None:
 
 
 def _extinguished(ctx: _Context) -> str | None:
-    if ctx.facts.extinguished or ctx.first(ActionKind.WAIVER) is not None:
+    if ctx.facts.extinguished or _extinguished_by_record(ctx.history) is not None:
         return None
     return ("不納欠損 is the accounting write-off of a claim already extinguished (時効: 地方自治法236条, 地方税法18条, "
             "民法166条 with 援用; 執行停止 for 3 years: 地方税法15条の7第4項; or 債権放棄); this claim is not extinguished")
@@ -339,161 +313,55 @@ def _seized(ctx: _Context) -> str | None:
     return "滞納処分費 are the costs of a 滞納処分 (国税徴収法136条 via 地方税法331条6項), and no seizure is recorded"
 
 
-# --- the rule table -----------------------------------------------------------------------------------------
-
-_ALL = frozenset(LegalCategory)
-_FORCED = frozenset({LegalCategory.FORCED_PUBLIC})
-_COURT = frozenset({LegalCategory.NON_FORCED_PUBLIC, LegalCategory.PRIVATE})
+# --- the checks of the table's prerequisites ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Rule:
-    """One action's rule. ``basis`` is quoted when allowed; ``refusal`` when the category may not take it."""
-
-    categories: frozenset[LegalCategory]
-    basis: str
-    refusal: str = ""
-    needs_overdue: bool = False  # only after the 納期限 has passed
-    needs_demand: bool = False  # only after a 督促 (recorded on or before the day)
-    paused_by_hold: bool = False  # escalation: not while a welfare hold is active
-    requirement: Callable[[_Context], str | None] | None = None  # the action's own condition, if any
+def _overdue(ctx: _Context) -> str | None:
+    if ctx.on > ctx.facts.due_date:
+        return None
+    return f"the claim is not overdue until its 納期限 {ctx.facts.due_date.isoformat()} has passed"
 
 
-_NOT_COURT = ("強制徴収公債権 are collected by the city's own 滞納処分 (自力執行権: 地方自治法231条の3第3項) and may not "
-              "use the courts (最大判昭和41年2月23日); {what} is for 非強制徴収公債権 and 私債権")
-_NOT_DISPOSITION = ("{what} is 滞納処分 and is for 強制徴収公債権 only (地方税法331条, 地方自治法231条の3第3項); "
-                    "非強制徴収公債権 and 私債権 go to court: 債務名義, then 強制執行 (民事執行法22条)")
+def _demand_sent(ctx: _Context) -> str | None:
+    if ctx.first(ActionKind.DEMAND_NOTICE) is not None:
+        return None
+    return ("no 督促 has been sent: a 督促 must come first (地方税法331条1項1号 for 滞納処分; "
+            "地方自治法施行令171条, 171条の2 for court procedures)")
 
-_RULES: Mapping[ActionKind, _Rule] = MappingProxyType({
-    ActionKind.DEMAND_NOTICE: _Rule(
-        _ALL, "督促 (地方自治法231条の3第1項, 地方税法329条; 私債権: 地方自治法施行令171条)",
-        needs_overdue=True, requirement=_demand_not_yet_sent),
-    ActionKind.REMINDER_LETTER: _Rule(_ALL, "催告 by letter", needs_overdue=True),
-    ActionKind.REMINDER_PHONE: _Rule(_ALL, "催告 by phone", needs_overdue=True),
-    ActionKind.REMINDER_VISIT: _Rule(_ALL, "催告 by visit (臨戸)", needs_overdue=True),
-    ActionKind.REMINDER_WORKPLACE: _Rule(_ALL, "催告 at the workplace", needs_overdue=True, paused_by_hold=True),
-    ActionKind.PAYMENT_CONSULTATION: _Rule(_ALL, "納付相談 (with 利用勧奨: 生活困窮者自立支援法8条)"),
-    ActionKind.INSTALLMENT_AGREEMENT: _Rule(_ALL, "分納誓約 (an acknowledgement: 民法152条)"),
-    ActionKind.ASSET_INVESTIGATION: _Rule(
-        _FORCED, "質問検査権 (国税徴収法141条 via 地方税法331条6項)",
-        "財産調査 with 質問検査権 (国税徴収法141条 via 地方税法331条6項) belongs to 滞納処分 and is for 強制徴収公債権 "
-        "only; for 非強制徴収公債権 and 私債権 use 財産開示手続 or 第三者からの情報取得手続 (民事執行法196条, 204条) "
-        "after a 債務名義",
-        needs_overdue=True),
-    ActionKind.SEIZURE: _Rule(
-        _FORCED, "差押 (地方税法331条1項1号)",
-        _NOT_DISPOSITION.format(what="administrative seizure (差押)"),
-        needs_overdue=True, needs_demand=True, paused_by_hold=True, requirement=_seizure_wait_over),
-    ActionKind.REALISATION: _Rule(
-        _FORCED, "換価 (国税徴収法89条 via 地方税法331条6項)",
-        _NOT_DISPOSITION.format(what="換価 (realisation of seized property)"),
-        needs_overdue=True, needs_demand=True, paused_by_hold=True, requirement=_something_seized),
-    ActionKind.PAYMENT_ORDER: _Rule(
-        _COURT, "支払督促 (民事訴訟法382条; 地方自治法施行令171条の2)",
-        _NOT_COURT.format(what="支払督促 (民事訴訟法382条)"),
-        needs_overdue=True, needs_demand=True, paused_by_hold=True),
-    ActionKind.SMALL_CLAIMS_SUIT: _Rule(
-        _COURT, "少額訴訟 (民事訴訟法368条; 地方自治法施行令171条の2)",
-        _NOT_COURT.format(what="少額訴訟 (民事訴訟法368条)"),
-        needs_overdue=True, needs_demand=True, paused_by_hold=True, requirement=_within_small_claims_limit),
-    ActionKind.LAWSUIT: _Rule(
-        _COURT, "訴訟 (地方自治法施行令171条の2; 議決: 地方自治法96条1項12号)",
-        _NOT_COURT.format(what="訴訟"),
-        needs_overdue=True, needs_demand=True, paused_by_hold=True),
-    ActionKind.COMPULSORY_EXECUTION: _Rule(
-        _COURT, "強制執行 on a 債務名義 (民事執行法22条)",
-        _NOT_COURT.format(what="強制執行 under 民事執行法"),
-        needs_overdue=True, paused_by_hold=True, requirement=_has_court_title),
-    ActionKind.SUSPENSION_OF_EXECUTION: _Rule(
-        _FORCED, "執行停止 (地方税法15条の7)",
-        "執行停止 (地方税法15条の7) suspends 滞納処分 and is for 強制徴収公債権 only; for 非強制徴収公債権 and 私債権 "
-        "use 徴収停止 (地方自治法施行令171条の5)",
-        needs_overdue=True),
-    ActionKind.COLLECTION_GRACE: _Rule(
-        _FORCED, "徴収猶予 (地方税法15条)",
-        "徴収猶予 (地方税法15条) is for 強制徴収公債権 only; for 非強制徴収公債権 and 私債権 use 履行延期の特約 "
-        "(地方自治法施行令171条の6)"),
-    ActionKind.REALISATION_GRACE: _Rule(
-        _FORCED, "換価の猶予 (地方税法15条の5, 15条の6)",
-        "換価の猶予 (地方税法15条の5, 15条の6) is for 強制徴収公債権 only; for 非強制徴収公債権 and 私債権 use "
-        "履行延期の特約 (地方自治法施行令171条の6)",
-        needs_overdue=True),
-    ActionKind.SUSPENSION_OF_COLLECTION: _Rule(
-        _COURT, "徴収停止 (地方自治法施行令171条の5)",
-        "徴収停止 (地方自治法施行令171条の5) is for 非強制徴収公債権 and 私債権; for 強制徴収公債権 use 執行停止 "
-        "(地方税法15条の7)",
-        needs_overdue=True),
-    ActionKind.DEFERRED_PERFORMANCE: _Rule(
-        _COURT, "履行延期の特約 (地方自治法施行令171条の6)",
-        "履行延期の特約 (地方自治法施行令171条の6) excludes 強制徴収公債権; for them use 徴収猶予 (地方税法15条) or "
-        "換価の猶予 (地方税法15条の5, 15条の6)"),
-    ActionKind.SEIZURE_RELEASE: _Rule(_ALL, "差押解除 / end of the procedure (民法148条: prescription runs anew)",
-                                      requirement=_seizure_open),
-    ActionKind.DISPOSITION_COST: _Rule(
-        _FORCED, "滞納処分費 (国税徴収法136条 via 地方税法331条6項)",
-        "滞納処分費 belong to 滞納処分, for 強制徴収公債権 only; court costs of other claims follow 民事訴訟費用等に関する法律",
-        requirement=_seized),
-    ActionKind.INVOCATION: _Rule(
-        frozenset({LegalCategory.PRIVATE}), "援用 (民法145条): the claim is extinguished",
-        "public claims are extinguished at completion without invocation (地方自治法236条2項, 地方税法18条2項): "
-        "there is nothing to invoke", requirement=_prescription_completed),
-    ActionKind.WRITE_OFF: _Rule(_ALL, "不納欠損 of an extinguished claim", requirement=_extinguished),
-    ActionKind.WAIVER: _Rule(
-        _COURT, "債権放棄 (地方自治法96条1項10号)",
-        "強制徴収公債権 cannot be waived by resolution: they end by 時効 without invocation (地方税法18条, "
-        "地方自治法236条) or by 執行停止 (地方税法15条の7第4項, 第5項); 債権放棄 (地方自治法96条1項10号) is for "
-        "非強制徴収公債権 and 私債権",
-        requirement=_has_basis),
-    ActionKind.PAID_IN_FULL: _Rule(_ALL, "完納", requirement=_nothing_open),
+
+_CHECKS: Mapping[Prerequisite, Callable[[_Context], str | None]] = MappingProxyType({
+    Prerequisite.OVERDUE: _overdue,
+    Prerequisite.DEMAND_SENT: _demand_sent,
+    Prerequisite.DEMAND_NOT_YET_SENT: _demand_not_yet_sent,
+    Prerequisite.SEIZURE_WAIT_OVER: _seizure_wait_over,
+    Prerequisite.PROPERTY_SEIZED: _something_seized,
+    Prerequisite.WITHIN_SMALL_CLAIMS_LIMIT: _within_small_claims_limit,
+    Prerequisite.COURT_TITLE: _has_court_title,
+    Prerequisite.SEIZURE_OPEN: _seizure_open,
+    Prerequisite.SEIZURE_ON_RECORD: _seized,
+    Prerequisite.PRESCRIPTION_COMPLETED: _prescription_completed,
+    Prerequisite.EXTINGUISHED: _extinguished,
+    Prerequisite.BASIS_GIVEN: _has_basis,
+    Prerequisite.NOTHING_OPEN: _nothing_open,
 })
+"""How each prerequisite of the table is checked: None when it holds, else the refusal naming the statute."""
 
-_COURT_FILINGS = frozenset({ActionKind.PAYMENT_ORDER, ActionKind.SMALL_CLAIMS_SUIT, ActionKind.LAWSUIT})
-_REMINDERS = frozenset({ActionKind.REMINDER_LETTER, ActionKind.REMINDER_PHONE, ActionKind.REMINDER_VISIT,
-                        ActionKind.REMINDER_WORKPLACE})
-
-_TERMINAL: Mapping[ActionKind, str] = MappingProxyType({
-    ActionKind.PAID_IN_FULL: "完納 (paid in full)",
-    ActionKind.WRITE_OFF: "不納欠損 (written off)",
-})
-"""Closing actions: nothing may follow them."""
-
-_AFTER_WAIVER = frozenset({ActionKind.WRITE_OFF})
-"""債権放棄 extinguishes the claim; the accounting 不納欠損 is all that may follow."""
-
-
-@dataclass(frozen=True)
-class _Measure:
-    """A 猶予・停止 measure in force and what it blocks; ``reason`` is formatted with ``since``."""
-
-    blocks: frozenset[ActionKind]
-    reason: str
-
-
-_MEASURES: Mapping[ActionKind, _Measure] = MappingProxyType({
-    ActionKind.COLLECTION_GRACE: _Measure(
-        frozenset({ActionKind.DEMAND_NOTICE, ActionKind.SEIZURE, ActionKind.REALISATION}),
-        "徴収猶予 is in force since {since}: no new 督促 or 滞納処分 during it (地方税法15条の2の3第1項)"),
-    ActionKind.REALISATION_GRACE: _Measure(
-        frozenset({ActionKind.SEIZURE, ActionKind.REALISATION}),
-        "換価の猶予 is in force since {since}: no new seizure and no realisation during it (地方税法15条の5, "
-        "15条の6; the grace is given so that the debtor's business or livelihood can go on)"),
-    ActionKind.SUSPENSION_OF_EXECUTION: _Measure(
-        frozenset({ActionKind.SEIZURE, ActionKind.REALISATION}),
-        "執行停止 is in force since {since}: 滞納処分 is not executed while suspended (地方税法15条の7); "
-        "revoke it first (地方税法15条の8)"),
-    ActionKind.SUSPENSION_OF_COLLECTION: _Measure(
-        _REMINDERS | _COURT_FILINGS | {ActionKind.COMPULSORY_EXECUTION},
-        "徴収停止 is in force since {since}: the city has stopped securing and collecting the claim "
-        "(地方自治法施行令171条の5); end it first"),
-    ActionKind.DEFERRED_PERFORMANCE: _Measure(
-        _COURT_FILINGS | {ActionKind.COMPULSORY_EXECUTION},
-        "履行延期の特約 of {since} defers the due date (地方自治法施行令171条の6): no court action until it ends or is "
-        "cancelled"),
-})
+_BEFORE_HOLD = (Prerequisite.OVERDUE, Prerequisite.DEMAND_SENT)
+"""Checked before the welfare hold and the measures in force; every other prerequisite after them."""
 
 _HOLD_REASON = ("a welfare hold is active: escalation is paused (a city decision taken with the support programmes, "
                 "生活困窮者自立支援法; not a statutory stay); consultation, installment agreements, 執行停止 and "
                 "徴収停止 stay open")
+
+
+def _words(test: Callable[[ActionSpec], bool]) -> str:
+    """E.g. "不納欠損 (write_off)": the actions the table marks, for a refusal that says what is left."""
+    return " or ".join(f"{spec.label} ({spec.kind.value})" for spec in ACTIONS.values() if test(spec))
+
+
+def _extinguished_by_record(history: Sequence[ActionRecord]) -> ActionRecord | None:
+    """The first record that extinguished the claim by itself (債権放棄), if any."""
+    return next((r for r in history if ACTIONS[r.kind].extinguishes), None)
 
 
 def _in_force(ctx: _Context, measure: ActionKind) -> ActionRecord | None:
@@ -518,39 +386,39 @@ def check_action(category: str, kind: ActionKind, *, history: Sequence[ActionRec
         raise ValueError(f"category {cat.value!r} does not match facts.legal_category "
                          f"{facts.legal_category.value!r}")
     kind = ActionKind(kind)
-    rule = _RULES[kind]
+    spec = ACTIONS[kind]
     ctx = _Context(cat, kind, _visible(history, on), facts, on, basis)
 
     for record in ctx.history:
-        if record.kind in _TERMINAL:
-            return Decision(False, f"the claim was closed by {_TERMINAL[record.kind]} on {record.on.isoformat()}: "
+        if (closed := ACTIONS[record.kind].closes) is not None:
+            return Decision(False, f"the claim was closed by {closed} on {record.on.isoformat()}: "
                                    "nothing may be recorded after it")
-    waived = ctx.first(ActionKind.WAIVER)
-    if waived is not None and kind not in _AFTER_WAIVER:
-        return Decision(False, f"the claim was waived (債権放棄) on {waived.on.isoformat()} and is extinguished: only "
-                               "不納欠損 (write_off) may follow")
-    if cat not in rule.categories:
-        return Decision(False, rule.refusal)
-    if facts.extinguished and kind != ActionKind.WRITE_OFF:
+    ended = _extinguished_by_record(ctx.history)
+    if ended is not None and not spec.on_extinguished:
+        return Decision(False, f"the claim was {ACTIONS[ended.kind].extinguishes} on {ended.on.isoformat()} and is "
+                               f"extinguished: only {_words(lambda s: s.on_extinguished)} may follow")
+    if cat not in spec.categories:
+        return Decision(False, spec.refusal)
+    if facts.extinguished and not spec.on_extinguished:
         return Decision(False, "the claim is extinguished (時効 or 執行停止; public claims need no invocation: "
-                               "地方自治法236条2項, 地方税法18条2項) and may not be collected: only 不納欠損 "
-                               "(write_off) remains")
-    if facts.open_total <= 0 and kind != ActionKind.PAID_IN_FULL:
-        return Decision(False, f"nothing is open (balance {facts.open_total:,} yen): only 完納 (paid_in_full) may "
-                               "be recorded")
-    if rule.needs_overdue and on <= facts.due_date:
-        return Decision(False, f"the claim is not overdue until its 納期限 {facts.due_date.isoformat()} has passed")
-    if rule.needs_demand and ctx.first(ActionKind.DEMAND_NOTICE) is None:
-        return Decision(False, "no 督促 has been sent: a 督促 must come first (地方税法331条1項1号 for 滞納処分; "
-                               "地方自治法施行令171条, 171条の2 for court procedures)")
-    if facts.on_hold and rule.paused_by_hold:
+                               "地方自治法236条2項, 地方税法18条2項) and may not be collected: only "
+                               f"{_words(lambda s: s.on_extinguished)} remains")
+    if facts.open_total <= 0 and not spec.on_settled:
+        return Decision(False, f"nothing is open (balance {facts.open_total:,} yen): only "
+                               f"{_words(lambda s: s.on_settled)} may be recorded")
+    for prerequisite in _BEFORE_HOLD:
+        if prerequisite in spec.prerequisites and (problem := _CHECKS[prerequisite](ctx)) is not None:
+            return Decision(False, problem)
+    if facts.on_hold and spec.paused_by_hold:
         return Decision(False, _HOLD_REASON)
-    for measure_kind, measure in _MEASURES.items():
-        if kind in measure.blocks and (record := _in_force(ctx, measure_kind)) is not None:
-            return Decision(False, measure.reason.format(since=record.on.isoformat()))
-    if rule.requirement is not None and (problem := rule.requirement(ctx)) is not None:
-        return Decision(False, problem)
-    return Decision(True, f"allowed: {rule.basis}")
+    for measure in ACTIONS.values():
+        if (measure.measure is not None and measure.measure.blocks_action(kind)
+                and (record := _in_force(ctx, measure.kind)) is not None):
+            return Decision(False, measure.measure.reason.format(since=record.on.isoformat()))
+    for prerequisite in spec.prerequisites:
+        if prerequisite not in _BEFORE_HOLD and (problem := _CHECKS[prerequisite](ctx)) is not None:
+            return Decision(False, problem)
+    return Decision(True, f"allowed: {spec.basis}")
 
 
 def allowed_actions(category: str, *, history: Sequence[ActionRecord], facts: ClaimFacts, on: date,
@@ -567,16 +435,19 @@ def demand_notice_due(due_date: date) -> date:
 
 def demand_notice_task(due_date: date, history: Sequence[ActionRecord], as_of: date) -> Task | None:
     """The 督促 to-do for staff on ``as_of``, or None when there is nothing to do: not yet past due (the debtor may
-    pay on the due date itself), a 督促 already sent, the claim closed or waived, or a 徴収猶予 in force."""
+    pay on the due date itself), a 督促 already sent, the claim closed or waived, or a measure in force that blocks
+    the 督促 (徴収猶予)."""
     if as_of <= due_date:
         return None
     visible = _visible(history, as_of)
-    closing = {ActionKind.DEMAND_NOTICE, ActionKind.WAIVER, *_TERMINAL}
-    if any(r.kind in closing for r in visible):
+    if any(r.kind == ActionKind.DEMAND_NOTICE or ACTIONS[r.kind].closes or ACTIONS[r.kind].extinguishes
+           for r in visible):
         return None
-    graces = [r for r in visible if r.kind == ActionKind.COLLECTION_GRACE]
-    if graces and graces[-1].outcome not in END_OUTCOMES:
-        return None
+    for spec in ACTIONS.values():
+        if spec.measure is not None and spec.measure.blocks_action(ActionKind.DEMAND_NOTICE):
+            latest = next((r for r in reversed(visible) if r.kind == spec.kind), None)
+            if latest is not None and latest.outcome not in END_OUTCOMES:
+                return None
     due_on = demand_notice_due(due_date)
     days_left = (due_on - as_of).days
     return Task(kind=ActionKind.DEMAND_NOTICE.value, due_on=due_on, overdue=days_left < 0, days_left=days_left)

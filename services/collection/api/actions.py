@@ -1,6 +1,8 @@
 """The action record (経過記録) of a claim: staff record what they did (督促, 催告, 納付相談, 差押, 支払督促 …); the
 law decides first (services/collection/workflow.py): an action the claim's legal category or history does not allow
-is refused with the reason and the statute. And the task list of 督促 due within 20 days of the due date."""
+is refused with the reason and the statute; the role each action needs is its row in the table of legal actions
+(services/collection/legal_actions.py), which ``GET /actions`` lists. And the task list of 督促 due within 20 days
+of the due date."""
 
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -21,6 +23,7 @@ from services.collection.ledger import (
     prescription_of,
     running_late_charge,
 )
+from services.collection.legal_actions import ACTIONS, ActionSpec, kinds_where
 from services.collection.prescription import (
     PrescriptionClaim,
     default_prescription_table,
@@ -41,9 +44,6 @@ from shared.auth import StaffRole, role_allows
 router = APIRouter(tags=["action record"])
 ClaimId = Annotated[str, Path(min_length=1, max_length=80)]
 PRESCRIPTION_ALERT_DAYS = 90
-#: Actions that end or give up a claim: a supervisor's decision.
-SUPERVISOR_ACTIONS = {ActionKind.WAIVER, ActionKind.WRITE_OFF, ActionKind.SEIZURE, ActionKind.REALISATION,
-                      ActionKind.COMPULSORY_EXECUTION}
 
 
 class ActionIn(BaseModel):
@@ -123,6 +123,50 @@ class ClaimRecord(BaseModel):
     demand_notice_task: TaskOut | None
     late_charge: LateChargeOut | None
     prescription: PrescriptionOut | None
+
+
+class PrescriptionEffectOut(BaseModel):
+    events: list[str] = Field(description="The prescription events a record of the action is (prescription.py)")
+    by_outcome: dict[str, list[str]] = Field(description="For these outcomes, these events instead")
+    statute: str
+
+
+class ActionSpecOut(BaseModel):
+    """One row of the table of legal actions (services/collection/legal_actions.py)."""
+
+    kind: ActionKind
+    label: str
+    group: str
+    legal_categories: list[str] = Field(description="The legal categories that may take it")
+    prerequisites: list[str] = Field(description="What must hold first (workflow.py words each refusal)")
+    paused_by_hold: bool = Field(description="Escalation a welfare hold pauses")
+    blocks_while_in_force: list[str] = Field(description="A 猶予・停止: the actions it blocks while in force")
+    role: str = Field(description="The staff role that records it")
+    document: str | None = Field(description="The document whose issue records it")
+    escalation_step: bool = Field(description="A ladder or lever of the escalation policy may recommend it")
+    prescription: PrescriptionEffectOut
+    basis: str
+
+
+def _spec_out(spec: ActionSpec) -> ActionSpecOut:
+    measure = spec.measure
+    blocked = sorted(k.value for k in ActionKind if measure is not None and measure.blocks_action(k))
+    effect = spec.prescription
+    return ActionSpecOut(
+        kind=spec.kind, label=spec.label, group=spec.group.value,
+        legal_categories=sorted(c.value for c in spec.categories),
+        prerequisites=[p.value for p in spec.prerequisites], paused_by_hold=spec.paused_by_hold,
+        blocks_while_in_force=blocked, role=spec.role, document=spec.document, escalation_step=spec.step is not None,
+        prescription=PrescriptionEffectOut(
+            events=list(effect.events), statute=effect.statute,
+            by_outcome={outcome: list(events) for outcomes, events in effect.by_outcome for outcome in sorted(outcomes)}),
+        basis=spec.basis)
+
+
+@router.get("/actions", response_model=list[ActionSpecOut],
+            summary="The legal actions staff may record: categories, prerequisites, role, document, effect on 時効")
+async def action_table(staff: Viewer) -> list[ActionSpecOut]:
+    return [_spec_out(spec) for spec in ACTIONS.values()]
 
 
 async def _claim(conn: asyncpg.Connection, department: str, claim_id: str) -> asyncpg.Record:
@@ -236,8 +280,9 @@ async def claim_record(department: Department, claim_id: ClaimId, conn: Connecti
              responses={409: {"description": "The law does not allow this action now; the reason says why"}})
 async def record_action(department: Department, claim_id: ClaimId, body: ActionIn, request: Request,
                         conn: Connection, staff: Collector, today: BusinessDate) -> ActionOut:
-    if body.kind in SUPERVISOR_ACTIONS and not role_allows(staff.roles, StaffRole.SUPERVISOR):
-        raise HTTPException(403, f"{body.kind.value} needs the supervisor role")
+    spec = ACTIONS[body.kind]
+    if not role_allows(staff.roles, StaffRole(spec.role)):
+        raise HTTPException(403, f"{body.kind.value} needs the {spec.role} role")
     if body.done_on > today:
         raise HTTPException(422, f"done_on {body.done_on} is after the business date {today}")
     async with conn.transaction():
@@ -267,13 +312,16 @@ def _action_out(row: asyncpg.Record) -> ActionOut:
 
 
 def _amount_and_basis(body: ActionIn, this: ClaimBalance | None) -> tuple[int, str]:
-    """滞納処分費 need their amount; 不納欠損 records what extinction took and its ground, from the ledger."""
-    if body.kind is ActionKind.DISPOSITION_COST:
+    """滞納処分費 (a row that ``records_amount``) need their amount; 不納欠損 records what extinction took and its
+    ground, from the ledger."""
+    spec = ACTIONS[body.kind]
+    if spec.records_amount:
         if body.amount <= 0:
-            raise HTTPException(422, "amount: a disposition_cost (滞納処分費) records the yen incurred, more than 0")
+            raise HTTPException(422, f"amount: a {spec.kind.value} ({spec.label}) records the yen incurred, more than 0")
         return body.amount, body.basis
     if body.amount:
-        raise HTTPException(422, f"amount: only a disposition_cost carries an amount, not {body.kind.value}")
+        carrying = " or ".join(sorted(k.value for k in kinds_where(lambda s: s.records_amount)))
+        raise HTTPException(422, f"amount: only a {carrying} carries an amount, not {body.kind.value}")
     if body.kind is ActionKind.WRITE_OFF and this is not None and this.extinguished_on is not None:
         ground = {"prescription": "時効の完成 (地方自治法236条2項, 地方税法18条2項)",
                   "invocation": "時効の援用 (民法145条)",

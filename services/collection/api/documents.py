@@ -25,6 +25,7 @@ from services.collection.api.actions import _claim, _situation
 from services.collection.api.debtors import late_charge_of
 from services.collection.api.deps import BusinessDate, Collector, Connection, Viewer, audit, audit_read
 from services.collection.ledger import ClaimBalance, default_legal_rules
+from services.collection.legal_actions import ACTIONS
 from services.collection.notices import Kind, Numbering, build, fiscal_year_of, overdue, reminder_history
 from services.collection.store import load_ledger, queue_case_refresh
 from services.collection.workflow import ActionKind, check_action
@@ -34,10 +35,9 @@ from shared.documents.letterhead import load_letterhead
 
 router = APIRouter(tags=["documents"])
 
-#: What issuing a document records in the 経過記録 of each claim it lists.
-ACTION_OF: dict[str, ActionKind] = {"demand_notice": ActionKind.DEMAND_NOTICE,
-                                     "reminder": ActionKind.REMINDER_LETTER,
-                                     "asset_inquiry": ActionKind.ASSET_INVESTIGATION}
+#: What issuing a document records in the 経過記録 of each claim it lists: the row of the table of legal actions
+#: that names the document.
+ACTION_OF: dict[str, ActionKind] = {spec.document: kind for kind, spec in ACTIONS.items() if spec.document}
 BATCH_LIMIT = 500
 _DOCUMENT = TypeAdapter(AnyDocument)
 _PDF = {"content": {"application/pdf": {}}, "description": "The document as an A4 PDF"}
@@ -123,7 +123,7 @@ async def _history(conn: asyncpg.Connection, keys: list[tuple[str, str]], today:
         "SELECT a.department, a.claim_id, a.kind FROM claim_actions a JOIN unnest($1::text[], $2::text[]) "
         "AS k(department, claim_id) USING (department, claim_id) WHERE a.kind = ANY($3::text[]) AND a.done_on <= $4 "
         "AND ($5::text IS NULL OR a.note <> 'reminder ' || $5)", [k[0] for k in keys], [k[1] for k in keys],
-        [ActionKind.DEMAND_NOTICE.value, ActionKind.REMINDER_LETTER.value], today, reissue_of)
+        [ACTION_OF["demand_notice"].value, ACTION_OF["reminder"].value], today, reissue_of)
     return reminder_history(keys, ((r["department"], r["claim_id"], r["kind"]) for r in rows))
 
 
