@@ -128,6 +128,7 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
             shutdown_telemetry()
 
     app = FastAPI(title="Central collection API", version="1", lifespan=lifespan, description=__doc__)
+    app.state.broker = broker  # its subscribers are the service's consuming wiring (tests read them)
     app.state.settings = settings
     app.state.assignment_policy = assignment_policy
     app.state.allocation_policy = allocation_policy

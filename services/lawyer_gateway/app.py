@@ -71,6 +71,7 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
             shutdown_telemetry()
 
     app = FastAPI(title="Lawyer gateway", version="1", lifespan=lifespan, description=__doc__)
+    app.state.broker = broker  # its subscribers are the service's consuming wiring (tests read them)
 
     async def is_revoked(principal: Principal) -> bool:
         """On a pool of its own: a request holding a connection must never wait for a second one of its pool."""

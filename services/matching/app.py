@@ -130,6 +130,7 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
             shutdown_telemetry()
 
     app = FastAPI(title="Debtor matching", version="1", lifespan=lifespan, description=__doc__)
+    app.state.broker = broker  # its subscribers are the service's consuming wiring (tests read them)
     app.state.packaged_model = packaged
     # Staff tokens are issued (and revoked) by the collection service; matching checks signature, audience,
     # expiry and role, and asks collection (the one authority, cached ≤ 60 s) whether the account still holds it.

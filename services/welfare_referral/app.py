@@ -118,6 +118,7 @@ def create_app(settings: WelfareReferralSettings | None = None) -> FastAPI:
             shutdown_telemetry()
 
     app = FastAPI(title="Welfare referral API", version="1", lifespan=lifespan, description=__doc__)
+    app.state.broker = broker  # its subscribers are the service's consuming wiring (tests read them)
     app.state.settings = settings
     app.state.business_date = business_date
     # Collection signs staff in and is the one authority on accounts and roles (asked, cached ≤ 60 s).
