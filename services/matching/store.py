@@ -13,6 +13,7 @@
 A batch costs a fixed number of round trips whatever its size (look up links, lock keys, fetch candidates and
 rejected pairs, then one bulk insert per table), which is what lets matching keep up with a nightly batch
 against a million stored identities. The result equals resolving the records one by one in batch order.
+The decisions between the round trips are pure functions (services/matching/resolution.py).
 
 Concurrent first sightings of one person are serialised by transaction-level advisory locks on the records'
 blocking keys, so two departments' records of a new person arriving at once are compared, not both new.
@@ -32,12 +33,12 @@ import asyncpg
 from contracts import Department, PersonReference
 from services.matching.blocking import COMMON_KEY_LIMIT, record_keys
 from services.matching.normalise import NormalisedPerson, normalise_person
+from services.matching.resolution import Candidate, NewRecord, resolve_new_records, shortlist
 from services.matching.scoring import (
     Model,
     NameFrequencies,
     Score,
     compare,
-    decide,
     frequency_adjustments,
     frequency_values,
     score,
@@ -56,14 +57,6 @@ class ResolveRequest:
     #: The same, by the position of another request of the same call (resolved first): the person a claim
     #: names besides its debtor is resolved in one pass with that debtor.
     never_link_to_request: int | None = None
-
-
-@dataclass(slots=True)
-class _Candidate:
-    department: str
-    source_person_id: str
-    normalised: NormalisedPerson
-    debtor_id: str | None  # None until read: only the candidates that may decide are looked up
 
 
 _FIELDS = tuple(f.name for f in fields(NormalisedPerson))
@@ -185,7 +178,7 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
             del first_sighting[record]
     new_indexes = list(first_sighting.values())
 
-    stored: dict[bytes, list[_Candidate]] = defaultdict(list)
+    stored: dict[bytes, list[Candidate]] = defaultdict(list)
     rejected: set[tuple[str, str, str, str]] = set()
     if new_indexes:
         limits = {key: limit for i in new_indexes for key, limit in lookups[i]}
@@ -201,8 +194,8 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
                 "  GROUP BY c.department, c.source_person_id) "
                 "SELECT h.department, h.source_person_id, h.hit_keys, p.normalised FROM hits h "
                 "JOIN person_records p USING (department, source_person_id)", wanted, [limits[k] for k in wanted]):
-                candidate = _Candidate(row["department"], row["source_person_id"],
-                                       normalised_from_json(row["normalised"]), None)
+                candidate = Candidate(row["department"], row["source_person_id"],
+                                      normalised_from_json(row["normalised"]), None)
                 for key in row["hit_keys"]:
                     stored[bytes(key)].append(candidate)
         new_departments = [records[i][0] for i in new_indexes]
@@ -224,73 +217,24 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
         levels = compare(person, other)
         return score(levels, model, frequency_adjustments(person, other, levels, frequencies))
 
-    # Score every new record against the stored candidates; keep those that may decide (from the review threshold
-    # up, and the best of the rest to explain a "new"), then read the debtors of just those in one query.
-    contenders: dict[int, list[tuple[Score, _Candidate]]] = {}
-    for index in new_indexes:
-        me, person = records[index], normalised[index]
-        scored: dict[tuple[str, str], tuple[Score, _Candidate]] = {}
-        for key, limit in lookups[index]:
-            sharing = stored.get(key, ())
-            if len(sharing) > limit:
-                continue
-            for candidate in sharing:
-                pair = (candidate.department, candidate.source_person_id)
-                if pair != me and pair not in scored and me + pair not in rejected:
-                    scored[pair] = (weigh(person, candidate.normalised), candidate)
-        ranked = sorted(scored.values(), key=lambda sc: sc[0].total, reverse=True)
-        contenders[index] = [sc for n, sc in enumerate(ranked) if n == 0 or sc[0].total >= model.review_threshold]
-    unread = {(c.department, c.source_person_id): c for found in contenders.values() for _, c in found}
+    new_records = [NewRecord(records[i], normalised[i], keys[i], lookups[i], requests[i].never_link_to,
+                             records[requests[i].never_link_to_request]
+                             if requests[i].never_link_to_request is not None else None) for i in new_indexes]
+    # Score every new record against the stored candidates; keep those that may decide, then read the debtors of
+    # just those in one query.
+    contenders = [shortlist(new, stored, rejected, weigh, model.review_threshold) for new in new_records]
+    unread = {c.record: c for found in contenders for _, c in found}
     if unread:
         for row in await conn.fetch(
             "SELECT l.department, l.source_person_id, l.debtor_id FROM source_links l "
             "JOIN unnest($1::text[], $2::text[]) AS q(department, source_person_id) USING (department, source_person_id)",
             [d for d, _ in unread], [s for _, s in unread]):
             unread[(row["department"], row["source_person_id"])].debtor_id = str(row["debtor_id"])
-
-    in_batch: dict[bytes, list[_Candidate]] = defaultdict(list)
-    debtors, links, decisions, reviews = [], [], [], []
-    for index in new_indexes:
-        request, person, (dept, source_id) = requests[index], normalised[index], records[index]
-        never_link_to = request.never_link_to
-        if request.never_link_to_request is not None:
-            never_link_to = linked.get(records[request.never_link_to_request])
-        best: _Candidate | None = None
-        best_score: Score | None = None
-        for result, candidate in contenders[index]:
-            if candidate.debtor_id is not None and candidate.debtor_id != never_link_to:
-                best, best_score = candidate, result
-                break
-        seen: set[tuple[str, str]] = {(dept, source_id)}
-        for key, limit in lookups[index]:  # the new records before this one in the batch
-            sharing = in_batch.get(key, ())
-            if len(sharing) + len(stored.get(key, ())) > limit:
-                continue
-            for candidate in sharing:
-                pair = (candidate.department, candidate.source_person_id)
-                if pair in seen or candidate.debtor_id == never_link_to or (dept, source_id) + pair in rejected:
-                    continue
-                seen.add(pair)
-                result = weigh(person, candidate.normalised)
-                if best_score is None or result.total > best_score.total:
-                    best, best_score = candidate, result
-        verdict = decide(best_score, model) if best_score is not None else "new"
-        if verdict == "link" and best is not None and best.debtor_id is not None:
-            debtor_id = best.debtor_id
-        else:
-            debtor_id = str(uuid.uuid4())
-            debtors.append(debtor_id)
-        linked[(dept, source_id)] = debtor_id
-        links.append((dept, source_id, debtor_id, f"{verdict}:{model.version}"))
-        contributions = best_score.contributions if best_score is not None else None
-        decisions.append((dept, source_id, debtor_id, verdict, best.department if best else None,
-                          best.source_person_id if best else None, best_score.total if best_score else None,
-                          contributions, model.version))
-        if verdict == "review" and best is not None and best_score is not None:
-            reviews.append((dept, source_id, best.department, best.source_person_id, best_score.total,
-                            contributions, model.version))
-        for key in keys[index]:
-            in_batch[key].append(_Candidate(dept, source_id, person, debtor_id))
+    resolution = resolve_new_records(new_records, contenders, stored, rejected, linked, weigh, model,
+                                     new_debtor_id=lambda: str(uuid.uuid4()))
+    linked.update(resolution.debtor_of)
+    debtors, links, decisions, reviews = (resolution.new_debtors, resolution.links, resolution.decisions,
+                                          resolution.reviews)
 
     # New rows go in with COPY (the fastest way into PostgreSQL); none of them can exist yet.
     if debtors:
