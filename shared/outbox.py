@@ -1,8 +1,8 @@
 """Transactional outbox: write the messages a service produces in the same PostgreSQL transaction as the effect
 they announce, then relay them to Kafka.
 
-A service calls ``enqueue`` inside its transaction (the service's migrations create the ``outbox`` table, see
-services/matching/migrations/0002_outbox.sql), and ``OutboxRelay.flush`` after the commit. The relay sends
+A service calls ``enqueue`` inside its transaction (the table is ``shared/outbox.sql``, created by the service
+runtime at start), and ``OutboxRelay.flush`` after the commit. The relay sends
 pending rows in the order they were written, waits for every acknowledgement (acks=all), then deletes them.
 A crash after the commit but before the flush leaves the rows, and the relay's periodic flush sends them. A
 crash after sending but before deleting sends them again: every consumer applies a message id once. Each row
@@ -19,10 +19,10 @@ import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from faststream.kafka import KafkaBroker
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 
@@ -32,6 +32,12 @@ from shared.metrics import pipeline_metrics
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
+OUTBOX_TABLE = Path(__file__).with_name("outbox.sql")
+
+
+async def ensure_outbox_table(conn: asyncpg.Connection) -> None:
+    """Create the outbox table where it does not exist yet (idempotent; the runtime calls it at start)."""
+    await conn.execute(OUTBOX_TABLE.read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +88,12 @@ async def enqueue_event(conn: asyncpg.Connection, payload: Payload, *, topic: st
 class OutboxRelay:
     """Sends the outbox's rows to Kafka in id order and deletes them once Kafka acknowledged them.
 
-    With ``bootstrap_servers`` the relay uses a Kafka producer of its own (idempotent, acks=all, batching sends
-    for a few milliseconds): thousands of rows go out in a few produce requests, without the broker's per-message
-    middleware. Without it, rows go through ``broker.publish`` (tests with an in-memory broker)."""
+    One send path: a Kafka producer of the relay's own (idempotent, acks=all, batching sends for a few
+    milliseconds), so thousands of rows go out in a few produce requests, without the broker's per-message
+    middleware."""
 
-    def __init__(self, pool: asyncpg.Pool, broker: KafkaBroker, *, service: str, batch_size: int = 2000,
-                 bootstrap_servers: str | None = None):
-        self.pool, self.broker, self.batch_size = pool, broker, batch_size
+    def __init__(self, pool: asyncpg.Pool, *, service: str, bootstrap_servers: str, batch_size: int = 2000):
+        self.pool, self.batch_size = pool, batch_size
         self.measure = pipeline_metrics(service)
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -97,8 +102,6 @@ class OutboxRelay:
 
     async def _send(self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]) -> Awaitable[object]:
         """Hand one row to Kafka; the returned awaitable completes when Kafka acknowledged it."""
-        if self._bootstrap is None:
-            return await self.broker.publish(value, topic, key=key, headers=headers, no_confirm=True)
         if self._producer is None:
             producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True,
                                         linger_ms=5, max_batch_size=1 << 20, client_id="outbox-relay")

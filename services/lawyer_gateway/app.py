@@ -11,8 +11,7 @@ access raises alerts; requests are rate-limited per client and limited in size.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,16 +24,10 @@ from services.lawyer_gateway.access import AccessWatch, TokenBucket
 from services.lawyer_gateway.settings import LawyerGatewaySettings
 from services.lawyer_gateway.store import apply_case_change, audit, token_revoked
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
-from shared.consumer import Delivery, subscribe_envelopes
-from shared.db import create_pool
-from shared.http import add_health_routes, database_check, guard_requests, instrument_app
-from shared.kafka import create_broker
-from shared.logging import setup_logging
-from shared.migrations import apply_migrations
-from shared.outbox import OutboxRelay
+from shared.consumer import Delivery
+from shared.runtime import ServiceRuntime
 from shared.sign_in_limits import parse_trusted_proxies
 from shared.staff_authority import RemoteStaffAuthority
-from shared.telemetry import setup_telemetry, shutdown_telemetry
 
 SERVICE = "lawyer-gateway"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -45,37 +38,41 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
     settings = settings or LawyerGatewaySettings()
-    setup_logging(SERVICE, settings.log_level)
-    setup_telemetry(SERVICE, environment=settings.environment)
-    broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
+    runtime = ServiceRuntime(SERVICE, settings, migrations=MIGRATIONS, dead_letter=DEAD_LETTER_LAWYER_GATEWAY,
+                             auth_pool=True)
     authority = RemoteStaffAuthority(settings.staff_authority_url, cache_seconds=settings.staff_authority_cache_seconds)
+    runtime.on_stop(authority.close)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        apply_migrations(settings.database_url, MIGRATIONS)
-        app.state.pool = await create_pool(settings.database_url, min_size=settings.db_pool_min_size,
-                                           max_size=settings.db_pool_max_size)
-        app.state.auth_pool = await create_pool(settings.database_url, min_size=1, max_size=3)
-        await broker.start()
-        app.state.relay = OutboxRelay(app.state.pool, broker, service=SERVICE,
-                                      bootstrap_servers=settings.kafka_bootstrap_servers)
-        app.state.relay.start()
-        try:
-            yield
-        finally:
-            await app.state.relay.stop()
-            await broker.stop()
-            await app.state.auth_pool.close()
-            await app.state.pool.close()
-            await authority.close()
-            shutdown_telemetry()
+    async def keep_cases(deliveries: list[Delivery]) -> None:
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            for delivery in deliveries:
+                with delivery.span(f"{OUTSOURCED_CASES.name} apply"):
+                    await apply_case_change(conn, delivery.envelope)
 
-    app = FastAPI(title="Lawyer gateway", version="1", lifespan=lifespan, description=__doc__)
-    app.state.broker = broker  # its subscribers are the service's consuming wiring (tests read them)
+    runtime.consume(OUTSOURCED_CASES, "lawyer-gateway-cases", keep_cases)
+
+    def audit_requests(app: FastAPI) -> None:
+        """Outside the request guard (body limit counted while streaming, control characters), so what it
+        refuses is audited too."""
+
+        @app.middleware("http")
+        async def audit_every_request(request: Request,
+                                      call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+            """Write one audit row for every firm or admin request, whatever its outcome (oversized and refused
+            ones included), and the alerts it raised."""
+            path = request.url.path
+            audited = path.startswith(("/cases", "/oauth", "/admin"))
+            response = await call_next(request)
+            if audited:
+                await _write_audit(app, request, response.status_code)
+            return response
+
+    app = runtime.app(title="Lawyer gateway", description=__doc__, routers=[api.router, admin.router],
+                      middleware=[audit_requests])
 
     async def is_revoked(principal: Principal) -> bool:
         """On a pool of its own: a request holding a connection must never wait for a second one of its pool."""
-        async with app.state.auth_pool.acquire() as conn:
+        async with runtime.auth_pool.acquire() as conn:
             return await token_revoked(conn, principal.subject, str(principal.claims.get("firm")),
                                        principal.token_id, principal.issued_at)
 
@@ -91,36 +88,6 @@ def create_app(settings: LawyerGatewaySettings | None = None) -> FastAPI:
     app.state.trusted_proxies = parse_trusted_proxies(settings.trusted_proxies)
     app.state.watch = AccessWatch(settings.alert_distinct_cases, settings.alert_window_seconds)
     app.state.configured_business_date = settings.business_date  # shared/clock.py: one date for every service
-
-    async def keep_cases(deliveries: list[Delivery]) -> None:
-        async with app.state.pool.acquire() as conn, conn.transaction():
-            for delivery in deliveries:
-                with delivery.span(f"{OUTSOURCED_CASES.name} apply"):
-                    await apply_case_change(conn, delivery.envelope)
-
-    subscribe_envelopes(broker, topic=OUTSOURCED_CASES, group_id="lawyer-gateway-cases",
-                        dead_letter=DEAD_LETTER_LAWYER_GATEWAY, consumer_name=SERVICE, handle_batch=keep_cases,
-                        max_records=settings.consumer_max_poll_records)
-
-    # The request guard (body limit counted while streaming, control characters) sits inside the audit below,
-    # so what it refuses is audited too.
-    guard_requests(app, settings.max_body_bytes)
-
-    @app.middleware("http")
-    async def audit_every_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Write one audit row for every firm or admin request, whatever its outcome (oversized and refused
-        ones included), and the alerts it raised."""
-        path = request.url.path
-        audited = path.startswith(("/cases", "/oauth", "/admin"))
-        response = await call_next(request)
-        if audited:
-            await _write_audit(app, request, response.status_code)
-        return response
-
-    add_health_routes(app, {"kafka": lambda: broker.ping(2.0), "database": database_check(app)})
-    app.include_router(api.router)
-    app.include_router(admin.router)
-    instrument_app(app)
     return app
 
 

@@ -12,8 +12,8 @@ from aiokafka.errors import KafkaConnectionError
 
 from contracts.topics import TopicSpec
 from shared.db import create_pool
-from shared.kafka import create_broker, ensure_topics
-from shared.outbox import OutboxRelay, enqueue
+from shared.kafka import ensure_topics
+from shared.outbox import OutboxRelay, enqueue, ensure_outbox_table
 from tests.infrastructure import Infrastructure
 
 
@@ -29,11 +29,12 @@ async def own_outbox(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Po
     url = infrastructure.database_urls["matching"]
     conn = await asyncpg.connect(url)
     try:
-        await conn.execute("CREATE SCHEMA IF NOT EXISTS outbox_test; "
-                           "CREATE TABLE IF NOT EXISTS outbox_test.outbox (LIKE public.outbox INCLUDING ALL)")
+        await conn.execute("CREATE SCHEMA IF NOT EXISTS outbox_test")
     finally:
         await conn.close()
     pool = await create_pool(url, min_size=1, max_size=3, server_settings={"search_path": "outbox_test"})
+    async with pool.acquire() as conn:
+        await ensure_outbox_table(conn)  # the table as the runtime creates it (shared/outbox.sql)
     yield pool
     await pool.close()
 
@@ -63,8 +64,7 @@ async def test_outbox_holds_messages_until_kafka_has_them(infrastructure: Infras
 
     # The relay itself runs against a broker that does not answer (nothing listens on port 1): it selects the
     # row, fails to send it, and the row stays for the next flush.
-    down = OutboxRelay(matching_pool, create_broker("127.0.0.1:1", client_id="outbox-test-down"),
-                       service="outbox-test", bootstrap_servers="127.0.0.1:1")
+    down = OutboxRelay(matching_pool, service="outbox-test", bootstrap_servers="127.0.0.1:1")
     attempted: list[str] = []
     send = down._send
 
@@ -78,12 +78,11 @@ async def test_outbox_holds_messages_until_kafka_has_them(infrastructure: Infras
     assert attempted == [topic.name], "the relay did not try to send the committed row"
     assert await pending(matching_pool, [committed]) == 1
 
-    broker = create_broker(infrastructure.kafka_bootstrap_servers, client_id="outbox-test")
-    await broker.start()
+    relay = OutboxRelay(matching_pool, service="outbox-test", bootstrap_servers=infrastructure.kafka_bootstrap_servers)
     try:
-        assert await OutboxRelay(matching_pool, broker, service="outbox-test").flush() >= 1
+        assert await relay.flush() >= 1
     finally:
-        await broker.stop()
+        await relay.stop()
     assert await pending(matching_pool, [committed]) == 0
 
     consumer = AIOKafkaConsumer(topic.name, bootstrap_servers=infrastructure.kafka_bootstrap_servers,
