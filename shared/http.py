@@ -1,5 +1,6 @@
-"""What every service's HTTP side shares: liveness and readiness endpoints, tracing of requests, and the request
-guard (body limits counted while streaming, control characters refused, 422s that never echo their input)."""
+"""What every service's HTTP side shares: liveness and readiness endpoints, tracing of requests, API pages served
+from the service itself, and the request guard (body limits counted while streaming, control characters refused,
+422s that never echo their input)."""
 
 import json
 import re
@@ -26,6 +27,38 @@ def database_check(app: FastAPI) -> ReadinessCheck:
             return await conn.fetchval("SELECT 1") == 1
 
     return ready
+
+
+#: Swagger UI and ReDoc as files (MIT, packaged by fastapi-offline), served by each service under this path.
+API_DOCS_ASSETS = "/docs-assets"
+
+
+def serve_api_docs_locally(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` from files the service serves itself. FastAPI's defaults load their
+    scripts from a CDN and ReDoc its fonts from Google: on a closed government network (LGWAN) those pages stay
+    blank. Create the app with ``docs_url=None, redoc_url=None`` first."""
+    from importlib.resources import files
+
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+
+    assets = str(files("fastapi_offline") / "static")
+    app.mount(API_DOCS_ASSETS, StaticFiles(directory=assets), name="api-docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=openapi_url, title=f"{app.title} — API",
+                                   swagger_js_url=f"{API_DOCS_ASSETS}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{API_DOCS_ASSETS}/swagger-ui.css",
+                                   swagger_favicon_url=f"{API_DOCS_ASSETS}/favicon.png")
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=openapi_url, title=f"{app.title} — API",
+                              redoc_js_url=f"{API_DOCS_ASSETS}/redoc.standalone.js",
+                              redoc_favicon_url=f"{API_DOCS_ASSETS}/favicon.png", with_google_fonts=False)
 
 
 def add_health_routes(app: FastAPI, checks: dict[str, ReadinessCheck]) -> None:

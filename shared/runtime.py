@@ -26,7 +26,7 @@ from fastapi import APIRouter, FastAPI
 from contracts.topics import TopicSpec
 from shared.consumer import BatchHandler, subscribe_envelopes
 from shared.db import create_pool
-from shared.http import add_health_routes, database_check, guard_requests, instrument_app
+from shared.http import add_health_routes, database_check, guard_requests, instrument_app, serve_api_docs_locally
 from shared.kafka import create_broker
 from shared.logging import setup_logging
 from shared.metrics import pipeline_metrics
@@ -106,7 +106,9 @@ class ServiceRuntime:
             middleware: Sequence[Callable[[FastAPI], None]] = ()) -> FastAPI:
         """The FastAPI application. ``middleware``: installers of the service's own middleware, put outside the
         request guard (so, e.g., an audit of every request also sees the requests the guard refused)."""
-        app = FastAPI(title=title, version="1", lifespan=self._lifespan, description=description)
+        app = FastAPI(title=title, version="1", lifespan=self._lifespan, description=description,
+                      docs_url=None, redoc_url=None)
+        serve_api_docs_locally(app)
         app.state.runtime = self
         app.state.broker = self.broker  # its subscribers are the service's consuming wiring (tests read them)
         app.state.settings = self.settings

@@ -26,7 +26,14 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 
 from contracts import Department
 from shared.department_auth import DepartmentSystem, batch_operator, install_department_auth, require_department_system
-from shared.http import BodyPolicy, add_health_routes, guard_requests, instrument_app, set_body_policy
+from shared.http import (
+    BodyPolicy,
+    add_health_routes,
+    guard_requests,
+    instrument_app,
+    serve_api_docs_locally,
+    set_body_policy,
+)
 from shared.ingest.outage import rate_limited_logs
 from shared.ingest.publisher import ImportSummary, publish_import
 from shared.ingest.records import ExportFormatError, ParsedExport
@@ -152,7 +159,9 @@ def create_adapter_app(spec: AdapterSpec, settings: AdapterSettings | None = Non
 
     app = FastAPI(title=spec.title, version="1", lifespan=lifespan,
                   description=f"{spec.title}: push an export to `POST /imports` instead of running the batch "
-                              "command. Importing the same content again publishes nothing twice.")
+                              "command. Importing the same content again publishes nothing twice.",
+                  docs_url=None, redoc_url=None)
+    serve_api_docs_locally(app)
 
     async def kafka_ready() -> bool:
         from aiokafka.admin import AIOKafkaAdminClient
