@@ -136,7 +136,7 @@ async def activate(conn: asyncpg.Connection, version: str, actor: str) -> None:
 @dataclass(frozen=True, slots=True)
 class Rescored:
     pairs: int
-    proposed_merges: int  # queued for review
+    proposed_merges: int  # newly queued for review (a pair already in the queue, either way round, is not)
     proposed_splits: list[dict[str, str]]  # records of one identity the version would not link
 
     def to_dict(self) -> dict[str, Any]:
@@ -156,6 +156,11 @@ async def rescore(conn: asyncpg.Connection, model: Model, pairs: int) -> Rescore
     groups: dict[bytes, list[asyncpg.Record]] = {}
     for row in rows:
         groups.setdefault(bytes(row["key_hash"]), []).append(row)
+    # A pair already in the queue, in either order and whatever its state, is not proposed again: an open one
+    # awaits its reviewer, a rejected one was decided by a person.
+    queued = {(r["department"], r["source_person_id"], r["candidate_department"], r["candidate_source_person_id"])
+              for r in await conn.fetch("SELECT department, source_person_id, candidate_department, "
+                                        "candidate_source_person_id FROM review_queue")}
     seen: set[tuple[str, str, str, str]] = set()
     merges: list[tuple[Any, ...]] = []
     splits: list[dict[str, str]] = []
@@ -163,14 +168,16 @@ async def rescore(conn: asyncpg.Connection, model: Model, pairs: int) -> Rescore
         for i, a in enumerate(members):
             for b in members[i + 1:]:
                 pair = (a["department"], a["source_person_id"], b["department"], b["source_person_id"])
-                if pair in seen or len(seen) >= pairs:
+                reverse = pair[2:] + pair[:2]
+                if pair in seen or reverse in seen or len(seen) >= pairs:
                     continue
                 seen.add(pair)
                 result = score(compare(normalised_from_json(a["normalised"]), normalised_from_json(b["normalised"])),
                                model)
                 verdict = decide(result, model)
                 if verdict == "link" and a["debtor_id"] != b["debtor_id"]:
-                    merges.append((*pair, result.total, result.contributions, model.version))
+                    if pair not in queued and reverse not in queued:
+                        merges.append((*pair, result.total, result.contributions, model.version))
                 elif verdict == "new" and a["debtor_id"] == b["debtor_id"]:
                     splits.append({"debtor_id": a["debtor_id"], "department": b["department"],
                                    "source_person_id": b["source_person_id"]})
