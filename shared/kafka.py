@@ -13,6 +13,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -90,10 +91,37 @@ async def publish_dead_letter(
     await broker.publish(raw_value, topic.name, key=key, headers=dead_headers)
 
 
-async def ensure_topics(bootstrap_servers: str, specs: Iterable[TopicSpec] = ALL_TOPICS, timeout: float = 60) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class TopicDurability:
+    """How many brokers hold each partition, and how many must have a write before ``acks=all`` returns.
+
+    One broker (the default: a laptop, CI, the demo) holds one copy: losing its disk loses the messages not yet
+    applied. A production cluster runs three brokers with ``replication_factor=3`` and ``min_insync_replicas=2``:
+    one broker may fail or be upgraded with no message lost and producers still writing (docs/scaling.md)."""
+
+    replication_factor: int = 1
+    min_insync_replicas: int = 1
+
+    def __post_init__(self) -> None:
+        if self.replication_factor < 1:
+            raise ValueError(f"KAFKA_REPLICATION_FACTOR must be at least 1, not {self.replication_factor}")
+        if not 1 <= self.min_insync_replicas <= self.replication_factor:
+            raise ValueError(f"KAFKA_MIN_INSYNC_REPLICAS must be between 1 and KAFKA_REPLICATION_FACTOR "
+                             f"({self.replication_factor}), not {self.min_insync_replicas}")
+
+
+def new_topic(spec: TopicSpec, durability: TopicDurability) -> NewTopic:
+    """The creation request for a declared topic: its partitions and retention, the cluster's durability."""
+    configs = {**spec.config(), "min.insync.replicas": str(durability.min_insync_replicas)}
+    return NewTopic(spec.name, spec.partitions, durability.replication_factor, topic_configs=configs)
+
+
+async def ensure_topics(bootstrap_servers: str, specs: Iterable[TopicSpec] = ALL_TOPICS, timeout: float = 60,
+                        durability: TopicDurability | None = None) -> list[str]:
     """Create the declared topics that do not exist yet; returns the names created. Existing topics with fewer
-    partitions than declared are reported as errors rather than silently left."""
+    partitions or replicas than declared are reported as errors rather than silently left."""
     specs = list(specs)
+    durability = durability or TopicDurability()
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout * 1000))
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -110,18 +138,19 @@ async def ensure_topics(bootstrap_servers: str, specs: Iterable[TopicSpec] = ALL
         created: list[str] = []
         for spec in missing:
             try:
-                await admin.create_topics(
-                    [NewTopic(spec.name, spec.partitions, 1, topic_configs=spec.config())],
-                    timeout_ms=int(timeout * 1000),
-                )
+                await admin.create_topics([new_topic(spec, durability)], timeout_ms=int(timeout * 1000))
                 created.append(spec.name)
             except TopicAlreadyExistsError:
                 pass
         while True:  # a new topic's partitions appear once their leaders are elected
             described = await admin.describe_topics([s.name for s in specs])
             partitions = {d["topic"]: len(d["partitions"]) for d in described}
+            replicas = {d["topic"]: min((len(p["replicas"]) for p in d["partitions"]), default=0) for d in described}
             short = [f"{s.name} has {partitions.get(s.name, 0)} partitions, declared {s.partitions}"
                      for s in specs if partitions.get(s.name, 0) < s.partitions]
+            short += [f"{s.name} has {replicas.get(s.name, 0)} replicas, KAFKA_REPLICATION_FACTOR is "
+                      f"{durability.replication_factor}" for s in specs
+                      if partitions.get(s.name, 0) and replicas.get(s.name, 0) < durability.replication_factor]
             if not short:
                 break
             if asyncio.get_running_loop().time() > deadline:
@@ -145,10 +174,16 @@ def _main(argv: list[str] | None = None) -> int:
         return 0
     from shared.settings import ServiceSettings
 
-    bootstrap = args.bootstrap_servers or ServiceSettings().kafka_bootstrap_servers
-    created = asyncio.run(ensure_topics(bootstrap))
+    settings = ServiceSettings()
+    bootstrap = args.bootstrap_servers or settings.kafka_bootstrap_servers
+    durability = TopicDurability(settings.kafka_replication_factor, settings.kafka_min_insync_replicas)
+    created = asyncio.run(ensure_topics(bootstrap, durability=durability))
     print(f"topics ready on {bootstrap}: {len(ALL_TOPICS)} declared, {len(created)} created"
-          + (f" ({', '.join(created)})" if created else ""))
+          + (f" ({', '.join(created)})" if created else "")
+          + f"; {durability.replication_factor} replica(s), min.insync.replicas {durability.min_insync_replicas}")
+    if durability.replication_factor < 3:
+        print("note: one copy per partition; a production cluster uses KAFKA_REPLICATION_FACTOR=3 and "
+              "KAFKA_MIN_INSYNC_REPLICAS=2 (docs/scaling.md)")
     return 0
 
 

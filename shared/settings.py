@@ -32,6 +32,10 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
     timezone: str = Field("Asia/Tokyo", validation_alias=_env("BUSINESS_TIMEZONE"))
     consumer_max_poll_records: int = Field(500, validation_alias=_env("KAFKA_MAX_POLL_RECORDS"))
+    #: Copies of each partition and the copies a write needs (shared/kafka.TopicDurability): 1 and 1 on one
+    #: broker; 3 and 2 on a production cluster (docs/scaling.md). Read when topics are created.
+    kafka_replication_factor: int = Field(1, ge=1, le=7, validation_alias=_env("KAFKA_REPLICATION_FACTOR"))
+    kafka_min_insync_replicas: int = Field(1, ge=1, le=7, validation_alias=_env("KAFKA_MIN_INSYNC_REPLICAS"))
     #: The one business date of every service (shared/clock.py): ``BUSINESS_DATE``; unset: today in Asia/Tokyo.
     business_date: date | None = Field(None, validation_alias=_env("BUSINESS_DATE"))
     # Per service (prefixed, e.g. COLLECTION_HTTP_PORT): where its HTTP side listens.
