@@ -6,11 +6,13 @@ A new source system is its format module (``services/<code>_adapter/export_forma
 ``render_export`` for the synthetic city) plus one row of ``SOURCES``; docs/architecture.md, "Where to make a
 change", lists the rest (docker-compose.yml, the README table; tests/unit/test_sources.py says what disagrees).
 
-Keys: the messages name a record by (department, source id), e.g. (``tax``, 宛名番号). Today each department has
-exactly one source system, whose ``code`` is the department's value, so that pair is unique. A second vendor of
-one department (a second water utility, say ``water_east``) needs the messages to carry the source system, i.e.
-keys (source system, source id); until the contracts do, ``SOURCES`` holds one source per department (checked
-by tests/unit/test_sources.py), and the second vendor's row would be refused there.
+Keys: every message's envelope names its ``source_system`` (``tax-core`` …, the row's ``source_system``, which
+the format module writes) and message ids derive from it, but the payloads, matching and collection key a record
+by (department, source id), e.g. (``tax``, 宛名番号), and a claim by (department, claim id). Today each department
+has exactly one source system, whose ``code`` is the department's value, so that pair is unique. A second vendor
+of one department (a second water utility: row ``water_east``, source system ``water-east-billing``, department
+WATER) needs those keys to become (source system, source id); until the contracts, matching and collection do
+that, ``SOURCES`` holds one source per department (tests/unit/test_sources.py refuses a second row).
 
 ``python -m contracts.sources`` prints the rows for shell scripts, one per line, tab-separated:
 code, adapter (process name), port variable, port, department, export file, delivery, media type.
@@ -51,6 +53,7 @@ class SourceSystem:
     """One departmental source system and the adapter that reads its exports."""
 
     code: str  # the source system's code; names its adapter: tax → tax_adapter, tax-adapter, TAX_ADAPTER_*
+    source_system: str  # in every message's envelope (contracts/envelope.py), e.g. "tax-core"
     department: Department
     port: int  # the adapter's HTTP port (POST /imports), TAX_ADAPTER_HTTP_PORT overrides it
     format_module: str  # parse_export (and render_export), e.g. "services.tax_adapter.export_format"
@@ -92,16 +95,16 @@ class SourceSystem:
 
 
 SOURCES: tuple[SourceSystem, ...] = (
-    SourceSystem("tax", Department.TAX, 8001, "services.tax_adapter.export_format", "tax_export.csv",
+    SourceSystem("tax", "tax-core", Department.TAX, 8001, "services.tax_adapter.export_format", "tax_export.csv",
                  "text/csv; charset=Shift_JIS", "住民税・固定資産税・軽自動車税", stream_lines="header"),
-    SourceSystem("insurance", Department.INSURANCE, 8003, "services.insurance_adapter.export_format",
+    SourceSystem("insurance", "insurance-core", Department.INSURANCE, 8003, "services.insurance_adapter.export_format",
                  "insurance_export.txt", "text/plain; charset=Shift_JIS",
                  "国民健康保険税・介護保険料・後期高齢者医療保険料", stream_lines="headerless", quoted_fields=False),
-    SourceSystem("childcare", Department.CHILDCARE, 8004, "services.childcare_adapter.export_format",
+    SourceSystem("childcare", "childcare-core", Department.CHILDCARE, 8004, "services.childcare_adapter.export_format",
                  "childcare_export.csv", "text/csv; charset=utf-8", "保育料・給食費", stream_lines="header"),
-    SourceSystem("housing", Department.HOUSING, 8005, "services.housing_adapter.export_format",
+    SourceSystem("housing", "housing-manager", Department.HOUSING, 8005, "services.housing_adapter.export_format",
                  "housing_events.json", "application/json", "市営住宅使用料", delivery="push"),
-    SourceSystem("water", Department.WATER, 8006, "services.water_adapter.export_format", "water_export.csv",
+    SourceSystem("water", "water-billing", Department.WATER, 8006, "services.water_adapter.export_format", "water_export.csv",
                  "text/csv; charset=Shift_JIS", "上水道料金・下水道使用料", stream_lines="headerless"),
 )
 
