@@ -2,8 +2,9 @@
 # deploy/demo.sh — load a living demo city into a running system and say where to look.
 #
 # Generates a small synthetic city (tools/synthetic_city: every department's own export of the same
-# residents, with the spelling differences real systems have), imports it through the real adapters —
-# tax, insurance, childcare and water as batch files, housing pushed over HTTP as its system does — waits
+# residents, with the spelling differences real systems have), imports it through the real adapters — each
+# source system of contracts/sources.py as it delivers: tax, insurance, childcare and water as batch files,
+# housing pushed over HTTP with its own credential — waits
 # until the collection service holds it, and prints the URLs of the API docs, a debtor with arrears in
 # several departments, and the tracing UI. Safe to run again: an import already done publishes nothing.
 #
@@ -20,7 +21,6 @@ source "$HERE/env.sh"
 PYTHON="$ROOT/.venv/bin/python"
 CITY="$COLLECTION_RUN_DIR/demo-city"
 API="http://127.0.0.1:${COLLECTION_HTTP_PORT:-8000}"
-HOUSING="http://127.0.0.1:${HOUSING_ADAPTER_HTTP_PORT:-8005}"
 export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$KAFKA_PORT}"
 export OTEL_TRACES_EXPORTER="${OTEL_TRACES_EXPORTER:-zipkin_json}"
 export OTEL_EXPORTER_ZIPKIN_ENDPOINT="${OTEL_EXPORTER_ZIPKIN_ENDPOINT:-http://127.0.0.1:$ZIPKIN_PORT/api/v2/spans}"
@@ -32,29 +32,45 @@ if [[ ! -f "$CITY/summary.json" ]]; then
   (cd "$ROOT" && "$PYTHON" -m tools.synthetic_city --households "${DEMO_HOUSEHOLDS:-300}" --out "$CITY" >/dev/null)
 fi
 
-for pair in tax_adapter:tax_export.csv insurance_adapter:insurance_export.txt \
-  childcare_adapter:childcare_export.csv water_adapter:water_export.csv; do
-  log "importing ${pair#*:} with the ${pair%%:*}"
-  (cd "$ROOT" && "$PYTHON" -m "services.${pair%%:*}" import "$CITY/${pair#*:}" \
-    --report "$COLLECTION_RUN_DIR/demo-${pair%%:*}-rejections.csv")
-done
-log "pushing housing_events.json to the housing adapter over HTTP, as the housing system (its own credential)"
-# A department system signs in with a credential of its own (shared/department_auth.py); the demo mints one with
-# the development key, as the city would for its housing system's server.
-HOUSING_CREDENTIAL="$(cd "$ROOT" && "$PYTHON" -m shared.department_auth mint housing --system housing-demo 2>/dev/null)"
-export HOUSING_CREDENTIAL
-"$PYTHON" - "$HOUSING" "$CITY/housing_events.json" <<'PY'
+push() {  # code port_variable default_port department file media_type: POST the file as that system does
+  local port_variable="$2" url credential
+  url="http://127.0.0.1:${!port_variable:-$3}"
+  log "pushing $5 to the $1 adapter over HTTP, as the $4 system (its own credential)"
+  # A department system signs in with a credential of its own (shared/department_auth.py); the demo mints one with
+  # the development key, as the city would for that system's server.
+  credential="$(cd "$ROOT" && "$PYTHON" -m shared.department_auth mint "$4" --system "$1-demo" 2>/dev/null)"
+  DEMO_CREDENTIAL="$credential" "$PYTHON" - "$url" "$CITY/$5" "$6" <<'PY'
 import json, os, sys, urllib.request
-url, path = sys.argv[1], sys.argv[2]
-request = urllib.request.Request(f"{url}/imports?file_name=housing_events.json", data=open(path, "rb").read(),
-                                 headers={"content-type": "application/json",
-                                          "authorization": f"Bearer {os.environ['HOUSING_CREDENTIAL']}"},
+from pathlib import Path
+
+url, path, media_type = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+request = urllib.request.Request(f"{url}/imports?file_name={path.name}", data=path.read_bytes(),
+                                 headers={"content-type": media_type,
+                                          "authorization": f"Bearer {os.environ['DEMO_CREDENTIAL']}"},
                                  method="POST")
 with urllib.request.urlopen(request, timeout=120) as response:
     body = json.load(response)
-print(f"housing_events.json: read {body['read']}, published {body['published']}, rejected {body['rejected']}, "
+print(f"{path.name}: read {body['read']}, published {body['published']}, rejected {body['rejected']}, "
       f"sent by {body['submitted_by']}")
 PY
+}
+
+# Every source system of contracts/sources.py: code, adapter, port variable, default port, department, export file,
+# delivery ("file": the adapter's batch command; "push": POST /imports, as that system does), media type.
+# The batch files first, then the pushes (the order the tests import the city in).
+SOURCE_ROWS="$(cd "$ROOT" && "$PYTHON" -m contracts.sources)"
+for wanted in file push; do
+  while IFS=$'\t' read -r -u 3 code adapter port_variable port department file delivery media_type; do
+    [[ "$delivery" == "$wanted" ]] || continue
+    if [[ "$delivery" == push ]]; then
+      push "$code" "$port_variable" "$port" "$department" "$file" "$media_type"
+    else
+      log "importing $file with the $adapter"
+      (cd "$ROOT" && "$PYTHON" -m shared.ingest "$code" import "$CITY/$file" \
+        --report "$COLLECTION_RUN_DIR/demo-$adapter-rejections.csv")
+    fi
+  done 3<<<"$SOURCE_ROWS"
+done
 
 export DEMO_STAFF_PASSWORD="${DEMO_STAFF_PASSWORD:-demo-password-2025}"
 for role in viewer collector supervisor admin welfare; do
@@ -169,7 +185,7 @@ cat <<TXT
   Logs                                   $COLLECTION_RUN_DIR/services/*.log
   The demo city's files                  $CITY
 
-  Import another export:  .venv/bin/python -m services.tax_adapter import FILE
+  Import another export:  .venv/bin/python -m shared.ingest tax import FILE   (or insurance, childcare, housing, water)
   Stop everything:        make down
 
 TXT

@@ -10,9 +10,10 @@
 #   status  one line per service with its URL; exit 0 only if all are running
 #   logs    tail one service's log
 #
-# Ports (override with env vars): COLLECTION_HTTP_PORT 8000, TAX_ADAPTER_HTTP_PORT 8001, MATCHING_HTTP_PORT 8002,
-# INSURANCE_ADAPTER_HTTP_PORT 8003, CHILDCARE_ADAPTER_HTTP_PORT 8004, HOUSING_ADAPTER_HTTP_PORT 8005,
-# WATER_ADAPTER_HTTP_PORT 8006, LAWYER_GATEWAY_HTTP_PORT 8007, WELFARE_REFERRAL_HTTP_PORT 8008.
+# Ports (override with env vars): COLLECTION_HTTP_PORT 8000, MATCHING_HTTP_PORT 8002, LAWYER_GATEWAY_HTTP_PORT 8007,
+# WELFARE_REFERRAL_HTTP_PORT 8008; the adapters' come from their rows in contracts/sources.py (TAX_ADAPTER_HTTP_PORT
+# 8001, INSURANCE_ADAPTER_HTTP_PORT 8003, CHILDCARE_ADAPTER_HTTP_PORT 8004, HOUSING_ADAPTER_HTTP_PORT 8005,
+# WATER_ADAPTER_HTTP_PORT 8006: `.venv/bin/python -m contracts.sources` prints them).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -22,12 +23,7 @@ source "$HERE/env.sh"
 PYTHON="$ROOT/.venv/bin/python"
 SERVICES_RUN="$COLLECTION_RUN_DIR/services"
 export COLLECTION_HTTP_PORT="${COLLECTION_HTTP_PORT:-8000}"
-export TAX_ADAPTER_HTTP_PORT="${TAX_ADAPTER_HTTP_PORT:-8001}"
 export MATCHING_HTTP_PORT="${MATCHING_HTTP_PORT:-8002}"
-export INSURANCE_ADAPTER_HTTP_PORT="${INSURANCE_ADAPTER_HTTP_PORT:-8003}"
-export CHILDCARE_ADAPTER_HTTP_PORT="${CHILDCARE_ADAPTER_HTTP_PORT:-8004}"
-export HOUSING_ADAPTER_HTTP_PORT="${HOUSING_ADAPTER_HTTP_PORT:-8005}"
-export WATER_ADAPTER_HTTP_PORT="${WATER_ADAPTER_HTTP_PORT:-8006}"
 export LAWYER_GATEWAY_HTTP_PORT="${LAWYER_GATEWAY_HTTP_PORT:-8007}"
 export WELFARE_REFERRAL_HTTP_PORT="${WELFARE_REFERRAL_HTTP_PORT:-8008}"
 export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$KAFKA_PORT}"
@@ -40,15 +36,22 @@ export STAFF_AUTHORITY_URL="${STAFF_AUTHORITY_URL:-http://127.0.0.1:$COLLECTION_
 export OTEL_TRACES_EXPORTER="${OTEL_TRACES_EXPORTER:-zipkin_json}"
 export OTEL_EXPORTER_ZIPKIN_ENDPOINT="${OTEL_EXPORTER_ZIPKIN_ENDPOINT:-http://127.0.0.1:$ZIPKIN_PORT/api/v2/spans}"
 
-# name → "port module [args]"; the order is the start order (consumers before the adapter that feeds them)
-SERVICES=(matching collection lawyer_gateway welfare_referral tax_adapter insurance_adapter childcare_adapter housing_adapter water_adapter)
+# name → port and what follows `python -m`; the order is the start order (consumers before the adapters that feed
+# them). The adapters are the source systems of contracts/sources.py, one row each: code, adapter, port variable,
+# default port, department, export file, delivery, media type (tab-separated).
+SERVICES=(matching collection lawyer_gateway welfare_referral)
 declare -A PORT=([matching]="$MATCHING_HTTP_PORT" [collection]="$COLLECTION_HTTP_PORT"
-  [lawyer_gateway]="$LAWYER_GATEWAY_HTTP_PORT" [welfare_referral]="$WELFARE_REFERRAL_HTTP_PORT"
-  [tax_adapter]="$TAX_ADAPTER_HTTP_PORT" [insurance_adapter]="$INSURANCE_ADAPTER_HTTP_PORT"
-  [childcare_adapter]="$CHILDCARE_ADAPTER_HTTP_PORT" [housing_adapter]="$HOUSING_ADAPTER_HTTP_PORT"
-  [water_adapter]="$WATER_ADAPTER_HTTP_PORT")
-declare -A ARGS=([matching]="" [collection]="" [lawyer_gateway]="" [welfare_referral]="" [tax_adapter]="serve" [insurance_adapter]="serve"
-  [childcare_adapter]="serve" [housing_adapter]="serve" [water_adapter]="serve")
+  [lawyer_gateway]="$LAWYER_GATEWAY_HTTP_PORT" [welfare_referral]="$WELFARE_REFERRAL_HTTP_PORT")
+declare -A MODULE=([matching]="services.matching" [collection]="services.collection"
+  [lawyer_gateway]="services.lawyer_gateway" [welfare_referral]="services.welfare_referral")
+[[ -x "$PYTHON" ]] || die "no virtualenv at $ROOT/.venv: run deploy/setup.sh (or make setup) first"
+SOURCE_ROWS="$(cd "$ROOT" && "$PYTHON" -m contracts.sources)" || die "could not read contracts/sources.py"
+while IFS=$'\t' read -r code adapter port_variable port _; do
+  export "$port_variable=${!port_variable:-$port}"
+  SERVICES+=("$adapter")
+  PORT[$adapter]="${!port_variable}"
+  MODULE[$adapter]="shared.ingest $code serve"
+done <<<"$SOURCE_ROWS"
 
 ready() {
   "$PYTHON" - "$1" <<'PY'
@@ -62,7 +65,6 @@ PY
 }
 
 cmd_start() {
-  [[ -x "$PYTHON" ]] || die "no virtualenv at $ROOT/.venv: run deploy/setup.sh (or make setup) first"
   mkdir -p "$SERVICES_RUN"
   (cd "$ROOT" && "$PYTHON" -m shared.kafka topics)
   local name pidfile
@@ -73,8 +75,8 @@ cmd_start() {
       continue
     fi
     port_open 127.0.0.1 "${PORT[$name]}" && die "port ${PORT[$name]} for $name is taken by another process"
-    # shellcheck disable=SC2086  # ARGS is a word list on purpose
-    (cd "$ROOT" && exec setsid "$PYTHON" -m "services.$name" ${ARGS[$name]} \
+    # shellcheck disable=SC2086  # MODULE is a word list on purpose (the module and its arguments)
+    (cd "$ROOT" && exec setsid "$PYTHON" -m ${MODULE[$name]} \
       >>"$SERVICES_RUN/$name.log" 2>&1 </dev/null) &
     echo $! >"$pidfile"
     log "started $name (pid $!) on http://127.0.0.1:${PORT[$name]}"

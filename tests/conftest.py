@@ -16,6 +16,7 @@ import asyncpg
 import httpx
 import pytest
 
+from contracts.sources import SOURCES
 from shared.db import create_pool
 from shared.kafka import ensure_topics
 from shared.migrations import apply_migrations
@@ -56,8 +57,10 @@ async def collection_pool(infrastructure: Infrastructure) -> AsyncIterator[async
 
 
 CITY_AS_OF = BUSINESS_DATE
-BATCH_FILES = {"tax_adapter": "tax_export.csv", "insurance_adapter": "insurance_export.txt",
-               "childcare_adapter": "childcare_export.csv", "water_adapter": "water_export.csv"}
+# The synthetic city's files as each source system hands them over (contracts/sources.py): batch files through the
+# adapter's import command, the others (housing) pushed to its POST /imports.
+BATCH_SOURCES = tuple(row for row in SOURCES if row.delivery == "file")
+PUSHED_SOURCES = tuple(row for row in SOURCES if row.delivery == "push")
 
 
 @pytest.fixture(scope="session")
@@ -112,21 +115,23 @@ class ImportedCity:
 @pytest.fixture(scope="session")
 def imported_city(services: dict[str, RunningService], e2e_env: dict[str, str],
                   tmp_path_factory: pytest.TempPathFactory) -> ImportedCity:
-    """A small synthetic city, imported as the departments do: four batch files and housing pushed over HTTP."""
+    """A small synthetic city, imported as the departments do: batch files (tax, insurance, childcare, water) and
+    housing pushed over HTTP."""
     city = tmp_path_factory.mktemp("city")
     summary = write_city(city, 120, 424242, "default", 2024, CITY_AS_OF, log=lambda _: None)
     outputs = []
-    for package, file_name in BATCH_FILES.items():
-        result = subprocess.run([sys.executable, "-m", f"services.{package}", "import", str(city / file_name),
-                                 "--no-progress"], cwd=ROOT, env=e2e_env, capture_output=True, text=True,
-                                timeout=300, check=False)
-        assert result.returncode == 0, f"{package}: {result.stdout}\n{result.stderr}"
+    for row in BATCH_SOURCES:
+        result = subprocess.run([sys.executable, *row.command("import", str(city / row.export_file), "--no-progress")],
+                                cwd=ROOT, env=e2e_env, capture_output=True, text=True, timeout=300, check=False)
+        assert result.returncode == 0, f"{row.adapter}: {result.stdout}\n{result.stderr}"
         outputs += [result.stdout, result.stderr]
-    pushed = httpx.post(f"{services['housing_adapter'].url}/imports", params={"file_name": "housing_events.json"},
-                        content=(city / "housing_events.json").read_bytes(),
-                        headers={"content-type": "application/json", **department_headers("housing")}, timeout=120)
-    assert pushed.status_code == 200, pushed.text
-    outputs.append(pushed.text)
+    for row in PUSHED_SOURCES:
+        pushed = httpx.post(f"{services[row.adapter].url}/imports", params={"file_name": row.export_file},
+                            content=(city / row.export_file).read_bytes(),
+                            headers={"content-type": row.media_type, **department_headers(row.department)},
+                            timeout=120)
+        assert pushed.status_code == 200, pushed.text
+        outputs.append(pushed.text)
     return ImportedCity(city, summary, outputs)
 
 

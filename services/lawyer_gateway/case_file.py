@@ -21,16 +21,13 @@ from datetime import date, datetime, timedelta, timezone
 
 from contracts.enums import Department, LegalCategory
 from contracts.receivables import RECEIVABLES
+from contracts.sources import DEPARTMENT_OFFICES
 from shared.csv_cells import spreadsheet_safe
 
 JST = timezone(timedelta(hours=9), "JST")  # Japan has no daylight saving time: a fixed offset is exact
 
-DEPARTMENT_NAMES_JA: dict[str, str] = {
-    Department.HOUSING.value: "市営住宅課",
-    Department.WATER.value: "上下水道局",
-    Department.CHILDCARE.value: "保育課",
-    Department.INSURANCE.value: "国保年金課",
-}
+# 所管課 as the case file names it: the one table of contracts/sources.py (tax claims are refused before).
+DEPARTMENT_NAMES_JA: dict[str, str] = {department.value: office for department, office in DEPARTMENT_OFFICES.items()}
 
 CLAIM_COLUMNS = ("債権番号", "所管課", "債権の種類", "年度", "納期限", "残高")
 ACTIVITY_COLUMNS = ("日付", "種別", "記録者", "内容")

@@ -9,16 +9,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from contracts.enums import Department, LegalCategory
+from contracts.enums import LegalCategory
+from contracts.sources import DEPARTMENT_LABELS as DEPARTMENT_LABELS  # 市税, 保険年金 …: one table, in contracts
 from shared.japanese_dates import to_wareki
-
-DEPARTMENT_LABELS: dict[Department, str] = {
-    Department.TAX: "市税",
-    Department.INSURANCE: "保険年金",
-    Department.CHILDCARE: "保育給食",
-    Department.HOUSING: "市営住宅",
-    Department.WATER: "上下水道",
-}
 
 CATEGORY_LABELS: dict[LegalCategory, str] = {
     LegalCategory.FORCED_PUBLIC: "強制徴収公債権",

@@ -1,7 +1,8 @@
 """The batch command and the HTTP endpoint every department adapter offers, built from its format.
 
-``python -m services.<dept>_adapter import FILE`` publishes a file; ``... serve`` runs ``POST /imports`` for
-systems that push their export. Both parse with the adapter's ``parse_export`` and publish exactly once
+Every adapter is one row of contracts/sources.py and its format module: ``python -m shared.ingest <code> import
+FILE`` (e.g. ``python -m shared.ingest tax import export.csv``) publishes a file; ``... <code> serve`` runs
+``POST /imports`` for systems that push their export. Both parse with the adapter's ``parse_export`` and publish exactly once
 (shared/ingest/publisher.py). Exit status of ``import``: 0 every record published (or already published);
 3 imported, but some records were rejected (report written); 1 the file could not be read or Kafka did not
 take the messages (run the same command again: it resumes where it stopped).
@@ -12,19 +13,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import importlib
 import io
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Protocol
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from pydantic_settings import SettingsConfigDict
 
 from contracts import Department
+from contracts.sources import SourceSystem, source
 from shared.department_auth import DepartmentSystem, batch_operator, install_department_auth, require_department_system
 from shared.http import (
     BodyPolicy,
@@ -57,7 +63,7 @@ class AdapterSpec:
     """One department adapter: its names, its format, and where it listens."""
 
     service_name: str  # e.g. "tax-adapter" (telemetry, logs, Kafka client id)
-    package: str  # e.g. "services.tax_adapter"
+    code: str  # the source system's code (contracts/sources.py), e.g. "tax"
     department: Department
     title: str
     parse_export: ParseExport
@@ -70,6 +76,44 @@ class AdapterSpec:
 
     def settings(self) -> AdapterSettings:
         return self.settings_cls()
+
+
+#: The variable that tells ``python -m shared.ingest <code> serve``'s app factory which source it serves.
+SOURCE_VARIABLE = "INGEST_SOURCE_SYSTEM"
+
+
+@cache
+def settings_class(row: SourceSystem) -> type[AdapterSettings]:
+    """The adapter's settings: its own class when the row names one, else AdapterSettings read with the adapter's
+    prefix (``TAX_ADAPTER_HTTP_PORT``, ``TAX_ADAPTER_HTTP_HOST`` …) and listening on the row's port."""
+    if row.settings:
+        module, _, name = row.settings.partition(":")
+        cls: type[AdapterSettings] = getattr(importlib.import_module(module), name)
+        return cls
+    name = f"{row.code.title().replace('_', '')}AdapterSettings"  # TaxAdapterSettings, in errors and logs
+    return type(name, (AdapterSettings,), {
+        "__module__": __name__,
+        "__annotations__": {"http_port": int},
+        "model_config": SettingsConfigDict(env_prefix=row.env_prefix, extra="ignore", populate_by_name=True),
+        "http_port": row.port,
+    })
+
+
+@cache
+def adapter_spec(code: str) -> AdapterSpec:
+    """The adapter of one source system (contracts/sources.py), with the parser of its format module."""
+    row = source(code)
+    return AdapterSpec(
+        service_name=row.service_name,
+        code=row.code,
+        department=row.department,
+        title=row.title,
+        parse_export=importlib.import_module(row.format_module).parse_export,
+        media_type=row.media_type,
+        settings_cls=settings_class(row),
+        stream_lines=row.stream_lines,
+        quoted_fields=row.quoted_fields,
+    )
 
 
 def rejection_report(summary: ImportSummary) -> str:
@@ -216,8 +260,13 @@ def create_adapter_app(spec: AdapterSpec, settings: AdapterSettings | None = Non
     return app
 
 
+def create_app() -> FastAPI:
+    """uvicorn's factory for ``python -m shared.ingest <code> serve`` (the code in INGEST_SOURCE_SYSTEM)."""
+    return create_adapter_app(adapter_spec(os.environ[SOURCE_VARIABLE]))
+
+
 def adapter_main(spec: AdapterSpec, argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=f"python -m {spec.package}", description=spec.title)
+    parser = argparse.ArgumentParser(prog=f"python -m shared.ingest {spec.code}", description=spec.title)
     sub = parser.add_subparsers(dest="command", required=True)
     imp = sub.add_parser("import", help="publish an export file")
     imp.add_argument("file", type=Path)
@@ -227,7 +276,8 @@ def adapter_main(spec: AdapterSpec, argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = spec.settings()
     if args.command == "serve":
-        serve(f"{spec.package}.app:create_app", settings)
+        os.environ[SOURCE_VARIABLE] = spec.code
+        serve("shared.ingest.adapter:create_app", settings)
         return EXIT_OK
     setup_logging(spec.service_name, settings.log_level)
     setup_telemetry(spec.service_name, environment=settings.environment)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from contracts.sources import SOURCES
 from tests.infrastructure import ROOT, Infrastructure
 
 
@@ -78,7 +79,7 @@ def _stop(service: RunningService) -> None:
             service.process.wait(timeout=10)
 
 
-ADAPTERS = ("tax_adapter", "insurance_adapter", "childcare_adapter", "housing_adapter", "water_adapter")
+ADAPTERS = tuple(row.adapter for row in SOURCES)  # contracts/sources.py: tax_adapter, insurance_adapter …
 
 
 @contextmanager
@@ -90,8 +91,8 @@ def run_services(infra: Infrastructure, log_dir: Path, extra_env: dict[str, str]
         "collection": ("COLLECTION_HTTP_PORT", [sys.executable, "-m", "services.collection"]),
         "lawyer_gateway": ("LAWYER_GATEWAY_HTTP_PORT", [sys.executable, "-m", "services.lawyer_gateway"]),
         "welfare_referral": ("WELFARE_REFERRAL_HTTP_PORT", [sys.executable, "-m", "services.welfare_referral"]),
-    } | {name: (f"{name.upper()}_HTTP_PORT", [sys.executable, "-m", f"services.{name}", "serve"])
-         for name in adapters}
+    } | {row.adapter: (row.port_variable, [sys.executable, *row.command("serve")])
+         for row in SOURCES if row.adapter in adapters}
     started: dict[str, RunningService] = {}
     ports = {name: free_port() for name in commands}
     # Collection is the one authority for staff accounts: the other services ask it (shared/staff_authority.py).

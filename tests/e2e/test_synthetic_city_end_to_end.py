@@ -14,8 +14,9 @@ import asyncpg
 import httpx
 import pytest
 
+from contracts.sources import SOURCES
 from tests import figures
-from tests.conftest import BATCH_FILES, CITY_AS_OF, ImportedCity
+from tests.conftest import CITY_AS_OF, ImportedCity
 from tests.e2e.processes import RunningService
 from tests.ground_truth import by_law
 from tests.infrastructure import Infrastructure
@@ -100,9 +101,9 @@ def test_synthetic_city_reaches_the_ledger_as_the_ground_truth_says(
 
     # The events that do not move balances arrived too: agreements, exemption applications, supply changes.
     expected = Counter()
-    for package, file_name in {**BATCH_FILES, "housing_adapter": "housing_events.json"}.items():
-        module = importlib.import_module(f"services.{package}.export_format")
-        parsed = module.parse_export((city / file_name).read_bytes(), file_name=file_name,
+    for row in SOURCES:
+        module = importlib.import_module(row.format_module)
+        parsed = module.parse_export((city / row.export_file).read_bytes(), file_name=row.export_file,
                                      produced_at=lambda: datetime.now(UTC))
         expected.update(a.message.message_type for a in parsed.accepted)
 

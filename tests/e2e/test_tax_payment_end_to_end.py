@@ -16,6 +16,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
+from contracts.sources import source
 from contracts.topics import INGEST_QUARANTINE
 from services.tax_adapter.export_format import COLUMNS
 from tests.departments import department_headers
@@ -35,7 +36,7 @@ def export_file(path: Path, *lines: str) -> Path:
 
 
 def run_import(env: dict[str, str], path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "services.tax_adapter", "import", str(path), "--no-progress"],
+    return subprocess.run([sys.executable, *source("tax").command("import", str(path), "--no-progress")],
                           cwd=ROOT, env=env, text=True, capture_output=True, timeout=120, check=False)
 
 

@@ -16,21 +16,20 @@ import jaconv
 import pytest
 
 from contracts import PaymentReceived, PersonReference
+from contracts.sources import SOURCES
 from shared.japanese_dates import to_wareki
 from tests import figures
-from tests.conftest import BATCH_FILES, ImportedCity
+from tests.conftest import ImportedCity
 from tests.e2e.telemetry import SpanCollector
 
 pytestmark = pytest.mark.e2e
-FILES = {**BATCH_FILES, "housing_adapter": "housing_events.json"}
-
 
 def parsed_city(city: Path) -> dict[str, list[Any]]:
     result = {}
-    for package, file_name in FILES.items():
-        module = importlib.import_module(f"services.{package}.export_format")
-        result[package] = module.parse_export((city / file_name).read_bytes(), file_name=file_name,
-                                              produced_at=lambda: datetime.now(UTC)).accepted
+    for row in SOURCES:
+        module = importlib.import_module(row.format_module)
+        result[row.adapter] = module.parse_export((city / row.export_file).read_bytes(), file_name=row.export_file,
+                                                  produced_at=lambda: datetime.now(UTC)).accepted
     return result
 
 

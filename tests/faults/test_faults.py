@@ -12,6 +12,7 @@ Killing and restarting Kafka and PostgreSQL needs this project's native processe
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import os
 import signal
@@ -32,12 +33,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from contracts import PaymentReceived
+from contracts.sources import SOURCES
 from contracts.topics import BILLING_SOURCE, DEAD_LETTER_MATCHING
-from services.childcare_adapter import export_format as childcare
-from services.housing_adapter import export_format as housing
-from services.insurance_adapter import export_format as insurance
-from services.tax_adapter import export_format as tax
-from services.water_adapter import export_format as water
 from shared.dead_letters import read_dead_letters
 from tests.e2e.processes import RunningService
 from tests.figures import report
@@ -48,9 +45,6 @@ from tools.synthetic_city.__main__ import write_city
 
 pytestmark = pytest.mark.faults
 AS_OF = date(2025, 1, 31)
-FILES = {"tax_adapter": ("tax_export.csv", tax), "insurance_adapter": ("insurance_export.txt", insurance),
-         "childcare_adapter": ("childcare_export.csv", childcare),
-         "housing_adapter": ("housing_events.json", housing), "water_adapter": ("water_export.csv", water)}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -77,7 +71,8 @@ def make_city(tmp: Path, id_space: int) -> City:
     claims = {(c["department"], c["claim_id"]): by_law(c)[0] for c in
               map(json.loads, (path / "ground_truth" / "claims.jsonl").read_text("utf-8").splitlines())}
     payments, keys = set(), []
-    for file_name, module in FILES.values():
+    for row in SOURCES:
+        file_name, module = row.export_file, importlib.import_module(row.format_module)
         parsed = module.parse_export((path / file_name).read_bytes(), file_name=file_name,
                                      produced_at=lambda: datetime.now(UTC))
         keys.append(parsed.import_key)
@@ -87,10 +82,9 @@ def make_city(tmp: Path, id_space: int) -> City:
 
 
 def import_city(city: City, env: dict[str, str]) -> list[subprocess.CompletedProcess[str]]:
-    return [subprocess.run([sys.executable, "-m", f"services.{package}", "import", str(city.path / file_name),
-                            "--no-progress"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-                           check=False)
-            for package, (file_name, _) in FILES.items()]
+    return [subprocess.run([sys.executable, *row.command("import", str(city.path / row.export_file), "--no-progress")],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+            for row in SOURCES]
 
 
 def import_until_done(city: City, env: dict[str, str], attempts: int = 5) -> None:

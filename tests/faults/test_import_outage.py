@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from contracts.sources import source
 from contracts.topics import BILLING_SOURCE
 from shared.ingest.publisher import read_progress
 from tests.figures import report
@@ -34,7 +35,7 @@ def test_an_import_stops_with_exit_1_when_the_broker_stalls_and_resumes_after(
     path.write_bytes(data)
     key = parse(data).import_key
     env = {**infrastructure.service_env(), "INGEST_CHUNK_SIZE": str(chunk), "INGEST_CHUNK_DEADLINE_SECONDS": "8"}
-    command = [sys.executable, "-m", "services.tax_adapter", "import", str(path), "--no-progress"]
+    command = [sys.executable, *source("tax").command("import", str(path), "--no-progress")]
     pid = int((Path(infrastructure.env["COLLECTION_RUN_DIR"]) / "kafka" / "kafka.pid").read_text())
     started = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)

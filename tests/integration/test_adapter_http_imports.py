@@ -11,18 +11,17 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from services.tax_adapter.adapter import SPEC
-from services.tax_adapter.settings import TaxAdapterSettings
-from shared.ingest.adapter import AdapterSpec, create_adapter_app
+from shared.ingest.adapter import AdapterSpec, adapter_spec, create_adapter_app
 from tests.departments import department_headers
 from tests.infrastructure import Infrastructure
 from tests.integration.test_exactly_once_publication import tax_file
 
 pytestmark = pytest.mark.integration
+SPEC = adapter_spec("tax")
 
 
 def app_for(infra: Infrastructure, spec: AdapterSpec = SPEC, **overrides: object) -> httpx.AsyncClient:
-    settings = TaxAdapterSettings(kafka_bootstrap_servers=infra.kafka_bootstrap_servers, **overrides)  # type: ignore[arg-type]
+    settings = SPEC.settings_cls(kafka_bootstrap_servers=infra.kafka_bootstrap_servers, **overrides)  # type: ignore[arg-type]
     transport = httpx.ASGITransport(app=create_adapter_app(spec, settings))
     return httpx.AsyncClient(transport=transport, base_url="http://adapter", timeout=300,
                              headers=department_headers("tax"))

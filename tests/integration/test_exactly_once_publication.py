@@ -19,6 +19,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from contracts import ClaimAssessed, LegalCategory, PersonReference
+from contracts.sources import source
 from contracts.topics import BILLING_SOURCE, INGEST_QUARANTINE
 from services.tax_adapter.export_format import claim_id, parse_export, render_export
 from shared.ingest.publisher import publish_import, read_progress
@@ -124,7 +125,7 @@ def test_an_import_killed_mid_file_resumes_without_gaps_or_duplicates(
     path.write_bytes(tax_file(6000))
     parsed = parse(path.read_bytes())
     env = {**os.environ, **infrastructure.service_env(), "INGEST_CHUNK_SIZE": "100"}
-    command = [sys.executable, "-m", "services.tax_adapter", "import", str(path)]
+    command = [sys.executable, *source("tax").command("import", str(path))]
     victim = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert victim.stderr is not None
     for line in victim.stderr:  # "publishing big.csv: 300/6000 records" as chunks commit

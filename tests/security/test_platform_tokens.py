@@ -18,6 +18,7 @@ import httpx
 import jwt
 import pytest
 
+from contracts.sources import source
 from services.lawyer_gateway.settings import DEVELOPMENT_FIRM_KEYS
 from shared.auth import DEVELOPMENT_STAFF_KEYS, TokenIssuer, TokenKeys
 from shared.settings import DEVELOPMENT_DEPARTMENT_KEYS
@@ -81,7 +82,8 @@ SERVICES = {"collection": "COLLECTION_AUTH_KEYS", "matching": "MATCHING_AUTH_KEY
 
 
 def _start(service: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", f"services.{service}"] + (["serve"] if service.endswith("_adapter") else [])
+    argv = [sys.executable, *(source(service.removesuffix("_adapter")).command("serve") if service.endswith("_adapter")
+                              else ["-m", f"services.{service}"])]
     # a refusal comes from the settings, before anything is served; the limit allows for a loaded machine
     return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False)
 

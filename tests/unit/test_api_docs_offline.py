@@ -15,10 +15,10 @@ def _apps() -> dict[str, Callable[[], FastAPI]]:
     from services.collection.app import create_app as collection
     from services.lawyer_gateway.app import create_app as gateway
     from services.matching.app import create_app as matching
-    from services.tax_adapter.app import create_app as tax_adapter
     from services.welfare_referral.app import create_app as welfare
+    from shared.ingest.adapter import adapter_spec, create_adapter_app
     return {"collection": collection, "matching": matching, "welfare_referral": welfare,
-            "lawyer_gateway": gateway, "tax_adapter": tax_adapter}
+            "lawyer_gateway": gateway, "tax_adapter": lambda: create_adapter_app(adapter_spec("tax"))}
 
 
 ATTRIBUTE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']|url\(\s*["']?([^"')]+)""")

@@ -6,9 +6,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from contracts.sources import SOURCES
+
 ROOT = Path(__file__).parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
 SERVICE_DIRS = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "__init__.py").exists())
+ADAPTERS = {row.adapter: row for row in SOURCES}  # contracts/sources.py: one adapter per source system
 
 
 def test_services_folder_is_not_empty() -> None:
@@ -19,10 +22,32 @@ def test_services_folder_is_not_empty() -> None:
 def test_every_service_is_deployed_with_a_health_check(name: str) -> None:
     service = COMPOSE["services"].get(name)
     assert service is not None, f"services/{name} is missing from docker-compose.yml"
-    assert service["command"][:3] == ["python", "-m", f"services.{name}"]
+    if name in ADAPTERS:  # an adapter's folder holds its format; the shared runner serves it
+        assert service["command"] == ["python", *ADAPTERS[name].command("serve")]
+    else:
+        assert service["command"][:3] == ["python", "-m", f"services.{name}"]
     assert "readyz" in " ".join(service["healthcheck"]["test"])
     port = next(v for k, v in service["environment"].items() if k.endswith("_HTTP_PORT"))
     assert f"{port}/readyz" in " ".join(service["healthcheck"]["test"])
+
+
+@pytest.mark.parametrize("row", SOURCES, ids=lambda row: row.code)
+def test_every_source_system_has_its_adapter_in_compose_on_its_port(row) -> None:  # type: ignore[no-untyped-def]
+    service = COMPOSE["services"].get(row.adapter)
+    assert service is not None, f"{row.adapter} (contracts/sources.py) is missing from docker-compose.yml"
+    assert service["command"] == ["python", *row.command("serve")]
+    env = service["environment"]
+    assert env[row.port_variable] == row.port
+    assert env[f"{row.env_prefix}HTTP_HOST"] == "0.0.0.0"
+    assert f"127.0.0.1:{row.port}/readyz" in " ".join(service["healthcheck"]["test"])
+    assert service["ports"] == [f"${{PUBLISH_ADDRESS:-127.0.0.1}}:{row.port}:{row.port}"]
+    assert (ROOT / "services" / row.adapter / "__init__.py").is_file()
+
+
+def test_compose_runs_no_adapter_the_registry_does_not_list() -> None:
+    runners = {name for name, service in COMPOSE["services"].items()
+               if service.get("command", [])[2:3] == ["shared.ingest"] or name.endswith("_adapter")}
+    assert runners == set(ADAPTERS)
 
 
 def test_infrastructure_is_kafka_4_postgres_and_jaeger() -> None:

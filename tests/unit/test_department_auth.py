@@ -88,12 +88,12 @@ def test_the_batch_operator_is_an_account_on_a_machine(monkeypatch: pytest.Monke
 
 @pytest.mark.parametrize("adapter", ["tax", "insurance", "childcare", "housing", "water"])
 def test_every_adapters_import_route_needs_its_own_departments_credential(
-        adapter: str, settings: AdapterSettings) -> None:
-    import importlib
-
+        adapter: str, settings: AdapterSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.ingest.adapter import SOURCE_VARIABLE, create_app
     from tests.departments import department_headers
 
-    client = TestClient(importlib.import_module(f"services.{adapter}_adapter.app").create_app())
+    monkeypatch.setenv(SOURCE_VARIABLE, adapter)  # as ``python -m shared.ingest <adapter> serve`` sets it
+    client = TestClient(create_app())
     assert client.post("/imports", params={"file_name": "x"}, content=b"").status_code == 401
     other = "water" if adapter != "water" else "tax"
     assert client.post("/imports", params={"file_name": "x"}, content=b"",

@@ -5,7 +5,6 @@ import pytest
 from services.collection.settings import CollectionSettings
 from services.lawyer_gateway.settings import DEVELOPMENT_FIRM_KEYS, LawyerGatewaySettings
 from services.matching.settings import MatchingSettings
-from services.tax_adapter.settings import TaxAdapterSettings
 from services.welfare_referral.settings import DEVELOPMENT_WEBHOOK_SECRET, WelfareReferralSettings
 from shared.auth import DEVELOPMENT_STAFF_KEYS
 from shared.deployment import (
@@ -14,6 +13,7 @@ from shared.deployment import (
     refuse_published_secrets,
     secrets_of,
 )
+from shared.ingest.adapter import adapter_spec
 from shared.settings import DEVELOPMENT_DEPARTMENT_KEYS
 
 REAL_DEPLOYMENTS = ["production", "prod", "Production", "production ", " development", "Development", "staging",
@@ -73,7 +73,7 @@ SERVICES = {
                                                "LAWYER_GATEWAY_STAFF_AUTH_KEYS": OWN_KEY}),
     "welfare_referral": (WelfareReferralSettings, {"WELFARE_REFERRAL_STAFF_AUTH_KEYS": OWN_KEY,
                                                    "WELFARE_REFERRAL_WEBHOOK_SECRETS": "w" * 40}),
-    "tax_adapter": (TaxAdapterSettings, {"DEPARTMENT_AUTH_KEYS": "d:" + "d" * 40}),
+    "tax_adapter": (adapter_spec("tax").settings_cls, {"DEPARTMENT_AUTH_KEYS": "d:" + "d" * 40}),
 }
 
 

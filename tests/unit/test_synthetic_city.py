@@ -1,5 +1,6 @@
 """The synthetic city: deterministic, readable by every adapter, and true to its own ground truth."""
 
+import importlib
 import json
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -17,19 +18,15 @@ from contracts import (
     PaymentReceived,
     PaymentReversed,
 )
-from services.childcare_adapter import export_format as childcare
-from services.housing_adapter import export_format as housing
-from services.insurance_adapter import export_format as insurance
-from services.tax_adapter import export_format as tax
-from services.water_adapter import export_format as water
+from contracts.sources import SOURCES
 from tools.synthetic_city.__main__ import write_city
 from tools.synthetic_city.bills import simulate_year
 from tools.synthetic_city.noise import LEVELS
 from tools.synthetic_city.population import build_city
 from tools.synthetic_city.views import department_views
 
-PARSERS = {"tax_export.csv": tax, "insurance_export.txt": insurance, "childcare_export.csv": childcare,
-           "housing_events.json": housing, "water_export.csv": water}
+# every source system's export file (contracts/sources.py), read by the format module of that system
+PARSERS = {row.export_file: importlib.import_module(row.format_module) for row in SOURCES}
 AS_OF = date(2025, 1, 31)
 
 
@@ -46,6 +43,12 @@ def test_same_seed_same_city_different_seed_different_city(tmp_path: Path, city_
     for name in PARSERS:
         assert (tmp_path / "again" / name).read_bytes() == (city_dir / name).read_bytes()
     assert (tmp_path / "other" / "tax_export.csv").read_bytes() != (city_dir / "tax_export.csv").read_bytes()
+
+
+def test_the_city_writes_one_export_per_source_system(city_dir: Path) -> None:
+    summary = json.loads((city_dir / "summary.json").read_text(encoding="utf-8"))
+    assert sorted(summary["files"]) == sorted(PARSERS)
+    assert sorted(p.name for p in city_dir.iterdir() if p.is_file() and p.name != "summary.json") == sorted(PARSERS)
 
 
 @pytest.mark.parametrize("file_name", sorted(PARSERS))

@@ -1,7 +1,7 @@
 """Peak memory of the batch import command on a large file (issue 21: bounded for any file size, ≤ 512 MiB).
 
 ``python -m tools.benchmarks.import_memory --megabytes 300`` writes a water export of about that size (every
-line a 請求 of its own customer, so two claims a line), runs ``python -m services.water_adapter import`` on it
+line a 請求 of its own customer, so two claims a line), runs ``python -m shared.ingest water import`` on it
 against KAFKA_BOOTSTRAP_SERVERS, and prints the command's peak resident memory (the kernel's ru_maxrss of the
 child), its time and what it printed. ``--parse-only`` runs the same parse (check pass and publishing pass,
 records discarded instead of sent) without Kafka, to see the parser's own memory quickly. Figures are
@@ -19,6 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
+from contracts.sources import source
 from services.water_adapter.export_format import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,8 +48,8 @@ def write_water_export(path: Path, megabytes: int) -> int:
 PARSE_ONLY = """
 import sys
 from pathlib import Path
-from services.water_adapter.adapter import SPEC
-from shared.ingest.adapter import _parse_file
+from shared.ingest.adapter import _parse_file, adapter_spec
+SPEC = adapter_spec("water")
 parsed = _parse_file(SPEC, Path(sys.argv[1]), SPEC.settings())
 seen = sum(1 for _ in parsed.iter_accepted())
 print(f"{type(parsed).__name__}: {seen:,} records parsed, {len(parsed.rejected)} rejected")
@@ -68,7 +69,7 @@ def main() -> int:
         size = path.stat().st_size
         env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": args.bootstrap_servers, "INGEST_CHUNK_SIZE": "5000"}
         started = time.perf_counter()
-        command = [sys.executable, "-m", "services.water_adapter", "import", str(path), "--no-progress"]
+        command = [sys.executable, *source("water").command("import", str(path), "--no-progress")]
         if args.parse_only:
             command = [sys.executable, "-c", PARSE_ONLY, str(path)]
         child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

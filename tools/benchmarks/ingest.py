@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import os
 import platform
 import sys
@@ -17,18 +18,12 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from services.childcare_adapter import export_format as childcare
-from services.housing_adapter import export_format as housing
-from services.insurance_adapter import export_format as insurance
-from services.tax_adapter import export_format as tax
-from services.water_adapter import export_format as water
+from contracts.sources import SOURCES
 from shared.ingest.publisher import publish_import
 from shared.kafka import ensure_topics
 from tools.synthetic_city.__main__ import write_city
 
-ADAPTERS = (("tax", tax, "tax_export.csv"), ("insurance", insurance, "insurance_export.txt"),
-            ("childcare", childcare, "childcare_export.csv"), ("housing", housing, "housing_events.json"),
-            ("water", water, "water_export.csv"))
+ADAPTERS = tuple((row.code, row.format_module, row.export_file) for row in SOURCES)  # contracts/sources.py
 
 
 async def run(households: int, seed: int, bootstrap: str, out: Path) -> None:
@@ -42,7 +37,8 @@ async def run(households: int, seed: int, bootstrap: str, out: Path) -> None:
     await ensure_topics(bootstrap)
     rows = []
     total_records, total_seconds = 0, 0.0
-    for name, module, file_name in ADAPTERS:
+    for name, module_name, file_name in ADAPTERS:
+        module = importlib.import_module(module_name)
         data = (out / file_name).read_bytes()
         t0 = time.perf_counter()
         parsed = module.parse_export(data, file_name=file_name, produced_at=lambda: datetime.now(UTC))

@@ -47,6 +47,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from contracts import ClaimAssessed, new_envelope
+from contracts.sources import SOURCES
 from contracts.topics import BILLING_MATCHED, BILLING_SOURCE, TopicSpec
 from services.insurance_adapter import export_format as insurance
 from shared.kafka import ensure_topics, envelope_headers
@@ -60,9 +61,6 @@ BUSINESS_DATE = date(2025, 1, 31)
 SEED = 20250131
 DATABASES = ("matching", "collection", "lawyer_gateway", "welfare_referral")
 SERVICES = ("matching", "collection", "welfare_referral", "lawyer_gateway")
-IMPORTS = (("tax_adapter", "tax_export.csv"), ("insurance_adapter", "insurance_export.txt"),
-           ("childcare_adapter", "childcare_export.csv"), ("housing_adapter", "housing_events.json"),
-           ("water_adapter", "water_export.csv"))
 RAW_TOPIC = TopicSpec("bench.raw.v1", BILLING_SOURCE.partitions, 3_600_000, "raw Kafka baseline of make bench")
 TARGETS = {"end_to_end": 5_000, "latency_p99": 1.0, "debtor_p99": 0.050}
 
@@ -291,11 +289,12 @@ async def ingest(figures: Figures, city: Path, collection: asyncpg.Pool, profile
     cpu_before = meter.snapshot()
     started = time.perf_counter()
     published_total, import_cpu = 0, 0.0
-    for package, file_name in IMPORTS:
+    for row in SOURCES:  # every source system's export, with its adapter's import command
+        package = row.adapter
         t0 = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", f"services.{package}", "import", str(city / file_name),
-                                    "--no-progress"], cwd=ROOT, env=service_env(), stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen([sys.executable, *row.command("import", str(city / row.export_file),
+                                                                 "--no-progress")],
+                                   cwd=ROOT, env=service_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert process.stdout is not None
         peak = 0.0
 

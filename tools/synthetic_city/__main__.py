@@ -3,6 +3,7 @@ department's native export plus the ground truth.
 
 Output folder:
   tax_export.csv, insurance_export.txt, childcare_export.csv, housing_events.json, water_export.csv
+                                     (each source system's export_file in contracts/sources.py)
   ground_truth/claims.jsonl          every claim: department, claim id, debtor entity, amount, balance as of
   ground_truth/person_records.jsonl  every departmental person record and the real person (or business) it is
   summary.json                       counts, totals, and the cross-department overlap of arrears

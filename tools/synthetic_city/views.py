@@ -31,6 +31,7 @@ from contracts import (
     WaterSupplyChanged,
 )
 from contracts.receivables import legal_category
+from contracts.sources import source_of
 from services.childcare_adapter import export_format as childcare
 from services.housing_adapter import export_format as housing
 from services.insurance_adapter import export_format as insurance
@@ -72,17 +73,17 @@ class _Views:
     def __init__(self, city: City, noise: NoiseLevel, as_of: date | None = None):
         self.seed, self.noise, self.as_of = city.seed, noise, as_of
         self.households = {h.household_id: h for h in city.households}
-        self.exports = {
-            Department.TAX: DepartmentExport(Department.TAX, "tax_export.csv",
-                                             lambda r: tax.render_export(r, era_dates=True)),
-            Department.INSURANCE: DepartmentExport(Department.INSURANCE, "insurance_export.txt",
-                                                   insurance.render_export),
-            Department.CHILDCARE: DepartmentExport(Department.CHILDCARE, "childcare_export.csv",
-                                                   lambda r: childcare.render_export(r, bom=True)),
-            Department.HOUSING: DepartmentExport(Department.HOUSING, "housing_events.json", housing.render_export),
-            Department.WATER: DepartmentExport(Department.WATER, "water_export.csv",
-                                               lambda r: water.render_export(r, era_dates=True)),
+        # Each department's export under the file name of its source system (contracts/sources.py), written the
+        # way that system writes it (era dates, a BOM).
+        renderers: dict[Department, Callable[[Sequence[Payload]], bytes]] = {
+            Department.TAX: lambda r: tax.render_export(r, era_dates=True),
+            Department.INSURANCE: insurance.render_export,
+            Department.CHILDCARE: lambda r: childcare.render_export(r, bom=True),
+            Department.HOUSING: housing.render_export,
+            Department.WATER: lambda r: water.render_export(r, era_dates=True),
         }
+        self.exports = {department: DepartmentExport(department, source_of(department).export_file, render)
+                        for department, render in renderers.items()}
         self._people: dict[tuple[Department, str], PersonReference] = {}
 
     def source_person_id(self, department: Department, who: Debtor) -> str:

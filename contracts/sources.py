@@ -1,0 +1,133 @@
+"""The source systems: one row per departmental system that feeds the platform, read by everything that used to
+keep its own list (the adapters' runner, deploy/services.sh, deploy/demo.sh, the test fixtures, the benchmarks,
+the synthetic city), and the departments' Japanese names, printed on notices and case files.
+
+A new source system is its format module (``services/<code>_adapter/export_format.py``: ``parse_export``, and
+``render_export`` for the synthetic city) plus one row of ``SOURCES``; docs/architecture.md, "Where to make a
+change", lists the rest (docker-compose.yml, the README table; tests/unit/test_sources.py says what disagrees).
+
+Keys: every message's envelope names its ``source_system`` (``tax-core`` …, the row's ``source_system``, which
+the format module writes) and message ids derive from it, but the payloads, matching and collection key a record
+by (department, source id), e.g. (``tax``, 宛名番号), and a claim by (department, claim id). Today each department
+has exactly one source system, whose ``code`` is the department's value, so that pair is unique. A second vendor
+of one department (a second water utility: row ``water_east``, source system ``water-east-billing``, department
+WATER) needs those keys to become (source system, source id); until the contracts, matching and collection do
+that, ``SOURCES`` holds one source per department (tests/unit/test_sources.py refuses a second row).
+
+``python -m contracts.sources`` prints the rows for shell scripts, one per line, tab-separated:
+code, adapter (process name), port variable, port, department, export file, delivery, media type.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+from contracts.enums import Department
+
+#: The departments' names on paper: the short label of the notices' claim tables (shared/documents) ...
+DEPARTMENT_LABELS: Mapping[Department, str] = MappingProxyType({
+    Department.TAX: "市税",
+    Department.INSURANCE: "保険年金",
+    Department.CHILDCARE: "保育給食",
+    Department.HOUSING: "市営住宅",
+    Department.WATER: "上下水道",
+})
+
+#: ... and the office (所管課) that holds a claim, as a case file for an outside firm names it
+#: (services/lawyer_gateway/case_file.py; tax claims never go into one).
+DEPARTMENT_OFFICES: Mapping[Department, str] = MappingProxyType({
+    Department.TAX: "納税課",
+    Department.INSURANCE: "国保年金課",
+    Department.CHILDCARE: "保育課",
+    Department.HOUSING: "市営住宅課",
+    Department.WATER: "上下水道局",
+})
+
+
+@dataclass(frozen=True)
+class SourceSystem:
+    """One departmental source system and the adapter that reads its exports."""
+
+    code: str  # the source system's code; names its adapter: tax → tax_adapter, tax-adapter, TAX_ADAPTER_*
+    source_system: str  # in every message's envelope (contracts/envelope.py), e.g. "tax-core"
+    department: Department
+    port: int  # the adapter's HTTP port (POST /imports), TAX_ADAPTER_HTTP_PORT overrides it
+    format_module: str  # parse_export (and render_export), e.g. "services.tax_adapter.export_format"
+    export_file: str  # the file name of its export in the synthetic city, the demo and the benchmarks
+    media_type: str  # what POST /imports takes
+    label: str  # what the system bills, in Japanese, e.g. 住民税・固定資産税・軽自動車税
+    # How a large file may be read in pieces (shared/ingest/streaming.py): "header" (CSV with a header line),
+    # "headerless" (one record a line), or None (read whole: one JSON document).
+    stream_lines: Literal["header", "headerless"] | None = None
+    quoted_fields: bool = True  # CSV quoting: a piece is never cut inside a quoted field
+    delivery: Literal["file", "push"] = "file"  # how the system hands over its export: a batch file or HTTP
+    settings: str | None = None  # "module:Class" when the adapter has settings of its own (an AdapterSettings)
+
+    @property
+    def adapter(self) -> str:
+        """The adapter's name as a process, a compose service and a folder under services/: ``tax_adapter``."""
+        return f"{self.code}_adapter"
+
+    @property
+    def service_name(self) -> str:
+        """In logs, traces and Kafka client ids: ``tax-adapter``."""
+        return f"{self.code}-adapter"
+
+    @property
+    def env_prefix(self) -> str:
+        return f"{self.code.upper()}_ADAPTER_"
+
+    @property
+    def port_variable(self) -> str:
+        return f"{self.env_prefix}HTTP_PORT"
+
+    @property
+    def title(self) -> str:
+        return f"{self.code.replace('_', ' ').capitalize()} department adapter ({self.label})"
+
+    def command(self, *args: str) -> list[str]:
+        """The adapter's command line after the interpreter: ``command("import", FILE)``, ``command("serve")``."""
+        return ["-m", "shared.ingest", self.code, *args]
+
+
+SOURCES: tuple[SourceSystem, ...] = (
+    SourceSystem("tax", "tax-core", Department.TAX, 8001, "services.tax_adapter.export_format", "tax_export.csv",
+                 "text/csv; charset=Shift_JIS", "住民税・固定資産税・軽自動車税", stream_lines="header"),
+    SourceSystem("insurance", "insurance-core", Department.INSURANCE, 8003, "services.insurance_adapter.export_format",
+                 "insurance_export.txt", "text/plain; charset=Shift_JIS",
+                 "国民健康保険税・介護保険料・後期高齢者医療保険料", stream_lines="headerless", quoted_fields=False),
+    SourceSystem("childcare", "childcare-core", Department.CHILDCARE, 8004, "services.childcare_adapter.export_format",
+                 "childcare_export.csv", "text/csv; charset=utf-8", "保育料・給食費", stream_lines="header"),
+    SourceSystem("housing", "housing-manager", Department.HOUSING, 8005, "services.housing_adapter.export_format",
+                 "housing_events.json", "application/json", "市営住宅使用料", delivery="push"),
+    SourceSystem("water", "water-billing", Department.WATER, 8006, "services.water_adapter.export_format", "water_export.csv",
+                 "text/csv; charset=Shift_JIS", "上水道料金・下水道使用料", stream_lines="headerless"),
+)
+
+SOURCES_BY_CODE: Mapping[str, SourceSystem] = MappingProxyType({source.code: source for source in SOURCES})
+
+
+def source(code: str) -> SourceSystem:
+    """The row of a source system by its code; KeyError naming the known codes."""
+    try:
+        return SOURCES_BY_CODE[code]
+    except KeyError:
+        raise KeyError(f"no source system {code!r} (known: {', '.join(SOURCES_BY_CODE)})") from None
+
+
+def source_of(department: Department) -> SourceSystem:
+    """The one source system of a department (one per department until keys name the source system)."""
+    return next(row for row in SOURCES if row.department is department)
+
+
+def rows() -> list[str]:
+    return ["\t".join((row.code, row.adapter, row.port_variable, str(row.port), row.department.value,
+                       row.export_file, row.delivery, row.media_type)) for row in SOURCES]
+
+
+if __name__ == "__main__":
+    sys.stdout.write("".join(f"{line}\n" for line in rows()))
