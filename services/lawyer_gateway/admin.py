@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
+from services.lawyer_gateway import store
 from services.lawyer_gateway.api import Connection
 from shared.auth import Principal, StaffRole, bearer_token_scheme, require_staff
 
@@ -65,12 +66,8 @@ async def read_audit(request: Request, conn: Connection, staff: Supervisor,
                      client_id: Annotated[str | None, Query(max_length=100)] = None,
                      since: datetime | None = None, until: datetime | None = None,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditRow]:
-    rows = await conn.fetch(
-        "SELECT audit_id, occurred_at, client_id, firm_code, lawyer_id, method, path, case_ref, fields, status, "
-        "staff_id, returned_ids FROM audit_log WHERE ($1::text IS NULL OR firm_code = $1) AND ($2::text IS NULL OR case_ref = $2) "
-        "AND ($3::text IS NULL OR client_id = $3) AND ($4::timestamptz IS NULL OR occurred_at >= $4) "
-        "AND ($5::timestamptz IS NULL OR occurred_at < $5) ORDER BY audit_id DESC LIMIT $6",
-        firm, case_ref, client_id, since, until, limit)
+    rows = await store.audit_rows(conn, firm=firm, case_ref=case_ref, client_id=client_id, since=since, until=until,
+                                  limit=limit)
     _read_by(request, [str(r["audit_id"]) for r in rows])
     return [AuditRow(**dict(r)) for r in rows]
 
@@ -79,8 +76,7 @@ async def read_audit(request: Request, conn: Connection, staff: Supervisor,
 async def read_alerts(request: Request, conn: Connection, staff: Supervisor,
                       firm: Annotated[str | None, Query(max_length=64)] = None,
                       limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AlertRow]:
-    rows = await conn.fetch("SELECT * FROM alerts WHERE ($1::text IS NULL OR firm_code = $1) "
-                            "ORDER BY alert_id DESC LIMIT $2", firm, limit)
+    rows = await store.alerts(conn, firm, limit)
     _read_by(request, [str(r["alert_id"]) for r in rows])
     return [AlertRow(**dict(r)) for r in rows]
 
@@ -88,5 +84,4 @@ async def read_alerts(request: Request, conn: Connection, staff: Supervisor,
 @router.post("/tokens/{token_id}/revoke", status_code=204, summary="Refuse one firm token from now on")
 async def revoke_token(token_id: Annotated[str, Path(min_length=8, max_length=64)], conn: Connection,
                        staff: Supervisor) -> None:
-    await conn.execute("INSERT INTO revoked_tokens (token_id, revoked_by) VALUES ($1, $2) "
-                       "ON CONFLICT (token_id) DO NOTHING", token_id, staff.subject)
+    await store.revoke_token(conn, token_id, staff.subject)

@@ -177,3 +177,29 @@ async def audit(conn: asyncpg.Connection, *, client: Client | None, method: str,
         client.client_id if client else None, client.firm_code if client else None,
         client.lawyer_id if client else None, method, path, case_ref, fields, status, remote, staff_id,
         returned_ids or [])
+
+
+# --- the central division's view (admin.py) ---------------------------------------------------------------------
+
+
+async def audit_rows(conn: asyncpg.Connection, *, firm: str | None, case_ref: str | None, client_id: str | None,
+                     since: datetime | None, until: datetime | None, limit: int) -> list[asyncpg.Record]:
+    """The gateway's audit log, newest first, optionally by firm, case, client and period."""
+    return await conn.fetch(
+        "SELECT audit_id, occurred_at, client_id, firm_code, lawyer_id, method, path, case_ref, fields, status, "
+        "staff_id, returned_ids FROM audit_log WHERE ($1::text IS NULL OR firm_code = $1) AND ($2::text IS NULL OR case_ref = $2) "
+        "AND ($3::text IS NULL OR client_id = $3) AND ($4::timestamptz IS NULL OR occurred_at >= $4) "
+        "AND ($5::timestamptz IS NULL OR occurred_at < $5) ORDER BY audit_id DESC LIMIT $6",
+        firm, case_ref, client_id, since, until, limit)
+
+
+async def alerts(conn: asyncpg.Connection, firm: str | None, limit: int) -> list[asyncpg.Record]:
+    """Alerts on unusual access, newest first, optionally of one firm."""
+    return await conn.fetch("SELECT * FROM alerts WHERE ($1::text IS NULL OR firm_code = $1) "
+                            "ORDER BY alert_id DESC LIMIT $2", firm, limit)
+
+
+async def revoke_token(conn: asyncpg.Connection, token_id: str, revoked_by: str) -> None:
+    """Refuse one firm token from now on (revoking twice changes nothing)."""
+    await conn.execute("INSERT INTO revoked_tokens (token_id, revoked_by) VALUES ($1, $2) "
+                       "ON CONFLICT (token_id) DO NOTHING", token_id, revoked_by)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from contracts import Department
-from shared.audit import audit_read
+from services.matching import review_queue as store
 from shared.auth import Principal, StaffRole, bearer_token_scheme, require_staff
 
 router = APIRouter(tags=["review queue"])
@@ -67,21 +67,6 @@ class Rejection(BaseModel):
     reason: str = Field(min_length=1, max_length=500, description="Why these are different people")
 
 
-_SELECT = """
-SELECT r.review_id, r.status, r.score, r.model_version, r.created_at, r.contributions, r.decided_by,
-       r.decided_at, r.reason,
-       r.department, r.source_person_id, la.debtor_id AS debtor_id, pa.recorded AS recorded,
-       r.candidate_department, r.candidate_source_person_id, lb.debtor_id AS candidate_debtor_id,
-       pb.recorded AS candidate_recorded
-FROM review_queue r
-JOIN source_links la ON (la.department, la.source_person_id) = (r.department, r.source_person_id)
-JOIN source_links lb ON (lb.department, lb.source_person_id) = (r.candidate_department, r.candidate_source_person_id)
-LEFT JOIN person_records pa ON (pa.department, pa.source_person_id) = (r.department, r.source_person_id)
-LEFT JOIN person_records pb ON (pb.department, pb.source_person_id) =
-     (r.candidate_department, r.candidate_source_person_id)
-"""
-
-
 def _item(row: asyncpg.Record) -> ReviewItem:
     contributions = row["contributions"] or {}
     return ReviewItem(
@@ -106,13 +91,6 @@ async def get_connection(request: Request):  # type: ignore[no-untyped-def]
 Connection = Annotated[asyncpg.Connection, Depends(get_connection)]
 
 
-_AUDIT_INSERT = "INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)"
-
-
-async def _audit(conn: asyncpg.Connection, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None:
-    await conn.execute(_AUDIT_INSERT, actor, action, subject, detail)
-
-
 @router.get("/reviews", response_model=ReviewPage, summary="Doubtful pairs with their evidence, oldest first")
 async def list_reviews(
     conn: Connection,
@@ -127,23 +105,19 @@ async def list_reviews(
     department's record, on either side of the pair, as staff asked about a record do."""
     if source_person_id is not None and department is None:
         raise HTTPException(422, "source_person_id: give the department too (a record is named by both)")
-    where = ("r.status = $1 AND ($2::text IS NULL OR $2 IN (r.department, r.candidate_department)) AND "
-             "($3::text IS NULL OR ($2, $3) IN ((r.department, r.source_person_id), "
-             "(r.candidate_department, r.candidate_source_person_id)))")
-    asked = (status, department.value if department else None, source_person_id)
-    rows = await conn.fetch(f"{_SELECT} WHERE {where} ORDER BY r.created_at, r.review_id LIMIT $4 OFFSET $5",
-                            *asked, limit, offset)
-    total = await conn.fetchval(f"SELECT count(*) FROM review_queue r WHERE {where}", *asked)
-    await audit_read(conn, _AUDIT_INSERT, staff.subject, "list_reviews", "review_queue",
-                     [str(r["review_id"]) for r in rows], status=status, limit=limit, offset=offset,
-                     department=asked[1], source_person_id=source_person_id)
+    asked_department = department.value if department else None
+    rows, total = await store.list_reviews(conn, status=status, department=asked_department,
+                                           source_person_id=source_person_id, limit=limit, offset=offset)
+    await store.audit_read(conn, staff.subject, "list_reviews", "review_queue",
+                           [str(r["review_id"]) for r in rows], status=status, limit=limit, offset=offset,
+                           department=asked_department, source_person_id=source_person_id)
     return ReviewPage(items=[_item(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/reviews/{review_id}", response_model=ReviewItem, summary="One doubtful pair with its evidence")
 async def get_review(conn: Connection, staff: Viewer, review_id: Annotated[int, Path(ge=1)]) -> ReviewItem:
-    row = await conn.fetchrow(f"{_SELECT} WHERE r.review_id = $1", review_id)
-    await _audit(conn, staff.subject, "read_review", f"review:{review_id}", {"found": row is not None})
+    row = await store.load_review(conn, review_id)
+    await store.audit(conn, staff.subject, "read_review", f"review:{review_id}", {"found": row is not None})
     if row is None:
         raise HTTPException(404, f"no review {review_id}")
     return _item(row)
@@ -154,16 +128,14 @@ async def get_review(conn: Connection, staff: Viewer, review_id: Annotated[int, 
 async def reject_review(conn: Connection, staff: Collector, review_id: Annotated[int, Path(ge=1)],
                         body: Rejection) -> ReviewItem:
     async with conn.transaction():
-        status = await conn.fetchval("SELECT status FROM review_queue WHERE review_id = $1 FOR UPDATE", review_id)
+        status = await store.lock_review_status(conn, review_id)
         if status is None:
             raise HTTPException(404, f"no review {review_id}")
         if status != "open":
             raise HTTPException(409, f"review {review_id} is already {status}")
-        await conn.execute(
-            "UPDATE review_queue SET status = 'rejected', decided_by = $2, decided_at = $3, reason = $4 "
-            "WHERE review_id = $1", review_id, staff.subject, datetime.now(UTC), body.reason)
-        await _audit(conn, staff.subject, "reject_review", f"review:{review_id}", {"reason": body.reason})
-        row = await conn.fetchrow(f"{_SELECT} WHERE r.review_id = $1", review_id)
+        await store.reject(conn, review_id, staff.subject, datetime.now(UTC), body.reason)
+        await store.audit(conn, staff.subject, "reject_review", f"review:{review_id}", {"reason": body.reason})
+        row = await store.load_review(conn, review_id)
     return _item(row)
 
 
@@ -216,7 +188,7 @@ async def accept_review(request: Request, conn: Connection, staff: Collector,
     from services.matching.identity_changes import accept
 
     change = await _decide(request, conn, accept, review_id, staff.subject, body.reason)
-    await _audit(conn, staff.subject, "accept_review", f"review:{review_id}",
+    await store.audit(conn, staff.subject, "accept_review", f"review:{review_id}",
                  {"reason": body.reason, "merge_id": change.merge_id})
     return change
 
@@ -228,7 +200,7 @@ async def undo_merge(request: Request, conn: Connection, staff: Supervisor,
     from services.matching.identity_changes import undo
 
     change = await _decide(request, conn, undo, merge_id, staff.subject, body.reason)
-    await _audit(conn, staff.subject, "undo_merge", f"merge:{merge_id}", {"reason": body.reason})
+    await store.audit(conn, staff.subject, "undo_merge", f"merge:{merge_id}", {"reason": body.reason})
     return change
 
 
@@ -236,12 +208,11 @@ async def undo_merge(request: Request, conn: Connection, staff: Supervisor,
             summary="Lineage: every merge into or out of this identity, undone ones too")
 async def debtor_merges(conn: Connection, staff: Viewer,
                         debtor_id: Annotated[str, Path(min_length=1, max_length=64)]) -> list[MergeView]:
-    rows = await conn.fetch("SELECT * FROM debtor_merges WHERE $1 IN (from_debtor_id, into_debtor_id) "
-                            "ORDER BY merged_at", debtor_id)
-    await audit_read(conn, _AUDIT_INSERT, staff.subject, "read_lineage", f"debtor:{debtor_id}",
-                     [str(r["merge_id"]) for r in rows],
-                     debtor_ids=[r["into_debtor_id"] if r["from_debtor_id"] == debtor_id else r["from_debtor_id"]
-                                 for r in rows])
+    rows = await store.merges_of(conn, debtor_id)
+    await store.audit_read(conn, staff.subject, "read_lineage", f"debtor:{debtor_id}",
+                           [str(r["merge_id"]) for r in rows],
+                           debtor_ids=[r["into_debtor_id"] if r["from_debtor_id"] == debtor_id else r["from_debtor_id"]
+                                       for r in rows])
     return [MergeView(**dict(r)) for r in rows]
 
 
@@ -257,13 +228,9 @@ class Relation(BaseModel):
             summary="People linked to this identity as relations (never merged with it)")
 async def debtor_relations(conn: Connection, staff: Viewer,
                            debtor_id: Annotated[str, Path(min_length=1, max_length=64)]) -> list[Relation]:
-    rows = await conn.fetch(
-        "SELECT related_debtor_id AS other, role, department, 'on_this_debtors_claims' AS direction FROM relations "
-        "WHERE debtor_id = $1 UNION ALL SELECT debtor_id, role, department, 'this_debtor_on_their_claims' "
-        "FROM relations "
-        "WHERE related_debtor_id = $1", debtor_id)
-    await audit_read(conn, _AUDIT_INSERT, staff.subject, "read_relations", f"debtor:{debtor_id}",
-                     [r["other"] for r in rows], debtor_ids=[r["other"] for r in rows])
+    rows = await store.relations_of(conn, debtor_id)
+    await store.audit_read(conn, staff.subject, "read_relations", f"debtor:{debtor_id}",
+                           [r["other"] for r in rows], debtor_ids=[r["other"] for r in rows])
     return [Relation(related_debtor_id=r["other"], role=r["role"], direction=r["direction"],
                      department=r["department"]) for r in rows]
 
@@ -305,15 +272,15 @@ async def propose_model_version(request: Request, conn: Connection, staff: Super
         proposed = await propose(conn, await _current_model(request, conn), body.pairs)
     except ModelVersionError as error:
         raise _version_error(error) from None
-    await _audit(conn, staff.subject, "propose_model_version", f"model:{proposed['version']}", {"pairs": body.pairs})
-    row = await conn.fetchrow("SELECT * FROM model_versions WHERE version = $1", proposed["version"])
+    await store.audit(conn, staff.subject, "propose_model_version", f"model:{proposed['version']}", {"pairs": body.pairs})
+    row = await store.load_model_version(conn, proposed["version"])
     return ModelVersionView(**{k: row[k] for k in ModelVersionView.model_fields})
 
 
 @router.get("/model-versions", response_model=list[ModelVersionView], tags=["model versions"],
             summary="Every model version with its report, newest first")
 async def list_model_versions(conn: Connection, staff: Viewer) -> list[ModelVersionView]:
-    rows = await conn.fetch("SELECT * FROM model_versions ORDER BY proposed_at DESC")
+    rows = await store.list_model_versions(conn)
     return [ModelVersionView(**{k: r[k] for k in ModelVersionView.model_fields}) for r in rows]
 
 
@@ -330,7 +297,7 @@ async def rescore_with_model_version(conn: Connection, staff: Supervisor,
             result = await rescore(conn, model, body.pairs)
     except ModelVersionError as error:
         raise _version_error(error) from None
-    await _audit(conn, staff.subject, "rescore", f"model:{version}",
+    await store.audit(conn, staff.subject, "rescore", f"model:{version}",
                  {"pairs": result.pairs, "proposed_merges": result.proposed_merges,
                   "proposed_splits": len(result.proposed_splits)})
     return result.to_dict()
@@ -347,6 +314,6 @@ async def activate_model_version(conn: Connection, staff: Admin,
             await activate(conn, version, staff.subject)
     except ModelVersionError as error:
         raise _version_error(error) from None
-    await _audit(conn, staff.subject, "activate_model_version", f"model:{version}", {})
-    row = await conn.fetchrow("SELECT * FROM model_versions WHERE version = $1", version)
+    await store.audit(conn, staff.subject, "activate_model_version", f"model:{version}", {})
+    row = await store.load_model_version(conn, version)
     return ModelVersionView(**{k: row[k] for k in ModelVersionView.model_fields})

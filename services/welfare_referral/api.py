@@ -24,7 +24,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
 from contracts import DebtorStandingChanged
-from services.welfare_referral import store
+from services.welfare_referral import read_models, store
 from services.welfare_referral.assessment import referral_payload
 from services.welfare_referral.consent_scopes import (
     default_scopes,
@@ -205,10 +205,8 @@ def _summary(row: asyncpg.Record) -> dict[str, Any]:
 async def list_referrals(staff: Viewer, conn: Connection, state: ReferralState | None = None,
                          debtor_id: str | None = None, limit: int = Query(100, ge=1, le=1000),
                          offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        "SELECT * FROM referrals WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR debtor_id = $2) "
-        "ORDER BY suggested_on DESC, referral_id LIMIT $3 OFFSET $4",
-        state.value if state else None, debtor_id, limit, offset)
+    rows = await read_models.list_referrals(conn, state=state.value if state else None, debtor_id=debtor_id,
+                                            limit=limit, offset=offset)
     await store.audit_read(conn, staff, "list_referrals", None, [r["referral_id"] for r in rows],
                            debtor_ids=[r["debtor_id"] for r in rows], state=state.value if state else None,
                            debtor_id=debtor_id, limit=limit, offset=offset)
@@ -219,12 +217,11 @@ async def _detail(conn: asyncpg.Connection, referral_id: str, reader: Principal)
     """One referral as ``reader`` may see it: collection staff see the collector's own reasons in full, never
     welfare's notes; welfare staff only see what the consent covers (``welfare_detail``), never collection's
     notes."""
-    row = await conn.fetchrow("SELECT * FROM referrals WHERE referral_id = $1", referral_id)
+    row = await read_models.referral_row(conn, referral_id)
     if row is None:
         raise HTTPException(404, f"no referral {referral_id}")
-    history = await conn.fetch("SELECT * FROM referral_history WHERE referral_id = $1 ORDER BY seq", referral_id)
-    deliveries = await conn.fetch("SELECT * FROM deliveries WHERE referral_id = $1 ORDER BY delivery_id",
-                                  referral_id)
+    history = await read_models.referral_history(conn, referral_id)
+    deliveries = await read_models.referral_deliveries(conn, referral_id)
     return {**_summary(row), "reasons": list(row["reasons"]),
             "consent_by": row["consent_by"], "consent_on": row["consent_on"],
             "shared_details": row["shared_details"], "baseline_arrears": row["baseline_arrears"],
@@ -347,12 +344,7 @@ class InboxItem(BaseModel):
                     "the webhook carries it (audit-logged)")
 async def inbox(staff: Welfare, conn: Connection, state: Literal["referred", "acknowledged", "outcome_recorded"] |
                 None = None) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        "SELECT r.*, s.facts AS standing, (SELECT max(done_on) FROM referral_history h "
-        "WHERE h.referral_id = r.referral_id AND h.kind = 'refer') AS referred_on FROM referrals r "
-        "LEFT JOIN standings s USING (debtor_id) "
-        "WHERE r.state = ANY($1::text[]) ORDER BY referred_on, referral_id",
-        [state] if state else ["referred", "acknowledged", "outcome_recorded"])
+    rows = await read_models.inbox_rows(conn, [state] if state else ["referred", "acknowledged", "outcome_recorded"])
     items = []
     for referral, r in zip(await store.load_referrals(conn, rows), rows, strict=True):
         standing = DebtorStandingChanged.model_validate(r["standing"]) if r["standing"] else None
@@ -388,8 +380,7 @@ async def record_outcome(referral_id: str, body: WelfareOutcome, staff: Welfare,
 async def list_deliveries(staff: Supervisor, conn: Connection,
                           status: Literal["pending", "delivered", "failed"] | None = None,
                           limit: int = Query(100, ge=1, le=1000)) -> list[DeliveryOut]:
-    rows = await conn.fetch("SELECT * FROM deliveries WHERE ($1::text IS NULL OR status = $1) "
-                            "ORDER BY delivery_id DESC LIMIT $2", status, limit)
+    rows = await read_models.list_deliveries(conn, status, limit)
     await store.audit_read(conn, staff, "list_deliveries", None, [str(r["delivery_id"]) for r in rows],
                            referral_ids=sorted({r["referral_id"] for r in rows}), status=status)
     return [_delivery(r) for r in rows]
@@ -408,17 +399,10 @@ async def retry_delivery(delivery_id: int, staff: Supervisor, conn: Connection) 
 
 
 async def _day_out(conn: asyncpg.Connection, day_id: int) -> ConsultationDayOut:
-    day = await conn.fetchrow("SELECT * FROM consultation_days WHERE day_id = $1", day_id)
+    day = await read_models.consultation_day(conn, day_id)
     if day is None:
         raise HTTPException(404, f"no consultation day {day_id}")
-    counts = await conn.fetchrow(
-        "SELECT count(*) AS invited, count(*) FILTER (WHERE i.attended) AS attended, "
-        "count(*) FILTER (WHERE i.attended AND EXISTS (SELECT 1 FROM referrals r JOIN referral_history h "
-        "USING (referral_id) WHERE r.debtor_id = i.debtor_id AND h.kind = 'refer' AND h.done_on = $2)) "
-        "AS referred_same_day, "
-        "count(*) FILTER (WHERE i.attended AND EXISTS (SELECT 1 FROM referrals r WHERE r.debtor_id = i.debtor_id "
-        "AND r.outcome = 'connected' AND r.suggested_on <= $2 + 365)) AS connected "
-        "FROM invitations i WHERE i.day_id = $1", day_id, day["held_on"])
+    counts = await read_models.consultation_day_counts(conn, day_id, day["held_on"])
     return ConsultationDayOut(day_id=day_id, held_on=day["held_on"], venue=day["venue"],
                               welfare_desk=day["welfare_desk"], **dict(counts))
 
@@ -426,17 +410,15 @@ async def _day_out(conn: asyncpg.Connection, day_id: int) -> ConsultationDayOut:
 @router.post("/consultation-days", status_code=201, response_model=ConsultationDayOut, tags=["consultation days"],
              summary="Schedule a 納付相談会 with the welfare desk")
 async def schedule_day(body: ConsultationDayIn, staff: Supervisor, conn: Connection) -> ConsultationDayOut:
-    day_id = await conn.fetchval("INSERT INTO consultation_days (held_on, venue, welfare_desk, created_by) "
-                                 "VALUES ($1, $2, $3, $4) RETURNING day_id", body.held_on, body.venue,
-                                 body.welfare_desk, staff.subject)
+    day_id = await store.schedule_consultation_day(conn, held_on=body.held_on, venue=body.venue,
+                                                   welfare_desk=body.welfare_desk, created_by=staff.subject)
     await store.audit(conn, staff, "schedule_consultation_day", str(day_id))
     return await _day_out(conn, day_id)
 
 
 @router.get("/consultation-days", response_model=list[ConsultationDayOut], tags=["consultation days"])
 async def list_days(staff: Viewer, conn: Connection) -> list[ConsultationDayOut]:
-    return [await _day_out(conn, r["day_id"])
-            for r in await conn.fetch("SELECT day_id FROM consultation_days ORDER BY held_on DESC, day_id")]
+    return [await _day_out(conn, day_id) for day_id in await read_models.consultation_day_ids(conn)]
 
 
 @router.get("/consultation-days/{day_id}", response_model=ConsultationDayOut, tags=["consultation days"])
@@ -458,21 +440,13 @@ class Invitation(BaseModel):
 async def invite(day_id: int, body: InviteIn, staff: Collector, conn: Connection) -> list[Invitation]:
     async with conn.transaction():
         await _day_out(conn, day_id)
-        await conn.execute(
-            "INSERT INTO invitations (day_id, debtor_id, referral_id, points, invited_by) "
-            "SELECT $1, s.debtor_id, r.referral_id, s.points, $3 FROM standings s "
-            "LEFT JOIN referrals r ON r.debtor_id = s.debtor_id AND r.state <> 'closed' "
-            "WHERE s.suggest AND coalesce(r.state, 'suggested') IN ('suggested', 'informed') "
-            "AND NOT EXISTS (SELECT 1 FROM invitations i WHERE i.day_id = $1 AND i.debtor_id = s.debtor_id) "
-            "ORDER BY s.points DESC, s.debtor_id LIMIT $2", day_id, body.limit, staff.subject)
+        await store.invite_qualifying(conn, day_id, body.limit, staff.subject)
         await store.audit(conn, staff, "invite", str(day_id))
     return await _invitations(conn, day_id, staff)
 
 
 async def _invitations(conn: asyncpg.Connection, day_id: int, staff: Principal) -> list[Invitation]:
-    invited = [Invitation(**dict(r)) for r in await conn.fetch(
-        "SELECT debtor_id, referral_id, points, attended FROM invitations WHERE day_id = $1 "
-        "ORDER BY points DESC, debtor_id", day_id)]
+    invited = [Invitation(**dict(r)) for r in await read_models.invitations(conn, day_id)]
     await store.audit_read(conn, staff, "read_invitations", str(day_id), [i.debtor_id for i in invited],
                            debtor_ids=[i.debtor_id for i in invited])
     return invited
@@ -489,9 +463,7 @@ async def list_invitations(day_id: int, staff: Viewer, conn: Connection) -> list
             tags=["consultation days"], summary="Record whether an invited debtor came")
 async def attendance(day_id: int, debtor_id: str, body: AttendanceIn, staff: Collector,
                      conn: Connection) -> Invitation:
-    row = await conn.fetchrow(
-        "UPDATE invitations SET attended = $3, recorded_by = $4 WHERE day_id = $1 AND debtor_id = $2 "
-        "RETURNING debtor_id, referral_id, points, attended", day_id, debtor_id, body.attended, staff.subject)
+    row = await store.record_attendance(conn, day_id, debtor_id, body.attended, staff.subject)
     if row is None:
         raise HTTPException(404, f"debtor {debtor_id} was not invited to consultation day {day_id}")
     await store.audit(conn, staff, "attendance", f"{day_id}:{debtor_id}", attended=body.attended)
@@ -524,12 +496,7 @@ async def funnel_report(staff: Viewer, conn: Connection, period: Literal["month"
                         from_: Annotated[date | None, Query(alias="from")] = None,
                         to: date | None = None, by_signal: bool = True,
                         format: Literal["json", "csv"] = "json") -> Any:
-    rows = await conn.fetch(
-        "SELECT r.*, coalesce(s.arrears, 0) AS arrears_now, "
-        "coalesce(s.collected, r.baseline_collected) AS collected_now "
-        "FROM referrals r LEFT JOIN standings s USING (debtor_id) "
-        "WHERE ($1::date IS NULL OR r.suggested_on >= $1) AND ($2::date IS NULL OR r.suggested_on <= $2)",
-        from_, to)
+    rows = await read_models.funnel_rows(conn, from_, to)
     people = [ReferredPerson(referral, r["suggested_on"], tuple(r["signals"]), r["baseline_arrears"],
                              r["baseline_collected"], r["arrears_now"], r["collected_now"])
               for referral, r in zip(await store.load_referrals(conn, rows), rows, strict=True)]
@@ -550,7 +517,7 @@ async def funnel_report(staff: Viewer, conn: Connection, period: Literal["month"
 @router.get("/standings/{debtor_id}", tags=["referrals"],
             summary="A debtor's hardship score and its reasons, from collection's latest standing")
 async def standing(debtor_id: str, staff: Collector, conn: Connection) -> dict[str, Any]:
-    row = await conn.fetchrow("SELECT * FROM standings WHERE debtor_id = $1", debtor_id)
+    row = await read_models.standing_row(conn, debtor_id)
     if row is None:
         raise HTTPException(404, f"no standing for debtor {debtor_id}")
     facts = DebtorStandingChanged.model_validate(row["facts"])

@@ -262,3 +262,33 @@ async def _announce(conn: asyncpg.Connection, referral: Referral, signals: list[
     await enqueue_event(conn, change, topic=WELFARE_REFERRALS.name, key=referral.debtor_ref,
                         source_system="welfare-referral", correlation_id=f"referral-{referral.referral_id}",
                         source_keys=("referral-changed", referral.referral_id, str(version)))
+
+
+# --- consultation days (納付相談会) --------------------------------------------------------------------------
+
+
+async def schedule_consultation_day(conn: asyncpg.Connection, *, held_on: date, venue: str, welfare_desk: str,
+                                    created_by: str) -> int:
+    """A new consultation day; its id."""
+    return await conn.fetchval("INSERT INTO consultation_days (held_on, venue, welfare_desk, created_by) "
+                               "VALUES ($1, $2, $3, $4) RETURNING day_id", held_on, venue, welfare_desk, created_by)
+
+
+async def invite_qualifying(conn: asyncpg.Connection, day_id: int, limit: int, invited_by: str) -> None:
+    """Invite up to ``limit`` debtors whose standing suggests a referral and who are not with welfare already
+    (highest points first), once per day."""
+    await conn.execute(
+        "INSERT INTO invitations (day_id, debtor_id, referral_id, points, invited_by) "
+        "SELECT $1, s.debtor_id, r.referral_id, s.points, $3 FROM standings s "
+        "LEFT JOIN referrals r ON r.debtor_id = s.debtor_id AND r.state <> 'closed' "
+        "WHERE s.suggest AND coalesce(r.state, 'suggested') IN ('suggested', 'informed') "
+        "AND NOT EXISTS (SELECT 1 FROM invitations i WHERE i.day_id = $1 AND i.debtor_id = s.debtor_id) "
+        "ORDER BY s.points DESC, s.debtor_id LIMIT $2", day_id, limit, invited_by)
+
+
+async def record_attendance(conn: asyncpg.Connection, day_id: int, debtor_id: str, attended: bool,
+                            recorded_by: str) -> asyncpg.Record | None:
+    """Whether an invited debtor came; the invitation, or None when they were not invited."""
+    return await conn.fetchrow(
+        "UPDATE invitations SET attended = $3, recorded_by = $4 WHERE day_id = $1 AND debtor_id = $2 "
+        "RETURNING debtor_id, referral_id, points, attended", day_id, debtor_id, attended, recorded_by)

@@ -31,6 +31,7 @@ from services.collection.prescription import (
     prescription,
 )
 from services.collection.store import load_ledger, queue_case_refresh
+from services.collection.stores import actions as store
 from services.collection.workflow import (
     ActionKind,
     ActionRecord,
@@ -170,9 +171,7 @@ async def action_table(staff: Viewer) -> list[ActionSpecOut]:
 
 
 async def _claim(conn: asyncpg.Connection, department: str, claim_id: str) -> asyncpg.Record:
-    row = await conn.fetchrow("SELECT department, claim_id, debtor_id, legal_category, due_date, receivable_type, "
-                              "assessed_on FROM claims "
-                              "WHERE department = $1 AND claim_id = $2", department, claim_id)
+    row = await store.load_claim(conn, department, claim_id)
     if row is None:
         raise HTTPException(404, f"no claim {department}/{claim_id}")
     return row
@@ -182,15 +181,13 @@ async def _situation(conn: asyncpg.Connection, claim: asyncpg.Record, on: date
                      ) -> tuple[list[ActionRecord], list[asyncpg.Record], ClaimFacts, ClaimBalance | None,
                                 DebtorLedger | None]:
     """The claim's action record and its facts as the ledger computes them on ``on``, prescription included."""
-    rows = await conn.fetch("SELECT * FROM claim_actions WHERE department = $1 AND claim_id = $2 "
-                            "ORDER BY done_on, action_id", claim["department"], claim["claim_id"])
+    rows = await store.claim_actions(conn, claim["department"], claim["claim_id"])
     history = [ActionRecord(ActionKind(r["kind"]), r["done_on"], r["recorded_by"], r["outcome"], r["note"])
                for r in rows]
     ledger = await load_ledger(conn, claim["debtor_id"], on)
     this = next((c for c in (ledger.claims if ledger else ())
                  if (c.claim.department, c.claim.claim_id) == (claim["department"], claim["claim_id"])), None)
-    on_hold = bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM collection_holds WHERE debtor_id = $1 AND "
-                                       "ended_at IS NULL)", claim["debtor_id"]))
+    on_hold = await store.debtor_on_hold(conn, claim["debtor_id"])
     facts = (facts_of(this, on_hold=on_hold) if this is not None
              else ClaimFacts(claim["legal_category"], 0, claim["due_date"], on_hold=on_hold))
     return history, rows, facts, this, ledger
@@ -287,8 +284,7 @@ async def record_action(department: Department, claim_id: ClaimId, body: ActionI
         raise HTTPException(422, f"done_on {body.done_on} is after the business date {today}")
     async with conn.transaction():
         claim = await _claim(conn, department.value, claim_id)
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('claim:' || $1 || ':' || $2))",
-                           department.value, claim_id)
+        await store.lock_claim(conn, department.value, claim_id)
         history, _, facts, this, _ = await _situation(conn, claim, body.done_on)
         decision = check_action(facts.legal_category, body.kind, history=history, facts=facts, on=body.done_on,
                                 basis=body.basis)
@@ -296,10 +292,9 @@ async def record_action(department: Department, claim_id: ClaimId, body: ActionI
             await audit(conn, staff, "action_refused", f"{department.value}:{claim_id}", kind=body.kind.value)
             raise HTTPException(409, decision.reason)
         amount, basis = _amount_and_basis(body, this)
-        row = await conn.fetchrow(
-            "INSERT INTO claim_actions (department, claim_id, kind, done_on, outcome, note, basis, recorded_by, "
-            "amount) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING *", department.value, claim_id, body.kind.value,
-            body.done_on, body.outcome, body.note, basis, staff.subject, amount)
+        row = await store.insert_action(
+            conn, department=department.value, claim_id=claim_id, kind=body.kind.value, done_on=body.done_on,
+            outcome=body.outcome, note=body.note, basis=basis, recorded_by=staff.subject, amount=amount)
         await queue_case_refresh(conn, [claim["debtor_id"]], f"action {body.kind.value}")
         await audit(conn, staff, "record_action", f"{department.value}:{claim_id}", kind=body.kind.value)
     return _action_out(row)
@@ -344,11 +339,7 @@ class DemandNoticeTask(TaskOut):
 async def demand_notice_tasks(conn: Connection, staff: Viewer, today: BusinessDate,
                               overdue_only: bool = False,
                               limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[DemandNoticeTask]:
-    rows = await conn.fetch(
-        "SELECT cc.department, cc.claim_id, c.debtor_id, cc.due_date, cc.balance FROM case_claims cc "
-        "JOIN cases c USING (case_id) WHERE c.status = 'open' AND NOT EXISTS (SELECT 1 FROM claim_actions a "
-        "WHERE (a.department, a.claim_id) = (cc.department, cc.claim_id) AND a.kind = 'demand_notice') "
-        "ORDER BY cc.due_date, cc.department, cc.claim_id")
+    rows = await store.claims_without_demand_notice(conn)
     tasks = []
     for r in rows:
         task = demand_notice_task(r["due_date"], [], today)
@@ -378,28 +369,16 @@ class PrescriptionAlert(BaseModel):
             summary="Claims in open cases whose 時効 completes within the alert period (90 days), soonest first")
 async def prescription_alerts(conn: Connection, staff: Viewer, today: BusinessDate,
                               limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[PrescriptionAlert]:
-    claims = await conn.fetch(
-        "SELECT cc.department, cc.claim_id, c.debtor_id, cc.balance, k.receivable_type, k.legal_category, "
-        "k.due_date, k.assessed_on FROM case_claims cc JOIN cases c USING (case_id) "
-        "JOIN claims k ON (k.department, k.claim_id) = (cc.department, cc.claim_id) WHERE c.status = 'open'")
+    claims = await store.open_case_claims(conn)
     keys = ([r["department"] for r in claims], [r["claim_id"] for r in claims])
     actions: dict[tuple[str, str], list[Any]] = {}
-    for row in await conn.fetch(
-            "SELECT a.* FROM claim_actions a JOIN unnest($1::text[], $2::text[]) AS k(department, claim_id) "
-            "USING (department, claim_id) ORDER BY done_on, action_id", *keys):
+    for row in await store.actions_of_claims(conn, *keys):
         actions.setdefault((row["department"], row["claim_id"]), []).append(row)
-    for row in await conn.fetch(  # the departments' own pledges acknowledge too, as in the ledger
-            "SELECT g.department, g.claim_id, g.agreed_on FROM (SELECT department, unnest(claim_ids) AS claim_id, "
-            "agreed_on FROM installment_agreements) g JOIN unnest($1::text[], $2::text[]) AS k(department, claim_id) "
-            "USING (department, claim_id)", *keys):
+    for row in await store.pledges_of_claims(conn, *keys):  # the departments' own pledges acknowledge too
         actions.setdefault((row["department"], row["claim_id"]), []).append(
             {"done_on": row["agreed_on"], "kind": "installment_agreement", "outcome": None})
     payments: dict[tuple[str, str], list[tuple[date, int]]] = {}
-    for row in await conn.fetch(
-            "SELECT p.department, p.claim_id, p.paid_on, p.amount FROM payments p "
-            "JOIN unnest($1::text[], $2::text[]) AS k(department, claim_id) USING (department, claim_id) "
-            "WHERE NOT EXISTS (SELECT 1 FROM payment_reversals r "
-            "WHERE (r.department, r.payment_id) = (p.department, p.payment_id))", *keys):
+    for row in await store.payments_of_claims(conn, *keys):
         payments.setdefault((row["department"], row["claim_id"]), []).append((row["paid_on"], row["amount"]))
     alerts = []
     for claim in claims:

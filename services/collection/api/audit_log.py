@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from services.collection.api.csv_export import csv_response
 from services.collection.api.deps import Connection, Supervisor, audit_read
+from services.collection.stores.audit_log import audit_filter, audit_page, audit_rows
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -37,14 +38,7 @@ class AuditFilters:
         since: datetime | None = None,
         until: datetime | None = None,
     ):
-        clauses: list[str] = []
-        self.args: list[object] = []
-        for column, op, value in (("actor", "=", actor), ("subject", "=", subject), ("action", "=", action),
-                                  ("occurred_at", ">=", since), ("occurred_at", "<", until)):
-            if value is not None:
-                self.args.append(value)
-                clauses.append(f"{column} {op} ${len(self.args)}")
-        self.where = " AND ".join(clauses) or "true"
+        self.where, self.args = audit_filter(actor=actor, subject=subject, action=action, since=since, until=until)
 
 
 Filters = Annotated[AuditFilters, Depends()]
@@ -55,10 +49,7 @@ async def read_audit_log(filters: Filters, conn: Connection, staff: Supervisor,
                          limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                          before_id: Annotated[int | None, Query(ge=1, description="Page: rows older than this")] = None,
                          ) -> AuditPage:
-    args = [*filters.args, before_id or 2**62, limit]
-    rows = await conn.fetch(
-        f"SELECT * FROM audit_log WHERE {filters.where} AND audit_id < ${len(args) - 1} "
-        f"ORDER BY audit_id DESC LIMIT ${len(args)}", *args)
+    rows = await audit_page(conn, filters.where, filters.args, before_id=before_id, limit=limit)
     await audit_read(conn, staff, "read_audit_log", "audit", [str(r["audit_id"]) for r in rows],
                      filter=filters.where, limit=limit, before_id=before_id)
     return AuditPage(items=[AuditRow(**dict(r)) for r in rows],
@@ -68,7 +59,7 @@ async def read_audit_log(filters: Filters, conn: Connection, staff: Supervisor,
 @router.get("/export.csv", summary="Audit log as CSV (supervisor)", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
 async def export_audit_log(filters: Filters, conn: Connection, staff: Supervisor) -> Response:
-    rows = await conn.fetch(f"SELECT * FROM audit_log WHERE {filters.where} ORDER BY audit_id", *filters.args)
+    rows = await audit_rows(conn, filters.where, filters.args)
     await audit_read(conn, staff, "export_audit_log", "audit", [str(r["audit_id"]) for r in rows],
                      filter=filters.where)
     return csv_response(list(AuditRow.model_fields),

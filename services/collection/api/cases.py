@@ -24,6 +24,8 @@ from services.collection.assignment import AssignmentPolicy, Holder, HolderKind
 from services.collection.cases import clear_override, set_override
 from services.collection.next_action import CaseSituation, DelinquentClaim, Recommendation, recommend
 from services.collection.next_action import load_policy as load_escalation_policy
+from services.collection.stores import cases as store
+from services.collection.stores.actions import actions_of_claims
 from services.collection.workflow import ActionKind, ActionRecord
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -92,39 +94,19 @@ class CaseFilters:
         descending: bool = True,
     ):
         self.today, self.sort, self.descending = today, sort, descending
-        clauses, args = ["status = $1"], [status.value]
-
-        def add(clause: str, value: object) -> None:
-            args.append(value)
-            clauses.append(clause.replace("?", f"${len(args)}"))
-
-        if holder:
-            add("holder_codes @> ARRAY[?]::text[]", holder)
-        if lead:
-            add("lead_code = ?", lead)
-        if legal_category:
-            add("legal_categories @> ARRAY[?]::text[]", legal_category.value)
-        if department:
-            add("departments @> ARRAY[?]::text[]", department.value)
-        if min_balance is not None:
-            add("delinquent_balance >= ?", min_balance)
-        if max_balance is not None:
-            add("delinquent_balance <= ?", max_balance)
-        if min_arrears_days is not None:
-            add("oldest_due_date <= ?", today - timedelta(days=min_arrears_days))
-        if on_hold is not None:
-            add("on_hold = ?", on_hold)
-        self.where, self.args = " AND ".join(clauses), args
+        self.where, self.args = store.case_filter(
+            status=status.value, holder=holder, lead=lead,
+            legal_category=legal_category.value if legal_category else None,
+            department=department.value if department else None, min_balance=min_balance, max_balance=max_balance,
+            oldest_due_by=today - timedelta(days=min_arrears_days) if min_arrears_days is not None else None,
+            on_hold=on_hold)
 
     @property
     def order_by(self) -> str:
-        direction = "DESC" if self.descending else "ASC"
-        return f"{CaseSort(self.sort).value} {direction} NULLS LAST, case_id {direction}"
+        return store.case_order(CaseSort(self.sort).value, self.descending)
 
 
 Filters = Annotated[CaseFilters, Depends()]
-_COLUMNS = ("case_id, debtor_id, status, opened_on, closed_on, as_of, lead_kind, lead_code, delinquent_balance, "
-            "outsourced_balance, claim_count, oldest_due_date, departments, legal_categories, holder_codes, on_hold")
 
 
 def _row(record: dict[str, object], today: date) -> CaseRow:
@@ -140,11 +122,8 @@ async def list_cases(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CasePage:
-    total = await conn.fetchval(f"SELECT count(*) FROM cases WHERE {filters.where}", *filters.args)
-    n = len(filters.args)
-    rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM cases WHERE {filters.where} ORDER BY {filters.order_by} "
-        f"LIMIT ${n + 1} OFFSET ${n + 2}", *filters.args, limit, offset)
+    total = await store.count_cases(conn, filters.where, filters.args)
+    rows = await store.list_cases(conn, filters.where, filters.args, filters.order_by, limit=limit, offset=offset)
     await audit_read(conn, staff, "list_cases", "cases", [str(r["case_id"]) for r in rows],
                      debtor_ids=[r["debtor_id"] for r in rows], filter=filters.where, limit=limit, offset=offset)
     return CasePage(total=total, limit=limit, offset=offset, items=[_row(dict(r), filters.today) for r in rows])
@@ -153,8 +132,7 @@ async def list_cases(
 @router.get("/export.csv", summary="The same list as CSV (UTF-8 with BOM, for Excel)", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
 async def export_cases(filters: Filters, conn: Connection, staff: Viewer) -> Response:
-    rows = await conn.fetch(f"SELECT {_COLUMNS} FROM cases WHERE {filters.where} ORDER BY {filters.order_by}",
-                            *filters.args)
+    rows = await store.all_cases(conn, filters.where, filters.args, filters.order_by)
     await audit_read(conn, staff, "export_cases", "cases", [str(r["case_id"]) for r in rows],
                      debtor_ids=[r["debtor_id"] for r in rows], filter=filters.where)
     columns = list(CaseRow.model_fields)
@@ -237,15 +215,10 @@ async def _recommend(conn: Connection, case: asyncpg.Record, claims: list[asyncp
     """The next step for an open case (services/collection/next_action.py) from its claims and their records."""
     keys = ([c["department"] for c in claims], [c["claim_id"] for c in claims])
     history: dict[tuple[str, str], list[ActionRecord]] = {}
-    for r in await conn.fetch(
-            "SELECT a.* FROM claim_actions a JOIN unnest($1::text[], $2::text[]) AS k(department, claim_id) "
-            "USING (department, claim_id) ORDER BY done_on, action_id", *keys):
+    for r in await actions_of_claims(conn, *keys):
         history.setdefault((r["department"], r["claim_id"]), []).append(
             ActionRecord(ActionKind(r["kind"]), r["done_on"], r["recorded_by"], r["outcome"], r["note"]))
-    facts = await conn.fetchrow(
-        "SELECT EXISTS (SELECT 1 FROM departmental_persons WHERE debtor_id = $1 AND person->>'kind' = 'corporation') "
-        "AS corporation, EXISTS (SELECT 1 FROM claim_related_persons r JOIN claims k USING (department, claim_id) "
-        "WHERE k.debtor_id = $1 AND r.role = 'guarantor') AS guarantor", case["debtor_id"])
+    facts = await store.debtor_facts(conn, case["debtor_id"])
     situation = CaseSituation(
         claims=tuple(DelinquentClaim(c["department"], f"{c['department']}:{c['claim_id']}", c["receivable_type"],
                                      c["legal_category"], c["due_date"], c["balance"],
@@ -256,20 +229,13 @@ async def _recommend(conn: Connection, case: asyncpg.Record, claims: list[asyncp
 
 
 async def _detail(conn: Connection, case_id: int, today: date, policy: AssignmentPolicy) -> CaseDetail | None:
-    case = await conn.fetchrow(f"SELECT {_COLUMNS}, lead_reason, policy_version FROM cases WHERE case_id = $1",
-                               case_id)
+    case = await store.load_case(conn, case_id)
     if case is None:
         return None
-    claims = await conn.fetch("SELECT * FROM case_claims WHERE case_id = $1 ORDER BY due_date, department, claim_id",
-                              case_id)
-    override = await conn.fetchrow("SELECT holder_kind, holder_code, reason, decided_by, decided_at "
-                                   "FROM case_overrides WHERE case_id = $1", case_id)
-    history = await conn.fetch(
-        "SELECT department, claim_id, from_code, to_code, rule_id, reason, cause, actor, policy_version, changed_at "
-        "FROM assignment_history WHERE case_id = $1 ORDER BY history_id", case_id)
-    activities = await conn.fetch(
-        "SELECT activity_id, firm_code, lawyer_id, kind, occurred_on, note, amount, promised_on FROM case_activities "
-        "WHERE case_id = $1 ORDER BY occurred_on, recorded_at", case_id)
+    claims = await store.case_claims(conn, case_id)
+    override = await store.case_override(conn, case_id)
+    history = await store.assignment_history(conn, case_id)
+    activities = await store.case_activities(conn, case_id)
 
     def name(kind: str, code: str) -> str | None:
         names = policy.central_groups if kind == HolderKind.CENTRAL_GROUP.value else policy.lawyer_teams

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from services.collection.api.deps import BusinessDate, Connection, Viewer, audit, audit_read
 from services.collection.ledger import ArrearsClass, ClaimBalance, ClaimStatus, DebtorLedger, running_late_charge
 from services.collection.store import load_installment_plans, load_ledger
+from services.collection.stores import debtors as store
 
 router = APIRouter(tags=["debtors"])
 
@@ -180,10 +181,7 @@ async def lookup_debtor(body: DebtorLookupRequest, conn: Connection, staff: View
     """A POST, not a GET with query parameters: a department's person key must not land in URLs, which access
     logs, proxies and trace spans keep (issue 18 §6). ``GET /debtor-lookup`` answers 405."""
     department, source_person_id = body.department, body.source_person_id
-    rows = await conn.fetch(
-        "SELECT debtor_id FROM claims WHERE department = $1 AND source_person_id = $2 "
-        "UNION SELECT debtor_id FROM payments WHERE department = $1 AND source_person_id = $2",
-        department, source_person_id)
+    rows = await store.debtors_of_person(conn, department, source_person_id)
     await audit_read(conn, staff, "lookup_debtor", f"{department}:{source_person_id}",
                      sorted(r["debtor_id"] for r in rows))
     if not rows:
@@ -206,31 +204,17 @@ async def get_debtor(
     await audit(conn, staff, "read_debtor", debtor_id, as_of=as_of.isoformat(), found=ledger is not None)
     if ledger is None:
         raise HTTPException(404, f"no ledger entries for debtor {debtor_id}")
-    records = {(r["department"], r["source_person_id"]): r for r in await conn.fetch(
-        "SELECT department, source_person_id, person FROM departmental_persons WHERE debtor_id = $1", debtor_id)}
-    for row in await conn.fetch(
-            "SELECT DISTINCT department, source_person_id FROM claims WHERE debtor_id = $1 UNION "
-            "SELECT DISTINCT department, source_person_id FROM payments WHERE debtor_id = $1", debtor_id):
+    records = {(r["department"], r["source_person_id"]): r for r in await store.departmental_persons(conn, debtor_id)}
+    for row in await store.departmental_keys(conn, debtor_id):
         records.setdefault((row["department"], row["source_person_id"]),
                            {"department": row["department"], "source_person_id": row["source_person_id"],
                             "person": None})
-    holders = {(r["department"], r["claim_id"]): r for r in await conn.fetch(
-        "SELECT cc.department, cc.claim_id, cc.holder_kind, cc.holder_code, cc.rule_id FROM case_claims cc "
-        "JOIN cases c USING (case_id) WHERE c.debtor_id = $1 AND c.status = 'open'", debtor_id)}
-    related = await conn.fetch(
-        "SELECT r.department, r.claim_id, r.role, r.source_person_id, r.person FROM claim_related_persons r "
-        "JOIN claims c USING (department, claim_id) WHERE c.debtor_id = $1 ORDER BY r.department, r.claim_id",
-        debtor_id)
-    case = await conn.fetchrow(
-        "SELECT case_id, status, opened_on, lead_kind, lead_code, lead_reason, delinquent_balance, on_hold "
-        "FROM cases WHERE debtor_id = $1 ORDER BY status = 'open' DESC, case_id DESC LIMIT 1", debtor_id)
-    holds = await conn.fetch(
-        "SELECT hold_id, kind, reason, source_ref, started_at, started_by FROM collection_holds WHERE debtor_id = $1 "
-        "AND ended_at IS NULL ORDER BY hold_id", debtor_id)
+    holders = {(r["department"], r["claim_id"]): r for r in await store.claim_holders(conn, debtor_id)}
+    related = await store.related_persons(conn, debtor_id)
+    case = await store.current_case(conn, debtor_id)
+    holds = await store.active_holds(conn, debtor_id)
     plans = (await load_installment_plans(conn, [debtor_id], as_of)).get(debtor_id, [])
-    changes = await conn.fetch(
-        "SELECT kind, merge_id, from_debtor_id, into_debtor_id, applied_at FROM identity_changes "
-        "WHERE from_debtor_id = $1 OR into_debtor_id = $1 ORDER BY change_id", debtor_id)
+    changes = await store.identity_changes(conn, debtor_id)
     return DebtorView(
         debtor_id=debtor_id,
         as_of=ledger.as_of,

@@ -12,7 +12,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from services.collection.allocation import AllocationPolicy
 from services.collection.assignment import AssignmentPolicy
-from shared.audit import audit_read as shared_audit_read
+from services.collection.stores import audit_log
 from shared.auth import Principal, StaffRole, authenticated_staff, require_staff
 from shared.clock import business_date as one_business_date
 
@@ -65,18 +65,15 @@ async def allocation_policy(request: Request) -> AllocationPolicy:
     return request.app.state.allocation_policy
 
 
-_AUDIT_INSERT = "INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)"
-
-
 async def audit(conn: asyncpg.Connection, staff: Principal | str, action: str, subject: str,
                 **detail: object) -> None:
     """One row in the audit log: who, what, on whom, with what result (no personal data in ``detail``)."""
     actor = staff if isinstance(staff, str) else staff.subject
-    await conn.execute(_AUDIT_INSERT, actor, action, subject, detail)
+    await audit_log.record(conn, actor, action, subject, detail)
 
 
 async def audit_read(conn: asyncpg.Connection, staff: Principal, action: str, subject: str, ids: Sequence[str],
                      **context: Any) -> None:
     """A read of personal data with the ids it returned (``shared.audit``: rows of at most 1,000 ids), the
     filter or page in ``context``; ``debtor_ids`` (parallel to ``ids``) names whose records they are."""
-    await shared_audit_read(conn, _AUDIT_INSERT, staff.subject, action, subject, ids, **context)
+    await audit_log.record_read(conn, staff.subject, action, subject, ids, **context)

@@ -28,6 +28,7 @@ from services.collection.ledger import ClaimBalance, default_legal_rules
 from services.collection.legal_actions import ACTIONS
 from services.collection.notices import Kind, Numbering, build, fiscal_year_of, overdue, reminder_history
 from services.collection.store import load_ledger, queue_case_refresh
+from services.collection.stores import documents as store
 from services.collection.workflow import ActionKind, check_action
 from shared.documents import AnyDocument, refusal_reason, render_batch, render_counted
 from shared.documents.appeals import History
@@ -109,21 +110,15 @@ def _issued(row: asyncpg.Record) -> IssuedDocument:
 
 async def _person(conn: asyncpg.Connection, debtor_id: str, department: str | None) -> dict[str, Any] | None:
     """The addressee as a department last sent them with an address (the claim's own department first)."""
-    row = await conn.fetchrow(
-        "SELECT person FROM departmental_persons WHERE debtor_id = $1 AND person ? 'address' "
-        "ORDER BY department = $2 DESC, updated_at DESC LIMIT 1", debtor_id, department or "")
-    return row["person"] if row else None
+    return await store.addressee(conn, debtor_id, department)
 
 
 async def _history(conn: asyncpg.Connection, keys: list[tuple[str, str]], today: date,
                    reissue_of: str | None) -> History:
     """What a 催告書 may say preceded it: the 督促 and 催告書 on record for every claim it lists (by the department or
     the centre), not counting the first issue of the document being re-issued."""
-    rows = await conn.fetch(
-        "SELECT a.department, a.claim_id, a.kind FROM claim_actions a JOIN unnest($1::text[], $2::text[]) "
-        "AS k(department, claim_id) USING (department, claim_id) WHERE a.kind = ANY($3::text[]) AND a.done_on <= $4 "
-        "AND ($5::text IS NULL OR a.note <> 'reminder ' || $5)", [k[0] for k in keys], [k[1] for k in keys],
-        [ACTION_OF["demand_notice"].value, ACTION_OF["reminder"].value], today, reissue_of)
+    rows = await store.reminder_actions(conn, keys, [ACTION_OF["demand_notice"].value, ACTION_OF["reminder"].value],
+                                        today, reissue_of)
     return reminder_history(keys, ((r["department"], r["claim_id"], r["kind"]) for r in rows))
 
 
@@ -211,10 +206,7 @@ async def preview(body: DocumentRequest, conn: Connection, staff: Viewer, today:
 
 async def _next_numbering(conn: asyncpg.Connection, today: date) -> Numbering:
     year = fiscal_year_of(today)
-    serial = await conn.fetchval(
-        "INSERT INTO document_serials (fiscal_year, last_serial) VALUES ($1, 1) ON CONFLICT (fiscal_year) "
-        "DO UPDATE SET last_serial = document_serials.last_serial + 1 RETURNING last_serial", year)
-    return Numbering(year, serial)
+    return Numbering(year, await store.next_serial(conn, year))
 
 
 async def _record(conn: asyncpg.Connection, document: AnyDocument, numbering: Numbering, *, kind: str,
@@ -229,18 +221,15 @@ async def _record(conn: asyncpg.Connection, document: AnyDocument, numbering: Nu
             decision = check_action(facts.legal_category, action, history=history, facts=facts, on=today)
             if not decision.allowed:
                 raise HTTPException(409, f"{department}:{claim_id}: {decision.reason}")
-        await conn.executemany(
-            "INSERT INTO claim_actions (department, claim_id, kind, done_on, outcome, note, recorded_by) "
-            "VALUES ($1, $2, $3, $4, 'issued', $5, $6)",
-            [(d, c, action.value, today, f"{kind} {document.document_number}", staff) for d, c in keys])
+        await store.record_issue_actions(
+            conn, [(d, c, action.value, today, f"{kind} {document.document_number}", staff) for d, c in keys])
         await queue_case_refresh(conn, [debtor], f"document {kind}")
-    return await conn.fetchrow(
-        "INSERT INTO issued_documents (document_number, fiscal_year, serial, reissue, reissue_of, kind, debtor_id, "
-        "claim_keys, batch_id, issued_on, issued_by, body, sha256, pages) "
-        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) RETURNING *",
-        document.document_number, numbering.fiscal_year, numbering.serial, numbering.reissue, reissue_of, kind,
-        debtor, [f"{d}:{c}" for d, c in keys], batch_id, today, staff,
-        {"kind": kind, "document": document.model_dump(mode="json")}, hashlib.sha256(content).hexdigest(), pages)
+    return await store.insert_issued_document(
+        conn, document_number=document.document_number, fiscal_year=numbering.fiscal_year, serial=numbering.serial,
+        reissue=numbering.reissue, reissue_of=reissue_of, kind=kind, debtor_id=debtor,
+        claim_keys=[f"{d}:{c}" for d, c in keys], batch_id=batch_id, issued_on=today, issued_by=staff,
+        body={"kind": kind, "document": document.model_dump(mode="json")}, sha256=hashlib.sha256(content).hexdigest(),
+        pages=pages)
 
 
 @router.post("/documents", response_model=IssuedDocument, status_code=201,
@@ -260,7 +249,7 @@ NumberPath = Annotated[str, Path(min_length=1, max_length=40)]
 
 
 async def _stored(conn: asyncpg.Connection, number: str) -> tuple[asyncpg.Record, AnyDocument]:
-    row = await conn.fetchrow("SELECT * FROM issued_documents WHERE document_number = $1", number)
+    row = await store.load_issued_document(conn, number)
     if row is None:
         raise HTTPException(404, f"no document {number}")
     return row, _DOCUMENT.validate_python(row["body"]["document"])
@@ -280,8 +269,7 @@ async def download(number: NumberPath, conn: Connection, staff: Viewer) -> Respo
 @router.get("/documents", response_model=list[IssuedDocument], summary="Documents issued to a debtor, newest first")
 async def list_documents(conn: Connection, staff: Viewer, debtor_id: str,
                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[IssuedDocument]:
-    rows = await conn.fetch("SELECT * FROM issued_documents WHERE debtor_id = $1 ORDER BY issued_at DESC LIMIT $2",
-                            debtor_id, limit)
+    rows = await store.documents_of_debtor(conn, debtor_id, limit)
     await audit_read(conn, staff, "list_documents", debtor_id, [r["document_number"] for r in rows],
                      debtor_ids=[r["debtor_id"] for r in rows], limit=limit)
     return [_issued(r) for r in rows]
@@ -294,9 +282,8 @@ async def reissue(number: NumberPath, conn: Connection, staff: Collector, today:
     async with conn.transaction():
         original, _ = await _stored(conn, number)
         first = original["reissue_of"] or number
-        base = await conn.fetchrow("SELECT * FROM issued_documents WHERE document_number = $1", first)
-        count = await conn.fetchval("SELECT max(reissue) FROM issued_documents WHERE fiscal_year = $1 AND serial = $2",
-                                    base["fiscal_year"], base["serial"])
+        base = await store.load_issued_document(conn, first)
+        count = await store.last_reissue(conn, base["fiscal_year"], base["serial"])
         numbering = Numbering(base["fiscal_year"], base["serial"], count + 1)
         body = _request_of(base)
         document, debtor, keys = await _prepare(conn, body, numbering, today, reissue_of=first)
@@ -330,11 +317,7 @@ async def issue_batch(body: BatchRequest, conn: Connection, staff: Collector, to
         if body.kind != "demand_notice":
             raise HTTPException(422, "selection demand_notices_due goes with kind demand_notice")
         targets = [DocumentRequest(kind="demand_notice", department=r["department"], claim_id=r["claim_id"])
-                   for r in await conn.fetch(
-                       "SELECT cc.department, cc.claim_id FROM case_claims cc JOIN cases c USING (case_id) "
-                       "WHERE c.status = 'open' AND cc.due_date < $1 AND NOT EXISTS (SELECT 1 FROM claim_actions a "
-                       "WHERE (a.department, a.claim_id) = (cc.department, cc.claim_id) AND a.kind = 'demand_notice') "
-                       "ORDER BY cc.due_date, cc.department, cc.claim_id LIMIT $2", today, body.limit)]
+                   for r in await store.demand_notices_due(conn, today, body.limit)]
     else:
         if body.kind != "reminder" or not body.debtor_ids:
             raise HTTPException(422, "selection debtors goes with kind reminder and a list of debtor_ids")
@@ -342,9 +325,8 @@ async def issue_batch(body: BatchRequest, conn: Connection, staff: Collector, to
                    for d in body.debtor_ids[:body.limit]]
     documents, refused = [], []
     async with conn.transaction():
-        batch_id = await conn.fetchval(
-            "INSERT INTO document_batches (kind, selection, issued_on, issued_by, documents, pages) "
-            "VALUES ($1, $2, $3, $4, 0, 0) RETURNING batch_id", body.kind, body.selection, today, staff.subject)
+        batch_id = await store.open_batch(conn, kind=body.kind, selection=body.selection, issued_on=today,
+                                          issued_by=staff.subject)
         prepared = []
         for target in targets:
             try:
@@ -367,8 +349,7 @@ async def issue_batch(body: BatchRequest, conn: Connection, staff: Collector, to
             except HTTPException as exc:
                 refused.append(f"{document.document_number}: {exc.detail}")
         pages = sum(d.pages for d in documents)
-        await conn.execute("UPDATE document_batches SET documents = $2, pages = $3 WHERE batch_id = $1",
-                           batch_id, len(documents), pages)
+        await store.close_batch(conn, batch_id, len(documents), pages)
         await audit(conn, staff, "issue_document_batch", str(batch_id), kind=body.kind, documents=len(documents),
                     refused=len(refused))
     return BatchOut(batch_id=batch_id, documents=documents, refused=refused, pages=pages)
@@ -377,8 +358,7 @@ async def issue_batch(body: BatchRequest, conn: Connection, staff: Collector, to
 @router.get("/documents/batches/{batch_id}.pdf", responses={200: _PDF}, response_class=Response,
             summary="A wave's documents as one PDF for printing, each starting on a new page (audit-logged)")
 async def download_batch(batch_id: int, conn: Connection, staff: Viewer) -> Response:
-    rows = await conn.fetch("SELECT document_number, debtor_id, body FROM issued_documents WHERE batch_id = $1 "
-                            "ORDER BY serial", batch_id)
+    rows = await store.batch_documents(conn, batch_id)
     if not rows:
         raise HTTPException(404, f"no documents in batch {batch_id}")
     rendered = await asyncio.to_thread(render_batch, [_DOCUMENT.validate_python(r["body"]["document"])

@@ -13,6 +13,12 @@ from contracts import Department
 from services.collection.allocation import AllocationPolicy, CentralMethod, Component, Due, split_central_payment
 from services.collection.api.deps import BusinessDate, Collector, Connection, allocation_policy, audit
 from services.collection.store import load_ledger, queue_case_refresh
+from services.collection.stores.payments import (
+    central_payment_recorded,
+    insert_central_payment,
+    insert_counter_payment,
+    source_people,
+)
 
 router = APIRouter(tags=["central window"])
 
@@ -65,7 +71,7 @@ async def receive_central_payment(
         raise HTTPException(422, f"paid_on {body.paid_on} is after the business date {today}")
     method = body.method or policy.central_window.method
     async with conn.transaction():
-        if await conn.fetchval("SELECT 1 FROM central_payments WHERE central_payment_id = $1", body.receipt_id):
+        if await central_payment_recorded(conn, body.receipt_id):
             raise HTTPException(409, f"receipt {body.receipt_id} is already recorded")
         ledger = await load_ledger(conn, debtor_id, body.paid_on)
         if ledger is None:
@@ -79,25 +85,22 @@ async def receive_central_payment(
                                           {d.value: v for d, v in (body.designated or {}).items()})
         except ValueError as refused:
             raise HTTPException(422, str(refused)) from None
-        people = dict(await conn.fetch(
-            "SELECT DISTINCT ON (department) department, source_person_id FROM claims WHERE debtor_id = $1 "
-            "ORDER BY department, due_date", debtor_id))
+        people = await source_people(conn, debtor_id)
         parts = []
         for part in split.parts:
             payment_id = f"C{body.receipt_id}-{part.department}"
-            await conn.execute(
-                "INSERT INTO payments (department, payment_id, debtor_id, source_person_id, claim_id, amount, "
-                "paid_on, channel, message_id) VALUES ($1, $2, $3, $4, NULL, $5, $6, 'counter', $7)",
-                part.department, payment_id, debtor_id, people[part.department], part.amount, body.paid_on,
-                uuid.uuid5(_CENTRAL_PAYMENTS, payment_id))
+            await insert_counter_payment(
+                conn, department=part.department, payment_id=payment_id, debtor_id=debtor_id,
+                source_person_id=people[part.department], amount=part.amount, paid_on=body.paid_on,
+                message_id=uuid.uuid5(_CENTRAL_PAYMENTS, payment_id))
             parts.append(CentralPart(department=part.department, amount=part.amount, reason=part.reason,
                                      payment_id=payment_id))
-        row = await conn.fetchrow(
-            "INSERT INTO central_payments (central_payment_id, debtor_id, amount, paid_on, method, designated, parts, "
-            "overpayment, note, received_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING *",
-            body.receipt_id, debtor_id, body.amount, body.paid_on, CentralMethod(method).value,
-            {d.value: v for d, v in body.designated.items()} if body.designated else None,
-            [p.model_dump() for p in parts], split.overpayment, body.note, staff.subject)
+        row = await insert_central_payment(
+            conn, receipt_id=body.receipt_id, debtor_id=debtor_id, amount=body.amount, paid_on=body.paid_on,
+            method=CentralMethod(method).value,
+            designated={d.value: v for d, v in body.designated.items()} if body.designated else None,
+            parts=[p.model_dump() for p in parts], overpayment=split.overpayment, note=body.note,
+            received_by=staff.subject)
         await queue_case_refresh(conn, [debtor_id], "central window payment")
         await audit(conn, staff, "receive_central_payment", debtor_id, receipt=body.receipt_id, amount=body.amount)
     return CentralPaymentView(**{**dict(row), "parts": parts})

@@ -25,6 +25,7 @@ from services.collection.reports import (
     outstanding_against_targets,
 )
 from services.collection.store import load_all_ledgers
+from services.collection.stores import reports as store
 from services.collection.workflow import ActionKind
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -131,14 +132,13 @@ def _out(rows: list[BaseModel], fmt: str, name: str, model: type[BaseModel]):  #
 
 async def _targets(conn: Connection, fiscal_year: int) -> dict[tuple[str, str], Target]:
     return {(r["department"], r["receivable_type"]): Target(r["outstanding"], r["current_rate"], r["overall_rate"])
-            for r in await conn.fetch("SELECT * FROM report_targets WHERE fiscal_year = $1", fiscal_year)}
+            for r in await store.report_targets(conn, fiscal_year)}
 
 
 async def _write_offs(conn: Connection, up_to: date) -> dict[tuple[str, str], date]:
     """The day each claim was written off (不納欠損, the 経過記録's write_off action) up to a day."""
-    return {(r["department"], r["claim_id"]): r["written_on"] for r in await conn.fetch(
-        "SELECT department, claim_id, min(done_on) AS written_on FROM claim_actions WHERE kind = $1 AND done_on <= $2 "
-        "GROUP BY department, claim_id", ActionKind.WRITE_OFF.value, up_to)}
+    return {(r["department"], r["claim_id"]): r["written_on"]
+            for r in await store.write_off_dates(conn, ActionKind.WRITE_OFF.value, up_to)}
 
 
 def _name(code: str) -> str:
@@ -216,10 +216,7 @@ async def aging_report(conn: Connection, staff: Viewer, today: BusinessDate, as_
 
 @router.get("/workload", response_model=list[WorkloadRow], summary="Open cases and arrears per group and team")
 async def workload_report(conn: Connection, staff: Viewer, format: Format = "json"):  # type: ignore[no-untyped-def]  # noqa: A002
-    rows = [WorkloadRow(**dict(r)) for r in await conn.fetch(
-        "SELECT cc.holder_kind, cc.holder_code, count(DISTINCT cc.case_id) AS open_cases, count(*) AS claims, "
-        "sum(cc.balance)::bigint AS balance FROM case_claims cc JOIN cases c USING (case_id) WHERE c.status = 'open' "
-        "GROUP BY cc.holder_kind, cc.holder_code ORDER BY balance DESC")]
+    rows = [WorkloadRow(**dict(r)) for r in await store.workload(conn)]
     await audit(conn, staff, "report_workload", "reports")
     return _out(rows, format, "workload.csv", WorkloadRow)
 
@@ -248,13 +245,9 @@ async def set_targets(fiscal_year: Annotated[int, Path(ge=2000, le=2100)], body:
             raise HTTPException(422, f"{target.department.value}/{target.receivable_type}: not a receivable of "
                                      "that department")
     async with conn.transaction():
-        await conn.execute("DELETE FROM report_targets WHERE fiscal_year = $1", fiscal_year)
-        await conn.executemany(
-            "INSERT INTO report_targets (fiscal_year, department, receivable_type, outstanding, current_rate, "
-            "overall_rate, set_by) VALUES ($1,$2,$3,$4,$5,$6,$7)",
-            [(fiscal_year, t.department.value, t.receivable_type, t.outstanding, t.current_rate, t.overall_rate,
-              staff.subject) for t in body])
+        await store.replace_targets(
+            conn, fiscal_year, [(t.department.value, t.receivable_type, t.outstanding, t.current_rate, t.overall_rate)
+                                for t in body], staff.subject)
         await audit(conn, staff, "set_report_targets", f"fiscal_year:{fiscal_year}", rows=len(body))
-    rows = await conn.fetch("SELECT * FROM report_targets WHERE fiscal_year = $1 ORDER BY department, "
-                            "receivable_type", fiscal_year)
+    rows = await store.sorted_targets(conn, fiscal_year)
     return [TargetOut(**dict(r)) for r in rows]

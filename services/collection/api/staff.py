@@ -11,6 +11,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
 from services.collection.api.deps import Admin, AnyStaff, BusinessDate, Connection, audit, audit_read
+from services.collection.stores import staff as store
 from shared.auth import Principal, StaffRole, TokenIssuer, grant_refusal, hash_password, verify_password
 from shared.sign_in_limits import SignInLimits, account_label, client_address
 
@@ -37,15 +38,13 @@ async def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], request
                              request.headers.get("x-forwarded-for"), request.app.state.trusted_proxies)
     submitted = form.username[:64]
     if refusal := limits.check(address, submitted):
-        account = await conn.fetchval("SELECT staff_id FROM staff_accounts WHERE staff_id = $1", submitted)
-        label = account_label(submitted, account is not None)
+        label = account_label(submitted, await store.account_exists(conn, submitted))
         log.warning("sign-in refused by its limit", extra={"limit": refusal.scope, "account": label,
                                                            "retry_after": round(refusal.retry_after)})
         await audit(conn, label, "sign_in_throttled", "auth", limit=refusal.scope)
         raise HTTPException(429, "too many wrong passwords: try again later",
                             headers={"Retry-After": str(max(1, math.ceil(refusal.retry_after)))})
-    account = await conn.fetchrow(
-        "SELECT staff_id, password_hash, roles, active FROM staff_accounts WHERE staff_id = $1", form.username)
+    account = await store.load_credentials(conn, form.username)
     valid = verify_password(form.password, account["password_hash"] if account else _UNKNOWN_STAFF_HASH)
     if account is None or not valid or not account["active"]:
         label = account_label(submitted, account is not None)
@@ -106,8 +105,7 @@ class NewStaff(BaseModel):
 
 @router.get("/staff", response_model=list[StaffAccount], summary="Staff accounts (admin)")
 async def list_staff(conn: Connection, staff: Admin) -> list[StaffAccount]:
-    rows = await conn.fetch("SELECT staff_id, display_name, roles, active, created_at FROM staff_accounts "
-                            "ORDER BY staff_id")
+    rows = await store.list_accounts(conn)
     await audit_read(conn, staff, "list_staff", "staff", [r["staff_id"] for r in rows])
     return [StaffAccount(**dict(r)) for r in rows]
 
@@ -121,10 +119,8 @@ def _may_grant(staff: Principal, changed: set[str]) -> None:
              summary="Create a staff account (admin; the welfare roles: welfare_admin)")
 async def create_staff(body: NewStaff, conn: Connection, staff: AnyStaff) -> StaffAccount:
     _may_grant(staff, {r.value for r in body.roles})
-    row = await conn.fetchrow(
-        "INSERT INTO staff_accounts (staff_id, display_name, password_hash, roles) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (staff_id) DO NOTHING RETURNING staff_id, display_name, roles, active, created_at",
-        body.staff_id, body.display_name, hash_password(body.password), [r.value for r in body.roles])
+    row = await store.create_account(conn, staff_id=body.staff_id, display_name=body.display_name,
+                                     password_hash=hash_password(body.password), roles=[r.value for r in body.roles])
     if row is None:
         raise HTTPException(409, f"staff id {body.staff_id} exists")
     await audit(conn, staff, "create_staff", body.staff_id, roles=[r.value for r in body.roles])
@@ -140,13 +136,12 @@ class NewRoles(BaseModel):
 async def change_roles(staff_id: Annotated[str, Path(max_length=64)], body: NewRoles, conn: Connection,
                        staff: AnyStaff) -> StaffAccount:
     async with conn.transaction():
-        before = await conn.fetchval("SELECT roles FROM staff_accounts WHERE staff_id = $1 FOR UPDATE", staff_id)
+        before = await store.lock_roles(conn, staff_id)
         if before is None:
             raise HTTPException(404, f"no staff id {staff_id}")
         roles = sorted({r.value for r in body.roles})
         _may_grant(staff, set(before) ^ set(roles))
-        row = await conn.fetchrow("UPDATE staff_accounts SET roles = $2 WHERE staff_id = $1 "
-                                  "RETURNING staff_id, display_name, roles, active, created_at", staff_id, roles)
+        row = await store.set_roles(conn, staff_id, roles)
         await audit(conn, staff, "change_roles", staff_id, before=sorted(before), after=roles)
     return StaffAccount(**dict(row))
 
@@ -154,9 +149,7 @@ async def change_roles(staff_id: Annotated[str, Path(max_length=64)], body: NewR
 @router.post("/staff/{staff_id}/disable", response_model=StaffAccount,
              summary="Disable an account: its tokens are refused from now on (admin)")
 async def disable_staff(staff_id: Annotated[str, Path(max_length=64)], conn: Connection, staff: Admin) -> StaffAccount:
-    row = await conn.fetchrow(
-        "UPDATE staff_accounts SET active = false, tokens_valid_after = now() WHERE staff_id = $1 "
-        "RETURNING staff_id, display_name, roles, active, created_at", staff_id)
+    row = await store.disable_account(conn, staff_id)
     if row is None:
         raise HTTPException(404, f"no staff id {staff_id}")
     await audit(conn, staff, "disable_staff", staff_id)

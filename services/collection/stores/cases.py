@@ -1,0 +1,103 @@
+"""Cases (滞納案件) as the work list reads them: the filtered, sorted list and one case with its claims, override,
+assignment history and the lawyer teams' activities."""
+
+from collections.abc import Sequence
+from datetime import date
+
+import asyncpg
+
+CASE_COLUMNS = ("case_id, debtor_id, status, opened_on, closed_on, as_of, lead_kind, lead_code, delinquent_balance, "
+                "outsourced_balance, claim_count, oldest_due_date, departments, legal_categories, holder_codes, "
+                "on_hold")
+
+
+def case_filter(*, status: str, holder: str | None = None, lead: str | None = None,
+                legal_category: str | None = None, department: str | None = None, min_balance: int | None = None,
+                max_balance: int | None = None, oldest_due_by: date | None = None, on_hold: bool | None = None
+                ) -> tuple[str, list[object]]:
+    """The WHERE clause and its arguments for the list's filters (the clause is also what the read logs)."""
+    clauses, args = ["status = $1"], [status]
+
+    def add(clause: str, value: object) -> None:
+        args.append(value)
+        clauses.append(clause.replace("?", f"${len(args)}"))
+
+    if holder:
+        add("holder_codes @> ARRAY[?]::text[]", holder)
+    if lead:
+        add("lead_code = ?", lead)
+    if legal_category:
+        add("legal_categories @> ARRAY[?]::text[]", legal_category)
+    if department:
+        add("departments @> ARRAY[?]::text[]", department)
+    if min_balance is not None:
+        add("delinquent_balance >= ?", min_balance)
+    if max_balance is not None:
+        add("delinquent_balance <= ?", max_balance)
+    if oldest_due_by is not None:
+        add("oldest_due_date <= ?", oldest_due_by)
+    if on_hold is not None:
+        add("on_hold = ?", on_hold)
+    return " AND ".join(clauses), args
+
+
+def case_order(sort: str, descending: bool) -> str:
+    """The ORDER BY of the list: the sort column, then the case id, in one direction."""
+    direction = "DESC" if descending else "ASC"
+    return f"{sort} {direction} NULLS LAST, case_id {direction}"
+
+
+async def count_cases(conn: asyncpg.Connection, where: str, args: Sequence[object]) -> int:
+    return await conn.fetchval(f"SELECT count(*) FROM cases WHERE {where}", *args)
+
+
+async def list_cases(conn: asyncpg.Connection, where: str, args: Sequence[object], order_by: str, *,
+                     limit: int, offset: int) -> list[asyncpg.Record]:
+    """One page of the list."""
+    n = len(args)
+    return await conn.fetch(
+        f"SELECT {CASE_COLUMNS} FROM cases WHERE {where} ORDER BY {order_by} "
+        f"LIMIT ${n + 1} OFFSET ${n + 2}", *args, limit, offset)
+
+
+async def all_cases(conn: asyncpg.Connection, where: str, args: Sequence[object], order_by: str
+                    ) -> list[asyncpg.Record]:
+    """The whole list (the CSV export)."""
+    return await conn.fetch(f"SELECT {CASE_COLUMNS} FROM cases WHERE {where} ORDER BY {order_by}", *args)
+
+
+async def load_case(conn: asyncpg.Connection, case_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {CASE_COLUMNS}, lead_reason, policy_version FROM cases WHERE case_id = $1",
+                               case_id)
+
+
+async def case_claims(conn: asyncpg.Connection, case_id: int) -> list[asyncpg.Record]:
+    """The case's claims with their holders, oldest due date first."""
+    return await conn.fetch("SELECT * FROM case_claims WHERE case_id = $1 ORDER BY due_date, department, claim_id",
+                            case_id)
+
+
+async def case_override(conn: asyncpg.Connection, case_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT holder_kind, holder_code, reason, decided_by, decided_at "
+                               "FROM case_overrides WHERE case_id = $1", case_id)
+
+
+async def assignment_history(conn: asyncpg.Connection, case_id: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT department, claim_id, from_code, to_code, rule_id, reason, cause, actor, policy_version, changed_at "
+        "FROM assignment_history WHERE case_id = $1 ORDER BY history_id", case_id)
+
+
+async def case_activities(conn: asyncpg.Connection, case_id: int) -> list[asyncpg.Record]:
+    """What the lawyer teams recorded on the case, in order."""
+    return await conn.fetch(
+        "SELECT activity_id, firm_code, lawyer_id, kind, occurred_on, note, amount, promised_on FROM case_activities "
+        "WHERE case_id = $1 ORDER BY occurred_on, recorded_at", case_id)
+
+
+async def debtor_facts(conn: asyncpg.Connection, debtor_id: str) -> asyncpg.Record:
+    """Whether a department knows the debtor as a corporation, and whether any claim has a guarantor."""
+    return await conn.fetchrow(
+        "SELECT EXISTS (SELECT 1 FROM departmental_persons WHERE debtor_id = $1 AND person->>'kind' = 'corporation') "
+        "AS corporation, EXISTS (SELECT 1 FROM claim_related_persons r JOIN claims k USING (department, claim_id) "
+        "WHERE k.debtor_id = $1 AND r.role = 'guarantor') AS guarantor", debtor_id)
