@@ -34,6 +34,7 @@ from services.collection.ledger import configure_legal_rules
 from services.collection.reports import load_bureaus
 from services.collection.settings import CollectionSettings
 from services.collection.store import apply_batch, apply_identity_change, queue_case_refresh
+from services.collection.stores.staff import active_roles
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
 from shared.clock import business_date as one_business_date
 from shared.consumer import Delivery, batch_span
@@ -81,8 +82,7 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
         own: a request may already hold a connection of the main pool, and fifty requests each waiting for a
         second one would wait for ever."""
         async with runtime.auth_pool.acquire() as conn:
-            row = await conn.fetchrow("SELECT roles, tokens_valid_after FROM staff_accounts "
-                                      "WHERE staff_id = $1 AND active", principal.subject)
+            row = await active_roles(conn, principal.subject)
         if row is None or principal.issued_at < row["tokens_valid_after"] - timedelta(seconds=1):
             return None
         return frozenset(row["roles"])

@@ -22,7 +22,7 @@ from contracts.topics import DEAD_LETTER_LAWYER_GATEWAY, OUTSOURCED_CASES
 from services.lawyer_gateway import admin, api
 from services.lawyer_gateway.access import AccessWatch, TokenBucket
 from services.lawyer_gateway.settings import LawyerGatewaySettings
-from services.lawyer_gateway.store import apply_case_change, audit, token_revoked
+from services.lawyer_gateway.store import apply_case_change, audit, record_alert, token_revoked
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
 from shared.consumer import Delivery
 from shared.runtime import ServiceRuntime
@@ -104,7 +104,6 @@ async def _write_audit(app: FastAPI, request: Request, status: int) -> None:
                     returned_ids=getattr(request.state, "returned_ids", []) if status < 400 else [])
         for alert in getattr(request.state, "alerts", []):
             log.warning("unusual access by a firm", extra={"kind": alert.kind, "firm": client and client.firm_code})
-            await conn.execute(
-                "INSERT INTO alerts (kind, client_id, firm_code, lawyer_id, detail) VALUES ($1, $2, $3, $4, $5)",
-                alert.kind, client and client.client_id, client and client.firm_code, alert.lawyer, alert.detail)
+            await record_alert(conn, kind=alert.kind, client_id=client and client.client_id,
+                               firm_code=client and client.firm_code, lawyer_id=alert.lawyer, detail=alert.detail)
 

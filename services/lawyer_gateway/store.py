@@ -203,3 +203,10 @@ async def revoke_token(conn: asyncpg.Connection, token_id: str, revoked_by: str)
     """Refuse one firm token from now on (revoking twice changes nothing)."""
     await conn.execute("INSERT INTO revoked_tokens (token_id, revoked_by) VALUES ($1, $2) "
                        "ON CONFLICT (token_id) DO NOTHING", token_id, revoked_by)
+
+
+async def record_alert(conn: asyncpg.Connection, *, kind: str, client_id: str | None, firm_code: str | None,
+                       lawyer_id: str | None, detail: str) -> None:
+    """Unusual access by a firm, for the central division's supervisors (GET /admin/alerts)."""
+    await conn.execute("INSERT INTO alerts (kind, client_id, firm_code, lawyer_id, detail) VALUES ($1, $2, $3, $4, $5)",
+                       kind, client_id, firm_code, lawyer_id, detail)

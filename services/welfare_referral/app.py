@@ -26,7 +26,7 @@ from services.welfare_referral import api
 from services.welfare_referral.delivery import deliver_due
 from services.welfare_referral.settings import WelfareReferralSettings
 from services.welfare_referral.signals import load_policy
-from services.welfare_referral.store import apply_standing, rescore_all
+from services.welfare_referral.store import apply_standing, rescore_all, rescored_mark, set_rescored_mark
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, TokenIssuer, TokenKeys
 from shared.clock import business_date as one_business_date
 from shared.consumer import Delivery
@@ -57,13 +57,12 @@ def create_app(settings: WelfareReferralSettings | None = None) -> FastAPI:
         today = business_date()
         mark = f"{today.isoformat()}/{policy.version}"
         async with runtime.pool.acquire() as conn, conn.transaction():
-            done = await conn.fetchval("SELECT value FROM service_state WHERE key = 'rescored' FOR UPDATE")
+            done = await rescored_mark(conn)
             if done == mark:
                 return
             scored, suggested = await rescore_all(conn, policy=policy, as_of=today,
                                                   resuggest_after_days=settings.resuggest_after_days)
-            await conn.execute("INSERT INTO service_state (key, value) VALUES ('rescored', $1) "
-                               "ON CONFLICT (key) DO UPDATE SET value = $1", mark)
+            await set_rescored_mark(conn, mark)
         if scored:
             log.info("standings rescored", extra={"scored": scored, "suggested": suggested})
             await runtime.relay.flush()

@@ -292,3 +292,14 @@ async def record_attendance(conn: asyncpg.Connection, day_id: int, debtor_id: st
     return await conn.fetchrow(
         "UPDATE invitations SET attended = $3, recorded_by = $4 WHERE day_id = $1 AND debtor_id = $2 "
         "RETURNING debtor_id, referral_id, points, attended", day_id, debtor_id, attended, recorded_by)
+
+
+async def rescored_mark(conn: asyncpg.Connection) -> str | None:
+    """The business date and policy version every standing was last scored for (locked until the transaction
+    ends, so two replicas never rescore at once)."""
+    return await conn.fetchval("SELECT value FROM service_state WHERE key = 'rescored' FOR UPDATE")
+
+
+async def set_rescored_mark(conn: asyncpg.Connection, mark: str) -> None:
+    await conn.execute("INSERT INTO service_state (key, value) VALUES ('rescored', $1) "
+                       "ON CONFLICT (key) DO UPDATE SET value = $1", mark)

@@ -44,10 +44,12 @@ def _defines_routes(path: Path) -> bool:
 
 
 def route_modules() -> list[Path]:
-    """services/*/api*.py, everything under services/*/api/, and any other module that builds an APIRouter."""
+    """services/*/api*.py, everything under services/*/api/, any other module that builds an APIRouter, and the
+    app factories (services/*/app.py)."""
     services = ROOT / "services"
     paths = {*services.glob("*/api*.py"), *services.glob("*/api/**/*.py")}
     paths |= {p for p in services.glob("*/*.py") if _defines_routes(p)}
+    paths |= set(services.glob("*/app.py"))  # the app factories: wiring, not SQL (shared/runtime.py)
     return sorted(paths)
 
 
@@ -55,7 +57,8 @@ def test_the_route_modules_are_found() -> None:
     found = {p.relative_to(ROOT).as_posix() for p in route_modules()}
     assert {"services/collection/api/cases.py", "services/collection/api/deps.py",
             "services/collection/api/documents.py", "services/welfare_referral/api.py", "services/matching/api.py",
-            "services/lawyer_gateway/api.py", "services/lawyer_gateway/admin.py"} <= found
+            "services/lawyer_gateway/api.py", "services/lawyer_gateway/admin.py", "services/collection/app.py",
+            "services/welfare_referral/app.py", "services/lawyer_gateway/app.py"} <= found
 
 
 @pytest.mark.parametrize("path", route_modules(), ids=lambda p: p.relative_to(ROOT).as_posix())

@@ -4,6 +4,13 @@ hashed."""
 import asyncpg
 
 
+async def active_roles(conn: asyncpg.Connection, staff_id: str) -> asyncpg.Record | None:
+    """An active account's roles and the time before which its tokens no longer count; None when unknown or
+    disabled (every request's authority check)."""
+    return await conn.fetchrow("SELECT roles, tokens_valid_after FROM staff_accounts WHERE staff_id = $1 AND active",
+                               staff_id)
+
+
 async def account_exists(conn: asyncpg.Connection, staff_id: str) -> bool:
     return await conn.fetchval("SELECT staff_id FROM staff_accounts WHERE staff_id = $1", staff_id) is not None
 
