@@ -44,6 +44,8 @@ class FieldEvidence(BaseModel):
 
 class ReviewItem(BaseModel):
     review_id: int
+    kind: str = Field(description="merge: two identities that may be one person; split: two records of one identity "
+                                  "that a model version would no longer link (accepted, the record leaves it)")
     status: str
     score: float
     model_version: str
@@ -70,7 +72,7 @@ class Rejection(BaseModel):
 def _item(row: asyncpg.Record) -> ReviewItem:
     contributions = row["contributions"] or {}
     return ReviewItem(
-        review_id=row["review_id"], status=row["status"], score=row["score"], model_version=row["model_version"],
+        review_id=row["review_id"], kind=row["kind"], status=row["status"], score=row["score"], model_version=row["model_version"],
         created_at=row["created_at"], decided_by=row["decided_by"], decided_at=row["decided_at"],
         reason=row["reason"],
         record=RecordEvidence(department=row["department"], source_person_id=row["source_person_id"],
@@ -182,7 +184,8 @@ async def _decide(request: Request, conn: asyncpg.Connection, decision, *args): 
 
 
 @router.post("/reviews/{review_id}/accept", response_model=IdentityChange,
-             summary="The same person: merge the record's identity into the candidate's")
+             summary="Decide as proposed: a merge joins the record's identity to the candidate's; a split moves the "
+                     "record to an identity of its own")
 async def accept_review(request: Request, conn: Connection, staff: Collector,
                         review_id: Annotated[int, Path(ge=1)], body: Acceptance) -> IdentityChange:
     from services.matching.identity_changes import accept
@@ -285,7 +288,7 @@ async def list_model_versions(conn: Connection, staff: Viewer) -> list[ModelVers
 
 
 @router.post("/model-versions/{version}/rescore", tags=["model versions"],
-             summary="Decide stored pairs again with a version: merges go to the review queue, splits are listed")
+             summary="Decide stored pairs again with a version: proposed merges and splits go to the review queue")
 async def rescore_with_model_version(conn: Connection, staff: Supervisor,
                                      version: Annotated[str, Path(min_length=1, max_length=120)],
                                      body: Rescoring) -> dict[str, Any]:

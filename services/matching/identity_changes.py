@@ -4,6 +4,10 @@ Accepting a doubtful pair merges the record's identity into the candidate's: eve
 the first moves to the second, the move is kept in ``debtor_merges``, and a ``DebtorMerged`` event goes out
 through the outbox (in the same transaction) so collection re-keys claims and payments. Undoing a merge (a
 split) moves exactly those records back, closes the pair as different people, and sends ``DebtorSplit``.
+
+A proposed split (a review of kind ``split``, queued when a model version would no longer link two records of one
+identity) accepted moves the reviewed record alone to a new identity, kept in ``debtor_merges`` (``split-…``, so
+undoing it moves the record back) and sent as ``DebtorSplit``; rejected, nothing moves.
 """
 
 from __future__ import annotations
@@ -45,7 +49,8 @@ async def _publish(conn: asyncpg.Connection, payload: DebtorMerged | DebtorSplit
 async def accept(conn: asyncpg.Connection, review_id: int, actor: str, reason: str) -> Change:
     """Merge the reviewed record's identity into its candidate's. Call inside a transaction."""
     review = await conn.fetchrow(
-        "SELECT r.status, la.debtor_id AS record_debtor, lb.debtor_id AS candidate_debtor FROM review_queue r "
+        "SELECT r.status, r.kind, r.department, r.source_person_id, la.debtor_id AS record_debtor, "
+        "lb.debtor_id AS candidate_debtor FROM review_queue r "
         "JOIN source_links la ON (la.department, la.source_person_id) = (r.department, r.source_person_id) "
         "JOIN source_links lb ON (lb.department, lb.source_person_id) = "
         "     (r.candidate_department, r.candidate_source_person_id) "
@@ -58,6 +63,9 @@ async def accept(conn: asyncpg.Connection, review_id: int, actor: str, reason: s
     now = datetime.now(UTC)
     await conn.execute("UPDATE review_queue SET status = 'accepted', decided_by = $2, decided_at = $3, reason = $4 "
                        "WHERE review_id = $1", review_id, actor, now, reason)
+    if review["kind"] == "split":
+        return await _split_off(conn, review_id, review["department"], review["source_person_id"], source, target,
+                                actor, reason)
     if source == target:  # an earlier merge already brought them together
         return Change("", source, target, 0)
     moved = await conn.fetch("SELECT department, source_person_id FROM source_links WHERE debtor_id = $1", source)
@@ -72,6 +80,28 @@ async def accept(conn: asyncpg.Connection, review_id: int, actor: str, reason: s
                                       records=tuple(SourceRecord(**r) for r in records)),
                    key=target, correlation=f"review:{review_id}")
     return Change(merge_id, source, target, len(records))
+
+
+async def _split_off(conn: asyncpg.Connection, review_id: int, department: str, source_person_id: str,
+                     record_debtor: str, candidate_debtor: str, actor: str, reason: str) -> Change:
+    """The reviewed record leaves its identity for a new one of its own (a proposed split accepted)."""
+    if record_debtor != candidate_debtor:  # a split or another decision already set them apart
+        return Change("", record_debtor, record_debtor, 0)
+    split_id = f"split-{uuid.uuid4()}"
+    new_debtor = str(uuid.uuid4())
+    await conn.execute("INSERT INTO debtors (debtor_id) VALUES ($1)", new_debtor)
+    await conn.execute("UPDATE source_links SET debtor_id = $3, decided_by = $4 "
+                       "WHERE (department, source_person_id) = ($1, $2)", department, source_person_id, new_debtor,
+                       split_id)
+    records = [{"department": department, "source_person_id": source_person_id}]
+    await conn.execute(
+        "INSERT INTO debtor_merges (merge_id, review_id, from_debtor_id, into_debtor_id, records, decided_by, "
+        "reason) VALUES ($1, $2, $3, $4, $5, $6, $7)", split_id, review_id, record_debtor, new_debtor, records,
+        actor, reason)
+    await _publish(conn, DebtorSplit(merge_id=split_id, restored_debtor_id=new_debtor, from_debtor_id=record_debtor,
+                                     records=(SourceRecord(department=department, source_person_id=source_person_id),)),
+                   key=record_debtor, correlation=f"review:{review_id}")
+    return Change(split_id, record_debtor, new_debtor, 1)
 
 
 async def undo(conn: asyncpg.Connection, merge_id: str, actor: str, reason: str) -> Change:

@@ -7,8 +7,9 @@
    report of m, u and weight per level next to the current ones. Nothing changes in matching.
 2. **Re-score** (``rescore``): the stored pairs are decided again with a version. Where it would link two
    identities that are apart, the pair goes to the review queue (a proposed merge, with that version's
-   evidence); where it would no longer link two records of one identity, the pair is reported as a proposed
-   split. Identities change only through the review queue and merge undo, never silently.
+   evidence); where it would no longer link two records of one identity, the pair goes to the review queue as a
+   proposed split (kind ``split``: accepted, the record leaves for an identity of its own). Identities change only
+   through the review queue and merge undo, never silently.
 3. **Activate** (``activate``): an administrator's decision, through the API: the version becomes the one
    matching uses (every consumer batch looks up the active version, so all replicas switch); the previous one is
    retired. Thresholds are kept from the version EM started from.
@@ -137,7 +138,7 @@ async def activate(conn: asyncpg.Connection, version: str, actor: str) -> None:
 class Rescored:
     pairs: int
     proposed_merges: int  # newly queued for review (a pair already in the queue, either way round, is not)
-    proposed_splits: list[dict[str, str]]  # records of one identity the version would not link
+    proposed_splits: list[dict[str, str]]  # records of one identity the version would not link, newly queued
 
     def to_dict(self) -> dict[str, Any]:
         return {"pairs": self.pairs, "proposed_merges": self.proposed_merges,
@@ -163,6 +164,7 @@ async def rescore(conn: asyncpg.Connection, model: Model, pairs: int) -> Rescore
                                         "candidate_source_person_id FROM review_queue")}
     seen: set[tuple[str, str, str, str]] = set()
     merges: list[tuple[Any, ...]] = []
+    split_rows: list[tuple[Any, ...]] = []
     splits: list[dict[str, str]] = []
     for members in groups.values():
         for i, a in enumerate(members):
@@ -179,11 +181,14 @@ async def rescore(conn: asyncpg.Connection, model: Model, pairs: int) -> Rescore
                     if pair not in queued and reverse not in queued:
                         merges.append((*pair, result.total, result.contributions, model.version))
                 elif verdict == "new" and a["debtor_id"] == b["debtor_id"]:
-                    splits.append({"debtor_id": a["debtor_id"], "department": b["department"],
-                                   "source_person_id": b["source_person_id"]})
-    if merges:
-        await conn.executemany(
-            "INSERT INTO review_queue (department, source_person_id, candidate_department, "
-            "candidate_source_person_id, score, contributions, model_version) VALUES ($1,$2,$3,$4,$5,$6,$7) "
-            "ON CONFLICT DO NOTHING", merges)
+                    if pair not in queued and reverse not in queued:
+                        split_rows.append((*reverse, result.total, result.contributions, model.version))
+                        splits.append({"debtor_id": a["debtor_id"], "department": b["department"],
+                                       "source_person_id": b["source_person_id"]})
+    for kind, rows in (("merge", merges), ("split", split_rows)):
+        if rows:
+            await conn.executemany(
+                "INSERT INTO review_queue (department, source_person_id, candidate_department, "
+                "candidate_source_person_id, score, contributions, model_version, kind) "
+                "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING", [(*row, kind) for row in rows])
     return Rescored(len(seen), len(merges), splits)

@@ -16,7 +16,7 @@ AUDIT_INSERT = "INSERT INTO audit_log (actor, action, subject, detail) VALUES ($
 
 #: A review item with both records, their identities and what each department sent.
 _REVIEW = """
-SELECT r.review_id, r.status, r.score, r.model_version, r.created_at, r.contributions, r.decided_by,
+SELECT r.review_id, r.kind, r.status, r.score, r.model_version, r.created_at, r.contributions, r.decided_by,
        r.decided_at, r.reason,
        r.department, r.source_person_id, la.debtor_id AS debtor_id, pa.recorded AS recorded,
        r.candidate_department, r.candidate_source_person_id, lb.debtor_id AS candidate_debtor_id,

@@ -19,6 +19,7 @@ import asyncpg
 import pytest
 
 from contracts import Department, PersonReference
+from services.matching.identity_changes import accept, undo
 from services.matching.model_versions import (
     ModelVersionError,
     activate,
@@ -194,5 +195,32 @@ async def test_rescoring_proposes_merges_through_the_review_queue_and_lists_spli
         split = await rescore(conn, model, 100_000)
     assert split.proposed_merges == 0 and split.proposed_splits
     assert all(before[(s["department"], s["source_person_id"])] == s["debtor_id"] for s in split.proposed_splits)
+    async with store.acquire() as conn:
+        splits = await conn.fetch("SELECT review_id, department, source_person_id, candidate_department, "
+                                  "candidate_source_person_id, status FROM review_queue "
+                                  "WHERE model_version = $1 AND kind = 'split'", strict.version)
+    assert len(splits) == len(split.proposed_splits) and {r["status"] for r in splits} == {"open"}
+    assert all(before[(r["department"], r["source_person_id"])]
+               == before[(r["candidate_department"], r["candidate_source_person_id"])] for r in splits)
 
     assert await identities(store) == before  # neither version changed who is who
+
+    # A person accepts one proposed split: that record alone leaves for an identity of its own, and collection is
+    # told (DebtorSplit in the outbox); undoing it brings the record back.
+    chosen = splits[0]
+    record = (chosen["department"], chosen["source_person_id"])
+    async with store.acquire() as conn, conn.transaction():
+        change = await accept(conn, chosen["review_id"], "e2e-supervisor", "別人と確認")
+    after = await identities(store)
+    assert change.records == 1 and change.from_debtor_id == before[record] and after[record] == change.into_debtor_id
+    assert after[record] not in set(before.values())
+    assert {k: v for k, v in after.items() if k != record} == {k: v for k, v in before.items() if k != record}
+    async with store.acquire() as conn:
+        sent = await conn.fetch("SELECT value FROM outbox WHERE topic = 'identity.events.v1'")
+    events = [json.loads(bytes(r["value"])) for r in sent]
+    assert any(e["message_type"] == "DebtorSplit" and e["payload"]["merge_id"] == change.merge_id
+               and e["payload"]["records"] == [{"department": record[0], "source_person_id": record[1]}]
+               for e in events)
+    async with store.acquire() as conn, conn.transaction():
+        await undo(conn, change.merge_id, "e2e-supervisor", "誤り")
+    assert await identities(store) == before
