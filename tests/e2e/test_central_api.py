@@ -108,7 +108,7 @@ def test_case_list_filters_sorts_pages_and_exports(api: httpx.Client, staff: dic
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     assert exported.content.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
-    assert len(rows) == water["total"] and {r["case_id"] for r in rows} == {str(c["case_id"]) for c in water["items"]}
+    assert len(rows) == water["total"] and {r["事案番号"] for r in rows} == {str(c["case_id"]) for c in water["items"]}
 
 
 def test_an_override_is_audited_and_reversible_and_the_law_still_applies(

@@ -122,7 +122,7 @@ def test_every_read_of_personal_data_is_audited_with_the_ids_it_returned(
         Read("collection", "GET /cases", "e2e-viewer", "list_cases",
              lambda: [str(c["case_id"]) for c in get(collection, "/cases", viewer, limit=50)["items"]]),
         Read("collection", "GET /cases/export.csv", "e2e-viewer", "export_cases",
-             lambda: csv_column(get(collection, "/cases/export.csv", viewer), "case_id")),
+             lambda: csv_column(get(collection, "/cases/export.csv", viewer), "事案番号")),
         Read("collection", "GET /tasks/demand-notices", "e2e-viewer", "read_demand_notice_tasks",
              lambda: [f"{t['department']}:{t['claim_id']}" for t in get(collection, "/tasks/demand-notices", viewer,
                                                                         limit=200)]),

@@ -21,6 +21,7 @@ from services.collection.api.deps import (
     audit_read,
 )
 from services.collection.assignment import AssignmentPolicy, Holder, HolderKind
+from services.collection.case_export import case_export_rows
 from services.collection.cases import clear_override, set_override
 from services.collection.next_action import CaseSituation, DelinquentClaim, Recommendation, recommend
 from services.collection.next_action import load_policy as load_escalation_policy
@@ -129,16 +130,18 @@ async def list_cases(
     return CasePage(total=total, limit=limit, offset=offset, items=[_row(dict(r), filters.today) for r in rows])
 
 
-@router.get("/export.csv", summary="The same list as CSV (UTF-8 with BOM, for Excel)", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}}})
-async def export_cases(filters: Filters, conn: Connection, staff: Viewer) -> Response:
+@router.get("/export.csv", summary="The same list as CSV for staff (UTF-8 with BOM, for Excel): Japanese columns "
+            "and labels (事案番号, 所管, 債権区分, the groups' names) instead of the API's codes",
+            response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+async def export_cases(filters: Filters, request: Request, conn: Connection, staff: Viewer) -> Response:
     rows = await store.all_cases(conn, filters.where, filters.args, filters.order_by)
     await audit_read(conn, staff, "export_cases", "cases", [str(r["case_id"]) for r in rows],
                      debtor_ids=[r["debtor_id"] for r in rows], filter=filters.where)
-    columns = list(CaseRow.model_fields)
-    items = [_row(dict(r), filters.today).model_dump() for r in rows]
-    return csv_response(columns, ([" ".join(v) if isinstance(v := item[c], list) else v for c in columns]
-                                  for item in items), f"cases-{filters.today.isoformat()}.csv")
+    policy: AssignmentPolicy = request.app.state.assignment_policy
+    columns, cells = case_export_rows(
+        (_row(dict(r), filters.today).model_dump() for r in rows),
+        lambda code: policy.central_groups.get(code) or policy.lawyer_teams.get(code))
+    return csv_response(columns, cells, f"事案一覧-{filters.today.isoformat()}.csv")
 
 
 class CaseClaimView(BaseModel):
