@@ -281,6 +281,8 @@ def test_every_read_of_personal_data_leaves_an_audit_row(api: httpx.Client, staf
             ("read_debtor", "no-such-debtor")} <= seen
     exported = api.get("/audit/export.csv", params={"actor": "e2e-viewer"}, headers=staff["supervisor"])
     assert exported.status_code == 200 and "read_debtor" in exported.content.decode("utf-8-sig")
+    audit_csv = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert audit_csv and all(r["日時（日本時間）"].endswith("+09:00") for r in audit_csv)  # Japan time, not UTC
 
 
 def test_the_openapi_spec_is_published_with_the_bearer_scheme(api: httpx.Client) -> None:

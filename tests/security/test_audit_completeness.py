@@ -139,7 +139,7 @@ def test_every_read_of_personal_data_is_audited_with_the_ids_it_returned(
         Read("collection", "GET /audit", "e2e-supervisor", "read_audit_log",
              lambda: [str(r["audit_id"]) for r in get(collection, "/audit", supervisor, limit=100)["items"]]),
         Read("collection", "GET /audit/export.csv", "e2e-supervisor", "export_audit_log",
-             lambda: csv_column(get(collection, "/audit/export.csv", supervisor, action="list_cases"), "audit_id")),
+             lambda: csv_column(get(collection, "/audit/export.csv", supervisor, action="list_cases"), "監査番号")),
         Read("collection", "GET /debtors/{id}", "e2e-viewer", "read_debtor",
              lambda: [get(collection, f"/debtors/{debtor}", viewer)["debtor_id"]], subject=debtor),
         Read("collection", "GET /cases/{id}", "e2e-viewer", "read_case",
