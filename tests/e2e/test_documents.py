@@ -215,3 +215,46 @@ def test_notices_follow_the_law_and_what_was_sent_before(api: httpx.Client,
         if {"demand", "none"} <= checked:
             break
     assert {"demand", "none"} <= checked  # departments demanded most claims, the centre's task list holds the rest
+
+
+def test_a_chosen_mailing_address_carries_every_notice_until_it_is_forgotten(
+        api: httpx.Client, staff: dict[str, dict[str, str]]) -> None:
+    debtor = debtor_with_arrears(api, staff["viewer"], departments=2)
+    debtor_id = debtor["debtor_id"]
+    url = f"/debtors/{debtor_id}/mailing-address"
+    name = next(r["name_kanji"] for r in debtor["records"] if r["name_kanji"] and r["address"])
+    departments = sorted({c["department"] for c in debtor["claims"] if c["status"] == "delinquent"})
+
+    def printed(**request: object) -> str:
+        response = api.post("/documents/preview", headers=staff["viewer"],
+                            json={"kind": "reminder", "debtor_id": debtor_id, **request})
+        assert response.status_code == 200, response.text
+        return text_of(response.content).replace(" ", "").replace("\u3000", "").replace("\n", "")
+
+    before = api.get(url, headers=staff["viewer"])
+    assert before.status_code == 200 and before.json()["chosen"] is None
+    recorded = before.json()["recorded"]
+    assert recorded and all(a["departments"] for a in recorded)
+    try:
+        chosen = api.put(url, headers=staff["collector"], json={
+            "name": name, "postal_code": "471-8501", "address": "愛知県豊田市送付先町九丁目1番地",
+            "reason": "本人から居所の申出"})
+        assert chosen.status_code == 200, chosen.text
+        assert chosen.json()["chosen"]["source"] == "staff" and chosen.json()["chosen"]["set_by"] == "e2e-collector"
+        # the unified reminder and each department's own go to the one address chosen
+        for request in ({}, *({"department": d} for d in departments)):
+            assert "送付先町" in printed(**request), request
+        copied = api.put(url, headers=staff["collector"], json={"from_department": recorded[0]["departments"][0],
+                                                                "reason": "税の住所に戻す"})
+        assert copied.status_code == 200 and copied.json()["chosen"]["source"].startswith("department:")
+        assert "送付先町" not in printed()
+        assert api.put(url, headers=staff["collector"], json={"from_department": "tax", "name": name,
+                                                              "postal_code": "471-8501", "address": "x",
+                                                              "reason": "両方"}).status_code == 422
+        assert api.put(url, headers=staff["viewer"], json={"name": name, "postal_code": "471-8501",
+                                                           "address": "y", "reason": "閲覧者"}).status_code == 403
+    finally:
+        forgotten = api.delete(url, headers=staff["collector"])
+    assert forgotten.status_code == 200 and forgotten.json()["chosen"] is None
+    assert api.delete(url, headers=staff["collector"]).status_code == 404
+    assert api.get("/debtors/no-such-debtor/mailing-address", headers=staff["viewer"]).status_code == 404

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from services.collection.api import actions, audit_log, cases, debtors, documents, payments, reports, staff
+from services.collection.api import actions, audit_log, cases, debtors, documents, mailing, payments, reports, staff
 
 router = APIRouter()
-for module in (staff, debtors, cases, actions, documents, payments, reports, audit_log):
+for module in (staff, debtors, mailing, cases, actions, documents, payments, reports, audit_log):
     router.include_router(module.router)

@@ -9,7 +9,12 @@ import asyncpg
 
 
 async def addressee(conn: asyncpg.Connection, debtor_id: str, department: str | None) -> dict[str, Any] | None:
-    """The person as a department last sent them with an address (``department``'s own first), or None."""
+    """The 送付先 staff chose for the debtor; else the person as a department last sent them with an address
+    (``department``'s own first); None when nobody did."""
+    chosen = await conn.fetchrow("SELECT name, postal_code, address FROM mailing_addresses WHERE debtor_id = $1",
+                                 debtor_id)
+    if chosen is not None:
+        return {"name_kanji": chosen["name"], "postal_code": chosen["postal_code"], "address": chosen["address"]}
     row = await conn.fetchrow(
         "SELECT person FROM departmental_persons WHERE debtor_id = $1 AND person ? 'address' "
         "ORDER BY department = $2 DESC, updated_at DESC LIMIT 1", debtor_id, department or "")
