@@ -11,4 +11,5 @@ SPEC = AdapterSpec(
     parse_export=export_format.parse_export,
     media_type="application/json",
     settings_cls=HousingAdapterSettings,
+    stream_pieces=export_format.stream_pieces,
 )

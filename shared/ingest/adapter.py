@@ -30,7 +30,7 @@ from shared.http import BodyPolicy, add_health_routes, guard_requests, instrumen
 from shared.ingest.outage import rate_limited_logs
 from shared.ingest.publisher import ImportSummary, publish_import
 from shared.ingest.records import ExportFormatError, ParsedExport
-from shared.ingest.streaming import STREAM_THRESHOLD_BYTES, StreamedExport, stream_export
+from shared.ingest.streaming import STREAM_THRESHOLD_BYTES, Split, StreamedExport, stream_export
 from shared.logging import setup_logging
 from shared.serve import serve
 from shared.settings import AdapterSettings
@@ -57,8 +57,11 @@ class AdapterSpec:
     media_type: str  # what POST /imports takes, e.g. "text/csv; charset=Shift_JIS"
     settings_cls: type[AdapterSettings]
     # How the batch command may stream a large file (shared/ingest/streaming.py): "header" (CSV with a header
-    # line), "headerless" (one record a line), or None (read whole: one JSON document).
+    # line), "headerless" (one record a line), or None (not line-based: see stream_pieces).
     stream_lines: str | None = None
+    # A format that is not line-based cuts a large file itself (the housing JSON document: its events a few at
+    # a time); neither this nor stream_lines: the file is always read whole.
+    stream_pieces: Split | None = None
     quoted_fields: bool = True  # CSV quoting: a piece is never cut inside a quoted field
 
     def settings(self) -> AdapterSettings:
@@ -82,11 +85,12 @@ def _parse(spec: AdapterSpec, data: bytes, file_name: str, settings: AdapterSett
 
 
 def _parse_file(spec: AdapterSpec, path: Path, settings: AdapterSettings) -> ParsedExport | StreamedExport:
-    """A large line-based file in pieces (bounded memory), anything else whole."""
-    if spec.stream_lines is None or path.stat().st_size <= STREAM_THRESHOLD_BYTES:
+    """A large file in pieces (bounded memory), a small one whole."""
+    streamable = spec.stream_lines is not None or spec.stream_pieces is not None
+    if not streamable or path.stat().st_size <= STREAM_THRESHOLD_BYTES:
         return _parse(spec, path.read_bytes(), path.name, settings)
     return stream_export(path, lambda data: _parse(spec, data, path.name, settings),
-                         header=spec.stream_lines == "header", quoted=spec.quoted_fields)
+                         header=spec.stream_lines == "header", quoted=spec.quoted_fields, split=spec.stream_pieces)
 
 
 async def _import_file(spec: AdapterSpec, path: Path, report: Path, progress: bool, chunk: int,

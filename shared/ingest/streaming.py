@@ -12,7 +12,9 @@ repeated-key memory. Two passes over the file:
 
 Memory is one piece's records plus, per accepted record, its message id for the repeated-key check (about
 100 bytes a record) and every rejected record. Parsing twice costs CPU, so only files over
-``STREAM_THRESHOLD_BYTES`` are streamed. The housing export is one JSON document and is not streamed.
+``STREAM_THRESHOLD_BYTES`` are streamed. A format that is not line-based brings its own ``Split``: the housing
+export, one JSON document, is cut into small documents of a few events each (services/housing_adapter/
+export_format.py ``stream_pieces``, reading the file with shared/ingest/json_stream.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from shared.ingest.records import (
     CURRENT_IMPORT,
@@ -36,6 +39,14 @@ READ_BLOCK = 1 << 20
 MAX_PIECE_BYTES = 8 * PIECE_BYTES  # a quote that never closes does not make the whole file one piece
 
 Parse = Callable[[bytes], ParsedExport]
+
+
+class Split(Protocol):
+    """A format's own way to cut a file into pieces its ``parse_export`` reads (``pieces`` for line-based ones);
+    ``key_digest``, when given, is fed what the whole file's import key is the SHA-256 of."""
+
+    def __call__(self, path: Path, *, piece_bytes: int,
+                 key_digest: hashlib._Hash | None = None) -> Iterator[Piece]: ...  # type: ignore[name-defined]
 
 
 def physical_lines(path: Path, block: int = READ_BLOCK) -> Iterator[bytes]:
@@ -124,9 +135,11 @@ class StreamedExport:
 
 
 def _parse_pieces(path: Path, parse: Parse, *, header: bool, quoted: bool, context: ImportContext,
-                  piece_bytes: int, key_digest: hashlib._Hash | None = None  # type: ignore[name-defined]
-                  ) -> Iterator[ParsedExport]:
-    for piece in pieces(path, header=header, quoted=quoted, piece_bytes=piece_bytes, key_digest=key_digest):
+                  piece_bytes: int, key_digest: hashlib._Hash | None = None,  # type: ignore[name-defined]
+                  split: Split | None = None) -> Iterator[ParsedExport]:
+    cut = split(path, piece_bytes=piece_bytes, key_digest=key_digest) if split is not None else \
+        pieces(path, header=header, quoted=quoted, piece_bytes=piece_bytes, key_digest=key_digest)
+    for piece in cut:
         context.line_offset = piece.line_offset
         token = CURRENT_IMPORT.set(context)
         try:
@@ -135,16 +148,17 @@ def _parse_pieces(path: Path, parse: Parse, *, header: bool, quoted: bool, conte
             CURRENT_IMPORT.reset(token)
 
 
-def stream_export(path: Path, parse: Parse, *, header: bool, quoted: bool,
-                  piece_bytes: int = PIECE_BYTES) -> StreamedExport:
+def stream_export(path: Path, parse: Parse, *, header: bool = False, quoted: bool = False,
+                  piece_bytes: int = PIECE_BYTES, split: Split | None = None) -> StreamedExport:
     """The check pass (raises ExportFormatError as a whole-file parse would), and a StreamedExport whose
-    ``iter_accepted`` runs the publishing pass."""
+    ``iter_accepted`` runs the publishing pass. ``split`` cuts the file (default: ``pieces`` of whole lines,
+    with ``header`` and ``quoted`` as the format says)."""
     digest = hashlib.sha256()
     check = ImportContext(import_key="(check pass)")
     accepted_total, rejected = 0, []
     file_name, source_system = path.name, ""
     for parsed in _parse_pieces(path, parse, header=header, quoted=quoted, context=check, piece_bytes=piece_bytes,
-                                key_digest=digest):
+                                key_digest=digest, split=split):
         accepted_total += len(parsed.accepted)
         rejected += parsed.rejected
         file_name, source_system = parsed.file_name, parsed.source_system
@@ -153,7 +167,7 @@ def stream_export(path: Path, parse: Parse, *, header: bool, quoted: bool,
     def republish() -> Iterator[Accepted]:
         context = ImportContext(import_key=key)
         for parsed in _parse_pieces(path, parse, header=header, quoted=quoted, context=context,
-                                    piece_bytes=piece_bytes):
+                                    piece_bytes=piece_bytes, split=split):
             yield from parsed.accepted
 
     return StreamedExport(source_system, file_name, key, accepted_total, rejected, republish)
