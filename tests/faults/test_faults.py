@@ -4,16 +4,20 @@ Each scenario imports its own synthetic city (its own id space) through every ad
 wrong, then checks the ledger against the city's ground truth: every claim and payment stored exactly once,
 every balance to the yen, and dead letters exactly the malformed records. Each prints its figures.
 A fault strikes on an observed state, never on a timer (``strike_when``): part of the city stored and a
-transaction of the service open, or matched messages waiting in matching's outbox; the crash between a
-database commit and an offset commit uses the consumer's test hook (TEST_CONSUMER_EXIT_AFTER_BATCH).
-Killing and restarting Kafka and PostgreSQL needs this project's native processes (tests/infrastructure.py).
+transaction of the service open, or matched messages waiting in matching's outbox, or (PostgreSQL's disk
+filled) records flowing and collection's consumer lagging behind; the crash between a database commit and an
+offset commit uses the consumer's test hook (TEST_CONSUMER_EXIT_AFTER_BATCH).
+Killing and restarting Kafka and PostgreSQL needs this project's native processes (tests/infrastructure.py);
+the full disk, a small tmpfs mounted for a tablespace, needs root.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +25,8 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,10 +34,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from contracts import PaymentReceived
-from contracts.topics import BILLING_SOURCE, DEAD_LETTER_MATCHING
+from contracts.topics import BILLING_MATCHED, BILLING_SOURCE, DEAD_LETTER_MATCHING
 from services.childcare_adapter import export_format as childcare
 from services.housing_adapter import export_format as housing
 from services.insurance_adapter import export_format as insurance
@@ -345,6 +351,123 @@ def test_a_slow_broker(infrastructure: Infrastructure, services: dict[str, Runni
     report(f"broker paused 5 s (SIGSTOP) mid-stream: {seen.describe(city.records)}")
     import_until_done(city, e2e_env)
     assert_exact(reconcile(city, infrastructure, services, city.records), "slow broker (paused 5 s)")
+
+
+SMALL_DISK_TABLES = ("claims", "payments", "processed_messages")  # every message collection applies writes here
+SMALL_DISK_TABLESPACE = "faults_small_disk"
+
+
+@contextmanager
+def small_disk(infra: Infrastructure, database: str, tables: tuple[str, ...]) -> Iterator[Path]:
+    """``tables`` of ``database`` moved onto a filesystem of their own: a tmpfs mounted for the purpose, their size
+    plus 16 MiB, as a tablespace. Yields the mount point (fill it and PostgreSQL cannot extend those tables: SQLSTATE
+    53100 disk full); afterwards the tables go back to the default tablespace and the mount is removed."""
+    if os.geteuid() != 0:
+        pytest.skip("a full disk needs a small filesystem of its own: mounting a tmpfs needs root")
+    sizes = infra.psql(database, "SELECT sum(pg_table_size(t::regclass)) FROM unnest(ARRAY['"
+                       + "','".join(tables) + "']) AS t")
+    mount = Path(infra.env["COLLECTION_RUN_DIR"]) / f"small-disk-{uuid.uuid4().hex[:8]}"
+    mount.mkdir(parents=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={int(sizes) // 2**20 + 16}m,mode=0755", "tmpfs",
+                              str(mount)], capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        mount.rmdir()
+        pytest.skip(f"cannot mount a small filesystem here: {mounted.stderr.strip()}")
+    try:
+        location = mount / "pg"
+        location.mkdir(mode=0o700)
+        shutil.chown(location, "postgres", "postgres")
+        infra.psql("postgres", f"CREATE TABLESPACE {SMALL_DISK_TABLESPACE} LOCATION '{location}'")
+        try:
+            for table in tables:
+                infra.psql(database, f"ALTER TABLE {table} SET TABLESPACE {SMALL_DISK_TABLESPACE}")
+            yield mount
+        finally:
+            for leftover in mount.glob("filler*"):
+                leftover.unlink()
+            for table in tables:
+                infra.psql(database, f"ALTER TABLE {table} SET TABLESPACE pg_default")
+            infra.psql(database, "CHECKPOINT")  # the moved tables' old files are removed at a checkpoint
+            infra.psql("postgres", f"DROP TABLESPACE {SMALL_DISK_TABLESPACE}")
+    finally:
+        if subprocess.run(["umount", str(mount)], capture_output=True, check=False).returncode != 0:
+            subprocess.run(["umount", "-l", str(mount)], capture_output=True, check=False)
+        mount.rmdir()
+
+
+def fill(mount: Path) -> Path:
+    """Write a file until the filesystem has no byte left (ENOSPC), in ever smaller pieces."""
+    filler = mount / "filler"
+    descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        for piece in (1 << 20, 1 << 12, 1):
+            try:
+                while os.write(descriptor, b"\0" * piece):
+                    pass
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC, exc
+    finally:
+        os.close(descriptor)
+    return filler
+
+
+async def _consumer_lag(infra: Infrastructure, group: str, topic: str) -> tuple[int, int]:
+    """(records of ``topic`` beyond ``group``'s committed offsets, partitions). A transactional producer's
+    commit marker takes an offset too, so up to one per partition is lag that holds no record."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers)
+    consumer = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap_servers)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        await consumer.topics()
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        ends = await consumer.end_offsets(partitions)
+    finally:
+        await consumer.stop()
+        await admin.close()
+    lag = sum(max(ends[tp] - max(committed[tp].offset if tp in committed else 0, 0), 0) for tp in partitions)
+    return lag, len(partitions)
+
+
+def test_postgres_disk_full_mid_stream(infrastructure: Infrastructure, services: dict[str, RunningService],
+                                       e2e_env: dict[str, str], tmp_path: Path) -> None:
+    """PostgreSQL runs out of space under collection's ledger tables while records flow and collection lags:
+    its writes fail (disk full) until space is freed; nothing may be dead-lettered, lost or applied twice."""
+    city = make_city(tmp_path, 8)
+    collection = services["collection"]
+    with small_disk(infrastructure, "collection", SMALL_DISK_TABLES) as mount:
+        imports = imports_in_background(city, e2e_env)
+        deadline = time.monotonic() + 180
+        while True:  # records flowing (part of the city stored, a transaction open) and collection behind
+            seen = strike_when(city, infrastructure, "collection", mid_stream(city), lambda _: None,
+                               timeout=max(deadline - time.monotonic(), 1))
+            lag, partitions = asyncio.run(_consumer_lag(infrastructure, "collection-ledger", BILLING_MATCHED.name))
+            if lag > partitions:
+                break
+            assert time.monotonic() < deadline, "collection never lagged behind while the city flowed"
+        log_before = collection.log.stat().st_size
+        filler = fill(mount)
+        full_at = time.monotonic()
+        assert shutil.disk_usage(mount).free < 64 * 1024, "the filesystem was not filled"
+        failures: list[dict[str, object]] = []
+        while time.monotonic() - full_at < 120 and len(failures) < 3:  # several batches refused, not one
+            time.sleep(0.5)
+            with collection.log.open("rb") as log:
+                log.seek(log_before)
+                lines = [json.loads(line) for line in log.read().splitlines() if line.startswith(b"{")]
+            failures = [e for e in lines if e.get("error_kind") == "DiskFullError" and e.get("sqlstate") == "53100"]
+        stalled = asyncio.run(_observe(city, infrastructure, "collection", lambda o: True, 5))
+        filler.unlink()  # space freed: the batches refused meanwhile must now go through, once
+        freed_after = time.monotonic() - full_at
+        imports.join()
+    assert len(failures) >= 3, f"the full disk never refused collection's writes:\n{collection.log_tail()}"
+    assert stalled is not None and stalled.stored < city.records, "everything was stored despite the full disk"
+    report(f"postgresql disk full mid-stream: {seen.describe(city.records)}, collection's lag {lag} message(s); "
+           f"{len(failures)} batch(es) refused (disk full, SQLSTATE 53100), {stalled.stored} stored while full; "
+           f"space freed after {freed_after:.0f} s")
+    import_until_done(city, e2e_env)
+    assert_exact(reconcile(city, infrastructure, services, city.records), "postgresql disk full mid-stream")
 
 
 def _correlation(value: bytes) -> str | None:
