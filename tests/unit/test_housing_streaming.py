@@ -173,3 +173,12 @@ def test_the_batch_command_streams_a_large_housing_file(tmp_path: Path, monkeypa
     assert isinstance(parsed, StreamedExport)
     whole = housing.parse_export(data, file_name=path.name, produced_at=lambda: NOW)
     same(whole, parsed)
+
+
+def test_a_document_naming_events_twice_is_refused_not_half_read(tmp_path: Path) -> None:
+    """A whole parse would silently keep the second array; streamed, the first is already read: refused."""
+    path = tmp_path / "twice.json"
+    path.write_bytes(b'{"format": "housing-events", "version": 1, "events": [], "events": [{"type": "x"}]}')
+    with pytest.raises(ExportFormatError, match='"events" appears twice'):
+        stream_export(path, lambda piece: housing.parse_export(piece, file_name=path.name, produced_at=lambda: NOW),
+                      split=housing.stream_pieces)
