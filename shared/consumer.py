@@ -5,9 +5,11 @@
   are committed only after the handler returned, i.e. after the whole batch's effect is durable.
 - A record that breaks its contract goes to the service's dead-letter topic with the field-level reasons and
   the original value and headers; the rest of the batch goes on.
-- A failure of the infrastructure (database or broker unreachable) is raised: FastStream rewinds every
-  partition to the batch's first record and the batch is delivered again, so nothing is lost while
-  PostgreSQL restarts.
+- A failure of the infrastructure (database or broker unreachable, or PostgreSQL out of a resource: its disk
+  full, out of memory or connections) is raised after a short pause: FastStream rewinds every partition to
+  the batch's first record and the batch is delivered again, so nothing is lost (nor dead-lettered as if the
+  record were at fault) while PostgreSQL restarts or its disk is full; the pause keeps the retries from
+  hammering a database that cannot write.
 - Any other error fails the batch, which is then retried one record at a time, so the one poison record is
   found, retried a few times and dead-lettered with its error, and its neighbours are applied.
 - A message id applied before arriving again with another payload is not a redelivery: the service raises
@@ -52,9 +54,13 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.InterfaceError,
     asyncpg.exceptions.ConnectionDoesNotExistError,
     asyncpg.exceptions.TransactionRollbackError,  # a deadlock or serialization failure: retrying is the cure
+    # SQLSTATE class 53: disk full, out of memory, too many connections. The database's state, not the record's:
+    # a record dead-lettered for it would be lost from the ledger.
+    asyncpg.exceptions.InsufficientResourcesError,
     KafkaError,
 )
 PROCESSING_ATTEMPTS = 3
+TRANSIENT_PAUSE_SECONDS = 0.5
 
 
 @dataclass
@@ -228,7 +234,12 @@ def subscribe_envelopes(
             return
         try:
             await handle_batch(deliveries)
-        except TRANSIENT_ERRORS:
+        except TRANSIENT_ERRORS as exc:
+            # The error's class and SQLSTATE only: a database message may quote a value.
+            log.warning("batch not applied: infrastructure unavailable; it will be delivered again", extra={
+                "topic": topic.name, "records": len(deliveries), "error_kind": exc.__class__.__name__,
+                "sqlstate": getattr(exc, "sqlstate", None)})
+            await asyncio.sleep(TRANSIENT_PAUSE_SECONDS)
             raise
         except Exception:  # noqa: BLE001 - find the record that fails, apply the others
             log.info("batch failed; retrying its records one by one", extra={"records": len(deliveries)})

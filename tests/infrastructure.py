@@ -63,6 +63,11 @@ class Infrastructure:
                 time.sleep(1)
         _script("deploy/postgres/postgres.sh", "start", self.env)
 
+    def psql(self, database: str, sql: str) -> str:
+        """Run ``sql`` in ``database`` as the cluster's superuser (unaligned, tuples only); its output."""
+        return _script("deploy/postgres/postgres.sh", "psql", self.env,
+                       args=("-v", "ON_ERROR_STOP=1", "-qtAX", "-d", database, "-c", sql)).stdout.strip()
+
     def restart_postgres(self) -> None:
         _script("deploy/postgres/postgres.sh", "stop", self.env)
         _script("deploy/postgres/postgres.sh", "start", self.env)
@@ -92,8 +97,9 @@ def _native_env() -> dict[str, str]:
     }
 
 
-def _script(path: str, command: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
-    argv = [str(ROOT / path), command]
+def _script(path: str, command: str, env: dict[str, str], check: bool = True,
+            args: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    argv = [str(ROOT / path), command, *args]
     result = subprocess.run(argv, env={**os.environ, **env}, text=True, capture_output=True, check=False, timeout=600)
     if check and result.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")

@@ -1,7 +1,9 @@
 """The housing management system's event export (市営住宅管理システム, run by the 指定管理者): UTF-8 JSON.
 
 Pure functions, no I/O: ``parse_export`` (bytes → canonical envelopes and rejected events) and
-``render_export`` (canonical payloads → the same document, for samples, tests and the synthetic city).
+``render_export`` (canonical payloads → the same document, for samples, tests and the synthetic city); and
+``stream_pieces``, which reads a large export file a record at a time for the batch command (bounded memory,
+the same records, rejections and import key as ``parse_export`` of the whole file).
 The document is ``{"format": "housing-events", "version": 1, "exported_at": ..., "events": [...]}``; each
 event's ``type`` says what happened. The fields are in this service's README.
 
@@ -13,12 +15,14 @@ an event that is not an object, has an unknown ``type`` or bad fields is rejecte
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from calendar import monthrange
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -43,7 +47,9 @@ from contracts import (
     ReversalReason,
 )
 from contracts.receivables import legal_category
+from shared.ingest.json_stream import READ_BLOCK, JsonArrayReader, JsonSyntaxError, NotAnObject, NotUtf8, RepeatedArray
 from shared.ingest.records import ExportBuilder, ExportFormatError, FieldReader, ParsedExport, Problem, RecordProblems
+from shared.ingest.streaming import Piece
 from shared.japanese_dates import DateFormatError, parse_japanese_date, to_wareki
 
 SOURCE_SYSTEM = "housing-manager"
@@ -356,8 +362,7 @@ def _events(data: bytes) -> list[object]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ExportFormatError(f"the document is not UTF-8 (undecodable byte at offset {exc.start}); "
-                                "the housing export is UTF-8 JSON") from None
+        raise _not_utf8(exc.start) from None
     try:
         document = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
@@ -365,7 +370,21 @@ def _events(data: bytes) -> list[object]:
     except (ValueError, RecursionError) as exc:
         raise ExportFormatError(f"not valid JSON: {exc}") from None
     if not isinstance(document, dict):
-        raise ExportFormatError('the document must be a JSON object with an "events" array')
+        raise ExportFormatError(_NOT_AN_OBJECT)
+    _check_head(document)
+    return document["events"]  # type: ignore[no-any-return]
+
+
+_NOT_AN_OBJECT = 'the document must be a JSON object with an "events" array'
+
+
+def _not_utf8(offset: int) -> ExportFormatError:
+    return ExportFormatError(f"the document is not UTF-8 (undecodable byte at offset {offset}); "
+                             "the housing export is UTF-8 JSON")
+
+
+def _check_head(document: Mapping[str, object]) -> None:
+    """The document's top-level fields (``events`` only checked to be an array), or ExportFormatError."""
     if document.get("format") != FORMAT:
         raise ExportFormatError(f'"format" must be "{FORMAT}" (is this a housing-manager export?)')
     version = document.get("version")
@@ -383,7 +402,53 @@ def _events(data: bytes) -> list[object]:
     events = document.get("events")
     if not isinstance(events, list):
         raise ExportFormatError('no "events" array' if events is None else '"events" must be a JSON array')
-    return events
+
+
+def _canonical(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8", "replace")
+
+
+_PIECE_HEAD = json.dumps({"format": FORMAT, "version": VERSION}, separators=(",", ":"))[:-1].encode() + b',"events":['
+
+
+def stream_pieces(path: Path, *, piece_bytes: int, key_digest: hashlib._Hash | None = None,  # type: ignore[name-defined]
+                  block: int = READ_BLOCK) -> Iterator[Piece]:
+    """A large export read a record at a time (shared/ingest/json_stream.py), as pieces for
+    shared/ingest/streaming.py: each piece is a small document of the same format holding the next events as
+    they are in the file, its ``line_offset`` the number of events before it, so ``parse_export`` checks and
+    numbers every event exactly as in a whole parse. ``key_digest`` is fed the events' canonical JSON, so the
+    import key is the whole parse's. The top-level fields are checked once the file has been read (they may
+    follow the events); a document that cannot be read raises ExportFormatError as ``parse_export`` would."""
+    reader = JsonArrayReader(path, "events", parse_constant=_no_constant, block=block)
+    batch: list[bytes] = []
+    size = before = count = 0
+    if key_digest is not None:
+        key_digest.update(b"[")
+    try:
+        for text, event in reader:
+            if key_digest is not None:
+                key_digest.update(b"," + _canonical(event) if count else _canonical(event))
+            count += 1
+            batch.append(text.encode("utf-8"))
+            size += len(batch[-1])
+            if size >= piece_bytes:
+                yield Piece(_PIECE_HEAD + b",".join(batch) + b"]}", before)
+                batch, size, before = [], 0, count
+    except JsonSyntaxError as exc:
+        raise ExportFormatError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except NotUtf8 as exc:
+        raise _not_utf8(exc.offset) from None
+    except NotAnObject:
+        raise ExportFormatError(_NOT_AN_OBJECT) from None
+    except RepeatedArray:
+        raise ExportFormatError('"events" appears twice among the top-level fields') from None
+    except (ValueError, RecursionError) as exc:
+        raise ExportFormatError(f"not valid JSON: {exc}") from None
+    _check_head(reader.head)
+    if key_digest is not None:
+        key_digest.update(b"]\n")  # the whole parse's import key: its canonical JSON is one line
+    if batch or not before:
+        yield Piece(_PIECE_HEAD + b",".join(batch) + b"]}", before)
 
 
 def _no_constant(name: str) -> object:
@@ -406,7 +471,7 @@ def parse_export(
         raise ExportFormatError(f"settings: {exc}") from None
     # The import key is the events' canonical JSON, not the bytes: the same events re-sent pretty-printed, with
     # other line endings or another exported_at are the same import.
-    canonical = json.dumps(events, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8", "replace")
+    canonical = _canonical(events)
     builder = ExportBuilder(SOURCE_SYSTEM, DEPARTMENT, file_name, canonical, produced_at)
     for number, event in enumerate(events, start=1):
         raw = json.dumps(event, ensure_ascii=False)

@@ -43,7 +43,7 @@ from shared.http import (
 from shared.ingest.outage import rate_limited_logs
 from shared.ingest.publisher import ImportSummary, publish_import
 from shared.ingest.records import ExportFormatError, ParsedExport
-from shared.ingest.streaming import STREAM_THRESHOLD_BYTES, StreamedExport, stream_export
+from shared.ingest.streaming import STREAM_THRESHOLD_BYTES, Split, StreamedExport, stream_export
 from shared.logging import setup_logging
 from shared.serve import serve
 from shared.settings import AdapterSettings
@@ -70,8 +70,11 @@ class AdapterSpec:
     media_type: str  # what POST /imports takes, e.g. "text/csv; charset=Shift_JIS"
     settings_cls: type[AdapterSettings]
     # How the batch command may stream a large file (shared/ingest/streaming.py): "header" (CSV with a header
-    # line), "headerless" (one record a line), or None (read whole: one JSON document).
+    # line), "headerless" (one record a line), or None (not line-based: see stream_pieces).
     stream_lines: str | None = None
+    # A format that is not line-based cuts a large file itself (the housing JSON document: its events a few at
+    # a time); neither this nor stream_lines: the file is always read whole.
+    stream_pieces: Split | None = None
     quoted_fields: bool = True  # CSV quoting: a piece is never cut inside a quoted field
 
     def settings(self) -> AdapterSettings:
@@ -103,15 +106,18 @@ def settings_class(row: SourceSystem) -> type[AdapterSettings]:
 def adapter_spec(code: str) -> AdapterSpec:
     """The adapter of one source system (contracts/sources.py), with the parser of its format module."""
     row = source(code)
+    module = importlib.import_module(row.format_module)
     return AdapterSpec(
         service_name=row.service_name,
         code=row.code,
         department=row.department,
         title=row.title,
-        parse_export=importlib.import_module(row.format_module).parse_export,
+        parse_export=module.parse_export,
         media_type=row.media_type,
         settings_cls=settings_class(row),
         stream_lines=row.stream_lines,
+        # a format that is not line-based streams when its module cuts a file into pieces (housing's JSON)
+        stream_pieces=getattr(module, "stream_pieces", None),
         quoted_fields=row.quoted_fields,
     )
 
@@ -133,11 +139,12 @@ def _parse(spec: AdapterSpec, data: bytes, file_name: str, settings: AdapterSett
 
 
 def _parse_file(spec: AdapterSpec, path: Path, settings: AdapterSettings) -> ParsedExport | StreamedExport:
-    """A large line-based file in pieces (bounded memory), anything else whole."""
-    if spec.stream_lines is None or path.stat().st_size <= STREAM_THRESHOLD_BYTES:
+    """A large file in pieces (bounded memory), a small one whole."""
+    streamable = spec.stream_lines is not None or spec.stream_pieces is not None
+    if not streamable or path.stat().st_size <= STREAM_THRESHOLD_BYTES:
         return _parse(spec, path.read_bytes(), path.name, settings)
     return stream_export(path, lambda data: _parse(spec, data, path.name, settings),
-                         header=spec.stream_lines == "header", quoted=spec.quoted_fields)
+                         header=spec.stream_lines == "header", quoted=spec.quoted_fields, split=spec.stream_pieces)
 
 
 async def _import_file(spec: AdapterSpec, path: Path, report: Path, progress: bool, chunk: int,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -73,13 +73,21 @@ class ParsedExport:
         return iter(self.accepted)
 
 
+class SeenRecords(Protocol):
+    """Where an export's accepted message ids are remembered for the repeated-key check (a dict will do):
+    ``setdefault`` stores ``value`` unless the key is there, and returns what the key holds (as dict's does)."""
+
+    def setdefault(self, key: bytes, value: tuple[int, bytes], /) -> tuple[int, bytes]: ...
+
+
 @dataclass
 class ImportContext:
     """Set while one export is parsed in pieces (shared/ingest/streaming.py): every piece's records carry the
     whole file's import key, a repeated source key is found across pieces, and line numbers are the file's."""
 
     import_key: str
-    seen: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)
+    # message id → (first line, payload digest): a dict, or for a streamed file a store on disk (streaming.py)
+    seen: SeenRecords = field(default_factory=dict)
     line_offset: int = 0
 
 
@@ -399,7 +407,7 @@ class ExportBuilder:
 
     # message id → (line, digest of the payload) of every record accepted so far: a later line with the same
     # source keys is rejected (repeat_problem) instead of being published under the same id and lost.
-    seen: dict[bytes, tuple[int, bytes]] = field(init=False, default_factory=dict)
+    seen: SeenRecords = field(init=False, default_factory=dict)
     line_offset: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
@@ -449,10 +457,10 @@ class ExportBuilder:
         )
         file_line = line + self.line_offset
         digest = hashlib.blake2b(payload.model_dump_json().encode(), digest_size=16).digest()
-        first = self.seen.get(message.message_id.bytes)
-        if first is not None:
+        this = (file_line, digest)
+        first = self.seen.setdefault(message.message_id.bytes, this)
+        if first is not this:
             self.reject(line, raw, [repeat_problem(message.message_type, first[0], first[1] == digest)])
             return
-        self.seen[message.message_id.bytes] = (file_line, digest)
         person_id = payload.person.source_person_id  # type: ignore[attr-defined]
         self.result.accepted.append(Accepted(file_line, f"{self.department.value}:{person_id}", message))

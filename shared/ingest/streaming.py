@@ -10,17 +10,23 @@ repeated-key memory. Two passes over the file:
    that cannot be read at all is refused before anything is published, as with a whole-file parse;
 2. the publishing pass parses the pieces again, lazily, handing the publisher one piece's records at a time.
 
-Memory is one piece's records plus, per accepted record, its message id for the repeated-key check (about
-100 bytes a record) and every rejected record. Parsing twice costs CPU, so only files over
-``STREAM_THRESHOLD_BYTES`` are streamed. The housing export is one JSON document and is not streamed.
+Memory is one piece's records plus every rejected record: the accepted records' message ids, which the
+repeated-key check must remember across the whole file, are kept in a temporary SQLite file (``SeenOnDisk``)
+rather than in memory, so a file of any length needs the same memory. Parsing twice costs CPU, so only files over
+``STREAM_THRESHOLD_BYTES`` are streamed. A format that is not line-based brings its own ``Split``: the housing
+export, one JSON document, is cut into small documents of a few events each (services/housing_adapter/
+export_format.py ``stream_pieces``, reading the file with shared/ingest/json_stream.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from shared.ingest.records import (
     CURRENT_IMPORT,
@@ -31,11 +37,21 @@ from shared.ingest.records import (
 )
 
 PIECE_BYTES = 2 << 20
-STREAM_THRESHOLD_BYTES = 64 << 20
+# Read whole, a 61 MB water file (620,000 claims) held 2,979 MiB: every record's envelope at once, about 4.8 KB a
+# claim. Up to two pieces' worth it is at most about 40,000 claims (under 300 MiB with the interpreter).
+STREAM_THRESHOLD_BYTES = 2 * PIECE_BYTES
 READ_BLOCK = 1 << 20
 MAX_PIECE_BYTES = 8 * PIECE_BYTES  # a quote that never closes does not make the whole file one piece
 
 Parse = Callable[[bytes], ParsedExport]
+
+
+class Split(Protocol):
+    """A format's own way to cut a file into pieces its ``parse_export`` reads (``pieces`` for line-based ones);
+    ``key_digest``, when given, is fed what the whole file's import key is the SHA-256 of."""
+
+    def __call__(self, path: Path, *, piece_bytes: int,
+                 key_digest: hashlib._Hash | None = None) -> Iterator[Piece]: ...  # type: ignore[name-defined]
 
 
 def physical_lines(path: Path, block: int = READ_BLOCK) -> Iterator[bytes]:
@@ -104,6 +120,35 @@ def _piece(head: bytes | None, lines: list[bytes], lines_before: int) -> Piece:
     return Piece(head + b"".join(lines), lines_before - 1)
 
 
+class SeenOnDisk:
+    """The repeated-key memory of one pass over a streamed file (message id → first line, payload digest) in a
+    temporary SQLite file with a small page cache, instead of a dict that grows with the file (about 250 bytes a
+    record: 1.5 million claims would hold 375 MB). Removed when the pass ends."""
+
+    CACHE_KIB = 8 << 10
+
+    def __init__(self) -> None:
+        self._file = tempfile.NamedTemporaryFile(prefix="import-seen-", suffix=".sqlite")  # noqa: SIM115
+        self._db = sqlite3.connect(self._file.name, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = -{self.CACHE_KIB}",
+                       "temp_store = FILE"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute("CREATE TABLE seen (id BLOB PRIMARY KEY, line INTEGER NOT NULL, digest BLOB NOT NULL) "
+                         "WITHOUT ROWID")
+        self._db.execute("BEGIN")
+
+    def setdefault(self, key: bytes, value: tuple[int, bytes], /) -> tuple[int, bytes]:
+        """``value`` stored and returned, or the first one when the key is there (one statement for a new key)."""
+        if self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", (key, *value)).rowcount == 1:
+            return value
+        line, digest = self._db.execute("SELECT line, digest FROM seen WHERE id = ?", (key,)).fetchone()
+        return line, digest
+
+    def close(self) -> None:
+        self._db.close()
+        self._file.close()
+
+
 @dataclass
 class StreamedExport:
     """What the publisher needs of an export parsed in pieces (the same attributes as ParsedExport)."""
@@ -124,9 +169,11 @@ class StreamedExport:
 
 
 def _parse_pieces(path: Path, parse: Parse, *, header: bool, quoted: bool, context: ImportContext,
-                  piece_bytes: int, key_digest: hashlib._Hash | None = None  # type: ignore[name-defined]
-                  ) -> Iterator[ParsedExport]:
-    for piece in pieces(path, header=header, quoted=quoted, piece_bytes=piece_bytes, key_digest=key_digest):
+                  piece_bytes: int, key_digest: hashlib._Hash | None = None,  # type: ignore[name-defined]
+                  split: Split | None = None) -> Iterator[ParsedExport]:
+    cut = split(path, piece_bytes=piece_bytes, key_digest=key_digest) if split is not None else \
+        pieces(path, header=header, quoted=quoted, piece_bytes=piece_bytes, key_digest=key_digest)
+    for piece in cut:
         context.line_offset = piece.line_offset
         token = CURRENT_IMPORT.set(context)
         try:
@@ -135,25 +182,33 @@ def _parse_pieces(path: Path, parse: Parse, *, header: bool, quoted: bool, conte
             CURRENT_IMPORT.reset(token)
 
 
-def stream_export(path: Path, parse: Parse, *, header: bool, quoted: bool,
-                  piece_bytes: int = PIECE_BYTES) -> StreamedExport:
+def stream_export(path: Path, parse: Parse, *, header: bool = False, quoted: bool = False,
+                  piece_bytes: int = PIECE_BYTES, split: Split | None = None) -> StreamedExport:
     """The check pass (raises ExportFormatError as a whole-file parse would), and a StreamedExport whose
-    ``iter_accepted`` runs the publishing pass."""
+    ``iter_accepted`` runs the publishing pass. ``split`` cuts the file (default: ``pieces`` of whole lines,
+    with ``header`` and ``quoted`` as the format says)."""
     digest = hashlib.sha256()
-    check = ImportContext(import_key="(check pass)")
+    check = ImportContext(import_key="(check pass)", seen=SeenOnDisk())
     accepted_total, rejected = 0, []
     file_name, source_system = path.name, ""
-    for parsed in _parse_pieces(path, parse, header=header, quoted=quoted, context=check, piece_bytes=piece_bytes,
-                                key_digest=digest):
-        accepted_total += len(parsed.accepted)
-        rejected += parsed.rejected
-        file_name, source_system = parsed.file_name, parsed.source_system
+    try:
+        for parsed in _parse_pieces(path, parse, header=header, quoted=quoted, context=check,
+                                    piece_bytes=piece_bytes, key_digest=digest, split=split):
+            accepted_total += len(parsed.accepted)
+            rejected += parsed.rejected
+            file_name, source_system = parsed.file_name, parsed.source_system
+    finally:
+        check.seen.close()  # type: ignore[attr-defined]
     key = f"import:{source_system}:{digest.hexdigest()[:24]}"
 
     def republish() -> Iterator[Accepted]:
-        context = ImportContext(import_key=key)
-        for parsed in _parse_pieces(path, parse, header=header, quoted=quoted, context=context,
-                                    piece_bytes=piece_bytes):
-            yield from parsed.accepted
+        seen = SeenOnDisk()
+        context = ImportContext(import_key=key, seen=seen)
+        try:
+            for parsed in _parse_pieces(path, parse, header=header, quoted=quoted, context=context,
+                                        piece_bytes=piece_bytes, split=split):
+                yield from parsed.accepted
+        finally:
+            seen.close()
 
     return StreamedExport(source_system, file_name, key, accepted_total, rejected, republish)

@@ -4,17 +4,21 @@ Each scenario imports its own synthetic city (its own id space) through every ad
 wrong, then checks the ledger against the city's ground truth: every claim and payment stored exactly once,
 every balance to the yen, and dead letters exactly the malformed records. Each prints its figures.
 A fault strikes on an observed state, never on a timer (``strike_when``): part of the city stored and a
-transaction of the service open, or matched messages waiting in matching's outbox; the crash between a
-database commit and an offset commit uses the consumer's test hook (TEST_CONSUMER_EXIT_AFTER_BATCH).
-Killing and restarting Kafka and PostgreSQL needs this project's native processes (tests/infrastructure.py).
+transaction of the service open, or matched messages waiting in matching's outbox, or (PostgreSQL's disk
+filled) records flowing and collection's consumer lagging behind; the crash between a database commit and an
+offset commit uses the consumer's test hook (TEST_CONSUMER_EXIT_AFTER_BATCH).
+Killing and restarting Kafka and PostgreSQL needs this project's native processes (tests/infrastructure.py);
+the full disk, a small tmpfs mounted for a tablespace, needs root.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import importlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +26,8 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,11 +35,12 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from contracts import PaymentReceived
 from contracts.sources import SOURCES
-from contracts.topics import BILLING_SOURCE, DEAD_LETTER_MATCHING
+from contracts.topics import BILLING_MATCHED, BILLING_SOURCE, DEAD_LETTER_MATCHING, TopicSpec
 from shared.dead_letters import read_dead_letters
 from tests.e2e.processes import RunningService
 from tests.figures import report
@@ -65,9 +71,9 @@ class City:
         return len(self.claims) + len(self.payments)
 
 
-def make_city(tmp: Path, id_space: int) -> City:
+def make_city(tmp: Path, id_space: int, households: int = 25) -> City:
     path = tmp / f"city-{id_space}"
-    write_city(path, 25, 1000 + id_space, "default", 2024, AS_OF, log=lambda _: None, id_space=id_space)
+    write_city(path, households, 1000 + id_space, "default", 2024, AS_OF, log=lambda _: None, id_space=id_space)
     claims = {(c["department"], c["claim_id"]): by_law(c)[0] for c in
               map(json.loads, (path / "ground_truth" / "claims.jsonl").read_text("utf-8").splitlines())}
     payments, keys = set(), []
@@ -339,6 +345,192 @@ def test_a_slow_broker(infrastructure: Infrastructure, services: dict[str, Runni
     report(f"broker paused 5 s (SIGSTOP) mid-stream: {seen.describe(city.records)}")
     import_until_done(city, e2e_env)
     assert_exact(reconcile(city, infrastructure, services, city.records), "slow broker (paused 5 s)")
+
+
+SMALL_DISK_TABLES = ("claims", "payments", "processed_messages")  # every message collection applies writes here
+SMALL_DISK_TABLESPACE = "faults_small_disk"
+FULL_FOR_SECONDS = 15
+
+
+@contextmanager
+def small_disk(infra: Infrastructure, database: str, tables: tuple[str, ...]) -> Iterator[Path]:
+    """``tables`` of ``database`` moved onto a filesystem of their own: a tmpfs mounted for the purpose, their size
+    plus 16 MiB, as a tablespace. Yields the mount point (fill it and PostgreSQL cannot extend those tables: SQLSTATE
+    53100 disk full); afterwards the tables go back to the default tablespace and the mount is removed."""
+    if os.geteuid() != 0:
+        pytest.skip("a full disk needs a small filesystem of its own: mounting a tmpfs needs root")
+    sizes = infra.psql(database, "SELECT sum(pg_table_size(t::regclass)) FROM unnest(ARRAY['"
+                       + "','".join(tables) + "']) AS t")
+    mount = Path(infra.env["COLLECTION_RUN_DIR"]) / f"small-disk-{uuid.uuid4().hex[:8]}"
+    mount.mkdir(parents=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={int(sizes) // 2**20 + 16}m,mode=0755", "tmpfs",
+                              str(mount)], capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        mount.rmdir()
+        pytest.skip(f"cannot mount a small filesystem here: {mounted.stderr.strip()}")
+    try:
+        location = mount / "pg"
+        location.mkdir(mode=0o700)
+        shutil.chown(location, "postgres", "postgres")
+        infra.psql("postgres", f"CREATE TABLESPACE {SMALL_DISK_TABLESPACE} LOCATION '{location}'")
+        try:
+            for table in tables:
+                infra.psql(database, f"ALTER TABLE {table} SET TABLESPACE {SMALL_DISK_TABLESPACE}")
+            yield mount
+        finally:
+            for leftover in mount.glob("filler*"):
+                leftover.unlink()
+            for table in tables:
+                infra.psql(database, f"ALTER TABLE {table} SET TABLESPACE pg_default")
+            infra.psql(database, "CHECKPOINT")  # the moved tables' old files are removed at a checkpoint
+            infra.psql("postgres", f"DROP TABLESPACE {SMALL_DISK_TABLESPACE}")
+    finally:
+        if subprocess.run(["umount", str(mount)], capture_output=True, check=False).returncode != 0:
+            subprocess.run(["umount", "-l", str(mount)], capture_output=True, check=False)
+        mount.rmdir()
+
+
+def fill(mount: Path) -> Path:
+    """Write a file until the filesystem has no byte left (ENOSPC), in ever smaller pieces."""
+    filler = mount / "filler"
+    descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        for piece in (1 << 20, 1 << 12, 1):
+            try:
+                while os.write(descriptor, b"\0" * piece):
+                    pass
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC, exc
+    finally:
+        os.close(descriptor)
+    return filler
+
+
+class LagReader:
+    """Consumer lag in records, from one admin client and one read-committed reader kept open between samples:
+    the records of a topic past a group's committed offsets that the group could read (the offsets alone
+    overcount, since each transaction's commit marker takes one)."""
+
+    def __init__(self, infra: Infrastructure):
+        self.admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers)
+        self.reader = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap_servers,
+                                       isolation_level="read_committed", enable_auto_commit=False)
+
+    async def __aenter__(self) -> LagReader:
+        await self.admin.start()
+        await self.reader.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.reader.stop()
+        await self.admin.close()
+
+    async def behind(self, group: str, topic: TopicSpec) -> int:
+        committed = await self.admin.list_consumer_group_offsets(group)
+        partitions = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
+        ends = await self.reader.end_offsets(partitions)
+        starts = {tp: committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0
+                  for tp in partitions}
+        behind = {tp: start for tp, start in starts.items() if ends[tp] > start}
+        if not behind:
+            return 0
+        self.reader.assign(list(behind))
+        for tp, start in behind.items():
+            self.reader.seek(tp, start)
+        count, deadline = 0, time.monotonic() + 5
+        while time.monotonic() < deadline:
+            for tp, records in (await self.reader.getmany(timeout_ms=100)).items():
+                count += sum(1 for r in records if r.offset < ends[tp])
+            positions = {tp: await self.reader.position(tp) for tp in behind}
+            if all(positions[tp] >= ends[tp] for tp in behind):
+                break
+        return count
+
+
+async def _reported_lag(client: httpx.AsyncClient, services: dict[str, RunningService]) -> dict[str, int]:
+    """The lag each consumer reported at its latest batch (``pipeline_consumer_lag`` on /metrics: records past its
+    position when it took the batch): matching on source events, collection's ledger on matched events."""
+    lag = {}
+    for name, topic in (("matching", BILLING_SOURCE.name), ("collection", BILLING_MATCHED.name)):
+        text = (await client.get(f"{services[name].url}/metrics")).text
+        lag[name] = int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                            if line.startswith("pipeline_consumer_lag") and f'topic="{topic}"' in line))
+    return lag
+
+
+async def _flowing_and_lagging(city: City, infra: Infrastructure, services: dict[str, RunningService],
+                               timeout: float) -> tuple[Observed, dict[str, int]] | None:
+    """The first moment records flow (part of the city stored, a transaction of collection open) while a consumer
+    lags (matching or collection reported records waiting at its latest batch); None if not within ``timeout``."""
+    lag: dict[str, int] = {}
+
+    async def poll(client: httpx.AsyncClient) -> None:
+        while True:
+            lag.update(await _reported_lag(client, services))
+            await asyncio.sleep(0.02)
+
+    async with httpx.AsyncClient(timeout=5) as client:
+        lag.update(await _reported_lag(client, services))
+        poller = asyncio.create_task(poll(client))
+        try:
+            flowing = mid_stream(city)
+            seen = await _observe(city, infra, "collection", lambda o: flowing(o) and sum(lag.values()) > 0,
+                                  timeout)
+        finally:
+            poller.cancel()
+    return None if seen is None else (seen, dict(lag))
+
+
+async def _behind(infra: Infrastructure, group: str, topic: TopicSpec) -> int:
+    async with LagReader(infra) as lag:
+        return await lag.behind(group, topic)
+
+
+def test_postgres_disk_full_mid_stream(infrastructure: Infrastructure, services: dict[str, RunningService],
+                                       e2e_env: dict[str, str], tmp_path: Path) -> None:
+    """PostgreSQL runs out of space under collection's ledger tables while records flow and collection lags:
+    its writes fail (disk full) until space is freed; nothing may be dead-lettered, lost or applied twice."""
+    city = make_city(tmp_path, 8, households=100)  # flowing long enough to be seen mid-stream and lagging
+    collection = services["collection"]
+    with small_disk(infrastructure, "collection", SMALL_DISK_TABLES) as mount:
+        imports = imports_in_background(city, e2e_env)
+        observed = asyncio.run(_flowing_and_lagging(city, infrastructure, services, timeout=180))
+        assert observed is not None, "never saw records flowing while the consumers lagged: the fault proves nothing"
+        seen, lag = observed
+        server_log = Path(infrastructure.env["COLLECTION_RUN_DIR"]) / "postgres" / "postgres.log"
+        server_log_before, log_before = server_log.stat().st_size, collection.log.stat().st_size
+        filler = fill(mount)
+        full_at = time.monotonic()
+        assert shutil.disk_usage(mount).free < 64 * 1024, "the filesystem was not filled"
+        refusals = 0  # PostgreSQL's own word that it could not write: the fault fired
+        while time.monotonic() - full_at < 120 and refusals < 3:
+            time.sleep(0.5)
+            refusals = _log_lines_since(server_log, server_log_before).count(b"No space left on device")
+        time.sleep(max(0.0, FULL_FOR_SECONDS - (time.monotonic() - full_at)))  # full a while: retried, not dropped
+        stalled = asyncio.run(_observe(city, infrastructure, "collection", lambda o: True, 5))
+        behind_while_full = asyncio.run(_behind(infrastructure, "collection-ledger", BILLING_MATCHED))
+        refused = [json.loads(line) for line in _log_lines_since(collection.log, log_before).splitlines()
+                   if b'"DiskFullError"' in line]
+        filler.unlink()  # space freed: the batches refused meanwhile must now go through, once
+        freed_after = time.monotonic() - full_at
+        imports.join()
+    assert refusals >= 3, "PostgreSQL never refused a write on the full filesystem: the fault did not fire"
+    assert stalled is not None and stalled.stored < city.records, "everything was stored despite the full disk"
+    ledger_refused = sum(1 for e in refused if e.get("topic") == BILLING_MATCHED.name and e.get("sqlstate") == "53100")
+    report(f"postgresql disk full mid-stream: {seen.describe(city.records)}, consumer lag reported at the strike: "
+           f"matching {lag['matching']}, collection {lag['collection']} record(s); PostgreSQL refused {refusals}+ "
+           f"writes (No space left on device), collection's ledger {ledger_refused} batch(es) (SQLSTATE 53100, "
+           f"taken again); {stalled.stored} stored and collection {behind_while_full} record(s) behind while full; "
+           f"space freed after {freed_after:.0f} s")
+    import_until_done(city, e2e_env)
+    assert_exact(reconcile(city, infrastructure, services, city.records), "postgresql disk full mid-stream")
+    assert ledger_refused > 0 and behind_while_full > 0, "collection's ledger was never held back by the full disk"
+
+
+def _log_lines_since(path: Path, offset: int) -> bytes:
+    with path.open("rb") as log:
+        log.seek(offset)
+        return log.read()
 
 
 def _correlation(value: bytes) -> str | None:

@@ -134,3 +134,39 @@ async def test_a_dead_letter_is_replayed_after_the_fix(infrastructure: Infrastru
     finally:
         await broker.stop()
     assert handled == ["victim"]
+
+
+async def test_a_full_database_disk_is_waited_out_not_dead_lettered(infrastructure: Infrastructure) -> None:
+    """PostgreSQL out of space (SQLSTATE 53100) is the database's state, not the record's: the batch comes again
+    until it can be written, and nothing goes to the dead-letter topic (where it would be lost to the ledger)."""
+    import asyncpg
+
+    suffix = uuid.uuid4().hex[:8]
+    source = TopicSpec(f"test.source.{suffix}", 1, 3_600_000, "test")
+    dead = TopicSpec(f"test.dead.{suffix}", 1, 3_600_000, "test")
+    await ensure_topics(infrastructure.kafka_bootstrap_servers, [source, dead])
+    refused, handled = [], []
+
+    async def handle(deliveries: list[Delivery]) -> None:
+        if len(refused) < PROCESSING_ATTEMPTS + 2:  # more refusals than a poison record is given
+            refused.append(len(deliveries))
+            raise asyncpg.exceptions.DiskFullError("could not extend file: No space left on device")
+        handled.extend(d.envelope.payload.claim_id for d in deliveries)  # type: ignore[attr-defined]
+
+    broker = create_broker(infrastructure.kafka_bootstrap_servers, client_id=f"test-{suffix}")
+    subscribe_envelopes(broker, topic=source, group_id=f"test-{suffix}", dead_letter=dead, consumer_name="test",
+                        handle_batch=handle)
+    await broker.start()
+    try:
+        for claim_id in ("full-1", "full-2"):
+            envelope = message(claim_id)
+            await broker.publish(encode_message(envelope), source.name, headers=envelope_headers(envelope))
+        for _ in range(300):
+            if len(handled) >= 2:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await broker.stop()
+    assert len(refused) == PROCESSING_ATTEMPTS + 2
+    assert sorted(handled) == ["full-1", "full-2"]
+    assert await read_all(infrastructure.kafka_bootstrap_servers, dead.name, expected=1, timeout=3) == []
