@@ -21,7 +21,7 @@ import json
 import logging
 import sys
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -75,7 +75,7 @@ class ImportSummary:
     published: int
     already_published: int
     rejected: int
-    rejections: list[Rejection] = field(default_factory=list)
+    rejections: Sequence[Rejection] = field(default_factory=list)  # on disk for a streamed file
 
     @property
     def completed_before(self) -> bool:

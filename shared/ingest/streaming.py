@@ -10,9 +10,10 @@ repeated-key memory. Two passes over the file:
    that cannot be read at all is refused before anything is published, as with a whole-file parse;
 2. the publishing pass parses the pieces again, lazily, handing the publisher one piece's records at a time.
 
-Memory is one piece's records plus every rejected record: the accepted records' message ids, which the
-repeated-key check must remember across the whole file, are kept in a temporary SQLite file (``SeenOnDisk``)
-rather than in memory, so a file of any length needs the same memory. Parsing twice costs CPU, so only files over
+Memory is one piece's records: the accepted records' message ids, which the repeated-key check must remember
+across the whole file, and the rejected records, which the quarantine and the report need at the end, are kept in
+temporary SQLite files (``SeenOnDisk``, ``RejectionsOnDisk``) rather than in memory, so a file of any length (and
+any share of rejects) needs the same memory. Parsing twice costs CPU, so only files over
 ``STREAM_THRESHOLD_BYTES`` are streamed. A format that is not line-based brings its own ``Split``: the housing
 export, one JSON document, is cut into small documents of a few events each (services/housing_adapter/
 export_format.py ``stream_pieces``, reading the file with shared/ingest/json_stream.py).
@@ -21,18 +22,20 @@ export_format.py ``stream_pieces``, reading the file with shared/ingest/json_str
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, overload
 
 from shared.ingest.records import (
     CURRENT_IMPORT,
     Accepted,
     ImportContext,
     ParsedExport,
+    Problem,
     Rejection,
 )
 
@@ -149,6 +152,88 @@ class SeenOnDisk:
         self._file.close()
 
 
+class RejectionsOnDisk(Sequence[Rejection]):
+    """The rejected records of a streamed file (line, raw text, problems) in a temporary SQLite file, so a file
+    made mostly of rejects needs no more memory than a clean one: the quarantine, the summary and the report read
+    them back in order, a page at a time. Removed when the object is collected or ``close``d."""
+
+    PAGE = 1_000
+
+    def __init__(self) -> None:
+        self._file = tempfile.NamedTemporaryFile(prefix="import-rejected-", suffix=".sqlite")  # noqa: SIM115
+        self._db = sqlite3.connect(self._file.name, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -2048"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute("CREATE TABLE rejected (n INTEGER PRIMARY KEY, line INTEGER NOT NULL, raw TEXT NOT NULL, "
+                         "problems TEXT NOT NULL)")
+        self._count = 0
+
+    def extend(self, rejections: Iterable[Rejection]) -> None:
+        rows = [(self._count + i, r.line, r.raw, json.dumps([[p.field, p.reason] for p in r.problems]))
+                for i, r in enumerate(rejections)]
+        self._db.executemany("INSERT INTO rejected VALUES (?, ?, ?, ?)", rows)
+        self._count += len(rows)
+
+    def __len__(self) -> int:
+        return self._count
+
+    @staticmethod
+    def _rejection(row: tuple[int, str, str]) -> Rejection:
+        return Rejection(row[0], row[1], tuple(Problem(f, r) for f, r in json.loads(row[2])))
+
+    def _rows(self, start: int, stop: int) -> Iterator[Rejection]:
+        for page in range(start, stop, self.PAGE):
+            rows = self._db.execute("SELECT line, raw, problems FROM rejected WHERE n >= ? AND n < ? ORDER BY n",
+                                    (page, min(page + self.PAGE, stop))).fetchall()
+            yield from (self._rejection(row) for row in rows)
+
+    def __iter__(self) -> Iterator[Rejection]:
+        return self._rows(0, self._count)
+
+    @overload
+    def __getitem__(self, index: int) -> Rejection: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Rejection]: ...
+
+    def __getitem__(self, index: int | slice) -> Rejection | Sequence[Rejection]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._count)
+            if step != 1:
+                raise ValueError("rejections are read in order")
+            return _Slice(self, start, stop)
+        if not -self._count <= index < self._count:
+            raise IndexError(index)
+        return next(self._rows(index % self._count, index % self._count + 1))
+
+    def close(self) -> None:
+        self._db.close()
+        self._file.close()
+
+
+@dataclass(frozen=True)
+class _Slice(Sequence[Rejection]):
+    """Rejections ``start`` to ``stop`` of a RejectionsOnDisk, read when iterated."""
+
+    whole: RejectionsOnDisk
+    start: int
+    stop: int
+
+    def __len__(self) -> int:
+        return max(self.stop - self.start, 0)
+
+    def __iter__(self) -> Iterator[Rejection]:
+        return self.whole._rows(self.start, self.stop)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        if isinstance(index, slice):
+            start, stop, _ = index.indices(len(self))
+            return _Slice(self.whole, self.start + start, self.start + stop)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.whole[self.start + index]
+
+
 @dataclass
 class StreamedExport:
     """What the publisher needs of an export parsed in pieces (the same attributes as ParsedExport)."""
@@ -157,7 +242,7 @@ class StreamedExport:
     file_name: str
     import_key: str
     accepted_total: int
-    rejected: list[Rejection] = field(default_factory=list)
+    rejected: Sequence[Rejection] = field(default_factory=list)  # on disk when streamed (RejectionsOnDisk)
     republish: Callable[[], Iterator[Accepted]] = field(default=lambda: iter(()))
 
     @property
@@ -189,13 +274,13 @@ def stream_export(path: Path, parse: Parse, *, header: bool = False, quoted: boo
     with ``header`` and ``quoted`` as the format says)."""
     digest = hashlib.sha256()
     check = ImportContext(import_key="(check pass)", seen=SeenOnDisk())
-    accepted_total, rejected = 0, []
+    accepted_total, rejected = 0, RejectionsOnDisk()
     file_name, source_system = path.name, ""
     try:
         for parsed in _parse_pieces(path, parse, header=header, quoted=quoted, context=check,
                                     piece_bytes=piece_bytes, key_digest=digest, split=split):
             accepted_total += len(parsed.accepted)
-            rejected += parsed.rejected
+            rejected.extend(parsed.rejected)
             file_name, source_system = parsed.file_name, parsed.source_system
     finally:
         check.seen.close()  # type: ignore[attr-defined]

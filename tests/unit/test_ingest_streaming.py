@@ -10,7 +10,8 @@ import pytest
 from services.insurance_adapter import export_format as insurance
 from services.tax_adapter import export_format as tax
 from services.water_adapter import export_format as water
-from shared.ingest.streaming import physical_lines, stream_export
+from shared.ingest.records import Problem, Rejection
+from shared.ingest.streaming import RejectionsOnDisk, physical_lines, stream_export
 from tests.unit import test_insurance_adapter as insurance_files
 from tests.unit import test_tax_export_format as tax_files
 from tests.unit import test_water_adapter as water_files
@@ -85,3 +86,32 @@ def test_lines_are_read_a_block_at_a_time_and_crlf_across_blocks_stays_one_endin
     path = tmp_path / "lines.txt"
     path.write_bytes(b"ab\r\ncd\r\n\r\nef")
     assert list(physical_lines(path, block=3)) == [b"ab\r\n", b"cd\r\n", b"\r\n", b"ef"]
+
+
+def test_a_file_of_rejects_keeps_them_on_disk_in_order_with_their_raw_text(tmp_path: Path) -> None:
+    lines = [tax_files.assessment(通知書番号=f"R-{i}", 金額="abc") for i in range(2_500)]  # every line refused
+    lines[1_200] = tax_files.assessment(通知書番号="ok-1")
+    whole, streamed, _ = whole_and_streamed(tax_files.export(*lines), tmp_path, tax.parse_export,
+                                            header=True, quoted=True)
+    assert isinstance(streamed.rejected, RejectionsOnDisk) and len(streamed.rejected) == len(whole.rejected) == 2_499
+    assert [(r.line, r.raw, r.problems) for r in streamed.rejected] == [
+        (r.line, r.raw, r.problems) for r in whole.rejected]
+    assert streamed.rejected[-1] == whole.rejected[-1] and streamed.rejected[1_500] == whole.rejected[1_500]
+    rest = streamed.rejected[2_000:]  # what a resumed import still has to quarantine
+    assert len(rest) == 499 and list(rest) == whole.rejected[2_000:] and list(rest[490:]) == whole.rejected[2_490:]
+    with pytest.raises(IndexError):
+        streamed.rejected[2_499]
+
+
+def test_rejections_on_disk_read_back_in_pages_as_written() -> None:
+    spool = RejectionsOnDisk()
+    try:
+        written = [Rejection(n + 2, f"raw,{n},山﨑", (Problem("金額", f"not an amount {n}"),))
+                   for n in range(RejectionsOnDisk.PAGE * 2 + 5)]
+        spool.extend(written[:10])
+        spool.extend(written[10:])
+        assert len(spool) == len(written) and list(spool) == written and bool(spool)
+        assert list(spool[RejectionsOnDisk.PAGE - 1:RejectionsOnDisk.PAGE + 2]) == written[
+            RejectionsOnDisk.PAGE - 1:RejectionsOnDisk.PAGE + 2]
+    finally:
+        spool.close()
