@@ -21,6 +21,7 @@ from tests.departments import department_headers
 from tests.e2e.processes import RunningService, eventually
 from tests.e2e.welfare_receiver import WelfareReceiver
 from tests.infrastructure import BUSINESS_DATE, Infrastructure
+from tests.people import birth_date_for, phone_for
 from tests.staff import create_staff, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -32,8 +33,8 @@ def push_person(services: dict[str, RunningService], tag: str) -> dict[str, str]
     """A resident of this test owing tax, national health insurance tax and water (three departments: 3 points of
     the signals policy, under its threshold of 5). Returns the claim ids by department."""
     person = PersonReference(source_person_id="0", name_kanji=f"福祉 髙﨑{tag}", name_kana=f"フクシ ﾀｶｻｷ{tag}",
-                             birth_date=date(1966, 3, 3), postal_code="471-8501",
-                             address=f"愛知県豊田市西町{int(tag[-2:], 16) % 9 + 1}丁目{tag}番地", phone="0565-31-7777")
+                             birth_date=birth_date_for(tag), postal_code="471-8501",
+                             address=f"愛知県豊田市西町{int(tag[-2:], 16) % 9 + 1}丁目{tag}番地", phone=phone_for(tag))
     tax_claim = tax.claim_id(2024, "individual_inhabitant_tax", f"F{tag}", 1)
     nhi_claim = insurance.claim_id(2024, "national_health_insurance_tax", f"24{int(tag, 16) % 10**7:07d}", 1)
     water_claim = water.claim_id(2024, "water_supply_charge", f"S{tag}", f"W{tag}", 1)

@@ -24,6 +24,7 @@ from tests.e2e.test_welfare_referral import push_person
 from tests.e2e.welfare_receiver import WelfareReceiver
 from tests.figures import report
 from tests.infrastructure import Infrastructure
+from tests.people import birth_date_for, phone_for
 from tests.staff import create_staff, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -45,8 +46,8 @@ def push_long_arrears(services: dict[str, RunningService], tag: str) -> dict[str
     """A resident owing tax since 2023-06-30 (19 months by the business date), national health insurance tax
     and water: three departments and long arrears."""
     person = PersonReference(source_person_id="0", name_kanji=f"同意 髙﨑{tag}", name_kana=f"ドウイ ﾀｶｻｷ{tag}",
-                             birth_date=date(1971, 11, 3), postal_code="471-8501",
-                             address=f"愛知県豊田市西町2丁目{tag}番地", phone="0565-31-8888")
+                             birth_date=birth_date_for(tag, 1970), postal_code="471-8501",
+                             address=f"愛知県豊田市西町2丁目{tag}番地", phone=phone_for(tag))
     tax_claim = tax.claim_id(2023, "individual_inhabitant_tax", f"C{tag}", 1)
     exports = {
         "tax_adapter": tax.render_export([ClaimAssessed(
