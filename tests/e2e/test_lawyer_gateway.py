@@ -37,6 +37,7 @@ from tests.departments import department_headers
 from tests.e2e.processes import RunningService, eventually
 from tests.figures import report
 from tests.infrastructure import ROOT, Infrastructure
+from tests.people import birth_date_for, phone_for
 
 pytestmark = pytest.mark.e2e
 
@@ -74,6 +75,7 @@ class World:
     b: Firm
     cases: dict[str, str]  # label → case ref
     tax_claim: str
+    phones: dict[str, str]  # label → the phone the departments recorded
     bodies: list[str] = field(default_factory=list)  # every gateway response body the tests saw
 
 
@@ -91,9 +93,9 @@ def push_person(services: dict[str, RunningService], tag: str, number: int, *, w
     surname = ("委託", "依頼", "受任")[number]
     person = PersonReference(source_person_id=f"W{tag}", name_kanji=f"{surname} {tag}",
                              name_kana=f"{('イタク', 'イライ', 'ジュニン')[number]} {tag.upper()}",
-                             birth_date=date(1958, 7, 7 + number), postal_code="471-0024",
+                             birth_date=birth_date_for(tag, 1950), postal_code="471-0024",
                              address=f"愛知県豊田市元城町3丁目{15 + number}番地11号",
-                             phone=f"0565-31-12{34 + number}")
+                             phone=phone_for(tag))
     water_file = water.render_export([ClaimAssessed(
         claim_id=water.claim_id(2024, "water_supply_charge", f"S{tag}", person.source_person_id, 1), person=person,
         receivable_type="water_supply_charge", legal_category=LegalCategory.PRIVATE, fiscal_year=2024,
@@ -124,9 +126,9 @@ def world(services: dict[str, RunningService], infrastructure: Infrastructure,
     a, b = (Firm(code, *new_client(infrastructure, code, lawyer))
             for code, lawyer in (("lawyer_team_a", "a-001"), ("lawyer_team_b", "b-001")))
     tag = uuid.uuid4().hex[:6]
-    people = {"private_a": push_person(services, f"{tag}a", 0, with_tax=False),
-              "mixed_a": push_person(services, f"{tag}m", 1, with_tax=True),
-              "private_b": push_person(services, f"{tag}b", 2, with_tax=False)}
+    tags = {"private_a": f"{tag}a", "mixed_a": f"{tag}m", "private_b": f"{tag}b"}
+    people = {label: push_person(services, tags[label], number, with_tax=label == "mixed_a")
+              for number, label in enumerate(tags)}
     holder = {"private_a": "lawyer_team_a", "mixed_a": "lawyer_team_a", "private_b": "lawyer_team_b"}
     cases = {}
     for label, (water_id, _) in people.items():
@@ -147,7 +149,8 @@ def world(services: dict[str, RunningService], infrastructure: Infrastructure,
         eventually(lambda firm=firm, labels=labels: all(
             gateway.get(f"/cases/{cases[label]}", headers=firm.headers).status_code == 200 for label in labels),
             what=f"{firm.code}'s cases at the gateway")
-    return World(gateway, collection, staff, a, b, cases, people["mixed_a"][1] or "")
+    return World(gateway, collection, staff, a, b, cases, people["mixed_a"][1] or "",
+                 {label: phone_for(t) for label, t in tags.items()})
 
 
 def get(world: World, path: str, firm: Firm, **params: object) -> httpx.Response:
@@ -162,7 +165,7 @@ def test_a_firm_sees_exactly_the_cases_it_holds(world: World) -> None:
     assert {world.cases["private_a"], world.cases["mixed_a"]} <= listed_a
     assert world.cases["private_b"] in listed_b and not listed_a & listed_b
     detail = get(world, f"/cases/{world.cases['private_a']}", world.a).json()
-    assert detail["contact"]["name_kanji"].startswith("委託") and detail["contact"]["phone"] == "0565-31-1234"
+    assert detail["contact"]["name_kanji"].startswith("委託") and detail["contact"]["phone"] == world.phones["private_a"]
     assert set(detail["contact"]) == {"name_kanji", "name_kana", "postal_code", "address", "phone"}
     assert "birth_date" not in str(detail) and "debtor_id" not in str(detail)
 
