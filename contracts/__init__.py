@@ -53,6 +53,7 @@ from contracts.messages import (
     RelatedPerson,
     ScheduledInstallment,
     SourceRecord,
+    SupportMeasureChanged,
     WaterSupplyChanged,
 )
 from contracts.receivables import RECEIVABLES, ReceivableSpec, receivable
@@ -80,6 +81,7 @@ __all__ = [
     "RelationRole",
     "ScheduledInstallment",
     "SupplyStatus",
+    "SupportMeasureChanged",
     "WaterSupplyChanged",
     "AdjustmentReason",
     "AnyBillingMessage",

@@ -218,6 +218,20 @@ class ClaimNoticeSent(Payload):
     sent_on: date = Field(description="発送日: the day the notice was sent (督促状を発した日)")
 
 
+class SupportMeasureChanged(Payload):
+    """DV等支援措置: the resident register restricts who may learn this person's address (住民基本台帳法12条6項ほか;
+    victims of domestic violence, stalking, child abuse and similar), or lifts the restriction. While it applies,
+    the address never leaves the city: collection withholds it from outsourced firms' cases and documents, from
+    letters to third parties (財産調査) and from the welfare side, and staff see a warning on the debtor.
+
+    The register's own key is the person (宛名番号); ``active`` says whether the measure applies from
+    ``effective_on``. Version 1 of its own type: deploy collection and matching before a source that sends it."""
+
+    person: PersonReference
+    active: bool = Field(description="True: the measure applies from effective_on; false: it ended on that day")
+    effective_on: date = Field(description="The day the measure started (or ended)")
+
+
 BILLING_PAYLOADS: tuple[type[Payload], ...] = (
     ClaimAssessed,
     ClaimAdjusted,
@@ -228,6 +242,7 @@ BILLING_PAYLOADS: tuple[type[Payload], ...] = (
     ExemptionApplied,
     WaterSupplyChanged,
     ClaimNoticeSent,
+    SupportMeasureChanged,
 )
 
 
@@ -280,6 +295,15 @@ class OutsourcedContact(BaseModel):
     postal_code: PlainText | None = Field(default=None, max_length=10, repr=False)
     address: PlainText | None = Field(default=None, max_length=300, repr=False)
     phone: PlainText | None = Field(default=None, max_length=30, repr=False)
+    address_withheld: bool = Field(
+        default=False, description="DV等支援措置: the address and postal code are not given (version 2): the city "
+                                   "mails this debtor itself")
+
+    @model_validator(mode="after")
+    def _nothing_withheld_is_given(self) -> "OutsourcedContact":
+        if self.address_withheld and (self.address or self.postal_code):
+            raise ValueError("address_withheld: a withheld address carries no address and no postal code")
+        return self
 
 
 class OutsourcedClaim(BaseModel):
@@ -307,6 +331,7 @@ class OutsourcedCaseChanged(Payload):
     ``withdrawn`` case is no longer the firm's (paid, reassigned, returned): the firm must lose sight of it."""
 
     DEPARTMENTAL: ClassVar[bool] = False
+    SCHEMA_VERSION: ClassVar[int] = 2  # v2: contact.address_withheld (DV等支援措置)
 
     case_ref: SourceKey = Field(description="The collection case id")
     firm_code: SourceKey = Field(description="The lawyer team, as in the assignment policy")
@@ -404,6 +429,7 @@ class DebtorStandingChanged(Payload):
     a birth date or a claim id: the welfare side learns who the person is only with their consent."""
 
     DEPARTMENTAL: ClassVar[bool] = False
+    SCHEMA_VERSION: ClassVar[int] = 2  # v2: address_protected
 
     debtor_id: SourceKey
     as_of: date
@@ -414,6 +440,8 @@ class DebtorStandingChanged(Payload):
     exemption_applications: tuple[ExemptionFact, ...] = ()
     execution_suspended: bool = Field(False, description="執行停止 (地方税法15条の7) recorded on a claim")
     hardship_noted_on: date | None = Field(None, description="The last 納付相談 where staff noted hardship")
+    address_protected: bool = Field(False, description="DV等支援措置 applies (version 2): whatever reaches the "
+                                                       "welfare system about this person must not carry an address")
 
 
 COLLECTION_PAYLOADS: tuple[type[Payload], ...] = (InstallmentMissed, DebtorStandingChanged)

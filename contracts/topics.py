@@ -23,7 +23,8 @@ class TopicSpec:
 
 
 _BILLING_MESSAGES = ("ClaimAssessed", "ClaimAdjusted", "ClaimCancelled", "PaymentReceived", "PaymentReversed",
-                     "InstallmentAgreed", "ExemptionApplied", "WaterSupplyChanged", "ClaimNoticeSent")
+                     "InstallmentAgreed", "ExemptionApplied", "WaterSupplyChanged", "ClaimNoticeSent",
+                     "SupportMeasureChanged")
 
 BILLING_SOURCE = TopicSpec(
     name="billing.source-events.v1",

@@ -42,8 +42,10 @@ from services.collection.assignment import (
     assign_case,
 )
 from services.collection.ledger import ClaimStatus, DebtorLedger
+from services.collection.protection import contact_for_firm
 from services.collection.standing import publish_standings
 from services.collection.store import load_installment_plans, load_ledgers, queue_case_refresh
+from services.collection.stores.support_measures import is_protected
 from shared.outbox import enqueue_event
 
 log = logging.getLogger(__name__)
@@ -241,14 +243,14 @@ def outsourced_view(fact: CaseFacts, assignment: CaseAssignment | None) -> tuple
 
 
 async def _contact(conn: asyncpg.Connection, debtor_id: str, departments: list[str]) -> OutsourcedContact | None:
-    """The debtor as a department of the outsourced claims recorded them: never tax records (地方税法22条)."""
+    """The debtor as a department of the outsourced claims recorded them: never tax records (地方税法22条), never
+    the address of a person under a support measure (DV等支援措置)."""
     row = await conn.fetchrow(
         "SELECT person FROM departmental_persons WHERE debtor_id = $1 AND department = ANY($2::text[]) "
         "AND department <> 'tax' ORDER BY updated_at DESC LIMIT 1", debtor_id, departments)
     if row is None:
         return None
-    person = row["person"]
-    return OutsourcedContact(**{k: person.get(k) for k in OutsourcedContact.model_fields})
+    return contact_for_firm(row["person"], address_protected=await is_protected(conn, debtor_id))
 
 
 async def _publish_outsourcing(conn: asyncpg.Connection, case_id: int, debtor_id: str, fact: CaseFacts,

@@ -35,6 +35,7 @@ from shared.documents import (
     PaymentSlipDocument,
     Reminder,
     ScheduleRow,
+    WithheldAddressee,
     document_number,
     installment_label,
 )
@@ -79,6 +80,13 @@ def addressee(person: Mapping[str, Any] | None) -> Addressee:
         raise ValueError("addressee: no department has sent this debtor's address and postal code")
     return Addressee(postal_code=person["postal_code"], address=person["address"], name=person["name_kanji"],
                      name_kana=person.get("name_kana"))
+
+
+def withheld_addressee(person: Mapping[str, Any] | None) -> WithheldAddressee:
+    """The debtor named on a letter to a third party without the address (DV等支援措置)."""
+    if not person or not person.get("name_kanji"):
+        raise ValueError("addressee: no department has sent this debtor's name")
+    return WithheldAddressee(name=person["name_kanji"], name_kana=person.get("name_kana"))
 
 
 def claim_line(claim: ClaimBalance, late_charge: int, fees: int = 0) -> ClaimLine:
@@ -128,8 +136,14 @@ def build(kind: Kind, *, letterhead: Letterhead, numbering: Numbering, issued_on
           severity: Literal["first", "second", "final"] = "first", unified: bool = True,
           institution: Mapping[str, Any] | None = None, inquiry: Literal["bank", "employer"] = "bank",
           plan_status: tuple[str, ...] = (), schedule: tuple[tuple[date, int], ...] = (),
-          for_outsourced_firm: bool = False, history: History | None = None) -> AnyDocument:
-    """One document of ``kind`` for these claims (ValueError naming the field when it cannot be printed)."""
+          for_outsourced_firm: bool = False, history: History | None = None,
+          address_withheld: bool = False) -> AnyDocument:
+    """One document of ``kind`` for these claims (ValueError naming the field when it cannot be printed).
+    ``address_withheld``: the debtor is under a support measure (DV等支援措置), so a letter to a third party names
+    them without the address, and a firm may not print their letters."""
+    if address_withheld and for_outsourced_firm:
+        raise ValueError("addressee: under a support measure (DV等支援措置) the address is not given to an outside "
+                         "firm; the city mails this debtor itself")
     if not claims:
         raise ValueError("claims: the debtor has no overdue claim with an open principal for this document")
     lines = tuple(claim_line(c, late_charges.get((c.claim.department, c.claim.claim_id), 0),
@@ -152,7 +166,7 @@ def build(kind: Kind, *, letterhead: Letterhead, numbering: Numbering, issued_on
     if kind == "asset_inquiry":
         if not institution:
             raise ValueError("institution: an asset inquiry names the bank branch or employer it goes to")
-        subject = addressee(person)
+        subject = withheld_addressee(person) if address_withheld else addressee(person)
         bank = Addressee(postal_code=institution["postal_code"], address=institution["address"],
                          name=institution["name"], institution=True)
         return AssetInquiry(**common, inquiry=inquiry, institution=bank, subject=subject, claims=lines,

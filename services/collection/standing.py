@@ -19,6 +19,7 @@ import asyncpg
 from contracts import DebtorStandingChanged, ExemptionFact, OverdueClaimFact
 from contracts.topics import COLLECTION_EVENTS
 from services.collection.ledger import ClaimStatus, DebtorLedger
+from services.collection.stores.support_measures import protected_since
 from shared.outbox import enqueue_event
 
 #: The outcome code a collector records on a 納付相談 when the person says they cannot make ends meet.
@@ -27,7 +28,8 @@ HARDSHIP_OUTCOME = "hardship"
 
 def standing_facts(debtor_id: str, ledger: DebtorLedger | None, *, as_of: date, missed: list[date],
                    exemptions: list[tuple[date, str]], execution_suspended: bool,
-                   hardship_noted_on: date | None, version: int = 1) -> DebtorStandingChanged:
+                   hardship_noted_on: date | None, version: int = 1,
+                   address_protected: bool = False) -> DebtorStandingChanged:
     """The standing of one debtor as of the business date (pure)."""
     claims = [] if ledger is None else ledger.claims
     overdue = tuple(sorted(
@@ -40,12 +42,15 @@ def standing_facts(debtor_id: str, ledger: DebtorLedger | None, *, as_of: date, 
         collected_to_date=sum(c.paid + c.late_charge_paid + c.demand_fee_paid + c.disposition_cost_paid for c in claims),
         missed_installments=tuple(sorted(set(missed))),
         exemption_applications=tuple(ExemptionFact(applied_on=d, reason=r) for d, r in sorted(set(exemptions))),
-        execution_suspended=execution_suspended, hardship_noted_on=hardship_noted_on)
+        execution_suspended=execution_suspended, hardship_noted_on=hardship_noted_on,
+        address_protected=address_protected)
 
 
 def fingerprint(standing: DebtorStandingChanged) -> str:
-    """What makes two standings the same news: everything but the date they were computed on and the version."""
-    body = standing.model_dump_json(exclude={"as_of", "version"})
+    """What makes two standings the same news: everything but the date they were computed on and the version (and
+    ``address_protected`` while false, so the field's arrival in version 2 republished no one)."""
+    body = standing.model_dump_json(exclude={"as_of", "version"} | (set() if standing.address_protected
+                                                                    else {"address_protected"}))
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -72,6 +77,7 @@ async def publish_standings(conn: asyncpg.Connection, ledgers: dict[str, DebtorL
             suspended.add(r["debtor_id"])
         else:
             hardship[r["debtor_id"]] = r["last_on"]
+    protected = await protected_since(conn, ids)
     published = {r["debtor_id"]: r for r in await conn.fetch(
         "SELECT debtor_id, fingerprint, version FROM debtor_standings WHERE debtor_id = ANY($1::text[])", ids)}
     enqueued = 0
@@ -80,7 +86,8 @@ async def publish_standings(conn: asyncpg.Connection, ledgers: dict[str, DebtorL
         standing = standing_facts(debtor, ledgers.get(debtor), as_of=as_of, missed=missed.get(debtor, []),
                                   exemptions=exemptions.get(debtor, []), execution_suspended=debtor in suspended,
                                   hardship_noted_on=hardship.get(debtor),
-                                  version=1 if last is None else last["version"] + 1)
+                                  version=1 if last is None else last["version"] + 1,
+                                  address_protected=debtor in protected)
         mark = fingerprint(standing)
         if last is not None and last["fingerprint"] == mark:
             continue

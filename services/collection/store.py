@@ -22,6 +22,7 @@ from contracts import (
     PaymentReceived,
     PaymentReversed,
     PersonReference,
+    SupportMeasureChanged,
     WaterSupplyChanged,
 )
 from services.collection.allocation import AllocationPolicy
@@ -36,6 +37,7 @@ from services.collection.ledger import (
     Reversal,
     build_ledger,
 )
+from services.collection.stores.support_measures import RECORD_FROM_DEPARTMENT
 from services.collection.workflow import ActionKind
 from shared.consumer import ConflictingRedelivery, payload_digest
 
@@ -176,6 +178,9 @@ def _rows(message: Envelope, debtor: str) -> list[tuple[str, tuple[object, ...]]
                                f"{message.source_system} {p.notice_id}", f"department:{department}", mid)))
     elif isinstance(p, WaterSupplyChanged):
         rows.append((_SUPPLY, (mid, department, p.contract_id, debtor, p.status.value, p.effective_on)))
+    elif isinstance(p, SupportMeasureChanged):
+        rows.append((RECORD_FROM_DEPARTMENT, (department, person.source_person_id, debtor, p.active,
+                                              p.effective_on, mid)))
     else:
         raise TypeError(f"collection does not handle {message.message_type}")
     return rows
@@ -197,7 +202,7 @@ async def queue_case_refresh(conn: asyncpg.Connection, debtor_ids: Iterable[str]
 
 #: Every table that holds a debtor id, and whether its rows know their departmental record.
 _BY_RECORD = ("claims", "payments", "installment_agreements", "exemption_applications", "water_supply_events",
-              "departmental_persons")
+              "departmental_persons", "support_measures")
 _BY_CLAIM = ("claim_adjustments", "claim_cancellations")
 
 

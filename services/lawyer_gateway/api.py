@@ -164,6 +164,8 @@ class Contact(BaseModel):
     postal_code: str | None = None
     address: str | None = None
     phone: str | None = None
+    address_withheld: bool = Field(False, description="DV等支援措置: the city does not give the address; it mails "
+                                                     "this debtor itself")
 
 
 class ClaimView(BaseModel):
@@ -291,7 +293,7 @@ async def download_case_file(request: Request, case_ref: CaseRef, cases: Cases) 
     content, watermark = render_case_file(
         CaseFileData(case_ref=row["case_ref"], name_kanji=contact.get("name_kanji"), name_kana=contact.get("name_kana"),
                      address=contact.get("address"), postal_code=contact.get("postal_code"),
-                     phone=contact.get("phone"), total_balance=row["total_balance"],
+                     phone=contact.get("phone"), address_withheld=bool(contact.get("address_withheld")), total_balance=row["total_balance"],
                      claims=tuple(CaseFileClaim(c["claim_id"], c["department"], c["receivable_type"],
                                                 c["legal_category"], c["fiscal_year"],
                                                 date.fromisoformat(c["due_date"]), c["balance"])
@@ -316,6 +318,9 @@ async def download_reminder(request: Request, case_ref: CaseRef, cases: Cases,
     the day, not by the city's register."""
     row = await _case_or_404(request, cases, case_ref)
     contact: dict[str, Any] = row["contact"] or {}
+    if contact.get("address_withheld"):
+        raise HTTPException(409, "the city does not give this debtor's address (DV等支援措置) and mails them itself: "
+                                 "ask the collection division to send the letter")
     today = one_business_date(request.app.state.configured_business_date)
     letterhead = load_letterhead()
     try:

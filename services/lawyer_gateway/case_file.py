@@ -66,6 +66,11 @@ class CaseFileData:
     total_balance: int  # yen
     claims: tuple[CaseFileClaim, ...]
     activities: tuple[CaseFileActivity, ...] = ()
+    address_withheld: bool = False  # DV等支援措置: the city gave no address
+
+
+#: Printed in the address row of a case whose address the city withholds.
+ADDRESS_WITHHELD = "（支援措置対象者のため市は住所を提供しません。郵送は市が行います）"
 
 
 def _text(value: str | None) -> str:
@@ -138,7 +143,7 @@ def render_case_file(case: CaseFileData, *, downloaded_by: str, firm_name: str,
         ["事件番号", _text(case.case_ref)],
         ["氏名", _text(case.name_kanji)],
         ["氏名（カナ）", _text(case.name_kana)],
-        ["住所", _text(case.address)],
+        ["住所", ADDRESS_WITHHELD if case.address_withheld else _text(case.address)],
         ["郵便番号", _text(case.postal_code)],
         ["電話番号", _text(case.phone)],
         ["滞納額合計", _amount(case.total_balance)],

@@ -525,4 +525,4 @@ async def standing(debtor_id: str, staff: Collector, conn: Connection) -> dict[s
     return {"debtor_id": debtor_id, "as_of": facts.as_of, "points": row["points"], "suggest": row["suggest"],
             "signals": row["signals"], "reasons": row["reasons"], "policy_version": row["policy_version"],
             "scored_on": row["scored_on"], "overdue_claims": len(facts.overdue_claims), "arrears": row["arrears"],
-            "collected_to_date": row["collected"]}
+            "collected_to_date": row["collected"], "address_protected": facts.address_protected}

@@ -8,6 +8,8 @@ Why apart from ``signals.py``: the signals know nothing of messages; this is the
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -58,8 +60,35 @@ def arrears(standing: DebtorStandingChanged) -> int:
     return sum(c.balance for c in standing.overdue_claims)
 
 
-def check_details(details: Mapping[str, Any], scope: frozenset[str]) -> None:
-    """Refuse details outside the consent's scope or of a kind staff cannot enter (ValueError naming the field)."""
+#: What gives a place away in staff's free text: a postal code (not part of a phone number), 丁目・番地・号, a
+#: 丁目-番-号 run of numbers (a phone number starts with 0), or a prefecture or city followed by a smaller unit.
+_ADDRESS_LIKE = re.compile(
+    r"〒|(?<![\d-])\d{3}-\d{4}(?![\d-])|(?<!\d)\d{7}(?!\d)|丁目|番地|\d+番\d*号?"
+    r"|(?<![\d-])[1-9]\d{0,2}-\d{1,4}-\d{1,4}(?![\d-])"
+    r"|(都|道|府|県).{0,12}(市|郡|区|町|村)|(市|区).{0,12}(町|丁|条|通)")
+#: Dashes written between the numbers of an address or a phone (after NFKC, which keeps most of them).
+_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−ｰー", "-"))
+
+
+def looks_like_address(text: str) -> bool:
+    """Whether staff's free text carries an address or a postal code (a phone number does not count)."""
+    return _ADDRESS_LIKE.search(unicodedata.normalize("NFKC", text).translate(_DASHES)) is not None
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [str(k) for k in value] + [t for v in value.values() for t in _texts(v)]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in _texts(v)]
+    return [str(value)]
+
+
+def check_details(details: Mapping[str, Any], scope: frozenset[str], *, address_protected: bool = False) -> None:
+    """Refuse details outside the consent's scope or of a kind staff cannot enter (ValueError naming the field);
+    under a support measure (DV等支援措置), any detail that carries an address or a postal code: the welfare
+    system's webhook leaves the collection office, and the address must not."""
     for key, value in details.items():
         if key not in DETAIL_SCOPES:
             where = "comes from collection's data" if key in CONSENT_SCOPES else "is not a data category"
@@ -69,6 +98,9 @@ def check_details(details: Mapping[str, Any], scope: frozenset[str]) -> None:
                              f"(consented: {', '.join(sorted(scope))})")
         if not isinstance(value, str | dict) or not value:
             raise ValueError(f"details.{key}: must be a non-empty text or object")
+        if address_protected and any(looks_like_address(text) for text in _texts(value)):
+            raise ValueError(f"details.{key}: the person is under a support measure (DV等支援措置): give a phone "
+                             "number or a time to call, never an address or a postal code")
 
 
 def referral_payload(referral: Referral, *, signals: Sequence[str], reasons: Sequence[str],

@@ -199,7 +199,9 @@ async def record_event(conn: asyncpg.Connection, referral_id: str, event: Event,
     shared = row["shared_details"]
     if event.kind == EventKind.REFER.value:
         assert after.consent is not None
-        check_details(details or {}, after.consent.scope)
+        facts = await conn.fetchval("SELECT facts FROM standings WHERE debtor_id = $1", after.debtor_ref)
+        check_details(details or {}, after.consent.scope,
+                      address_protected=bool(facts) and DebtorStandingChanged.model_validate(facts).address_protected)
         shared = details or {}
     elif details:
         raise ValueError("details: only a refer event carries details for welfare")

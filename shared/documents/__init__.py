@@ -28,6 +28,7 @@ from shared.documents.models import (
     PaymentSlipDocument,
     Reminder,
     ScheduleRow,
+    WithheldAddressee,
     refusal_reason,
 )
 from shared.documents.payment_codes import (
@@ -43,6 +44,7 @@ from shared.documents.render import BatchResult, FontNotFoundError, render_batch
 
 __all__ = [
     "Addressee",
+    "WithheldAddressee",
     "AnyDocument",
     "AssetInquiry",
     "BatchResult",

@@ -83,6 +83,19 @@ class Addressee(_Frozen):
         return "殿" if self.institution else "様"
 
 
+class WithheldAddressee(_Frozen):
+    """A person named on a letter to someone else whose address must not be given (DV等支援措置): the letter names
+    them and says why the address is left out; the model has nowhere to hold one."""
+
+    name: Text = Field(repr=False)
+    name_kana: Text | None = Field(default=None, repr=False)
+
+    @field_validator("name", "name_kana", mode="after")
+    @classmethod
+    def _kana(cls, value: str | None) -> str | None:
+        return None if value is None else widen_kana(value)
+
+
 class Issuer(_Frozen):
     """The city office a document comes from."""
 
@@ -376,7 +389,8 @@ class AssetInquiry(_ListsClaims, Document):
 
     inquiry: Literal["bank", "employer"]
     institution: Addressee = Field(description="The bank branch or employer, addressed with 殿.")
-    subject: Addressee = Field(description="The debtor (滞納者) the inquiry is about.")
+    subject: Addressee | WithheldAddressee = Field(
+        description="The debtor (滞納者) the inquiry is about; without the address under a support measure.")
     subject_birth_date: date | None = None
     claims: Claims
     reply_by: date

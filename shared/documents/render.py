@@ -679,7 +679,9 @@ def _asset_inquiry(doc: AssetInquiry, ctx: _Context) -> list[Flowable]:
         _p(own.text("heading_subject"), s.heading),
     ]
     subject = doc.subject
-    rows = [[own.text("subject_address"), _p(f"〒{subject.postal_code}　{subject.address}", s.cell)],
+    where = (f"〒{subject.postal_code}　{subject.address}" if isinstance(subject, Addressee)
+             else own.text("subject_address_withheld"))
+    rows = [[own.text("subject_address"), _p(where, s.cell)],
             [own.text("subject_kana"), _p(subject.name_kana or "", s.cell)],
             [own.text("subject_name"), _p(subject.name, s.cell)]]
     if doc.subject_birth_date is not None:

@@ -166,7 +166,8 @@ def test_a_firm_sees_exactly_the_cases_it_holds(world: World) -> None:
     assert world.cases["private_b"] in listed_b and not listed_a & listed_b
     detail = get(world, f"/cases/{world.cases['private_a']}", world.a).json()
     assert detail["contact"]["name_kanji"].startswith("委託") and detail["contact"]["phone"] == world.phones["private_a"]
-    assert set(detail["contact"]) == {"name_kanji", "name_kana", "postal_code", "address", "phone"}
+    assert set(detail["contact"]) == {"name_kanji", "name_kana", "postal_code", "address", "phone", "address_withheld"}
+    assert detail["contact"]["address_withheld"] is False and detail["contact"]["address"]
     assert "birth_date" not in str(detail) and "debtor_id" not in str(detail)
 
 

@@ -142,6 +142,8 @@ def test_every_read_of_personal_data_is_audited_with_the_ids_it_returned(
              lambda: csv_column(get(collection, "/audit/export.csv", supervisor, action="list_cases"), "監査番号")),
         Read("collection", "GET /debtors/{id}", "e2e-viewer", "read_debtor",
              lambda: [get(collection, f"/debtors/{debtor}", viewer)["debtor_id"]], subject=debtor),
+        Read("collection", "GET /debtors/{id}/support-measure", "e2e-viewer", "read_support_measure",
+             lambda: [get(collection, f"/debtors/{debtor}/support-measure", viewer)["debtor_id"]], subject=debtor),
         Read("collection", "GET /cases/{id}", "e2e-viewer", "read_case",
              lambda: [str(get(collection, f"/cases/{case_id}", viewer)["case_id"])], subject=case_id),
         Read("matching", "GET /reviews", "e2e-viewer", "list_reviews",

@@ -207,7 +207,8 @@ def test_an_outsourced_claim_is_never_tax_or_forced_collection(department: str, 
 def test_what_a_firm_may_know_of_a_debtor_has_no_birth_date_or_id() -> None:
     from contracts import OutsourcedCaseChanged, OutsourcedContact
 
-    assert set(OutsourcedContact.model_fields) == {"name_kanji", "name_kana", "postal_code", "address", "phone"}
+    assert set(OutsourcedContact.model_fields) == {"name_kanji", "name_kana", "postal_code", "address", "phone",
+                                                  "address_withheld"}
     with pytest.raises(ValueError):
         OutsourcedContact(name_kanji="山﨑 花子", birth_date="1970-01-01")  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="at least one claim"):
@@ -231,3 +232,23 @@ def test_a_departments_own_notice_is_a_billing_message_of_its_own() -> None:
         decode_message(json.dumps(data, ensure_ascii=False))
     assert "payload.kind" in str(refused.value) and "payload.sent_on" in str(refused.value)
     assert "髙橋" not in str(refused.value)
+
+
+def test_a_support_measure_is_a_billing_message_and_a_withheld_address_carries_none() -> None:
+    from contracts import DebtorStandingChanged, OutsourcedCaseChanged, OutsourcedContact, SupportMeasureChanged
+
+    measure = SupportMeasureChanged(person=PERSON, active=True, effective_on=date(2024, 10, 1))
+    message = wrap(measure, (PERSON.source_person_id, "2024-10-01", "on"))  # type: ignore[arg-type]
+    decoded = decode_message(encode_message(message))
+    assert decoded == message and decoded.message_type == "SupportMeasureChanged"
+    assert decoded.payload.active is True  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="address_withheld"):
+        OutsourcedContact(name_kanji="山﨑 花子", address="愛知県豊田市西町1丁目", address_withheld=True)
+    withheld = OutsourcedContact(name_kanji="山﨑 花子", phone="0565-31-1212", address_withheld=True)
+    assert withheld.address is None and withheld.postal_code is None
+    # version 1 of both changed messages is still read: the new fields take their defaults
+    assert OutsourcedCaseChanged.SCHEMA_VERSION == DebtorStandingChanged.SCHEMA_VERSION == 2
+    old_contact = OutsourcedContact.model_validate({"name_kanji": "山﨑 花子", "address": "愛知県豊田市西町1丁目"})
+    assert old_contact.address_withheld is False
+    old_standing = DebtorStandingChanged.model_validate({"debtor_id": "D1", "as_of": "2025-01-31", "version": 1})
+    assert old_standing.address_protected is False

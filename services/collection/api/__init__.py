@@ -2,8 +2,19 @@
 
 from fastapi import APIRouter
 
-from services.collection.api import actions, audit_log, cases, debtors, documents, mailing, payments, reports, staff
+from services.collection.api import (
+    actions,
+    audit_log,
+    cases,
+    debtors,
+    documents,
+    mailing,
+    payments,
+    reports,
+    staff,
+    support_measures,
+)
 
 router = APIRouter()
-for module in (staff, debtors, mailing, cases, actions, documents, payments, reports, audit_log):
+for module in (staff, debtors, mailing, support_measures, cases, actions, documents, payments, reports, audit_log):
     router.include_router(module.router)

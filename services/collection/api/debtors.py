@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from services.collection.api.deps import BusinessDate, Connection, Viewer, audit, audit_read
+from services.collection.api.support_measures import SupportMeasure, support_measure_view
 from services.collection.ledger import ArrearsClass, ClaimBalance, ClaimStatus, DebtorLedger, running_late_charge
 from services.collection.store import load_installment_plans, load_ledger
 from services.collection.stores import debtors as store
@@ -144,6 +145,8 @@ class DebtorView(BaseModel):
     identity_changes: list[IdentityChangeView]
     parked_payments: list[ParkedPaymentView] = Field(description="Payments whose claim has not arrived yet")
     overpayments: list[OverpaymentView]
+    support_measure: SupportMeasure = Field(description="DV等支援措置: when active, the address stays inside the city "
+                                                        "and the warning is shown above the debtor")
 
 
 def _person(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
@@ -256,5 +259,6 @@ async def get_debtor(
                                            amount=p.amount, paid_on=p.paid_on) for p in ledger.parked_payments],
         overpayments=[OverpaymentView(department=o.department, payment_id=o.payment_id, amount=o.amount)
                       for o in ledger.overpayments],
+        support_measure=await support_measure_view(conn, debtor_id),
     )
 

@@ -29,6 +29,7 @@ from services.collection.legal_actions import ACTIONS
 from services.collection.notices import Kind, Numbering, build, fiscal_year_of, overdue, reminder_history
 from services.collection.store import load_ledger, queue_case_refresh
 from services.collection.stores import documents as store
+from services.collection.stores.support_measures import is_protected
 from services.collection.workflow import ActionKind, check_action
 from shared.documents import AnyDocument, refusal_reason, render_batch, render_counted
 from shared.documents.appeals import History
@@ -166,7 +167,7 @@ async def _prepare(conn: asyncpg.Connection, body: DocumentRequest, numbering: N
                          severity=body.severity, unified=department is None,
                          institution=body.institution.model_dump() if body.institution else None,
                          inquiry=body.inquiry, schedule=tuple((i.due_date, i.amount) for i in body.schedule),
-                         history=history)
+                         history=history, address_withheld=await is_protected(conn, debtor))
     except ValueError as refused:
         raise HTTPException(422, refusal_reason(refused)) from None
     return document, debtor, keys
