@@ -146,6 +146,44 @@ class PaymentReceived(Payload):
     amount: PositiveYen
     paid_on: date = Field(description="収納日 (the day the money was received)")
     channel: PaymentChannel
+    reported_on: date | None = Field(
+        default=None, description="報告日 (version 2): the day the city learned of it (the collection agent's 確報 or "
+                                  "the bank's transfer report); days to two weeks after paid_on")
+
+    SCHEMA_VERSION: ClassVar[int] = 2  # v2: reported_on
+
+    @model_validator(mode="after")
+    def _reported_after_paid(self) -> "PaymentReceived":
+        if self.reported_on is not None and self.reported_on < self.paid_on:
+            raise ValueError("reported_on: a payment cannot be reported before the day it was paid")
+        return self
+
+
+class PaymentReported(Payload):
+    """収納速報: a collection agent (convenience store, smartphone app, bank) reports a payment the day it is made,
+    days to two weeks before the money and the 確報 (``PaymentReceived`` with the same ``payment_id``) reach the
+    city. While it is in transit (reported, not yet received, and ``expected_by`` not passed) collection sends no
+    督促 or 催告 and takes no disposition step on the claim; the money is not counted until the 確報 arrives.
+
+    Version 1 of its own type: deploy collection and matching before a source that sends it."""
+
+    payment_id: SourceKey = Field(description="The receipt's key, the same the 確報 will carry (収納番号).")
+    person: PersonReference
+    claim_id: SourceKey = Field(description="The claim paid (the slip's barcode names it).")
+    amount: PositiveYen
+    paid_on: date = Field(description="収納日: the day the payer paid at the agent")
+    channel: PaymentChannel
+    reported_on: date = Field(description="The day of the 速報")
+    expected_by: date | None = Field(
+        default=None, description="The day the 確報 is due; collection assumes 14 days after reported_on when absent")
+
+    @model_validator(mode="after")
+    def _in_order(self) -> "PaymentReported":
+        if self.reported_on < self.paid_on:
+            raise ValueError("reported_on: a payment cannot be reported before the day it was paid")
+        if self.expected_by is not None and self.expected_by < self.reported_on:
+            raise ValueError("expected_by: the 確報 cannot be due before the 速報")
+        return self
 
 
 class PaymentReversed(Payload):
@@ -237,6 +275,7 @@ BILLING_PAYLOADS: tuple[type[Payload], ...] = (
     ClaimAdjusted,
     ClaimCancelled,
     PaymentReceived,
+    PaymentReported,
     PaymentReversed,
     InstallmentAgreed,
     ExemptionApplied,

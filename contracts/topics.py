@@ -22,7 +22,8 @@ class TopicSpec:
         return {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy}
 
 
-_BILLING_MESSAGES = ("ClaimAssessed", "ClaimAdjusted", "ClaimCancelled", "PaymentReceived", "PaymentReversed",
+_BILLING_MESSAGES = ("ClaimAssessed", "ClaimAdjusted", "ClaimCancelled", "PaymentReceived", "PaymentReported",
+                     "PaymentReversed",
                      "InstallmentAgreed", "ExemptionApplied", "WaterSupplyChanged", "ClaimNoticeSent",
                      "SupportMeasureChanged")
 

@@ -76,6 +76,7 @@ class CaseClaim:
     fiscal_year: int
     due_date: date
     balance: int
+    principal_balance: int | None = None  # the 本税 part of ``balance`` (a 督促 demands it); None: not known
 
     def __post_init__(self) -> None:
         """Refuse claims the statutory guard could misread: an unknown category, or a department that

@@ -84,7 +84,7 @@ def case_facts(debtor_id: str, ledger: DebtorLedger | None, *, as_of: date, on_h
     claims = () if ledger is None else tuple(
         CaseClaim(department=c.claim.department, claim_id=c.claim.claim_id, receivable_type=c.claim.receivable_type,
                   legal_category=c.claim.legal_category, fiscal_year=c.claim.fiscal_year, due_date=c.claim.due_date,
-                  balance=c.outstanding)
+                  balance=c.outstanding, principal_balance=c.balance)
         # Extinguished claims (status extinguished) are out; a claim whose principal is paid but whose 延滞金 is
         # still owed stays in, with what may be demanded (principal, fees, fixed 延滞金).
         for c in ledger.claims if c.status is ClaimStatus.DELINQUENT and c.outstanding > 0)
@@ -179,7 +179,7 @@ async def _write_claims(conn: asyncpg.Connection, case_id: int, fact: CaseFacts,
         before = existing.get(key)
         rows.append((a.department, a.claim_id, case_id, claim.receivable_type, claim.legal_category,
                      claim.fiscal_year, claim.due_date, claim.balance, a.holder.kind.value, a.holder.code,
-                     a.rule_id, a.reason))
+                     a.rule_id, a.reason, claim.principal_balance))
         changed = before is None or before["case_id"] != case_id or before["holder_code"] != a.holder.code \
             or before["holder_kind"] != a.holder.kind.value
         if changed:
@@ -200,8 +200,10 @@ async def _write_claims(conn: asyncpg.Connection, case_id: int, fact: CaseFacts,
             [r["department"] for r in gone], [r["claim_id"] for r in gone], case_id)
     await conn.executemany(
         "INSERT INTO case_claims (department, claim_id, case_id, receivable_type, legal_category, fiscal_year, "
-        "due_date, balance, holder_kind, holder_code, rule_id, reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) "
+        "due_date, balance, holder_kind, holder_code, rule_id, reason, principal_balance) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) "
         "ON CONFLICT (department, claim_id) DO UPDATE SET case_id = EXCLUDED.case_id, balance = EXCLUDED.balance, "
+        "principal_balance = EXCLUDED.principal_balance, "
         "holder_kind = EXCLUDED.holder_kind, holder_code = EXCLUDED.holder_code, rule_id = EXCLUDED.rule_id, "
         "reason = EXCLUDED.reason, legal_category = EXCLUDED.legal_category", rows)
     await _history(conn, history)

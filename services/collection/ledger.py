@@ -63,7 +63,7 @@ from services.collection.prescription import (
     legal_events,
     prescription,
 )
-from services.collection.workflow import ClaimFacts
+from services.collection.workflow import ClaimFacts, PaymentInTransit
 
 #: The measures whose days halve the 延滞金 (地方税法15条の9): 徴収猶予 and 換価の猶予, as the table of actions says.
 _GRACE_KINDS = tuple(spec.kind.value for spec in ACTIONS.values() if spec.measure and spec.measure.halves_late_charge)
@@ -175,6 +175,19 @@ class Payment:
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentReport:
+    """収納速報: a payment an agent reported before its money (the 確報, a ``Payment`` of the same id) arrived."""
+
+    department: str
+    payment_id: str
+    claim_id: str
+    amount: int
+    paid_on: date
+    reported_on: date
+    expected_by: date  # the 確報 is due by then
+
+
+@dataclass(frozen=True, slots=True)
 class Reversal:
     department: str
     payment_id: str
@@ -218,6 +231,9 @@ class ClaimBalance:
     prescription_completed_on: date | None = None  # a private claim completed and not yet invoked
     prescription_note: str = ""  # why prescription could not be computed (no rule in the table)
     young_until: date | None = None  # cached earliest_extinction: before the end of this day it cannot be extinct
+    #: 速報 for this claim whose 確報 has not arrived and is not yet overdue: the payer has paid, the money is on
+    #: its way, so nothing is demanded or escalated meanwhile (workflow.py)
+    in_transit: list[PaymentReport] = field(default_factory=list)
 
     @property
     def balance(self) -> int:
@@ -285,6 +301,12 @@ class DebtorLedger:
     parked_payments: list[Payment] = field(default_factory=list)
     overpayments: list[Overpayment] = field(default_factory=list)
     appropriations: list[Appropriation] = field(default_factory=list)
+    #: 速報 whose 確報 did not arrive by the day it was due: a difference to reconcile with the agent
+    unconfirmed_reports: list[PaymentReport] = field(default_factory=list)
+
+    @property
+    def in_transit(self) -> list[PaymentReport]:
+        return [r for c in self.claims for r in c.in_transit]
 
     @property
     def balance(self) -> int:
@@ -462,12 +484,16 @@ def build_ledger(
     policy: AllocationPolicy | None = None,
     actions: Iterable[LegalAction] = (),
     rules: LegalRules | None = None,
+    reports: Iterable[PaymentReport] = (),
 ) -> DebtorLedger:
     """Balances of one debtor's claims as of ``as_of`` (events dated after it are ignored).
 
     ``policy``: the allocation policy, by default the packaged ``policy/allocation.v1.json``. ``actions``: the
     claims' legal events (see ``LegalAction``). ``rules``: the dated legal data, by default the packaged tables.
+    ``reports``: the agents' 速報; one whose 確報 (a payment of the same id) is not there counts as in transit
+    until its ``expected_by`` and as unconfirmed after it. The money itself counts only with the 確報.
     """
+    payments = list(payments)
     policy = policy if policy is not None else default_allocation_policy()
     rules = rules if rules is not None else default_legal_rules()
     ledger = DebtorLedger(as_of=as_of)
@@ -507,6 +533,15 @@ def build_ledger(
 
     for balance in ledger.claims:
         _settle_status(balance, as_of, cancelled, rules)
+    received = {(p.department, p.payment_id) for p in payments if p.paid_on <= as_of}
+    for report in sorted(reports, key=lambda r: (r.reported_on, r.payment_id)):
+        if report.reported_on > as_of or (report.department, report.payment_id) in received:
+            continue
+        target = by_key.get((report.department, report.claim_id))
+        if as_of > report.expected_by:
+            ledger.unconfirmed_reports.append(report)
+        elif target is not None and target.outstanding > 0:
+            target.in_transit.append(report)
     return ledger
 
 
@@ -608,4 +643,13 @@ def facts_of(balance: ClaimBalance, *, on_hold: bool = False) -> ClaimFacts:
     return ClaimFacts(claim.legal_category, balance.balance, claim.due_date, on_hold=on_hold,
                       extinguished_on=balance.extinguished_on,
                       prescription_completed_on=balance.prescription_completed_on,
-                      late_charge_open=balance.late_charge_open, fees_open=max(balance.fees_open, 0))
+                      late_charge_open=balance.late_charge_open, fees_open=max(balance.fees_open, 0),
+                      payment_in_transit=_in_transit(balance))
+
+
+def _in_transit(balance: ClaimBalance) -> PaymentInTransit | None:
+    if not balance.in_transit:
+        return None
+    return PaymentInTransit(paid_on=min(r.paid_on for r in balance.in_transit),
+                            expected_by=max(r.expected_by for r in balance.in_transit),
+                            amount=sum(r.amount for r in balance.in_transit))

@@ -9,7 +9,8 @@ produces one); tests/unit/test_legal_actions.py checks the table is complete and
 A row says:
 - ``categories``: the legal categories (債権の分類) that may take it; ``refusal`` says why the others may not;
 - ``prerequisites``: what must already hold (``Prerequisite``; workflow.py checks each and words the refusal with
-  its statute); ``paused_by_hold``: escalation that a welfare hold pauses;
+  its statute); ``paused_by_hold``: escalation that a welfare hold pauses; ``waits_for_payment_report``: a demand,
+  a reminder or an escalation held while a reported payment (収納速報) is in transit;
 - ``measure``: for a 猶予・停止, what it blocks while in force (and whether it halves the 延滞金);
 - ``prescription``: the prescription events a record of it is (``PrescriptionEffect``; the event names and how
   each renews or suspends 時効 are prescription.py's: 民法147-152条, 地方自治法236条4項, 地方税法18条の2);
@@ -170,6 +171,8 @@ class ActionSpec:
     refusal: str = ""  # why a category outside ``categories`` may not take it
     prerequisites: tuple[Prerequisite, ...] = ()
     paused_by_hold: bool = False
+    #: a demand, a reminder or an escalation, held while a reported payment is in transit (収納速報 → 確報)
+    waits_for_payment_report: bool = False
     measure: Measure | None = None
     prescription: PrescriptionEffect = NO_EFFECT
     role: str = "collector"
@@ -203,21 +206,21 @@ K, G, P = ActionKind, ActionGroup, Prerequisite
 _ROWS = (
     ActionSpec(K.DEMAND_NOTICE, "督促", G.DEMAND, _ALL,
                "督促 (地方自治法231条の3第1項, 地方税法329条; 私債権: 地方自治法施行令171条)",
-               prerequisites=(P.OVERDUE, P.DEMAND_NOT_YET_SENT),
+               prerequisites=(P.OVERDUE, P.DEMAND_NOT_YET_SENT), waits_for_payment_report=True,
                prescription=PrescriptionEffect(
                    ("demand_notice",), statute="the first 督促 renews a public claim (地方自治法236条4項; local taxes "
                    "after 10 days counted from sending: 地方税法18条の2第1項2号); a private claim's is a 催告 (民法150条)"),
                document="demand_notice", step="send the demand notice (督促)"),
-    ActionSpec(K.REMINDER_LETTER, "催告 (文書)", G.REMINDER, _ALL, "催告 by letter", prerequisites=(P.OVERDUE,),
+    ActionSpec(K.REMINDER_LETTER, "催告 (文書)", G.REMINDER, _ALL, "催告 by letter", prerequisites=(P.OVERDUE,), waits_for_payment_report=True,
                prescription=PrescriptionEffect(
                    ("reminder",), statute="a written 催告 suspends completion for 6 months, once (民法150条)"),
                document="reminder", step="send a reminder letter (催告)"),
-    ActionSpec(K.REMINDER_PHONE, "催告 (電話)", G.REMINDER, _ALL, "催告 by phone", prerequisites=(P.OVERDUE,),
+    ActionSpec(K.REMINDER_PHONE, "催告 (電話)", G.REMINDER, _ALL, "催告 by phone", prerequisites=(P.OVERDUE,), waits_for_payment_report=True,
                step="phone the debtor (電話催告)"),
-    ActionSpec(K.REMINDER_VISIT, "催告 (臨戸)", G.REMINDER, _ALL, "催告 by visit (臨戸)", prerequisites=(P.OVERDUE,),
+    ActionSpec(K.REMINDER_VISIT, "催告 (臨戸)", G.REMINDER, _ALL, "催告 by visit (臨戸)", prerequisites=(P.OVERDUE,), waits_for_payment_report=True,
                step="visit the debtor (臨戸)"),
     ActionSpec(K.REMINDER_WORKPLACE, "催告 (勤務先)", G.REMINDER, _ALL, "催告 at the workplace",
-               prerequisites=(P.OVERDUE,), paused_by_hold=True,
+               prerequisites=(P.OVERDUE,), waits_for_payment_report=True, paused_by_hold=True,
                step="contact the debtor at the workplace (勤務先)"),
     ActionSpec(K.PAYMENT_CONSULTATION, "納付相談", G.CONSULTATION, _ALL,
                "納付相談 (with 利用勧奨: 生活困窮者自立支援法8条)", step="offer a payment consultation (納付相談)"),
@@ -232,29 +235,29 @@ _ROWS = (
                prerequisites=(P.OVERDUE,), document="asset_inquiry", step="investigate assets (財産調査)"),
     ActionSpec(K.SEIZURE, "差押", G.DISPOSITION, _FORCED, "差押 (地方税法331条1項1号)",
                _NOT_DISPOSITION.format(what="administrative seizure (差押)"),
-               prerequisites=(P.OVERDUE, P.DEMAND_SENT, P.SEIZURE_WAIT_OVER), paused_by_hold=True,
+               prerequisites=(P.OVERDUE, P.DEMAND_SENT, P.SEIZURE_WAIT_OVER), waits_for_payment_report=True, paused_by_hold=True,
                prescription=_SEIZURE_EFFECT, role="supervisor", step="seize (差押)"),
     ActionSpec(K.REALISATION, "換価", G.DISPOSITION, _FORCED, "換価 (国税徴収法89条 via 地方税法331条6項)",
                _NOT_DISPOSITION.format(what="換価 (realisation of seized property)"),
-               prerequisites=(P.OVERDUE, P.DEMAND_SENT, P.PROPERTY_SEIZED), paused_by_hold=True,
+               prerequisites=(P.OVERDUE, P.DEMAND_SENT, P.PROPERTY_SEIZED), waits_for_payment_report=True, paused_by_hold=True,
                role="supervisor", step="realise seized property (換価)"),
     ActionSpec(K.PAYMENT_ORDER, "支払督促", G.COURT_FILING, _COURT,
                "支払督促 (民事訴訟法382条; 地方自治法施行令171条の2)",
                _NOT_COURT.format(what="支払督促 (民事訴訟法382条)"),
-               prerequisites=(P.OVERDUE, P.DEMAND_SENT), paused_by_hold=True, prescription=_COURT_EFFECT,
+               prerequisites=(P.OVERDUE, P.DEMAND_SENT), waits_for_payment_report=True, paused_by_hold=True, prescription=_COURT_EFFECT,
                step="apply for a court payment order (支払督促)"),
     ActionSpec(K.SMALL_CLAIMS_SUIT, "少額訴訟", G.COURT_FILING, _COURT,
                "少額訴訟 (民事訴訟法368条; 地方自治法施行令171条の2)",
                _NOT_COURT.format(what="少額訴訟 (民事訴訟法368条)"),
-               prerequisites=(P.OVERDUE, P.DEMAND_SENT, P.WITHIN_SMALL_CLAIMS_LIMIT), paused_by_hold=True,
+               prerequisites=(P.OVERDUE, P.DEMAND_SENT, P.WITHIN_SMALL_CLAIMS_LIMIT), waits_for_payment_report=True, paused_by_hold=True,
                prescription=_COURT_EFFECT, step="file a small-claims suit (少額訴訟)"),
     ActionSpec(K.LAWSUIT, "訴訟", G.COURT_FILING, _COURT,
                "訴訟 (地方自治法施行令171条の2; 議決: 地方自治法96条1項12号)", _NOT_COURT.format(what="訴訟"),
-               prerequisites=(P.OVERDUE, P.DEMAND_SENT), paused_by_hold=True, prescription=_COURT_EFFECT,
+               prerequisites=(P.OVERDUE, P.DEMAND_SENT), waits_for_payment_report=True, paused_by_hold=True, prescription=_COURT_EFFECT,
                step="file a lawsuit (訴訟)"),
     ActionSpec(K.COMPULSORY_EXECUTION, "強制執行", G.EXECUTION, _COURT, "強制執行 on a 債務名義 (民事執行法22条)",
                _NOT_COURT.format(what="強制執行 under 民事執行法"),
-               prerequisites=(P.OVERDUE, P.COURT_TITLE), paused_by_hold=True, prescription=_SEIZURE_EFFECT,
+               prerequisites=(P.OVERDUE, P.COURT_TITLE), waits_for_payment_report=True, paused_by_hold=True, prescription=_SEIZURE_EFFECT,
                role="supervisor", step="apply for compulsory execution (強制執行)"),
     ActionSpec(K.COLLECTION_GRACE, "徴収猶予", G.MEASURE, _FORCED, "徴収猶予 (地方税法15条)",
                "徴収猶予 (地方税法15条) is for 強制徴収公債権 only; for 非強制徴収公債権 and 私債権 use 履行延期の特約 "

@@ -68,6 +68,7 @@ from services.collection.workflow import (
     ActionRecord,
     ClaimFacts,
     Decision,
+    PaymentInTransit,
     check_action,
 )
 
@@ -189,6 +190,7 @@ class DelinquentClaim:
     balance: int
     history: tuple[ActionRecord, ...] = ()
     extinguished: bool = False
+    payment_in_transit: PaymentInTransit | None = None  # a reported payment on its way (収納速報): wait for it
 
     def __post_init__(self) -> None:
         where = f"claim {self.claim_id!r}"
@@ -211,7 +213,7 @@ class DelinquentClaim:
 
     def facts(self, *, on_hold: bool) -> ClaimFacts:
         return ClaimFacts(self.legal_category, self.balance, self.due_date, extinguished=self.extinguished,
-                          on_hold=on_hold)
+                          on_hold=on_hold, payment_in_transit=self.payment_in_transit)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ transaction together with its id in ``processed_messages``, so a redelivered mes
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import asyncpg
 
@@ -20,6 +20,7 @@ from contracts import (
     InstallmentAgreed,
     NoticeKind,
     PaymentReceived,
+    PaymentReported,
     PaymentReversed,
     PersonReference,
     SupportMeasureChanged,
@@ -34,6 +35,7 @@ from services.collection.ledger import (
     DebtorLedger,
     LegalAction,
     Payment,
+    PaymentReport,
     Reversal,
     build_ledger,
 )
@@ -127,7 +129,13 @@ _ADJUSTMENT = ("INSERT INTO claim_adjustments (message_id, department, claim_id,
 _CANCELLATION = ("INSERT INTO claim_cancellations (department, claim_id, debtor_id, reason, cancelled_on, message_id) "
                  "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (department, claim_id) DO NOTHING")
 _PAYMENT = ("INSERT INTO payments (department, payment_id, debtor_id, source_person_id, claim_id, amount, paid_on, "
-            "channel, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (department, payment_id) DO NOTHING")
+            "channel, message_id, reported_on) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) "
+            "ON CONFLICT (department, payment_id) DO NOTHING")
+#: How long a 速報 waits for its 確報 when the source does not say (the agents settle within two weeks).
+REPORT_WAIT_DAYS = 14
+_REPORT = ("INSERT INTO payment_reports (department, payment_id, debtor_id, source_person_id, claim_id, amount, "
+           "paid_on, channel, reported_on, expected_by, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) "
+           "ON CONFLICT (department, payment_id) DO NOTHING")
 _REVERSAL = ("INSERT INTO payment_reversals (department, payment_id, debtor_id, reason, reversed_on, message_id) "
              "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (department, payment_id) DO NOTHING")
 _AGREEMENT = ("INSERT INTO installment_agreements (department, agreement_id, debtor_id, claim_ids, schedule, "
@@ -163,7 +171,11 @@ def _rows(message: Envelope, debtor: str) -> list[tuple[str, tuple[object, ...]]
         rows.append((_CANCELLATION, (department, p.claim_id, debtor, p.reason.value, p.cancelled_on, mid)))
     elif isinstance(p, PaymentReceived):
         rows.append((_PAYMENT, (department, p.payment_id, debtor, person.source_person_id, p.claim_id, p.amount,
-                                p.paid_on, p.channel.value, mid)))
+                                p.paid_on, p.channel.value, mid, p.reported_on)))
+    elif isinstance(p, PaymentReported):
+        rows.append((_REPORT, (department, p.payment_id, debtor, person.source_person_id, p.claim_id, p.amount,
+                               p.paid_on, p.channel.value, p.reported_on,
+                               p.expected_by or p.reported_on + timedelta(days=REPORT_WAIT_DAYS), mid)))
     elif isinstance(p, PaymentReversed):
         rows.append((_REVERSAL, (department, p.payment_id, debtor, p.reason.value, p.reversed_on, mid)))
     elif isinstance(p, InstallmentAgreed):
@@ -201,7 +213,7 @@ async def queue_case_refresh(conn: asyncpg.Connection, debtor_ids: Iterable[str]
 
 
 #: Every table that holds a debtor id, and whether its rows know their departmental record.
-_BY_RECORD = ("claims", "payments", "installment_agreements", "exemption_applications", "water_supply_events",
+_BY_RECORD = ("claims", "payments", "payment_reports", "installment_agreements", "exemption_applications", "water_supply_events",
               "departmental_persons", "support_measures")
 _BY_CLAIM = ("claim_adjustments", "claim_cancellations")
 
@@ -299,7 +311,8 @@ async def load_ledgers(conn: asyncpg.Connection, debtor_ids: Iterable[str], as_o
             (Cancellation(**_without_debtor(r)) for r in found["cancellations"]),
             (Payment(**_without_debtor(r)) for r in found["payments"]),
             (Reversal(**_without_debtor(r)) for r in found["reversals"]),
-            as_of, policy=policy, actions=(LegalAction(**_without_debtor(r)) for r in found["actions"]))
+            as_of, policy=policy, actions=(LegalAction(**_without_debtor(r)) for r in found["actions"]),
+            reports=(PaymentReport(**_without_debtor(r)) for r in found["reports"]))
         for debtor, found in events.items()
     }
 
@@ -315,6 +328,8 @@ _LEDGER_QUERIES = {
                 "WHERE debtor_id = ANY($1::text[])",
     "reversals": "SELECT debtor_id, department, payment_id, reversed_on FROM payment_reversals "
                  "WHERE debtor_id = ANY($1::text[])",
+    "reports": "SELECT debtor_id, department, payment_id, claim_id, amount, paid_on, reported_on, expected_by "
+               "FROM payment_reports WHERE debtor_id = ANY($1::text[])",
     # The claims' legal events: the action record (collection's and any department's own 督促 recorded there) and
     # the departments' installment pledges (承認). One list, so prescription sees every renewal and suspension.
     "actions": "SELECT c.debtor_id, a.department, a.claim_id, a.done_on AS \"on\", a.kind, a.outcome, a.amount "

@@ -131,6 +131,15 @@ class ActionRecord:
 
 
 @dataclass(frozen=True)
+class PaymentInTransit:
+    """A payment the collection agent reported (速報) whose money and 確報 have not reached the city yet."""
+
+    paid_on: date
+    expected_by: date  # the 確報 is due by then; after it the report is a difference to reconcile, not a stay
+    amount: int
+
+
+@dataclass(frozen=True)
 class ClaimFacts:
     """What the caller knows about the claim now. The prescription result (``extinguished_on``, and for a private
     claim ``prescription_completed_on`` while not invoked) comes from prescription.py over the claim's legal
@@ -147,6 +156,7 @@ class ClaimFacts:
     prescription_completed_on: date | None = None  # a private claim's period completed, not yet invoked
     late_charge_open: int = 0
     fees_open: int = 0
+    payment_in_transit: PaymentInTransit | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "legal_category", LegalCategory(self.legal_category))
@@ -380,7 +390,8 @@ def check_action(category: str, kind: ActionKind, *, history: Sequence[ActionRec
     """May staff take action ``kind`` on this claim on ``on``? ``basis`` is the 議決 or 条例 a waiver rests on.
 
     Checks in this order, the first failure giving the reason: terminal state, legal category, extinction, nothing
-    open, overdue, prior 督促, welfare hold, measures in force, the action's own requirement."""
+    open, overdue, prior 督促, welfare hold, a payment in transit, measures in force, the action's own
+    requirement."""
     cat = LegalCategory(category)
     if facts.legal_category != cat:
         raise ValueError(f"category {cat.value!r} does not match facts.legal_category "
@@ -411,6 +422,10 @@ def check_action(category: str, kind: ActionKind, *, history: Sequence[ActionRec
             return Decision(False, problem)
     if facts.on_hold and spec.paused_by_hold:
         return Decision(False, _HOLD_REASON)
+    if (transit := facts.payment_in_transit) is not None and spec.waits_for_payment_report and on <= transit.expected_by:
+        return Decision(False, f"a payment of {transit.amount:,} yen made on {transit.paid_on.isoformat()} was reported "
+                               "by the collection agent (収納速報) and is in transit: no 督促, 催告 or disposition "
+                               f"until its 確報 arrives or {transit.expected_by.isoformat()} passes")
     for measure in ACTIONS.values():
         if (measure.measure is not None and measure.measure.blocks_action(kind)
                 and (record := _in_force(ctx, measure.kind)) is not None):

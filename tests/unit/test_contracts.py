@@ -252,3 +252,20 @@ def test_a_support_measure_is_a_billing_message_and_a_withheld_address_carries_n
     assert old_contact.address_withheld is False
     old_standing = DebtorStandingChanged.model_validate({"debtor_id": "D1", "as_of": "2025-01-31", "version": 1})
     assert old_standing.address_protected is False
+
+
+@pytest.mark.parametrize("message_type", ["PaymentReceived", "OutsourcedCaseChanged", "DebtorStandingChanged"])
+def test_the_previous_version_of_each_bumped_message_is_still_accepted(message_type: str) -> None:
+    """Compatibility rule 2: version 1 as its producers wrote it decodes, the version 2 fields at their defaults
+    (PaymentReceived.reported_on, OutsourcedContact.address_withheld, DebtorStandingChanged.address_protected)."""
+    v1 = json.loads((Path(__file__).parent / "fixtures" / f"{message_type}.v1.example.json").read_text("utf-8"))
+    decoded = decode_message(json.dumps(v1, ensure_ascii=False))
+    assert decoded.schema_version == 1 and decoded.message_type == message_type
+    payload = decoded.payload
+    if message_type == "PaymentReceived":
+        assert payload.reported_on is None and payload.amount == 12300  # type: ignore[attr-defined]
+    elif message_type == "OutsourcedCaseChanged":
+        assert payload.contact.address_withheld is False  # type: ignore[attr-defined]
+        assert payload.contact.address.startswith("愛知県")  # type: ignore[attr-defined]
+    else:
+        assert payload.address_protected is False and len(payload.overdue_claims) == 1  # type: ignore[attr-defined]

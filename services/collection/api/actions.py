@@ -339,7 +339,7 @@ class DemandNoticeTask(TaskOut):
 async def demand_notice_tasks(conn: Connection, staff: Viewer, today: BusinessDate,
                               overdue_only: bool = False,
                               limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[DemandNoticeTask]:
-    rows = await store.claims_without_demand_notice(conn)
+    rows = await store.claims_without_demand_notice(conn, today)
     tasks = []
     for r in rows:
         task = demand_notice_task(r["due_date"], [], today)

@@ -23,8 +23,10 @@ from services.collection.api.deps import (
 from services.collection.assignment import AssignmentPolicy, Holder, HolderKind
 from services.collection.case_export import case_export_rows
 from services.collection.cases import clear_override, set_override
+from services.collection.ledger import facts_of
 from services.collection.next_action import CaseSituation, DelinquentClaim, Recommendation, recommend
 from services.collection.next_action import load_policy as load_escalation_policy
+from services.collection.store import load_ledger
 from services.collection.stores import cases as store
 from services.collection.stores.actions import actions_of_claims
 from services.collection.workflow import ActionKind, ActionRecord
@@ -222,10 +224,15 @@ async def _recommend(conn: Connection, case: asyncpg.Record, claims: list[asyncp
         history.setdefault((r["department"], r["claim_id"]), []).append(
             ActionRecord(ActionKind(r["kind"]), r["done_on"], r["recorded_by"], r["outcome"], r["note"]))
     facts = await store.debtor_facts(conn, case["debtor_id"])
+    ledger = await load_ledger(conn, case["debtor_id"], today)
+    in_transit = {} if ledger is None else {(b.claim.department, b.claim.claim_id): facts_of(b).payment_in_transit
+                                            for b in ledger.claims}
     situation = CaseSituation(
         claims=tuple(DelinquentClaim(c["department"], f"{c['department']}:{c['claim_id']}", c["receivable_type"],
                                      c["legal_category"], c["due_date"], c["balance"],
-                                     tuple(history.get((c["department"], c["claim_id"]), ()))) for c in claims),
+                                     tuple(history.get((c["department"], c["claim_id"]), ())),
+                                     payment_in_transit=in_transit.get((c["department"], c["claim_id"])))
+                     for c in claims),
         debtor_kind=PersonKind.CORPORATION if facts["corporation"] else PersonKind.INDIVIDUAL,
         has_guarantor=facts["guarantor"], on_hold=case["on_hold"])
     return recommend(situation, ESCALATION, as_of=today)

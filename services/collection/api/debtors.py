@@ -1,6 +1,7 @@
 """Debtor 360 (債権管理課): who the debtor is in every department, what they owe everywhere as of any date, their
 case, holds and the people named on their claims. Every read is audit-logged."""
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -75,6 +76,18 @@ class ParkedPaymentView(BaseModel):
     paid_on: date
 
 
+class PaymentReportView(BaseModel):
+    """A collection agent's 収納速報 whose 確報 (the money) has not arrived."""
+
+    department: str
+    payment_id: str
+    claim_id: str
+    amount: int
+    paid_on: date = Field(description="収納日: the day the payer paid")
+    reported_on: date = Field(description="The day of the 速報")
+    expected_by: date = Field(description="The day the 確報 is due")
+
+
 class OverpaymentView(BaseModel):
     department: str
     payment_id: str
@@ -145,6 +158,10 @@ class DebtorView(BaseModel):
     identity_changes: list[IdentityChangeView]
     parked_payments: list[ParkedPaymentView] = Field(description="Payments whose claim has not arrived yet")
     overpayments: list[OverpaymentView]
+    payments_in_transit: list[PaymentReportView] = Field(
+        description="Reported by the agent (速報), money not yet here: no 督促, 催告 or disposition on those claims")
+    unconfirmed_payment_reports: list[PaymentReportView] = Field(
+        description="速報 whose 確報 did not arrive by the day it was due: to reconcile with the agent")
     support_measure: SupportMeasure = Field(description="DV等支援措置: when active, the address stays inside the city "
                                                         "and the warning is shown above the debtor")
 
@@ -259,6 +276,8 @@ async def get_debtor(
                                            amount=p.amount, paid_on=p.paid_on) for p in ledger.parked_payments],
         overpayments=[OverpaymentView(department=o.department, payment_id=o.payment_id, amount=o.amount)
                       for o in ledger.overpayments],
+        payments_in_transit=[PaymentReportView(**asdict(r)) for r in ledger.in_transit],
+        unconfirmed_payment_reports=[PaymentReportView(**asdict(r)) for r in ledger.unconfirmed_reports],
         support_measure=await support_measure_view(conn, debtor_id),
     )
 

@@ -40,14 +40,20 @@ async def insert_action(conn: asyncpg.Connection, *, department: str, claim_id: 
         basis, recorded_by, amount)
 
 
-async def claims_without_demand_notice(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    """Claims of open cases with no 督促 on record (department, claim_id, debtor_id, due_date, balance), oldest
-    due date first."""
+async def claims_without_demand_notice(conn: asyncpg.Connection, as_of: date) -> list[asyncpg.Record]:
+    """Claims of open cases with an open principal and no 督促 on record (department, claim_id, debtor_id,
+    due_date, balance), oldest due date first (a 督促 demands an open principal: workflow.py); not those with a
+    reported payment in transit on ``as_of`` (a 速報 whose 確報 has not arrived and is not yet overdue, as the
+    ledger counts it: services/collection/ledger.py)."""
     return await conn.fetch(
         "SELECT cc.department, cc.claim_id, c.debtor_id, cc.due_date, cc.balance FROM case_claims cc "
-        "JOIN cases c USING (case_id) WHERE c.status = 'open' AND NOT EXISTS (SELECT 1 FROM claim_actions a "
-        "WHERE (a.department, a.claim_id) = (cc.department, cc.claim_id) AND a.kind = 'demand_notice') "
-        "ORDER BY cc.due_date, cc.department, cc.claim_id")
+        "JOIN cases c USING (case_id) WHERE c.status = 'open' AND coalesce(cc.principal_balance, cc.balance) > 0 "
+        "AND NOT EXISTS (SELECT 1 FROM claim_actions a WHERE (a.department, a.claim_id) = (cc.department, "
+        "cc.claim_id) AND a.kind = 'demand_notice') "
+        "AND NOT EXISTS (SELECT 1 FROM payment_reports r WHERE (r.department, r.claim_id) = (cc.department, "
+        "cc.claim_id) AND r.reported_on <= $1 AND r.expected_by >= $1 AND NOT EXISTS (SELECT 1 FROM payments p "
+        "WHERE (p.department, p.payment_id) = (r.department, r.payment_id) AND p.paid_on <= $1)) "
+        "ORDER BY cc.due_date, cc.department, cc.claim_id", as_of)
 
 
 async def open_case_claims(conn: asyncpg.Connection) -> list[asyncpg.Record]:
