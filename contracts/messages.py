@@ -483,7 +483,32 @@ class DebtorStandingChanged(Payload):
                                                        "welfare system about this person must not carry an address")
 
 
-COLLECTION_PAYLOADS: tuple[type[Payload], ...] = (InstallmentMissed, DebtorStandingChanged)
+class DepartmentFeedItem(Payload):
+    """What the central division did on a claim of this department (a feed back to the department's system):
+    money taken at the central window, a 督促 or 催告 it sent, a 分納誓約 it took, an 執行停止 or a 不納欠損 it
+    decided. Each item once (``feed_id``), until the department acknowledges it (POST /feeds/{department}/receipts);
+    the same items as a file in the department's export format or the standard layout (GET /feeds/{department}/file).
+    Keys are the department's own: its person id and claim id, never the unified debtor id."""
+
+    DEPARTMENTAL: ClassVar[bool] = False
+
+    feed_id: int = Field(ge=1, description="Collection's number of the item; what a receipt names")
+    department: str = Field(description="The department owning the claim (Department value)")
+    kind: str = Field(pattern="^(central_payment|demand_notice|reminder|installment_agreement|"
+                              "suspension_of_execution|write_off)$")
+    source_person_id: SourceKey = Field(description="The department's person key (宛名番号 …)")
+    claim_id: SourceKey | None = Field(None, description="The department's claim id; none for a payment the "
+                                                         "department allocates itself")
+    receivable_type: ReceivableCode | None = None
+    fiscal_year: FiscalYear | None = None
+    installment: int | None = Field(None, ge=0, le=99)
+    occurred_on: date = Field(description="収納日, 発送日, 誓約日 or 決定日")
+    amount: Yen | None = Field(None, description="Yen received (central_payment)")
+    reference: SourceKey = Field(description="The receipt, document or record number at the central division")
+    ground: PlainText = Field("", max_length=200, description="The legal ground of an 執行停止 or 不納欠損")
+
+
+COLLECTION_PAYLOADS: tuple[type[Payload], ...] = (InstallmentMissed, DebtorStandingChanged, DepartmentFeedItem)
 
 
 class ReferralChanged(Payload):

@@ -6,6 +6,8 @@ Topics are created explicitly from this list (``python -m shared.kafka topics``)
 
 from dataclasses import dataclass
 
+from contracts.enums import Department
+
 DAY_MS = 24 * 60 * 60 * 1000
 
 
@@ -17,6 +19,8 @@ class TopicSpec:
     description: str
     messages: tuple[str, ...] = ()
     cleanup_policy: str = "delete"
+    #: Read by systems outside the product (the departments' own), not by one of its services.
+    consumed_outside: bool = False
 
     def config(self) -> dict[str, str]:
         return {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy}
@@ -118,6 +122,22 @@ DEAD_LETTER_WELFARE = TopicSpec(
     description="Messages the welfare referral service could not process, with the error and the original headers.",
 )
 
+#: What the central division did that the department owning the claim must know (central-window payments, 督促
+#: and 催告 sent by the centre, 分納誓約, 執行停止, 不納欠損): one topic per department, so each department's system
+#: reads only its own, keyed by the department's person id (services/collection/feeds.py).
+DEPARTMENT_FEEDS: dict[Department, TopicSpec] = {
+    department: TopicSpec(
+        name=f"feeds.{department.value}.v1",
+        partitions=1,
+        retention_ms=365 * DAY_MS,
+        description=f"What the central division did on {department.value} claims, for the {department.value} "
+                    "system; each item once, acknowledged by the department (POST /feeds/{department}/receipts).",
+        messages=("DepartmentFeedItem",),
+        consumed_outside=True,
+    )
+    for department in Department
+}
+
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     BILLING_SOURCE,
     BILLING_MATCHED,
@@ -132,6 +152,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     DEAD_LETTER_LAWYER_GATEWAY,
     WELFARE_REFERRALS,
     DEAD_LETTER_WELFARE,
+    *DEPARTMENT_FEEDS.values(),
 )
 
 #: Every service's dead-letter topic, derived from the list above so tools never miss one.

@@ -31,7 +31,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from contracts import Department
 from shared.auth import Authenticator, Principal, TokenIssuer, TokenKeys
-from shared.settings import AdapterSettings
+from shared.settings import DepartmentCredentialSettings
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +54,12 @@ class DepartmentSystem:
         return f"system:{self.system_id}"
 
 
-def department_issuer(settings: AdapterSettings, days: int = DEFAULT_DAYS) -> TokenIssuer:
+def department_issuer(settings: DepartmentCredentialSettings, days: int = DEFAULT_DAYS) -> TokenIssuer:
     return TokenIssuer(TokenKeys.parse(settings.department_auth_keys, settings.department_auth_active_kid),
                        issuer=DEPARTMENT_TOKEN_ISSUER, audience=DEPARTMENT_TOKEN_AUDIENCE, ttl=timedelta(days=days))
 
 
-def mint(settings: AdapterSettings, department: Department, system_id: str, days: int = DEFAULT_DAYS) -> str:
+def mint(settings: DepartmentCredentialSettings, department: Department, system_id: str, days: int = DEFAULT_DAYS) -> str:
     """A credential for one department system, allowed to import for ``department`` only."""
     if not system_id or not system_id.isascii() or not all(c.isalnum() or c in "._-" for c in system_id):
         raise ValueError("the system id must be ASCII letters, digits, '.', '_' or '-'")
@@ -67,7 +67,7 @@ def mint(settings: AdapterSettings, department: Department, system_id: str, days
                                                    extra={"department": Department(department).value})
 
 
-def install_department_auth(app: FastAPI, settings: AdapterSettings) -> None:
+def install_department_auth(app: FastAPI, settings: DepartmentCredentialSettings) -> None:
     """The verifier an adapter app keeps in ``app.state.department_authenticator``."""
     revoked = frozenset(t.strip() for t in settings.department_revoked_tokens.split(",") if t.strip())
 
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     minted.add_argument("--system", required=True, help="the department system's id, e.g. tax-core")
     minted.add_argument("--days", type=int, default=DEFAULT_DAYS, help="how long it is valid")
     args = parser.parse_args(argv)
-    settings = AdapterSettings()
+    settings = DepartmentCredentialSettings()
     print(mint(settings, Department(args.department), args.system, args.days))
     print(f"credential for {args.system} ({args.department}), valid {args.days} days, minted by {batch_operator()}",
           file=sys.stderr)

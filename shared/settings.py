@@ -82,18 +82,11 @@ class DatabaseSettings(ServiceSettings):
         return refuse_default_database_password(value, info.data.get("environment"), f"{prefix}DATABASE_URL")
 
 
-class AdapterSettings(ServiceSettings):
-    """For department adapters: the city's legal-category decisions per receivable, as JSON, e.g.
-    ``RECEIVABLE_CATEGORY_OVERRIDES='{"municipal_housing_rent": "non_forced_public"}'``."""
+class DepartmentCredentialSettings(ServiceSettings):
+    """For services that admit department systems (the adapters' imports, collection's feeds back): the keys that
+    sign their credentials (shared/department_auth.py) and the credentials withdrawn."""
 
-    receivable_category_overrides: dict[str, str] = Field(
-        default_factory=dict, validation_alias=_env("RECEIVABLE_CATEGORY_OVERRIDES")
-    )
-    ingest_chunk_size: int = Field(2000, ge=1, le=100_000, validation_alias=_env("INGEST_CHUNK_SIZE"),
-                                   description="Records per Kafka transaction when publishing an import")
-    max_upload_bytes: int = Field(200 * 1024 * 1024, validation_alias=_env("INGEST_MAX_UPLOAD_BYTES"))
-    #: Keys that sign the department systems' import credentials (shared/department_auth.py), ``kid:secret,…``:
-    #: one setting for every adapter, like KAFKA_BOOTSTRAP_SERVERS.
+    #: ``kid:secret,…``: one setting for every service that checks them, like KAFKA_BOOTSTRAP_SERVERS.
     department_auth_keys: str = Field(DEVELOPMENT_DEPARTMENT_KEYS, validation_alias=_env("DEPARTMENT_AUTH_KEYS"))
     department_auth_active_kid: str = Field("dev", validation_alias=_env("DEPARTMENT_AUTH_ACTIVE_KID"))
     #: Token ids (jti) of department credentials withdrawn before they expire, comma separated.
@@ -104,6 +97,18 @@ class AdapterSettings(ServiceSettings):
     def _no_development_key_outside_development(cls, value: str, info: ValidationInfo) -> str:
         return refuse_published_secrets(value, info.data.get("environment"), "DEPARTMENT_AUTH_KEYS",
                                         [DEVELOPMENT_DEPARTMENT_KEYS])
+
+
+class AdapterSettings(DepartmentCredentialSettings):
+    """For department adapters: the city's legal-category decisions per receivable, as JSON, e.g.
+    ``RECEIVABLE_CATEGORY_OVERRIDES='{"municipal_housing_rent": "non_forced_public"}'``."""
+
+    receivable_category_overrides: dict[str, str] = Field(
+        default_factory=dict, validation_alias=_env("RECEIVABLE_CATEGORY_OVERRIDES")
+    )
+    ingest_chunk_size: int = Field(2000, ge=1, le=100_000, validation_alias=_env("INGEST_CHUNK_SIZE"),
+                                   description="Records per Kafka transaction when publishing an import")
+    max_upload_bytes: int = Field(200 * 1024 * 1024, validation_alias=_env("INGEST_MAX_UPLOAD_BYTES"))
     ingest_chunk_deadline_seconds: float = Field(
         60.0, gt=0, le=3600, validation_alias=_env("INGEST_CHUNK_DEADLINE_SECONDS"),
         description="How long one step of publishing an import (connect, read progress, one chunk) may take before "

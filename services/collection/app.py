@@ -13,7 +13,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
+from opentelemetry import metrics
+from opentelemetry.metrics import Observation
 
+from contracts import Department
 from contracts.topics import (
     BILLING_MATCHED,
     DEAD_LETTER_COLLECTION,
@@ -34,10 +37,12 @@ from services.collection.ledger import configure_legal_rules
 from services.collection.reports import load_bureaus
 from services.collection.settings import CollectionSettings
 from services.collection.store import apply_batch, apply_identity_change, queue_case_refresh
+from services.collection.stores import feeds as feeds_store
 from services.collection.stores.staff import active_roles
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
 from shared.clock import business_date as one_business_date
 from shared.consumer import Delivery, batch_span
+from shared.department_auth import install_department_auth
 from shared.documents.letterhead import load_letterhead
 from shared.runtime import ServiceRuntime
 from shared.sign_in_limits import SignInLimits, parse_trusted_proxies
@@ -75,6 +80,31 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
                                                 "closed": done.closed, "causes": done.by_cause})
 
     runtime.every("case-worker", lambda: settings.case_worker_interval_seconds, recompute_cases)
+
+    late_feeds: dict[str, int] = {}
+    metrics.get_meter("municipal-collection.collection").create_observable_gauge(
+        "collection.feed.unacknowledged", unit="{item}",
+        description="Feed items to a department not acknowledged within COLLECTION_FEED_ACKNOWLEDGE_DAYS (alert "
+                    "above 0: the department's system is not taking in what the centre did)",
+        callbacks=[lambda _: [Observation(late_feeds.get(d.value, 0), {"department": d.value}) for d in Department]])
+
+    async def feed_departments() -> None:
+        """Gather what the centre did into the departments' feeds (each once, published through the outbox)."""
+        async with runtime.pool.acquire() as conn:
+            while True:
+                async with conn.transaction():
+                    gathered = await feeds_store.gather(conn)
+                if gathered == 0:
+                    break
+                log.info("feed items gathered", extra={"items": gathered})
+            counts = await feeds_store.unacknowledged_counts(conn, business_date(), settings.feed_acknowledge_days)
+        late_feeds.clear()
+        late_feeds.update(counts)
+        if counts:
+            log.warning("feed items not acknowledged in time", extra={"by_department": counts})
+        await runtime.relay.flush()
+
+    runtime.every("department-feeds", lambda: settings.feed_interval_seconds, feed_departments)
 
     async def current_roles(principal: Principal, _token: str) -> frozenset[str] | None:
         """This service is the one authority for staff accounts: the roles the account holds now, or None when
@@ -141,4 +171,5 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
         lockout_max_seconds=settings.sign_in_lockout_max_seconds, address_failures=settings.sign_in_address_failures,
         address_window_seconds=settings.sign_in_address_window_seconds)
     app.state.trusted_proxies = parse_trusted_proxies(settings.trusted_proxies)
+    install_department_auth(app, settings)  # departments' systems read their feeds with their own credential
     return app

@@ -5,13 +5,17 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.auth import DEVELOPMENT_STAFF_KEYS, refuse_public_keys
-from shared.settings import DatabaseSettings
+from shared.settings import DatabaseSettings, DepartmentCredentialSettings
 
 
-class CollectionSettings(DatabaseSettings):
+class CollectionSettings(DatabaseSettings, DepartmentCredentialSettings):
     model_config = SettingsConfigDict(env_prefix="COLLECTION_", extra="ignore", populate_by_name=True)
 
     http_port: int = 8000
+    #: How often the feeds back to the departments are gathered (services/collection/feeds.py), and after how many
+    #: days an item no department acknowledged is listed as overdue and counted in the alerting metric.
+    feed_interval_seconds: float = Field(5.0, gt=0)
+    feed_acknowledge_days: int = Field(3, ge=1, le=60)
 
     database_url: str = "postgresql://collection_svc:collection-dev-password@127.0.0.1:15432/collection"
     #: Staff token signing keys, ``kid:secret,kid:secret`` (secrets of 32+ characters); the active kid signs.

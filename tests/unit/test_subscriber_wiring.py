@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
+from contracts import Department
 from contracts.topics import (
     ALL_TOPICS,
     BILLING_MATCHED,
@@ -94,8 +95,10 @@ def test_each_service_consumes_its_topics_under_its_own_groups(wiring: Wiring) -
 
 def test_every_topic_with_messages_has_a_consumer_and_every_consumer_a_dead_letter_topic() -> None:
     consumed = {topic for wiring in WIRING for topic in wiring.consumes}
-    with_messages = {t.name for t in ALL_TOPICS if t.messages}
+    with_messages = {t.name for t in ALL_TOPICS if t.messages and not t.consumed_outside}
     assert with_messages <= consumed, f"nobody consumes {sorted(with_messages - consumed)}"
+    outside = {t.name for t in ALL_TOPICS if t.consumed_outside}
+    assert outside == {f"feeds.{d.value}.v1" for d in Department} and not outside & consumed  # the departments' own
     assert {w.dead_letter.name for w in WIRING} == {t.name for t in DEAD_LETTER_TOPICS}
     groups = [group for wiring in WIRING for group in wiring.consumes.values()]
     assert len(groups) == len(set(groups)), "two consumers share a group: they would split each other's records"

@@ -8,6 +8,7 @@ from services.collection.api import (
     cases,
     debtors,
     documents,
+    feeds,
     mailing,
     payments,
     reports,
@@ -16,5 +17,5 @@ from services.collection.api import (
 )
 
 router = APIRouter()
-for module in (staff, debtors, mailing, support_measures, cases, actions, documents, payments, reports, audit_log):
+for module in (staff, debtors, mailing, support_measures, cases, actions, documents, payments, reports, audit_log, feeds):
     router.include_router(module.router)

@@ -1,0 +1,93 @@
+"""Feeds back to the departments (services/collection/feeds.py): a department's system, with its own credential
+(shared/department_auth.py, the one it imports with), reads what the central division did on its claims, as
+items or as a file in the standard layout, and acknowledges them with a receipt; staff see what no department
+acknowledged in time. Every read and receipt is audit-logged with the ids."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from contracts import Department, DepartmentFeedItem
+from services.collection.api.deps import BusinessDate, Connection, Viewer, audit_read
+from services.collection.feeds import feed_message, standard_file
+from services.collection.stores import audit_log
+from services.collection.stores import feeds as store
+from shared.department_auth import DepartmentSystem, require_department_system
+
+router = APIRouter(tags=["feeds"])
+_bearer = HTTPBearer(auto_error=False, scheme_name="DepartmentCredential", bearerFormat="JWT")
+
+
+async def department_system(request: Request, department: Annotated[Department, Path()],
+                            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+                            ) -> DepartmentSystem:
+    """401 without a department system's credential, 403 with another department's."""
+    return await require_department_system(department)(request, credentials)
+
+
+Sender = Annotated[DepartmentSystem, Depends(department_system)]
+Limit = Annotated[int, Query(ge=1, le=10_000)]
+
+
+@router.get("/feeds/{department}/items", response_model=list[DepartmentFeedItem],
+            summary="What the department has not acknowledged yet, oldest first (its own credential)")
+async def feed_items(department: Department, sender: Sender, conn: Connection, limit: Limit = 1000
+                     ) -> list[DepartmentFeedItem]:
+    items = [feed_message(r) for r in await store.pending(conn, department.value, limit=limit)]
+    await audit_log.record_read(conn, sender.label, "read_feed", department.value, [str(i.feed_id) for i in items])
+    return items
+
+
+@router.get("/feeds/{department}/file", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}},
+            summary="The same items as a file in the standard layout (contracts/standard_link), 連携番号 = feed id")
+async def feed_file(department: Department, sender: Sender, conn: Connection, limit: Limit = 10_000) -> Response:
+    items = [feed_message(r) for r in await store.pending(conn, department.value, limit=limit)]
+    await audit_log.record_read(conn, sender.label, "read_feed_file", department.value,
+                                [str(i.feed_id) for i in items])
+    return Response(standard_file(items), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="feed-{department.value}.csv"'})
+
+
+class Receipt(BaseModel):
+    feed_ids: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=10_000)
+
+
+class ReceiptAnswer(BaseModel):
+    acknowledged: list[int] = Field(description="Acknowledged by this receipt or an earlier one")
+    unknown: list[int] = Field(description="Not items of this department: nothing recorded for them")
+
+
+@router.post("/feeds/{department}/receipts", response_model=ReceiptAnswer,
+             summary="Acknowledge items: the department's system took them in (idempotent)")
+async def feed_receipt(department: Department, body: Receipt, sender: Sender, conn: Connection) -> ReceiptAnswer:
+    async with conn.transaction():
+        done, unknown = await store.acknowledge(conn, department.value, body.feed_ids, sender.label)
+        await audit_log.record(conn, sender.label, "acknowledge_feed", department.value,
+                               {"acknowledged": len(done), "unknown": unknown[:100]})
+    return ReceiptAnswer(acknowledged=done, unknown=unknown)
+
+
+class LateItem(BaseModel):
+    feed_id: int
+    department: str
+    kind: str
+    claim_id: str | None
+    occurred_on: str
+    gathered_at: str
+
+
+@router.get("/feeds/unacknowledged", response_model=list[LateItem],
+            summary="Items no department acknowledged within the period (COLLECTION_FEED_ACKNOWLEDGE_DAYS)")
+async def late_items(request: Request, conn: Connection, staff: Viewer, today: BusinessDate,
+                     limit: Limit = 1000) -> list[LateItem]:
+    days = request.app.state.settings.feed_acknowledge_days
+    rows = await store.unacknowledged(conn, today, days, limit=limit)
+    await audit_read(conn, staff, "read_unacknowledged_feeds", "feeds", [str(r["feed_id"]) for r in rows],
+                     acknowledge_days=days)
+    return [LateItem(feed_id=r["feed_id"], department=r["department"], kind=r["kind"], claim_id=r["claim_id"],
+                     occurred_on=r["occurred_on"].isoformat(), gathered_at=r["created_at"].isoformat()) for r in rows]

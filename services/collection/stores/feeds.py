@@ -1,0 +1,90 @@
+"""Feeds back to the departments (services/collection/feeds.py decides what and how): gather new items from
+collection's records into ``department_feed`` (each once), publish each through the outbox on its department's
+topic in the same transaction, list what a department has not acknowledged, and record receipts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import asyncpg
+
+from contracts import Department
+from contracts.topics import DEPARTMENT_FEEDS
+from services.collection.feeds import FEED_ACTIONS, feed_message
+from shared.outbox import enqueue_event
+
+_COLUMNS = ("source_ref, department, kind, source_person_id, claim_id, receivable_type, fiscal_year, installment, "
+            "occurred_on, amount, reference, ground")
+
+#: The centre's own 経過記録 of the kinds that go back (a department's own records never do), with the claim.
+_FROM_ACTIONS = (
+    f"INSERT INTO department_feed ({_COLUMNS}) "
+    "SELECT 'action:' || a.action_id, a.department, m.feed_kind, c.source_person_id, a.claim_id, "
+    "c.receivable_type, c.fiscal_year, c.installment, a.done_on, NULLIF(a.amount, 0), "
+    "coalesce(NULLIF(a.note, ''), 'action ' || a.action_id), coalesce(NULLIF(a.basis, ''), a.outcome, '') "
+    "FROM claim_actions a JOIN claims c USING (department, claim_id) "
+    "JOIN unnest($1::text[], $2::text[]) AS m(kind, feed_kind) ON m.kind = a.kind "
+    "WHERE a.recorded_by NOT LIKE 'department:%' AND a.message_id IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM department_feed f WHERE f.source_ref = 'action:' || a.action_id) "
+    "ORDER BY a.action_id LIMIT $3 "
+    "ON CONFLICT (source_ref) DO NOTHING RETURNING *")
+
+#: Each department's part of a lump sum taken at the central window (its payment, not allocated to a claim).
+_FROM_CENTRAL_PAYMENTS = (
+    f"INSERT INTO department_feed ({_COLUMNS}) "
+    "SELECT 'payment:' || p.department || ':' || p.payment_id, p.department, 'central_payment', p.source_person_id, "
+    "p.claim_id, NULL, NULL, NULL, p.paid_on, p.amount, p.payment_id, '' "
+    "FROM central_payments cp CROSS JOIN LATERAL jsonb_array_elements(cp.parts) part "
+    "JOIN payments p ON p.department = part ->> 'department' AND p.payment_id = part ->> 'payment_id' "
+    "WHERE NOT EXISTS (SELECT 1 FROM department_feed f "
+    "WHERE f.source_ref = 'payment:' || p.department || ':' || p.payment_id) "
+    "ORDER BY cp.received_at, p.payment_id LIMIT $1 "
+    "ON CONFLICT (source_ref) DO NOTHING RETURNING *")
+
+
+async def gather(conn: asyncpg.Connection, *, limit: int = 1000) -> int:
+    """Gather new items and publish each on its department's topic, inside the caller's transaction; returns
+    how many (at most ``limit`` of each source a call: the job calls again until none is new)."""
+    rows = list(await conn.fetch(_FROM_ACTIONS, list(FEED_ACTIONS), list(FEED_ACTIONS.values()), limit))
+    rows += await conn.fetch(_FROM_CENTRAL_PAYMENTS, limit)
+    for row in rows:
+        item = feed_message(row)
+        await enqueue_event(conn, item, topic=DEPARTMENT_FEEDS[Department(item.department)].name,
+                            key=item.source_person_id, source_system="collection",
+                            correlation_id=f"feed-{item.feed_id}", source_keys=("department-feed", str(item.feed_id)))
+    return len(rows)
+
+
+async def pending(conn: asyncpg.Connection, department: str, *, limit: int) -> list[asyncpg.Record]:
+    """What the department has not acknowledged, oldest first."""
+    return await conn.fetch("SELECT * FROM department_feed WHERE department = $1 AND acknowledged_at IS NULL "
+                            "ORDER BY feed_id LIMIT $2", department, limit)
+
+
+async def acknowledge(conn: asyncpg.Connection, department: str, feed_ids: Sequence[int], by: str
+                      ) -> tuple[list[int], list[int]]:
+    """Record a receipt: (acknowledged now or before, not this department's or unknown)."""
+    rows = await conn.fetch(
+        "UPDATE department_feed SET acknowledged_at = coalesce(acknowledged_at, now()), "
+        "acknowledged_by = coalesce(acknowledged_by, $3) WHERE department = $1 AND feed_id = ANY($2::bigint[]) "
+        "RETURNING feed_id", department, list(feed_ids), by)
+    done = sorted(r["feed_id"] for r in rows)
+    return done, sorted(set(feed_ids) - set(done))
+
+
+async def unacknowledged(conn: asyncpg.Connection, today: date, acknowledge_days: int, *, limit: int
+                         ) -> list[asyncpg.Record]:
+    """Items no department acknowledged within the period, oldest first."""
+    return await conn.fetch(
+        "SELECT feed_id, department, kind, claim_id, occurred_on, created_at FROM department_feed "
+        "WHERE acknowledged_at IS NULL AND (created_at AT TIME ZONE 'Asia/Tokyo')::date < $1::date - $2::int "
+        "ORDER BY feed_id LIMIT $3", today, acknowledge_days, limit)
+
+
+async def unacknowledged_counts(conn: asyncpg.Connection, today: date, acknowledge_days: int) -> dict[str, int]:
+    rows = await conn.fetch(
+        "SELECT department, count(*) AS n FROM department_feed WHERE acknowledged_at IS NULL "
+        "AND (created_at AT TIME ZONE 'Asia/Tokyo')::date < $1::date - $2::int GROUP BY department",
+        today, acknowledge_days)
+    return {r["department"]: r["n"] for r in rows}
