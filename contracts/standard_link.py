@@ -75,7 +75,7 @@ def layout(version: str = CURRENT_VERSION) -> Layout:
         unknown = [n for n in spec["required"] if n not in names]
         if unknown:
             raise ValueError(f"standard link layout {version}: event {code} requires unknown columns {unknown}")
-        events[code] = Event(code, spec["name"], tuple(spec["required"]))
+        events[code] = Event(code, spec["name"], tuple(spec["required"]))  # a description may say more
     return Layout(raw["version"], date.fromisoformat(raw["effective_from"]), columns, MappingProxyType(events))
 
 

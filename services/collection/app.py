@@ -38,6 +38,7 @@ from services.collection.reports import load_bureaus
 from services.collection.settings import CollectionSettings
 from services.collection.store import apply_batch, apply_identity_change, queue_case_refresh
 from services.collection.stores import feeds as feeds_store
+from services.collection.stores import reconciliation as reconciliation_store
 from services.collection.stores.staff import active_roles
 from shared.auth import STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER, Authenticator, Principal, TokenIssuer, TokenKeys
 from shared.clock import business_date as one_business_date
@@ -106,6 +107,21 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
 
     runtime.every("department-feeds", lambda: settings.feed_interval_seconds, feed_departments)
 
+    reconciliation_counts: dict[str, dict[str, int]] = {}
+    metrics.get_meter("municipal-collection.collection").create_observable_gauge(
+        "collection.reconciliation.differences", unit="{claim}",
+        description="Claims whose balance differs between a department's latest statement and the central ledger, "
+                    "by likely cause (GET /reconciliation/{department}/latest lists them)",
+        callbacks=[lambda _: [Observation(n, {"department": d, "cause": cause})
+                              for d, counts in reconciliation_counts.items() for cause, n in counts.items()]])
+
+    async def load_reconciliation_counts() -> None:
+        """The metric from the latest runs (after a restart; each new run updates it at once)."""
+        async with runtime.pool.acquire() as conn:
+            reconciliation_counts.update(await reconciliation_store.latest_counts(conn))
+
+    runtime.every("reconciliation-metric", lambda: 60.0, load_reconciliation_counts)
+
     async def current_roles(principal: Principal, _token: str) -> frozenset[str] | None:
         """This service is the one authority for staff accounts: the roles the account holds now, or None when
         it is unknown, disabled, or signed out everywhere after the token was issued. Checked on a pool of its
@@ -171,5 +187,6 @@ def create_app(settings: CollectionSettings | None = None) -> FastAPI:
         lockout_max_seconds=settings.sign_in_lockout_max_seconds, address_failures=settings.sign_in_address_failures,
         address_window_seconds=settings.sign_in_address_window_seconds)
     app.state.trusted_proxies = parse_trusted_proxies(settings.trusted_proxies)
+    app.state.reconciliation_counts = reconciliation_counts
     install_department_auth(app, settings)  # departments' systems read their feeds with their own credential
     return app

@@ -173,8 +173,10 @@ def test_synthetic_city_reaches_the_ledger_as_the_ground_truth_says(
                 await conn.close()
 
         by_officers = asyncio.run(demanded_by_staff()) & city_claims.keys()
-        undemanded = {key for key, c in city_claims.items()  # what a case holds (by law), nobody demanded
-                      if c["principal_open"] + c["late_charge_open"] > 0 and c["due_date"] < AS_OF.isoformat()
+        undemanded = {key for key, c in city_claims.items()  # a principal still open (what a 督促 demands: a
+                      # claim whose principal was paid late keeps its 延滞金 in the case, demanded by a 催告), nobody
+                      # demanded
+                      if c["principal_open"] > 0 and c["due_date"] < AS_OF.isoformat()
                       and not c["department_demand_notice_on"] and key not in by_officers}
         demanded = {key for key, c in city_claims.items() if c["department_demand_notice_on"]}
         assert demanded and not listed & demanded

@@ -11,11 +11,13 @@ from services.collection.api import (
     feeds,
     mailing,
     payments,
+    reconciliation,
     reports,
     staff,
     support_measures,
 )
 
 router = APIRouter()
-for module in (staff, debtors, mailing, support_measures, cases, actions, documents, payments, reports, audit_log, feeds):
+for module in (staff, debtors, mailing, support_measures, cases, actions, documents, payments, reports, audit_log, feeds,
+               reconciliation):
     router.include_router(module.router)

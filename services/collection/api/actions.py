@@ -257,7 +257,9 @@ async def claim_record(department: Department, claim_id: ClaimId, conn: Connecti
     history, rows, facts, this, ledger = await _situation(conn, claim, today)
     await audit(conn, staff, "read_claim_record", f"{department.value}:{claim_id}")
     live = this is not None and this.status not in (ClaimStatus.EXTINGUISHED, ClaimStatus.CANCELLED)
-    task = demand_notice_task(facts.due_date, history, today) if live else None
+    # a 督促 demands an open principal (workflow.py): none is due once it is paid, nor while a payment is in transit
+    due = live and facts.balance > 0 and facts.payment_in_transit is None
+    task = demand_notice_task(facts.due_date, history, today) if due else None
     refunds = [RefundOut(payment_id=o.payment_id, reason=o.reason, appropriated=o.appropriated, refund=o.amount)
                for o in (ledger.overpayments if ledger else ()) if o.claim_id == claim_id
                and o.department == department.value]
