@@ -179,9 +179,19 @@ def test_notices_follow_the_law_and_what_was_sent_before(api: httpx.Client,
     final 催告書 claims only the 督促 and 催告 on record (the departments' own count: the city's departments sent
     most 督促 themselves)."""
     viewer = staff["viewer"]
-    tasks = api.get("/tasks/demand-notices", params={"limit": 5000}, headers=viewer).json()
-    tax = next(t for t in tasks if t["department"] == "tax"
-               and addressable(api.get(f"/debtors/{t['debtor_id']}", headers=viewer).json()))
+    def tax_claim_to_demand() -> dict | None:  # an addressable debtor's tax claim with its principal open
+        for case in api.get("/cases", params={"limit": 500, "status": "open"}, headers=viewer).json()["items"]:
+            if "tax" not in case["departments"]:
+                continue
+            debtor = api.get(f"/debtors/{case['debtor_id']}", headers=viewer).json()
+            open_tax = [c for c in debtor["claims"] if c["department"] == "tax" and c["status"] == "delinquent"
+                        and c["balance"] > 0]
+            if open_tax and addressable(debtor):
+                return open_tax[0]  # type: ignore[no-any-return]
+        return None
+
+    tax = tax_claim_to_demand()
+    assert tax is not None, "no addressable debtor with an open tax claim"
     notice = api.post("/documents/preview", headers=viewer,
                       json={"kind": "demand_notice", "department": "tax", "claim_id": tax["claim_id"]})
     assert notice.status_code == 200, notice.text
