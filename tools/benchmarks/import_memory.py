@@ -43,7 +43,6 @@ MARKERS = ("<!-- import-memory:begin -->", "<!-- import-memory:end -->")
 @dataclass(frozen=True)
 class Format:
     name: str
-    package: str
     file_name: str
     head: bytes  # written once at the start of the file
     record: Callable[[int], bytes]  # the n-th record with its separator
@@ -64,7 +63,7 @@ def _csv_format(name: str, sample: str, encoding: str, ids: dict[str, str], colu
     csv.writer(out, lineterminator="\r\n").writerow(first)
     template = out.getvalue().replace("{", "{{").replace("}", "}}").replace("\x00", "{n:09d}")
     head = b"" if columns else (",".join(header) + "\r\n").encode(encoding)
-    return Format(name, f"services.{name}_adapter", sample.replace("_sample", ""), head,
+    return Format(name, sample.replace("_sample", ""), head,
                   lambda n: template.format(n=n).encode(encoding), claims_per_record=claims)
 
 
@@ -80,7 +79,7 @@ def _insurance(run: str) -> Format:
         line[notice[0]:notice[1]] = f"{run[:3]}{n:09d}".encode()
         return bytes(line) + b"\r\n"
 
-    return Format("insurance", "services.insurance_adapter", "insurance_export.txt", b"", record)
+    return Format("insurance", "insurance_export.txt", b"", record)
 
 
 def _housing(run: str) -> Format:
@@ -90,7 +89,7 @@ def _housing(run: str) -> Format:
     event["tenancy"]["contract_no"] = f"C{run}-@N@"
     event["tenant"]["id"] = f"T{run}@N@"
     template = json.dumps(event, ensure_ascii=False).replace("{", "{{").replace("}", "}}").replace("@N@", "{n:09d}")
-    return Format("housing", "services.housing_adapter", "housing_events.json",
+    return Format("housing", "housing_events.json",
                   b'{"format": "housing-events", "version": 1, "events": [\n',
                   lambda n: (",\n" if n else "").encode() + template.format(n=n).encode(), tail=b"\n]}\n")
 
