@@ -9,7 +9,8 @@ equality only.
   form), and with the given name (likewise): a typo in one part, a married name, kana written two ways;
 - the birth date alone, while it is selective (``BORN_LIMIT`` records share it): a typo in both name parts;
 - the postal code with the house number, and the name with the town and 丁目: a typo in the birth date, or none
-  recorded;
+  recorded; for an address in Latin script (Western format), the postal code with the street's first
+  letters while few records share it: typos in the birth date, both names and the house number at once;
 - the phone, the resident register's 宛名番号, the 法人番号: whatever else differs;
 - the full name alone, while it is rare (``NAMESAKE_LIMIT``): a record with neither birth date nor address.
 
@@ -21,8 +22,11 @@ keys keep (pair completeness) and cost (candidates per record).
 from __future__ import annotations
 
 import hashlib
+import re
 
 from services.matching.normalise import NormalisedPerson, phonetic_kana
+
+_LATIN_STREET = re.compile(r"^[\d-]*([a-z][^\d]{2,})")  # 10longerenongstreet…, mackenziestreet…
 
 
 def _hash(key: str) -> bytes:
@@ -44,8 +48,10 @@ NAMESAKE_LIMIT = 20
 BORN_LIMIT = 60
 #: Records at one postal code and house number: a block of flats beyond this is not selective.
 HOUSE_LIMIT = 60
+#: Records at one postal code and street: a street or a town beyond this is not selective.
+STREET_LIMIT = 20
 
-_LIMITS = {"name": NAMESAKE_LIMIT, "born": BORN_LIMIT, "postal_house": HOUSE_LIMIT}
+_LIMITS = {"name": NAMESAKE_LIMIT, "born": BORN_LIMIT, "postal_house": HOUSE_LIMIT, "street": STREET_LIMIT}
 
 
 def candidate_keys(person: NormalisedPerson) -> list[tuple[bytes, int]]:
@@ -69,6 +75,19 @@ def _street_and_house(address: str, house: str) -> str:
     if at > 0:
         return address[: at + len(house)]
     return address[: len(house) + 5]
+
+
+#: Letters of a street name that make its key (a typo further on, a building or district added, still match).
+STREET_LETTERS = 8
+
+
+def _latin_street(address: str) -> str | None:
+    """The first letters of the street of an address in Latin script, after its number if it starts with one
+    (10longerenongstreet → longeren), as Western-format records are written, where a postal code covers a whole
+    suburb. None for a Japanese address: its postal code already names the town, so a key of the two would add
+    candidates and no selectivity."""
+    match = _LATIN_STREET.match(address)
+    return match[1][:STREET_LETTERS] if match else None
 
 
 def _keys(person: NormalisedPerson) -> list[tuple[str, str]]:
@@ -95,6 +114,8 @@ def _keys(person: NormalisedPerson) -> list[tuple[str, str]]:
         keys.append(("postal_house", f"postal|house|{person.postal_code}|{person.house_number}"))
     if person.address and person.house_number:  # the street and house (西町3-60-5; 7 wallab…): a postal typo
         keys.append(("postal_house", f"house|{_street_and_house(person.address, person.house_number)}"))
+    if person.postal_code and person.address and (street := _latin_street(person.address)):
+        keys.append(("street", f"postal|street|{person.postal_code}|{street}"))  # typos in birth, names, number
     if person.postal_code:  # a typo in the birth date and the house number: the postal area and one name part
         for part in (person.surname or surname_reading, person.given_name or given_reading):
             if part:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import Indel, JaroWinkler
 
 from services.matching.normalise import phonetic_kana
 
@@ -48,7 +48,8 @@ MISSING = "missing"
 #: - birth_date: ``exact``, ``one_digit`` (one digit of YYYYMMDD, not the decade: 1960/1990 is a generation),
 #:   ``day_month_swapped``, ``one_component`` (only the year, month or day differs otherwise), ``disagree``;
 #: - address (normalised): ``exact``, ``same_house`` (same house number, the rest alike: a flat name omitted, a
-#:   typo in the street), ``similar`` (Jaro–Winkler ≥ ``ADDRESS_SIMILAR``), ``same_block`` (town and 丁目),
+#:   typo in the street), ``similar`` (Jaro–Winkler or Indel similarity ≥ ``ADDRESS_SIMILAR``: a typo, a part
+#:   left out), ``same_block`` (town and 丁目),
 #:   ``disagree``;
 #: - postal_code, phone: ``exact`` or ``disagree``;
 #: - register_number (the resident register's 宛名番号, shared by the departments that use the register) and
@@ -212,7 +213,7 @@ def _address_level(a: NormalisedPerson, b: NormalisedPerson) -> str:
                 or (a.address_block is not None and a.address_block == b.address_block
                     and _street(a.address, a.house_number) == _street(b.address, b.house_number))):
             return "same_house"
-        if JaroWinkler.similarity(a.address, b.address) >= ADDRESS_SIMILAR:
+        if _addresses_similar(a.address, b.address):
             return "similar"
         if a.address_block and a.address_block == b.address_block:
             return "same_block"
@@ -220,6 +221,13 @@ def _address_level(a: NormalisedPerson, b: NormalisedPerson) -> str:
     if a.address_block and b.address_block:
         return "same_block" if a.address_block == b.address_block else "disagree"
     return MISSING
+
+
+def _addresses_similar(x: str, y: str) -> bool:
+    """A typo, or a part one side left out (the house number, a building, a district name): Jaro–Winkler weighs
+    the start of the text, so it misses a dropped first part; the insertion/deletion ratio (Indel) does not."""
+    return (JaroWinkler.similarity(x, y) >= ADDRESS_SIMILAR
+            or Indel.normalized_similarity(x, y) >= ADDRESS_SIMILAR)
 
 
 def _street(address: str, house: str) -> str:

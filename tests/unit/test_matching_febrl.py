@@ -18,4 +18,8 @@ def test_febrl1_held_out_part() -> None:
         assert outcome.wrong_links == 0 and outcome.link[0] >= 0.999
         assert outcome.pair_completeness >= 0.98
         assert outcome.link_review[1] >= 0.9
+        assert outcome.link[1] <= outcome.ceiling  # no link the rules forbid
     assert shared.link[1] > plain.link[1] + 0.05  # soc_sec_id as 宛名番号: strong evidence
+    # FEBRL's duplicates often carry another given name at the same birth date, which is what twins look like:
+    # the rules keep those from linking automatically, so even perfect weights could not link every true pair.
+    assert plain.ceiling < 0.9

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from contracts import PersonReference
 from services.matching.normalise import NormalisedPerson, normalise_person
 from services.matching.scoring import (
     FIELDS,
@@ -93,6 +94,19 @@ LEVEL_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("register_number", dict(register_number="000123"), MISSING),  # only one side knows it
     ("corporate_number", {}, MISSING),
 ]
+
+
+def test_an_address_with_a_part_left_out_is_similar() -> None:
+    """Jaro–Winkler weighs the start of the text and misses a house number or a district left out at the front;
+    the insertion/deletion ratio does not. Neighbours (another house number in the same 丁目) stay apart."""
+    def latin(address: str) -> NormalisedPerson:
+        return normalise_person(PersonReference(source_person_id="1", name_kanji="boxhall madison",
+                                                birth_date=date(1917, 9, 26), address=address))
+
+    full, no_number = latin("5 house circuit retirement village taringa qld"), latin(
+        "house cicuit retirement village taringa qld")
+    assert compare(full, no_number)["address"] == "similar"
+    assert compare(BASE, person(address="西町3-1-1", house_number="3-1-1"))["address"] == "same_block"
 
 
 @pytest.mark.parametrize(("field", "other", "expected"), LEVEL_CASES)
