@@ -79,6 +79,24 @@ def _stop(service: RunningService) -> None:
             service.process.wait(timeout=10)
 
 
+def replica(of: RunningService, log_dir: Path) -> RunningService:
+    """A second process of a running service: the same command and settings (so the same consumer groups and
+    database), its own HTTP port and log. Stop it with ``stop``."""
+    port_variable = next(k for k, v in of.env.items() if k.endswith("_HTTP_PORT") and of.url.endswith(f":{v}"))
+    port = free_port()
+    env = {**of.env, port_variable: str(port)}
+    log = log_dir / f"{of.name}-replica.log"
+    started = RunningService(f"{of.name} (replica)", f"http://127.0.0.1:{port}", _spawn(of.argv, env, log), log,
+                             of.argv, env)
+    _wait_ready(started)
+    return started
+
+
+def stop(service: RunningService) -> None:
+    """SIGTERM, then SIGKILL if it does not exit within 20 s; nothing when it already exited."""
+    _stop(service)
+
+
 ADAPTERS = tuple(row.adapter for row in SOURCES)  # contracts/sources.py: tax_adapter, insurance_adapter …
 
 

@@ -119,7 +119,7 @@ def test_arrears_overlap_like_toyota(city_dir: Path) -> None:
 
 def test_cities_in_different_id_spaces_share_no_key_and_still_parse(tmp_path: Path) -> None:
     claims = {}
-    for space in (0, 8):
+    for space in (0, 8, 9):
         out = tmp_path / str(space)
         write_city(out, 40, 7, "default", 2024, AS_OF, log=lambda _: None, id_space=space)
         for file_name, module in PARSERS.items():
@@ -129,8 +129,8 @@ def test_cities_in_different_id_spaces_share_no_key_and_still_parse(tmp_path: Pa
         claims[space] = {line for line in (out / "ground_truth" / "claims.jsonl").read_text("utf-8").splitlines()}
         people = (out / "ground_truth" / "person_records.jsonl").read_text("utf-8")
         claims[space] |= {json.loads(line)["source_person_id"] for line in people.splitlines()}
-    keys = [{json.loads(c)["claim_id"] if c.startswith("{") else c for c in claims[s]} for s in (0, 8)]
-    assert keys[0] and keys[1] and not keys[0] & keys[1]
+    keys = [{json.loads(c)["claim_id"] if c.startswith("{") else c for c in claims[s]} for s in (0, 8, 9)]
+    assert all(keys) and not keys[0] & keys[1] and not keys[0] & keys[2] and not keys[1] & keys[2]
 
 
 def test_departments_send_most_demand_notices_themselves(city_dir: Path) -> None:

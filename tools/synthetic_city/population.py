@@ -116,10 +116,10 @@ def _birth_date(rng: random.Random, low_age: int, high_age: int, on: date = date
 def build_city(households: int, *, seed: int = 20240401, id_space: int = 0) -> City:
     """A city of ``households`` households (about 2.5 residents each) and a few businesses.
 
-    ``id_space`` (0–8) shifts every id and number the departments use, so several cities can live in one
+    ``id_space`` (0–9) shifts every id and number the departments use, so several cities can live in one
     system (tests, benchmarks) without sharing a single key; ids keep the width the formats allow."""
-    if not 0 <= id_space <= 8:
-        raise ValueError("id_space must be from 0 to 8")
+    if not 0 <= id_space <= 9:
+        raise ValueError("id_space must be from 0 to 9")
     rng = random.Random(seed)
     result: list[Household] = []
     serial = id_space * 10_000_000
