@@ -11,7 +11,7 @@
 #   logs    tail one service's log
 #
 # Ports (override with env vars): COLLECTION_HTTP_PORT 8000, MATCHING_HTTP_PORT 8002, LAWYER_GATEWAY_HTTP_PORT 8007,
-# WELFARE_REFERRAL_HTTP_PORT 8008; the adapters' come from their rows in contracts/sources.py (TAX_ADAPTER_HTTP_PORT
+# WELFARE_REFERRAL_HTTP_PORT 8008, CONSOLE_HTTP_PORT 8010 (the staff console); the adapters' come from their rows in contracts/sources.py (TAX_ADAPTER_HTTP_PORT
 # 8001, INSURANCE_ADAPTER_HTTP_PORT 8003, CHILDCARE_ADAPTER_HTTP_PORT 8004, HOUSING_ADAPTER_HTTP_PORT 8005,
 # WATER_ADAPTER_HTTP_PORT 8006: `.venv/bin/python -m contracts.sources` prints them).
 set -euo pipefail
@@ -26,6 +26,9 @@ export COLLECTION_HTTP_PORT="${COLLECTION_HTTP_PORT:-8000}"
 export MATCHING_HTTP_PORT="${MATCHING_HTTP_PORT:-8002}"
 export LAWYER_GATEWAY_HTTP_PORT="${LAWYER_GATEWAY_HTTP_PORT:-8007}"
 export WELFARE_REFERRAL_HTTP_PORT="${WELFARE_REFERRAL_HTTP_PORT:-8008}"
+export CONSOLE_HTTP_PORT="${CONSOLE_HTTP_PORT:-8010}"
+export CONSOLE_COLLECTION_URL="${CONSOLE_COLLECTION_URL:-http://127.0.0.1:$COLLECTION_HTTP_PORT}"
+export CONSOLE_MATCHING_URL="${CONSOLE_MATCHING_URL:-http://127.0.0.1:$MATCHING_HTTP_PORT}"
 export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$KAFKA_PORT}"
 export MATCHING_DATABASE_URL="${MATCHING_DATABASE_URL:-postgresql://matching_svc:${PG_PASSWORD_MATCHING:-matching-dev-password}@127.0.0.1:$PG_PORT/matching}"
 export COLLECTION_DATABASE_URL="${COLLECTION_DATABASE_URL:-postgresql://collection_svc:${PG_PASSWORD_COLLECTION:-collection-dev-password}@127.0.0.1:$PG_PORT/collection}"
@@ -39,11 +42,13 @@ export OTEL_EXPORTER_ZIPKIN_ENDPOINT="${OTEL_EXPORTER_ZIPKIN_ENDPOINT:-http://12
 # name → port and what follows `python -m`; the order is the start order (consumers before the adapters that feed
 # them). The adapters are the source systems of contracts/sources.py, one row each: code, adapter, port variable,
 # default port, department, export file, delivery, media type (tab-separated).
-SERVICES=(matching collection lawyer_gateway welfare_referral)
+SERVICES=(matching collection lawyer_gateway welfare_referral console)
 declare -A PORT=([matching]="$MATCHING_HTTP_PORT" [collection]="$COLLECTION_HTTP_PORT"
-  [lawyer_gateway]="$LAWYER_GATEWAY_HTTP_PORT" [welfare_referral]="$WELFARE_REFERRAL_HTTP_PORT")
+  [lawyer_gateway]="$LAWYER_GATEWAY_HTTP_PORT" [welfare_referral]="$WELFARE_REFERRAL_HTTP_PORT"
+  [console]="$CONSOLE_HTTP_PORT")
 declare -A MODULE=([matching]="services.matching" [collection]="services.collection"
-  [lawyer_gateway]="services.lawyer_gateway" [welfare_referral]="services.welfare_referral")
+  [lawyer_gateway]="services.lawyer_gateway" [welfare_referral]="services.welfare_referral"
+  [console]="services.console")
 [[ -x "$PYTHON" ]] || die "no virtualenv at $ROOT/.venv: run deploy/setup.sh (or make setup) first"
 SOURCE_ROWS="$(cd "$ROOT" && "$PYTHON" -m contracts.sources)" || die "could not read contracts/sources.py"
 while IFS=$'\t' read -r code adapter port_variable port _; do

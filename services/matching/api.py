@@ -18,6 +18,8 @@ from pydantic import BaseModel, Field
 
 from contracts import Department
 from services.matching import review_queue as store
+from services.matching.directory import search_people
+from services.matching.person_search import SearchError, search_terms
 from shared.auth import Principal, StaffRole, bearer_token_scheme, require_staff
 
 router = APIRouter(tags=["review queue"])
@@ -114,6 +116,64 @@ async def list_reviews(
                            [str(r["review_id"]) for r in rows], status=status, limit=limit, offset=offset,
                            department=asked_department, source_person_id=source_person_id)
     return ReviewPage(items=[_item(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+class FoundRecordView(BaseModel):
+    department: str
+    source_person_id: str
+    recorded: dict[str, Any] | None = Field(description="The person record as the department sent it")
+
+
+class FoundPersonView(BaseModel):
+    debtor_id: str
+    records: list[FoundRecordView] = Field(description="The records of this identity that matched the search")
+
+
+class PersonSearchPage(BaseModel):
+    items: list[FoundPersonView]
+    more: bool = Field(description="More people matched than are listed: narrow the search")
+
+
+def _typed(description: str | None = None) -> Any:
+    """A search field as typed: up to 200 characters, no control characters."""
+    return Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$", description=description)
+
+
+@router.get("/persons", response_model=PersonSearchPage, tags=["person search"],
+            summary="Find a person by name, reading, birth date, phone, address or an id, as staff type them")
+async def find_persons(
+    conn: Connection,
+    staff: Viewer,
+    name: Annotated[str | None, _typed("氏名 in kanji or Latin letters, or フリガナ in kana or hiragana: the "
+                                       "beginning of the full name, or a given name in full; 異体字 and width do "
+                                       "not matter (高橋 finds 髙橋)")] = None,
+    birth_date: Annotated[str | None, _typed("生年月日: 昭和50年4月1日, S50.4.1 or 1975-04-01")] = None,
+    phone: Annotated[str | None, _typed()] = None,
+    postal_code: Annotated[str | None, _typed()] = None,
+    address: Annotated[str | None, _typed("the beginning of the address, any spelling of 丁目・番地")] = None,
+    register_number: Annotated[str | None, _typed("宛名番号 of the resident register")] = None,
+    department: Department | None = None,
+    source_person_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> PersonSearchPage:
+    """Every field given must match; the people are listed by reading. Each search is audit-logged with the
+    fields used (not what was typed) and the identities it returned."""
+    try:
+        terms = search_terms(name=name, birth_date=birth_date, phone=phone, postal_code=postal_code, address=address,
+                             register_number=register_number, department=department.value if department else None,
+                             source_person_id=source_person_id)
+    except SearchError as exc:
+        raise HTTPException(422, str(exc)) from None
+    if terms.empty:
+        raise HTTPException(422, "give at least one of name, birth_date, phone, postal_code, address, "
+                                 "register_number or department")
+    found, more = await search_people(conn, terms, limit=limit)
+    used = sorted(name for name in terms.__slots__ if getattr(terms, name) is not None)
+    await store.audit_read(conn, staff.subject, "search_persons", "person_records", [p.debtor_id for p in found],
+                           fields=used, limit=limit)
+    return PersonSearchPage(items=[FoundPersonView(debtor_id=p.debtor_id, records=[
+        FoundRecordView(department=r.department, source_person_id=r.source_person_id, recorded=r.recorded)
+        for r in p.records]) for p in found], more=more)
 
 
 @router.get("/reviews/{review_id}", response_model=ReviewItem, summary="One doubtful pair with its evidence")

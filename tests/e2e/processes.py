@@ -109,6 +109,7 @@ def run_services(infra: Infrastructure, log_dir: Path, extra_env: dict[str, str]
         "collection": ("COLLECTION_HTTP_PORT", [sys.executable, "-m", "services.collection"]),
         "lawyer_gateway": ("LAWYER_GATEWAY_HTTP_PORT", [sys.executable, "-m", "services.lawyer_gateway"]),
         "welfare_referral": ("WELFARE_REFERRAL_HTTP_PORT", [sys.executable, "-m", "services.welfare_referral"]),
+        "console": ("CONSOLE_HTTP_PORT", [sys.executable, "-m", "services.console"]),
     } | {row.adapter: (row.port_variable, [sys.executable, *row.command("serve")])
          for row in SOURCES if row.adapter in adapters}
     started: dict[str, RunningService] = {}
@@ -116,7 +117,9 @@ def run_services(infra: Infrastructure, log_dir: Path, extra_env: dict[str, str]
     # Collection is the one authority for staff accounts: the other services ask it (shared/staff_authority.py).
     # The tests stand in for a TLS-terminating proxy on 127.0.0.1, so the security suite can sign in "from" other
     # client addresses (X-Forwarded-For) without blocking the address every other test signs in from.
-    authority = {"STAFF_AUTHORITY_URL": f"http://127.0.0.1:{ports['collection']}", "TRUSTED_PROXIES": "127.0.0.1"}
+    authority = {"STAFF_AUTHORITY_URL": f"http://127.0.0.1:{ports['collection']}", "TRUSTED_PROXIES": "127.0.0.1",
+                 "CONSOLE_COLLECTION_URL": f"http://127.0.0.1:{ports['collection']}",
+                 "CONSOLE_MATCHING_URL": f"http://127.0.0.1:{ports['matching']}"}
     try:
         for name, (port_variable, argv) in commands.items():
             port = ports[name]

@@ -1,0 +1,211 @@
+"""The staff console of the central collection division (債権管理課): Japanese pages served by the project itself.
+
+Server-rendered HTML (Jinja2, autoescaped) with one local stylesheet and no script a page needs: it runs from
+`make up` with no build step and nothing from outside (LGWAN has no CDN and no web fonts). The console keeps no
+data: an officer signs in at collection (their token goes into an HttpOnly, SameSite=Strict cookie) and every
+page reads the published APIs of collection and matching with that token, so what an officer sees is decided
+and audit-logged by the service that owns it. Pages: sign-in, person search (人物検索), the debtor 360
+(滞納者カルテ). docs/console.md says why it is built this way and what comes next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from services.console.backend import Backend, Refused, SignedOut
+from services.console.formatting import FILTERS
+from services.console.settings import ConsoleSettings
+from shared.http import add_health_routes, guard_requests, instrument_app
+from shared.logging import setup_logging
+from shared.telemetry import setup_telemetry, shutdown_telemetry
+
+SERVICE = "console"
+HERE = Path(__file__).parent
+COOKIE = "console_token"
+#: The search fields, as matching's GET /persons names them.
+SEARCH_FIELDS = ("name", "birth_date", "phone", "postal_code", "address", "register_number")
+#: People whose arrears a search page reads from collection at most (each read is audit-logged there).
+SEARCH_ROWS = 20
+
+log = logging.getLogger(__name__)
+
+
+def templates() -> Environment:
+    environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
+                              trim_blocks=True, lstrip_blocks=True)
+    environment.filters.update(FILTERS)
+    return environment
+
+
+def _same_origin(request: Request) -> bool:
+    """A form posted from the console's own pages: its Origin (or Referer) names this host. SameSite=Strict
+    keeps the cookie off other sites' requests; this refuses a cross-site sign-in or sign-out too."""
+    sent = request.headers.get("origin") or request.headers.get("referer")
+    if not sent:
+        return False
+    origin = urlsplit(sent)
+    return f"{origin.scheme}://{origin.netloc}" == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
+    settings = settings or ConsoleSettings()
+    setup_logging(SERVICE, settings.log_level)
+    setup_telemetry(SERVICE, environment=settings.environment)
+    backend = Backend(settings.collection_url, settings.matching_url, settings.api_timeout_seconds)
+    pages = templates()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await backend.close()
+        shutdown_telemetry()
+
+    app = FastAPI(title="Staff console (債権管理課)", description=__doc__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = pages.get_template(name).render(**context)
+        return HTMLResponse(html, status_code=status, headers={
+            "Cache-Control": "no-store",  # personal data: never kept by the browser or a proxy
+            "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+                                       "form-action 'self'; base-uri 'none'",
+            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"})
+
+    def to_sign_in(request: Request) -> RedirectResponse:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        response = RedirectResponse(f"/login?next={target}" if target != "/" else "/login", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/search", status_code=303)
+
+    @app.get("/login", response_class=HTMLResponse)
+    async def sign_in_page(next: str = "/search") -> HTMLResponse:  # noqa: A002 - the query parameter's name
+        return render("login.html", next=_local(next), message=None)
+
+    @app.post("/login", response_class=HTMLResponse, response_model=None)
+    async def sign_in(request: Request, staff_id: Annotated[str, Form(max_length=64)],
+                      password: Annotated[str, Form(max_length=256)],
+                      next: Annotated[str, Form(max_length=500)] = "/search") -> Response:  # noqa: A002
+        if not _same_origin(request):
+            return render("login.html", status=403, next="/search", message="この画面からサインインしてください。")
+        try:
+            token = await backend.sign_in(staff_id, password, request.client.host if request.client else None)
+        except Refused as refused:
+            message = ("サインインの試行が多すぎます。しばらくしてからもう一度お試しください。" if refused.status == 429
+                       else "職員IDまたはパスワードが違います。")
+            return render("login.html", status=401 if refused.status != 429 else 429, next=_local(next),
+                          message=message)
+        response = RedirectResponse(_local(next), status_code=303)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=settings.cookie_secure, path="/")
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    async def sign_out(request: Request) -> RedirectResponse:
+        response = RedirectResponse("/login", status_code=303)
+        if _same_origin(request):
+            response.delete_cookie(COOKIE, path="/")
+        return response
+
+    @app.get("/search", response_class=HTMLResponse, response_model=None)
+    async def person_search(request: Request) -> Response:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return to_sign_in(request)
+        asked = {k: v.strip() for k, v in request.query_params.items() if k in SEARCH_FIELDS and v.strip()}
+        try:
+            me = await backend.me(token)
+            rows, more, problem = [], False, None
+            if asked:
+                try:
+                    found = await backend.find_persons(token, {**asked, "limit": str(SEARCH_ROWS)})
+                    more = found["more"]
+                    views = await asyncio.gather(*(_ledger(backend, token, p["debtor_id"]) for p in found["items"]))
+                    rows = [_search_row(person, view) for person, view in zip(found["items"], views, strict=True)]
+                except Refused as refused:
+                    problem = _search_problem(refused)
+        except SignedOut:
+            return to_sign_in(request)
+        return render("search.html", me=me, asked=asked, rows=rows, more=more, problem=problem, searched=bool(asked))
+
+    @app.get("/debtors/{debtor_id}", response_class=HTMLResponse, response_model=None)
+    async def debtor_page(request: Request, debtor_id: str) -> Response:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return to_sign_in(request)
+        try:
+            me = await backend.me(token)
+        except SignedOut:
+            return to_sign_in(request)
+        try:
+            view = await backend.debtor(token, debtor_id)
+        except SignedOut:
+            return to_sign_in(request)
+        except Refused as refused:
+            return render("message.html", status=refused.status, me=me, title="表示できません",
+                          message=_refusal(refused))
+        return render("debtor.html", me=me, debtor=view, by_department=_by_department(view["claims"]))
+
+    add_health_routes(app, {})
+    instrument_app(app)
+    guard_requests(app)
+    return app
+
+
+def _local(target: str) -> str:
+    """Only a path of this console (never another site) is followed after sign-in."""
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/search"
+
+
+async def _ledger(backend: Backend, token: str, debtor_id: str) -> dict[str, Any] | None:
+    """The debtor's 360 from collection; None for a person matching knows who owes nothing (no claim ever)."""
+    try:
+        return await backend.debtor(token, debtor_id)
+    except Refused as refused:
+        if refused.status == 404:
+            return None
+        raise
+
+
+def _search_row(person: dict[str, Any], view: dict[str, Any] | None) -> dict[str, Any]:
+    first = person["records"][0]["recorded"] or {}
+    view = view or {"delinquent_balance": 0}
+    case = view.get("case") or {}
+    return {"debtor_id": person["debtor_id"], "name": first.get("name_kanji"), "kana": first.get("name_kana"),
+            "birth_date": first.get("birth_date"), "address": first.get("address"),
+            "departments": sorted({r["department"] for r in person["records"]}),
+            "arrears": view["delinquent_balance"], "holder_kind": case.get("lead_kind"),
+            "holder_code": case.get("lead_code"), "protected": (view.get("support_measure") or {}).get("active")}
+
+
+def _search_problem(refused: Refused) -> str:
+    if refused.status == 422:
+        return f"検索条件を読み取れません（{refused.detail}）"
+    return _refusal(refused)
+
+
+def _refusal(refused: Refused) -> str:
+    return {403: "この情報を見る権限がありません。", 404: "該当するデータがありません。"}.get(
+        refused.status, f"処理できませんでした（{refused.status}）。")
+
+
+def _by_department(claims: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The claims grouped by 所管 (department), each group by 年度 and 期別."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for claim in sorted(claims, key=lambda c: (c["department"], c["fiscal_year"], c["installment"], c["claim_id"])):
+        groups.setdefault(claim["department"], []).append(claim)
+    return list(groups.items())

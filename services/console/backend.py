@@ -1,0 +1,77 @@
+"""The console's calls to the published APIs, made with the signed-in officer's own token: what an officer may
+see is decided, audited and limited by the service that owns the data, never by the console (it has no database).
+
+Each call returns the decoded JSON or raises ``SignedOut`` (the token was refused: expired, revoked, disabled) or
+``Refused`` (the API said no, with its reason); the pages turn those into a sign-in or a message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class SignedOut(Exception):
+    """The API no longer accepts the officer's token: sign in again."""
+
+
+class Refused(Exception):
+    """The API refused the request (403, 404, 409, 422 …): ``status`` and its ``detail``."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"{status}: {detail}")
+        self.status, self.detail = status, detail
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except ValueError:
+        return response.reason_phrase
+    if isinstance(detail, list):  # FastAPI's validation errors: the fields and why
+        return "; ".join(f"{'.'.join(str(p) for p in e.get('loc', [])[1:])}: {e.get('msg', '')}" for e in detail)
+    return str(detail or response.reason_phrase)
+
+
+class Backend:
+    """HTTP clients for collection and matching, shared by every request of the process."""
+
+    def __init__(self, collection_url: str, matching_url: str, timeout: float) -> None:
+        self.collection = httpx.AsyncClient(base_url=collection_url, timeout=timeout)
+        self.matching = httpx.AsyncClient(base_url=matching_url, timeout=timeout)
+
+    async def close(self) -> None:
+        await self.collection.aclose()
+        await self.matching.aclose()
+
+    async def sign_in(self, staff_id: str, password: str, client_address: str | None) -> str:
+        """A staff token for the account, or Refused (401 wrong id or password, 429 too many attempts). The
+        officer's own address is forwarded, so collection's sign-in limits count per officer, not per console."""
+        headers = {"X-Forwarded-For": client_address} if client_address else {}
+        response = await self.collection.post("/auth/token", data={"username": staff_id, "password": password},
+                                              headers=headers)
+        if response.status_code != 200:
+            raise Refused(response.status_code, _detail(response))
+        return str(response.json()["access_token"])
+
+    @staticmethod
+    async def _get(client: httpx.AsyncClient, token: str, path: str, params: dict[str, Any] | None = None) -> Any:
+        response = await client.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
+        if response.status_code == 401:
+            raise SignedOut
+        if response.status_code != 200:
+            raise Refused(response.status_code, _detail(response))
+        return response.json()
+
+    async def me(self, token: str) -> dict[str, Any]:
+        """The officer: staff id, roles they may use now, the business date."""
+        return await self._get(self.collection, token, "/auth/me")  # type: ignore[no-any-return]
+
+    async def find_persons(self, token: str, params: dict[str, str]) -> dict[str, Any]:
+        return await self._get(self.matching, token, "/persons", params)  # type: ignore[no-any-return]
+
+    async def debtor(self, token: str, debtor_id: str) -> dict[str, Any]:
+        return await self._get(self.collection, token, f"/debtors/{debtor_id}")  # type: ignore[no-any-return]
+
+
+__all__ = ["Backend", "Refused", "SignedOut"]

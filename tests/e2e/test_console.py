@@ -1,0 +1,110 @@
+"""The staff console through the running services (services/console): an officer signs in, finds a person of the
+imported city by a spelling other than the one the department recorded, and opens the debtor 360 — Japanese
+labels, 和暦 dates, amounts in yen, nothing loaded from outside the city's network, and the officer's own token
+behind every read (so collection and matching audit-log it)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import asyncpg
+import httpx
+import jaconv
+import pytest
+
+from tests.conftest import ImportedCity
+from tests.e2e.processes import RunningService
+from tests.infrastructure import Infrastructure
+from tests.staff import PASSWORD, create_staff
+
+pytestmark = pytest.mark.e2e
+
+OUTSIDE = re.compile(r"(?:src|href|action)\s*=\s*[\"']?(?:https?:)?//", re.IGNORECASE)
+
+
+def _form(console: str, **fields: str) -> dict[str, object]:
+    return {"data": fields, "headers": {"Origin": console}, "follow_redirects": False}
+
+
+async def _a_tax_resident(infra: Infrastructure) -> asyncpg.Record:
+    """A tax record of the imported city with a name in kanji with a space, a reading and a birth date."""
+    conn = await asyncpg.connect(infra.database_urls["matching"])
+    try:
+        return await conn.fetchrow(
+            "SELECT p.recorded, l.debtor_id FROM person_records p JOIN source_links l USING (department, "
+            "source_person_id) WHERE p.department = 'tax' AND p.recorded->>'name_kanji' LIKE '% %' "
+            "AND p.recorded->>'name_kana' IS NOT NULL AND p.recorded->>'birth_date' IS NOT NULL "
+            "AND p.recorded->>'kind' = 'individual' ORDER BY p.source_person_id LIMIT 1")
+    finally:
+        await conn.close()
+
+
+async def test_an_officer_signs_in_finds_a_person_and_reads_the_360(
+        services: dict[str, RunningService], infrastructure: Infrastructure, imported_city: ImportedCity) -> None:
+    console = services["console"].url
+    create_staff(infrastructure, "console-officer", "collector")
+    resident = await _a_tax_resident(infrastructure)
+    assert resident is not None, "the imported city has no tax resident with a name, reading and birth date"
+    recorded, debtor_id = resident["recorded"], str(resident["debtor_id"])
+    recorded = recorded if isinstance(recorded, dict) else json.loads(recorded)
+
+    async with httpx.AsyncClient(base_url=console, timeout=30) as client:
+        # signed out: every page leads to the sign-in, which loads nothing from outside
+        first = await client.get("/search", follow_redirects=False)
+        assert first.status_code == 303 and first.headers["location"].startswith("/login")
+        sign_in_page = await client.get("/login")
+        assert sign_in_page.status_code == 200 and "サインイン" in sign_in_page.text
+        assert not OUTSIDE.search(sign_in_page.text)
+        # a wrong password is told in Japanese, without saying which part was wrong; no cookie
+        wrong = await client.post("/login", **_form(console, staff_id="console-officer", password="wrong"))
+        assert wrong.status_code == 401 and "職員IDまたはパスワードが違います" in wrong.text
+        assert "console_token" not in wrong.headers.get("set-cookie", "")
+        # a form posted from another site is refused
+        forged = await client.post("/login", data={"staff_id": "console-officer", "password": PASSWORD},
+                                   headers={"Origin": "http://evil.example"}, follow_redirects=False)
+        assert forged.status_code == 403 and "console_token" not in forged.headers.get("set-cookie", "")
+
+        signed_in = await client.post("/login", **_form(console, staff_id="console-officer", password=PASSWORD))
+        assert signed_in.status_code == 303
+        cookie = signed_in.headers["set-cookie"]
+        assert "console_token=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie.replace(
+            "SameSite=Strict", "SameSite=strict")
+
+        empty = await client.get("/search")
+        assert empty.status_code == 200
+        assert "令和7年1月31日（2025年）" in empty.text  # the business date of the imported city, in 和暦
+        assert "console-officer" in empty.text and "徴収担当" in empty.text  # who, and their role in Japanese
+        assert empty.headers["cache-control"] == "no-store" and "default-src 'self'" in empty.headers[
+            "content-security-policy"]
+
+        surname, given = recorded["name_kanji"].replace("\u3000", " ").split(" ", 1)
+        reading = jaconv.kata2hira(jaconv.h2z(recorded["name_kana"]))  # typed in hiragana
+        for asked in ({"name": f"{surname}　{given}"}, {"name": reading},
+                      {"name": surname, "birth_date": recorded["birth_date"]}):
+            page = await client.get("/search", params=asked)
+            assert page.status_code == 200, asked
+            assert f"/debtors/{debtor_id}" in page.text, asked
+            assert "¥" in page.text and not OUTSIDE.search(page.text)
+
+        refused = await client.get("/search", params={"birth_date": "昭和99年1月1日"})
+        assert refused.status_code == 200 and "検索条件を読み取れません" in refused.text and "birth_date" in refused.text
+
+        card = await client.get(f"/debtors/{debtor_id}")
+        assert card.status_code == 200
+        text = re.sub(r"<[^>]+>", " ", card.text)  # what the officer reads, not the markup
+        assert "滞納者カルテ" in text and "未納の明細" in text and "市税" in text
+        assert re.search(r"¥\d{1,3}(,\d{3})*", text) and re.search(r"(令和|平成|昭和)\d+年\d+月\d+日", text)
+        assert "強制徴収公債権" in text  # the legal category in Japanese, not its code
+        assert "forced_public" not in text and "delinquent" not in text
+        assert not OUTSIDE.search(card.text)
+        css = await client.get("/static/console.css")
+        assert css.status_code == 200 and "url(" not in css.text  # no font or image fetched from anywhere
+
+        unknown = await client.get("/debtors/no-such-debtor")
+        assert unknown.status_code == 404 and "該当するデータがありません" in unknown.text
+
+        out = await client.post("/logout", headers={"Origin": console}, follow_redirects=False)
+        assert out.status_code == 303
+        client.cookies.clear()
+        assert (await client.get(f"/debtors/{debtor_id}", follow_redirects=False)).status_code == 303
