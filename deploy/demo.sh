@@ -173,6 +173,8 @@ cat <<TXT
   The system is up with a demo city ($(sed -n 's/.*"residents": \([0-9]*\).*/\1/p' "$CITY/summary.json") residents, $(sed -n 's/^  "claims": \([0-9]*\).*/\1/p' "$CITY/summary.json") claims).
   Business date of every service          $business_date   (BUSINESS_DATE; unset: today in Asia/Tokyo; GET /auth/me says it)
 
+  Staff console (Japanese, in a browser) http://127.0.0.1:${CONSOLE_HTTP_PORT:-8010}/   (sign in: demo-collector / $DEMO_STAFF_PASSWORD)
+                                         its 滞納者カルテ of that debtor: http://127.0.0.1:${CONSOLE_HTTP_PORT:-8010}/debtors/$debtor
   Central collection API (OpenAPI docs)  $API/docs   ("Authorize": demo-supervisor / $DEMO_STAFF_PASSWORD)
   A debtor with arrears in several departments (GET with a token from POST $API/auth/token)
                                          $API/debtors/$debtor

@@ -4,7 +4,8 @@
 # Why a script: the README's two commands (make up, make test) must work on a new machine where nothing
 # was installed by hand. Everything here is idempotent and quick when already done:
 #   - Debian packages the infrastructure needs (Java 17+ for Kafka and Zipkin, Maven to fetch their jars,
-#     PostgreSQL server binaries, the IPAex fonts the notices are printed with), installed with apt-get only
+#     PostgreSQL server binaries, the IPAex fonts the notices are printed with, Chromium for the console's browser
+#     tests), installed with apt-get only
 #     when missing (needs root, as on CI);
 #   - a virtualenv in .venv with the project installed editable and every dependency pinned by
 #     requirements.lock (reproducible installs; the lock is refreshed with `make lock`);
@@ -43,6 +44,8 @@ system_packages() {
   # the notices are printed with the IPAex fonts (TrueType outlines, which reportlab embeds)
   [[ -f /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf ]] || need+=(fonts-ipaexfont-mincho)
   [[ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ]] || need+=(fonts-ipaexfont-gothic)
+  # the staff console's browser tests drive Debian's Chromium (a test tool's own browser download is refused here)
+  [[ -x /usr/bin/chromium ]] || need+=(chromium)
   apt_install "${need[@]}"
 }
 

@@ -93,7 +93,7 @@ async def test_an_officer_signs_in_finds_a_person_and_reads_the_360(
         card = await client.get(f"/debtors/{debtor_id}")
         assert card.status_code == 200
         text = re.sub(r"<[^>]+>", " ", card.text)  # what the officer reads, not the markup
-        assert "滞納者カルテ" in text and "未納の明細" in text and "市税" in text
+        assert "滞納者カルテ" in text and "債権の明細" in text and "市税" in text
         assert re.search(r"¥\d{1,3}(,\d{3})*", text) and re.search(r"(令和|平成|昭和)\d+年\d+月\d+日", text)
         assert "強制徴収公債権" in text  # the legal category in Japanese, not its code
         assert "forced_public" not in text and "delinquent" not in text
