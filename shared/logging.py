@@ -45,3 +45,7 @@ def setup_logging(service_name: str, level: str = "INFO") -> None:
     root.setLevel(level.upper())
     for noisy in ("aiokafka", "kafka"):
         logging.getLogger(noisy).setLevel("WARNING")
+    # httpx logs every request's full URL at INFO: a query string may carry what staff searched (a name, a birth
+    # date), which must never reach a log line. Failures still show at WARNING.
+    for client in ("httpx", "httpcore"):
+        logging.getLogger(client).setLevel("WARNING")

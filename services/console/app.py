@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,9 +24,10 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.console.backend import Backend, Refused, SignedOut
-from services.console.formatting import FILTERS
+from services.console.formatting import FILTERS, wareki
 from services.console.settings import ConsoleSettings
 from shared.http import add_health_routes, guard_requests, instrument_app
+from shared.japanese_dates import DateFormatError, parse_japanese_date
 from shared.logging import setup_logging
 from shared.telemetry import setup_telemetry, shutdown_telemetry
 
@@ -159,6 +160,67 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
             return render("message.html", status=refused.status, me=me, title="表示できません",
                           message=_refusal(refused))
         return render("debtor.html", me=me, debtor=view, by_department=_by_department(view["claims"]))
+
+    @app.get("/claims/{department}/{claim_id}", response_class=HTMLResponse, response_model=None)
+    async def claim_page(request: Request, department: str, claim_id: str) -> Response:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return to_sign_in(request)
+        return await claim_view(token, request, department, claim_id, done=request.query_params.get("recorded"))
+
+    async def claim_view(token: str, request: Request, department: str, claim_id: str, *, status: int = 200,
+                         problem: str | None = None, done: str | None = None,
+                         entered: dict[str, str] | None = None) -> Response:
+        try:
+            me = await backend.me(token)
+            record, table = await asyncio.gather(backend.claim(token, department, claim_id),
+                                                 backend.action_table(token))
+        except SignedOut:
+            return to_sign_in(request)
+        except Refused as refused:
+            return render("message.html", status=refused.status, me=None, title="表示できません",
+                          message=_refusal(refused))
+        allowed = set(record["allowed_now"])
+        labels = {row["kind"]: row["label"] for row in table}
+        choices = [{"kind": row["kind"], "label": row["label"], "allowed": row["kind"] in allowed,
+                    "role": row["role"]} for row in table]
+        return render("claim.html", status=status, me=me, claim=record, labels=labels, choices=choices,
+                      problem=problem, done=done,
+                      entered=entered or {"done_on": wareki(me["business_date"]),
+                                          "kind": next((c["kind"] for c in choices if c["allowed"]), "")},
+                      history=sorted(record["actions"], key=lambda a: (a["done_on"], a["action_id"]), reverse=True))
+
+    @app.post("/claims/{department}/{claim_id}/actions", response_class=HTMLResponse, response_model=None)
+    async def record_action(request: Request, department: str, claim_id: str,
+                            kind: Annotated[str, Form(max_length=40)],
+                            done_on: Annotated[str, Form(max_length=40)],
+                            note: Annotated[str, Form(max_length=2000)] = "",
+                            outcome: Annotated[str, Form(max_length=40)] = "") -> Response:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return to_sign_in(request)
+        entered = {"kind": kind, "done_on": done_on, "note": note, "outcome": outcome}
+        if not _same_origin(request):
+            return await claim_view(token, request, department, claim_id, status=403, entered=entered,
+                                    problem="この画面から記録してください。")
+        try:
+            day = parse_japanese_date(done_on)
+        except DateFormatError as exc:
+            return await claim_view(token, request, department, claim_id, status=422, entered=entered,
+                                    problem=f"実施日を読み取れません（{exc}。例：令和7年1月31日、R7.1.31、2025-01-31）")
+        action = {"kind": kind, "done_on": day.isoformat(), "note": note, "outcome": outcome or None}
+        try:
+            await backend.record_action(token, department, claim_id, action)
+        except SignedOut:
+            return to_sign_in(request)
+        except Refused as refused:
+            reason = {409: f"法令上、今は記録できません：{refused.detail}",
+                      403: f"この操作の権限がありません（{refused.detail}）"}.get(
+                refused.status, f"記録できませんでした（{refused.status}：{refused.detail}）")
+            return await claim_view(token, request, department, claim_id, status=refused.status, entered=entered,
+                                    problem=reason)
+        target = f"/claims/{quote(department, safe='')}/{quote(claim_id, safe='')}?recorded={quote(kind, safe='')}"
+        return RedirectResponse(target, status_code=303)
 
     add_health_routes(app, {})
     instrument_app(app)

@@ -7,6 +7,7 @@ Each call returns the decoded JSON or raises ``SignedOut`` (the token was refuse
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -69,6 +70,24 @@ class Backend:
 
     async def find_persons(self, token: str, params: dict[str, str]) -> dict[str, Any]:
         return await self._get(self.matching, token, "/persons", params)  # type: ignore[no-any-return]
+
+    async def claim(self, token: str, department: str, claim_id: str) -> dict[str, Any]:
+        """The claim's record: amounts, 時効, 延滞金, its 経過記録 and what the law allows on it today."""
+        return await self._get(self.collection, token, f"/claims/{department}/{quote(claim_id, safe='')}")  # type: ignore[no-any-return]
+
+    async def action_table(self, token: str) -> list[dict[str, Any]]:
+        """Every legal action with its Japanese label and the role that records it."""
+        return await self._get(self.collection, token, "/actions")  # type: ignore[no-any-return]
+
+    async def record_action(self, token: str, department: str, claim_id: str, action: dict[str, Any]) -> dict[str, Any]:
+        """Record an action; Refused with the law's reason (409) or the role it needs (403)."""
+        response = await self.collection.post(f"/claims/{department}/{quote(claim_id, safe='')}/actions",
+                                              json=action, headers={"Authorization": f"Bearer {token}"})
+        if response.status_code == 401:
+            raise SignedOut
+        if response.status_code != 201:
+            raise Refused(response.status_code, _detail(response))
+        return response.json()  # type: ignore[no-any-return]
 
     async def debtor(self, token: str, debtor_id: str) -> dict[str, Any]:
         return await self._get(self.collection, token, f"/debtors/{debtor_id}")  # type: ignore[no-any-return]

@@ -108,3 +108,44 @@ async def test_an_officer_signs_in_finds_a_person_and_reads_the_360(
         assert out.status_code == 303
         client.cookies.clear()
         assert (await client.get(f"/debtors/{debtor_id}", follow_redirects=False)).status_code == 303
+
+
+async def test_an_officer_records_an_action_the_law_allows_and_is_told_why_another_is_refused(
+        services: dict[str, RunningService], infrastructure: Infrastructure, imported_city: ImportedCity,
+        staff: dict[str, dict[str, str]]) -> None:
+    console, collection = services["console"].url, services["collection"].url
+    create_staff(infrastructure, "console-collector", "collector")
+    async with httpx.AsyncClient(base_url=collection, timeout=30, headers=staff["viewer"]) as api:
+        cases = (await api.get("/cases", params={"limit": 20})).json()["items"]
+        claim = None
+        for case in cases:
+            view = (await api.get(f"/debtors/{case['debtor_id']}")).json()
+            claim = next((c for c in view["claims"] if c["status"] == "delinquent"), None)
+            if claim:
+                break
+        assert claim is not None, "no delinquent claim among the imported city's open cases"
+        path = f"/claims/{claim['department']}/{claim['claim_id']}"
+        allowed = (await api.get(path)).json()["allowed_now"]
+    assert allowed, f"the law allows nothing on {path}"
+    chosen = "payment_consultation" if "payment_consultation" in allowed else allowed[0]
+
+    async with httpx.AsyncClient(base_url=console, timeout=30) as client:
+        await client.post("/login", **_form(console, staff_id="console-collector", password=PASSWORD))
+        page = await client.get(path)
+        assert page.status_code == 200 and "経過記録の入力" in page.text and "今日の業務日に法令上できる処理" in page.text
+        assert "請求できる額" in page.text and "時効" in page.text
+
+        refused = await client.post(f"{path}/actions", **_form(console, kind="write_off", done_on="令和7年1月31日",
+                                                                note="試験"))
+        assert refused.status_code in (403, 409), refused.status_code
+        assert ("法令上、今は記録できません" in refused.text) or ("権限がありません" in refused.text)
+
+        unreadable = await client.post(f"{path}/actions", **_form(console, kind=chosen, done_on="来週", note="試験"))
+        assert unreadable.status_code == 422 and "実施日を読み取れません" in unreadable.text
+        assert "来週" in unreadable.text  # what was typed stays in the form to correct
+
+        note = f"電話で納付の相談（console e2e {chosen}）"
+        recorded = await client.post(f"{path}/actions", **_form(console, kind=chosen, done_on="R7.1.31", note=note))
+        assert recorded.status_code == 303
+        after = await client.get(recorded.headers["location"])
+        assert "を経過記録に記録しました" in after.text and note in after.text and "令和7年1月31日" in after.text

@@ -114,9 +114,16 @@ def test_an_officer_works_through_the_console_in_a_browser(
     pdf = tmp_path / "console-debtor-360.pdf"
     page.pdf(path=str(pdf))
     assert pdf.stat().st_size > 1000
+    page.emulate_media(media="screen")
+
+    page.locator("a[href^='/claims/']").first.click()  # one claim: its amounts, 時効, 経過記録 and the entry form
+    page.wait_for_selector("#entry")
+    assert "今日の業務日に法令上できる処理" in page.inner_text("main")
+    every_field_is_labelled()
+    shot("claim")
 
     outside = [url for url in requested if not url.startswith(console)]
     assert outside == []  # nothing from outside the city's network
     context.close()
-    report(f"console in Chromium: signed in, found {surname} by typing {typed} and 和暦 {born}, opened the 360; "
+    report(f"console in Chromium: signed in, found {surname} by typing {typed} and 和暦 {born}, opened the 360 and a claim; "
            f"{len(requested)} requests, all to the console; screenshots in {tmp_path}")
