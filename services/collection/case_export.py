@@ -19,7 +19,7 @@ LEAD_KIND_LABELS = {"central_group": "直営", "lawyer_team": "委託（弁護�
 
 #: (column, how the cell is made from one row of the case list)
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("事案番号", "case_id"), ("滞納者ID", "debtor_id"), ("状態", "status"), ("開始日", "opened_on"),
+    ("事案番号", "case_id"), ("滞納者ID", "debtor_id"), ("氏名", "name"), ("フリガナ", "name_kana"), ("状態", "status"), ("開始日", "opened_on"),
     ("完結日", "closed_on"), ("基準日", "as_of"), ("主担当の区分", "lead_kind"), ("主担当", "lead_code"),
     ("滞納額（円）", "delinquent_balance"), ("うち委託分（円）", "outsourced_balance"), ("債権数", "claim_count"),
     ("最古の納期限", "oldest_due_date"), ("経過日数", "arrears_days"), ("所管", "departments"),

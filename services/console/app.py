@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -161,6 +161,44 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
                           message=_refusal(refused))
         return render("debtor.html", me=me, debtor=view, by_department=_by_department(view["claims"]))
 
+    @app.get("/cases", response_class=HTMLResponse, response_model=None)
+    async def case_list(request: Request) -> Response:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return to_sign_in(request)
+        asked = _case_query(request)
+        try:
+            me = await backend.me(token)
+            try:
+                page, problem = await backend.cases(token, asked), None
+            except Refused as refused:
+                page, problem = {"items": [], "total": 0, "limit": CASE_PAGE, "offset": 0}, _search_problem(refused)
+        except SignedOut:
+            return to_sign_in(request)
+        offset, total = int(page["offset"]), int(page["total"])
+        filters = {k: v for k, v in asked.items() if k not in ("offset", "limit")}
+        return render("cases.html", me=me, page=page, asked=asked, problem=problem, sorts=CASE_SORTS,
+                      previous=_with(filters, offset=max(offset - CASE_PAGE, 0)) if offset > 0 else None,
+                      following=_with(filters, offset=offset + CASE_PAGE) if offset + CASE_PAGE < total else None,
+                      csv=_with(filters), first=offset + 1 if total else 0, last=min(offset + CASE_PAGE, total))
+
+    @app.get("/cases/export.csv", include_in_schema=False, response_model=None)
+    async def case_list_csv(request: Request) -> Response:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return to_sign_in(request)
+        asked = {k: v for k, v in _case_query(request).items() if k not in ("offset", "limit")}
+        try:
+            exported = await backend.cases_csv(token, asked)
+        except SignedOut:
+            return to_sign_in(request)
+        except Refused as refused:
+            return render("message.html", status=refused.status, me=None, title="出力できません",
+                          message=_search_problem(refused))
+        return Response(exported.content, media_type=exported.headers.get("content-type", "text/csv"),
+                        headers={"Content-Disposition": exported.headers.get("content-disposition", "attachment"),
+                                 "Cache-Control": "no-store"})
+
     @app.get("/claims/{department}/{claim_id}", response_class=HTMLResponse, response_model=None)
     async def claim_page(request: Request, department: str, claim_id: str) -> Response:
         token = request.cookies.get(COOKIE)
@@ -226,6 +264,25 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     instrument_app(app)
     guard_requests(app)
     return app
+
+
+#: The case list's filters as collection's GET /cases names them, and the sorts offered (collection's names).
+CASE_FILTERS = ("department", "legal_category", "lead", "min_balance", "min_arrears_days", "on_hold", "sort",
+                "descending", "offset")
+CASE_SORTS = {"delinquent_balance": "滞納額", "oldest_due_date": "最古の納期限", "name_kana": "フリガナ",
+              "opened_on": "開始日", "claim_count": "債権数"}
+CASE_PAGE = 50
+
+
+def _case_query(request: Request) -> dict[str, str]:
+    asked = {k: v.strip() for k, v in request.query_params.items() if k in CASE_FILTERS and v.strip()}
+    asked["limit"] = str(CASE_PAGE)
+    return asked
+
+
+def _with(filters: dict[str, str], **changes: object) -> str:
+    """A query string of the list's filters with some changed (for paging links and the CSV)."""
+    return urlencode({**filters, **{k: str(v) for k, v in changes.items()}})
 
 
 def _local(target: str) -> str:

@@ -89,6 +89,20 @@ class Backend:
             raise Refused(response.status_code, _detail(response))
         return response.json()  # type: ignore[no-any-return]
 
+    async def cases(self, token: str, params: dict[str, str]) -> dict[str, Any]:
+        """One page of the case list with collection's filters, sort and paging."""
+        return await self._get(self.collection, token, "/cases", params)  # type: ignore[no-any-return]
+
+    async def cases_csv(self, token: str, params: dict[str, str]) -> httpx.Response:
+        """The same list as collection's CSV (Japanese columns, UTF-8 with BOM), to hand to the browser as it is."""
+        response = await self.collection.get("/cases/export.csv", params=params,
+                                             headers={"Authorization": f"Bearer {token}"})
+        if response.status_code == 401:
+            raise SignedOut
+        if response.status_code != 200:
+            raise Refused(response.status_code, _detail(response))
+        return response
+
     async def debtor(self, token: str, debtor_id: str) -> dict[str, Any]:
         return await self._get(self.collection, token, f"/debtors/{debtor_id}")  # type: ignore[no-any-return]
 

@@ -149,3 +149,31 @@ async def test_an_officer_records_an_action_the_law_allows_and_is_told_why_anoth
         assert recorded.status_code == 303
         after = await client.get(recorded.headers["location"])
         assert "を経過記録に記録しました" in after.text and note in after.text and "令和7年1月31日" in after.text
+
+
+async def test_the_case_list_shows_people_sorts_by_reading_pages_and_exports_japanese_csv(
+        services: dict[str, RunningService], infrastructure: Infrastructure, imported_city: ImportedCity) -> None:
+    console = services["console"].url
+    create_staff(infrastructure, "console-viewer", "viewer")
+    async with httpx.AsyncClient(base_url=console, timeout=30) as client:
+        await client.post("/login", **_form(console, staff_id="console-viewer", password=PASSWORD))
+        page = await client.get("/cases")
+        assert page.status_code == 200 and "事案一覧" in page.text
+        rows = re.findall(r'<tr><td>(\d+)</td>\s*<td><a href="/debtors/[^"]+">([^<]+)</a></td><td>([^<]*)</td>', page.text)
+        assert rows, "the imported city has open cases"
+        assert all(name != "（氏名なし）" for _, name, _ in rows)  # people, not identity numbers
+        total = int(re.search(r"(\d+)件中", page.text).group(1))  # type: ignore[union-attr]
+        assert (total > 50) == ('rel="next"' in page.text)
+
+        by_reading = await client.get("/cases", params={"sort": "name_kana", "descending": "false"})
+        readings = [kana for _, _, kana in re.findall(
+            r'<tr><td>(\d+)</td>\s*<td><a href="/debtors/[^"]+">([^<]+)</a></td><td>([^<]*)</td>', by_reading.text)]
+        assert readings and readings == sorted(readings)
+
+        water = await client.get("/cases", params={"department": "water"})
+        assert water.status_code == 200 and "上下水道" in water.text
+        csv_file = await client.get("/cases/export.csv", params={"department": "water"})
+        assert csv_file.status_code == 200 and csv_file.content.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+        header = csv_file.content.decode("utf-8-sig").splitlines()[0]
+        assert header.startswith("事案番号,滞納者ID,氏名,フリガナ,状態")
+        assert "attachment" in csv_file.headers["content-disposition"]

@@ -19,7 +19,7 @@ def row(**changes: object) -> dict[str, object]:
         "delinquent_balance": 123_456, "outsourced_balance": 0, "claim_count": 3,
         "oldest_due_date": date(2024, 5, 31), "arrears_days": 245, "departments": ["tax", "water"],
         "legal_categories": ["forced_public", "private"], "holder_codes": ["tax_insurance", "lawyer_team_a"],
-        "on_hold": False}
+        "on_hold": False, "name": "髙橋 一郎", "name_kana": "タカハシ イチロウ"}
     return {**base, **changes}
 
 
@@ -27,11 +27,12 @@ def test_codes_become_the_words_staff_read() -> None:
     header, rows = case_export_rows([row(), row(case_id=18, status="closed", closed_on=date(2025, 1, 10),
                                                 on_hold=True, lead_kind="lawyer_team", lead_code="lawyer_team_a")],
                                     NAMES.get)
-    assert header[:3] == ["事案番号", "滞納者ID", "状態"] and "債権区分" in header and "保留" in header
+    assert header[:5] == ["事案番号", "滞納者ID", "氏名", "フリガナ", "状態"] and "債権区分" in header and "保留" in header
     first, second = (dict(zip(header, r, strict=True)) for r in rows)
     assert first["状態"] == "継続中" and first["主担当の区分"] == "直営" and first["主担当"] == "税・保険料担当"
     assert first["所管"] == "市税・上下水道" and first["債権区分"] == "強制徴収公債権・私債権"
     assert first["担当"] == "税・保険料担当・さくら総合法律事務所"
+    assert first["氏名"] == "髙橋 一郎" and first["フリガナ"] == "タカハシ イチロウ"
     assert first["保留"] == "" and first["完結日"] == "" and first["滞納額（円）"] == 123_456
     assert second["状態"] == "完結" and second["保留"] == "保留中" and second["主担当の区分"] == "委託（弁護士）"
 

@@ -48,6 +48,7 @@ class CaseSort(StrEnum):
     CLAIM_COUNT = "claim_count"
     UPDATED_AT = "updated_at"
     CASE_ID = "case_id"
+    NAME_KANA = "name_kana"  # the debtor's reading, as a department recorded it
 
 
 class CaseRow(BaseModel):
@@ -68,6 +69,8 @@ class CaseRow(BaseModel):
     legal_categories: list[str]
     holder_codes: list[str] = Field(description="Every group or team holding one of the case's claims")
     on_hold: bool
+    name: str | None = Field(None, description="The debtor's name as one department recorded it")
+    name_kana: str | None = Field(None, description="Its reading (フリガナ)")
 
 
 class CasePage(BaseModel):
