@@ -176,7 +176,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         except SignedOut:
             return to_sign_in(request)
         offset, total = int(page["offset"]), int(page["total"])
-        filters = {k: v for k, v in asked.items() if k not in ("offset", "limit")}
+        filters = _without_paging(asked)
         return render("cases.html", me=me, page=page, asked=asked, problem=problem, sorts=CASE_SORTS,
                       previous=_with(filters, offset=max(offset - CASE_PAGE, 0)) if offset > 0 else None,
                       following=_with(filters, offset=offset + CASE_PAGE) if offset + CASE_PAGE < total else None,
@@ -187,7 +187,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         token = request.cookies.get(COOKIE)
         if not token:
             return to_sign_in(request)
-        asked = {k: v for k, v in _case_query(request).items() if k not in ("offset", "limit")}
+        asked = _without_paging(_case_query(request))
         try:
             exported = await backend.cases_csv(token, asked)
         except SignedOut:
@@ -278,6 +278,10 @@ def _case_query(request: Request) -> dict[str, str]:
     asked = {k: v.strip() for k, v in request.query_params.items() if k in CASE_FILTERS and v.strip()}
     asked["limit"] = str(CASE_PAGE)
     return asked
+
+
+def _without_paging(asked: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in asked.items() if k not in ("offset", "limit")}
 
 
 def _with(filters: dict[str, str], **changes: object) -> str:

@@ -34,6 +34,15 @@ def _detail(response: httpx.Response) -> str:
     return str(detail or response.reason_phrase)
 
 
+def _checked(response: httpx.Response, expected: int = 200) -> httpx.Response:
+    """The response when it is the one expected; SignedOut on 401, Refused with the API's reason otherwise."""
+    if response.status_code == 401:
+        raise SignedOut
+    if response.status_code != expected:
+        raise Refused(response.status_code, _detail(response))
+    return response
+
+
 class Backend:
     """HTTP clients for collection and matching, shared by every request of the process."""
 
@@ -57,12 +66,7 @@ class Backend:
 
     @staticmethod
     async def _get(client: httpx.AsyncClient, token: str, path: str, params: dict[str, Any] | None = None) -> Any:
-        response = await client.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
-        if response.status_code == 401:
-            raise SignedOut
-        if response.status_code != 200:
-            raise Refused(response.status_code, _detail(response))
-        return response.json()
+        return _checked(await client.get(path, params=params, headers={"Authorization": f"Bearer {token}"})).json()
 
     async def me(self, token: str) -> dict[str, Any]:
         """The officer: staff id, roles they may use now, the business date."""
@@ -83,11 +87,7 @@ class Backend:
         """Record an action; Refused with the law's reason (409) or the role it needs (403)."""
         response = await self.collection.post(f"/claims/{department}/{quote(claim_id, safe='')}/actions",
                                               json=action, headers={"Authorization": f"Bearer {token}"})
-        if response.status_code == 401:
-            raise SignedOut
-        if response.status_code != 201:
-            raise Refused(response.status_code, _detail(response))
-        return response.json()  # type: ignore[no-any-return]
+        return _checked(response, expected=201).json()  # type: ignore[no-any-return]
 
     async def cases(self, token: str, params: dict[str, str]) -> dict[str, Any]:
         """One page of the case list with collection's filters, sort and paging."""
@@ -95,13 +95,8 @@ class Backend:
 
     async def cases_csv(self, token: str, params: dict[str, str]) -> httpx.Response:
         """The same list as collection's CSV (Japanese columns, UTF-8 with BOM), to hand to the browser as it is."""
-        response = await self.collection.get("/cases/export.csv", params=params,
-                                             headers={"Authorization": f"Bearer {token}"})
-        if response.status_code == 401:
-            raise SignedOut
-        if response.status_code != 200:
-            raise Refused(response.status_code, _detail(response))
-        return response
+        return _checked(await self.collection.get("/cases/export.csv", params=params,
+                                                  headers={"Authorization": f"Bearer {token}"}))
 
     async def debtor(self, token: str, debtor_id: str) -> dict[str, Any]:
         return await self._get(self.collection, token, f"/debtors/{debtor_id}")  # type: ignore[no-any-return]

@@ -59,6 +59,8 @@ __all__ = [
     "kanji_number",
     "address_house_number",
     "normalise_address",
+    "normalise_postal_code",
+    "normalise_register_number",
     "normalise_kana",
     "normalise_name",
     "normalise_person",
@@ -332,13 +334,13 @@ def normalise_phone(text: str) -> str | None:
     return digits if len(digits) >= 10 else None
 
 
-def _postal_code(text: str) -> str | None:
+def normalise_postal_code(text: str) -> str | None:
     """7 digits in Japan; other countries' 4 to 6 digit codes are kept as they are."""
     digits = _NON_DIGITS.sub("", unicodedata.normalize("NFKC", text))
     return digits if 4 <= len(digits) <= 7 else None
 
 
-def _register_number(text: str | None) -> str | None:
+def normalise_register_number(text: str | None) -> str | None:
     """宛名番号 / 法人番号 as digits and letters, width and case folded, separators dropped."""
     if not text:
         return None
@@ -399,12 +401,12 @@ def normalise_person(person: PersonReference) -> NormalisedPerson:
         name_kana=kana or None,
         kana_surname=kana_surname,
         birth_date=person.birth_date,
-        postal_code=_postal_code(person.postal_code) if person.postal_code else None,
+        postal_code=normalise_postal_code(person.postal_code) if person.postal_code else None,
         address=address or None,
         address_block=block,
         phone=normalise_phone(person.phone) if person.phone else None,
         given_kana=given_kana,
         house_number=address_house_number(address) if address else None,
-        register_number=_register_number(getattr(person, "resident_register_number", None)) if individual else None,
-        corporate_number=None if individual else _register_number(getattr(person, "corporate_number", None)),
+        register_number=normalise_register_number(getattr(person, "resident_register_number", None)) if individual else None,
+        corporate_number=None if individual else normalise_register_number(getattr(person, "corporate_number", None)),
     )

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.matching.normalise import (
-    _postal_code,
-    _register_number,
     normalise_address,
     normalise_kana,
     normalise_name,
     normalise_phone,
+    normalise_postal_code,
+    normalise_register_number,
 )
 from shared.japanese_dates import DateFormatError, parse_japanese_date
 
@@ -95,7 +95,7 @@ def search_terms(*, name: str | None = None, birth_date: str | None = None, phon
             raise SearchError("phone", "needs at least 10 digits")
     folded_postal = None
     if postal_code is not None and postal_code.strip():
-        folded_postal = _postal_code(postal_code)
+        folded_postal = normalise_postal_code(postal_code)
         if folded_postal is None:
             raise SearchError("postal_code", "needs 4 to 7 digits")
     folded_address = None
@@ -107,7 +107,7 @@ def search_terms(*, name: str | None = None, birth_date: str | None = None, phon
         raise SearchError("source_person_id", "give the department too (a record is named by both)")
     return SearchTerms(name=folded_name, kana=folded_kana, birth_date=born, phone=folded_phone,
                        postal_code=folded_postal, address=folded_address,
-                       register_number=_register_number(register_number),
+                       register_number=normalise_register_number(register_number),
                        department=department, source_person_id=source_person_id or None)
 
 
