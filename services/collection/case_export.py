@@ -24,6 +24,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("滞納額（円）", "delinquent_balance"), ("うち委託分（円）", "outsourced_balance"), ("債権数", "claim_count"),
     ("最古の納期限", "oldest_due_date"), ("経過日数", "arrears_days"), ("所管", "departments"),
     ("債権区分", "legal_categories"), ("担当", "holder_codes"), ("保留", "on_hold"),
+    ("担当者", "assignee_name"), ("最終対応日", "last_action_on"),
 )
 
 
@@ -59,6 +60,10 @@ def case_export_rows(items: Iterable[Mapping[str, Any]], holder_name: Callable[[
         "legal_categories": lambda r: _joined(r["legal_categories"], category),
         "holder_codes": lambda r: _joined(r["holder_codes"], holder),
         "on_hold": lambda r: "保留中" if r["on_hold"] else "",
+        # the officer by name with their staff id (two officers may share a name); blank when nobody holds it
+        "assignee_name": lambda r: "" if not r.get("assignee_id") else (
+            f"{r['assignee_name']}（{r['assignee_id']}）" if r.get("assignee_name") else r["assignee_id"]),
+        "last_action_on": lambda r: r.get("last_action_on") or "",
     }
     rows: list[Sequence[object]] = []
     for item in items:

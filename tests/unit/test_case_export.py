@@ -52,3 +52,13 @@ def test_the_file_opens_in_excel_with_no_true_false_or_codes() -> None:
     flat = "".join(text.split("\r\n")[1:])
     for code in ("True", "False", "forced_public", "central_group", "None"):
         assert code not in flat
+
+
+def test_the_officer_working_the_case_is_named_with_their_staff_id() -> None:
+    header, rows = case_export_rows([row(assignee_id="c-0042", assignee_name="髙田 花子",
+                                         last_action_on=date(2025, 1, 20)),
+                                     row(assignee_id="c-0043", assignee_name=None), row()], NAMES.get)
+    held, nameless, nobody = (dict(zip(header, r, strict=True)) for r in rows)
+    assert held["担当者"] == "髙田 花子（c-0042）" and held["最終対応日"] == date(2025, 1, 20)
+    assert nameless["担当者"] == "c-0043"
+    assert nobody["担当者"] == "" and nobody["最終対応日"] == ""

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from services.collection.api import (
     actions,
     audit_log,
+    case_assignees,
     cases,
     debtors,
     documents,
@@ -18,6 +19,6 @@ from services.collection.api import (
 )
 
 router = APIRouter()
-for module in (staff, debtors, mailing, support_measures, cases, actions, documents, payments, reports, audit_log, feeds,
-               reconciliation):
+for module in (staff, debtors, mailing, support_measures, cases, case_assignees, actions, documents, payments, reports,
+               audit_log, feeds, reconciliation):
     router.include_router(module.router)

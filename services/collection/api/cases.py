@@ -49,6 +49,7 @@ class CaseSort(StrEnum):
     UPDATED_AT = "updated_at"
     CASE_ID = "case_id"
     NAME_KANA = "name_kana"  # the debtor's reading, as a department recorded it
+    LAST_ACTION_ON = "last_action_on"  # the latest 経過記録 entry (ascending: the cases left longest first)
 
 
 class CaseRow(BaseModel):
@@ -71,6 +72,9 @@ class CaseRow(BaseModel):
     on_hold: bool
     name: str | None = Field(None, description="The debtor's name as one department recorded it")
     name_kana: str | None = Field(None, description="Its reading (フリガナ)")
+    assignee_id: str | None = Field(None, description="The officer working the case (担当者); None: nobody yet")
+    assignee_name: str | None = Field(None, description="The 担当者's display name")
+    last_action_on: date | None = Field(None, description="The latest 経過記録 entry on any of the case's claims")
 
 
 class CasePage(BaseModel):
@@ -96,16 +100,21 @@ class CaseFilters:
         min_arrears_days: Annotated[int | None, Query(ge=0, description="Oldest unpaid due date at least this "
                                                                         "many days ago")] = None,
         on_hold: bool | None = None,
+        assignee: Annotated[str | None, Query(max_length=64, description="Cases of this 担当者 (a staff id); `me`: "
+                                                                         "the caller's own; `none`: nobody's yet")
+                            ] = None,
         sort: CaseSort = CaseSort.DELINQUENT_BALANCE,
         descending: bool = True,
+        staff: Viewer = None,  # type: ignore[assignment]  # always given: FastAPI resolves it (and caches it)
     ):
         self.today, self.sort, self.descending = today, sort, descending
+        held_by = {"me": staff.subject if staff else None, "none": None}.get(assignee or "", assignee)
         self.where, self.args = store.case_filter(
             status=status.value, holder=holder, lead=lead,
             legal_category=legal_category.value if legal_category else None,
             department=department.value if department else None, min_balance=min_balance, max_balance=max_balance,
             oldest_due_by=today - timedelta(days=min_arrears_days) if min_arrears_days is not None else None,
-            on_hold=on_hold)
+            on_hold=on_hold, assignee=held_by, unassigned=assignee == "none")
 
     @property
     def order_by(self) -> str:

@@ -12,13 +12,19 @@ _NAMED = ("(SELECT p.person->>'{field}' FROM departmental_persons p WHERE p.debt
           "AND p.person->>'{field}' IS NOT NULL ORDER BY p.department, p.source_person_id LIMIT 1)")
 CASE_COLUMNS = ("case_id, debtor_id, status, opened_on, closed_on, as_of, lead_kind, lead_code, delinquent_balance, "
                 "outsourced_balance, claim_count, oldest_due_date, departments, legal_categories, holder_codes, "
-                f"on_hold, {_NAMED.format(field='name_kanji')} AS name, {_NAMED.format(field='name_kana')} AS name_kana")
+                f"on_hold, {_NAMED.format(field='name_kanji')} AS name, {_NAMED.format(field='name_kana')} AS name_kana, "
+                # the officer working the case (担当者, stores/case_assignees.py) and the latest 経過記録 entry's date
+                "(SELECT a.staff_id FROM case_assignees a WHERE a.case_id = cases.case_id) AS assignee_id, "
+                "(SELECT s.display_name FROM case_assignees a JOIN staff_accounts s USING (staff_id) "
+                "WHERE a.case_id = cases.case_id) AS assignee_name, "
+                "(SELECT max(x.done_on) FROM claim_actions x JOIN case_claims cc USING (department, claim_id) "
+                "WHERE cc.case_id = cases.case_id) AS last_action_on")
 
 
 def case_filter(*, status: str, holder: str | None = None, lead: str | None = None,
                 legal_category: str | None = None, department: str | None = None, min_balance: int | None = None,
-                max_balance: int | None = None, oldest_due_by: date | None = None, on_hold: bool | None = None
-                ) -> tuple[str, list[object]]:
+                max_balance: int | None = None, oldest_due_by: date | None = None, on_hold: bool | None = None,
+                assignee: str | None = None, unassigned: bool = False) -> tuple[str, list[object]]:
     """The WHERE clause and its arguments for the list's filters (the clause is also what the read logs)."""
     clauses, args = ["status = $1"], [status]
 
@@ -42,6 +48,10 @@ def case_filter(*, status: str, holder: str | None = None, lead: str | None = No
         add("oldest_due_date <= ?", oldest_due_by)
     if on_hold is not None:
         add("on_hold = ?", on_hold)
+    if assignee:
+        add("case_id IN (SELECT case_id FROM case_assignees WHERE staff_id = ?)", assignee)
+    if unassigned:
+        clauses.append("NOT EXISTS (SELECT 1 FROM case_assignees a WHERE a.case_id = cases.case_id)")
     return " AND ".join(clauses), args
 
 
