@@ -16,9 +16,10 @@ from services.collection.api import (
     reports,
     staff,
     support_measures,
+    timeline,
 )
 
 router = APIRouter()
 for module in (staff, debtors, mailing, support_measures, cases, case_assignees, actions, documents, payments, reports,
-               audit_log, feeds, reconciliation):
+               audit_log, feeds, reconciliation, timeline):
     router.include_router(module.router)
