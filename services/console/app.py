@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from services.console.assign_pages import add_assign_pages, debtor_extras
 from services.console.backend import Backend, Refused, SignedOut
 from services.console.formatting import FILTERS, wareki
 from services.console.settings import ConsoleSettings
@@ -154,19 +155,25 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
             return to_sign_in(request)
         try:
             view = await backend.debtor(token, debtor_id)
+            extra = await debtor_extras(backend, token, view)  # the 担当者 and the latest 経過記録 (assign_pages.py)
         except SignedOut:
             return to_sign_in(request)
         except Refused as refused:
             return render("message.html", status=refused.status, me=me, title="表示できません",
                           message=_refusal(refused))
-        return render("debtor.html", me=me, debtor=view, by_department=_by_department(view["claims"]))
+        return render("debtor.html", me=me, debtor=view, by_department=_by_department(view["claims"]), **extra)
 
     @app.get("/cases", response_class=HTMLResponse, response_model=None)
     async def case_list(request: Request) -> Response:
+        return await case_list_view(request)
+
+    async def case_list_view(request: Request, *, path: str = "/cases", title: str = "事案一覧",
+                             fixed: dict[str, str] | None = None) -> Response:
+        """The case list, or a view of it with some filters ``fixed`` (自分の事案: assignee=me)."""
         token = request.cookies.get(COOKIE)
         if not token:
             return to_sign_in(request)
-        asked = _case_query(request)
+        asked = {**_case_query(request), **(fixed or {})}
         try:
             me = await backend.me(token)
             try:
@@ -177,9 +184,11 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
             return to_sign_in(request)
         offset, total = int(page["offset"]), int(page["total"])
         filters = _without_paging(asked)
+        links = {k: v for k, v in filters.items() if k not in (fixed or {})}
         return render("cases.html", me=me, page=page, asked=asked, problem=problem, sorts=CASE_SORTS,
-                      previous=_with(filters, offset=max(offset - CASE_PAGE, 0)) if offset > 0 else None,
-                      following=_with(filters, offset=offset + CASE_PAGE) if offset + CASE_PAGE < total else None,
+                      path=path, title=title, fixed=fixed or {},
+                      previous=_with(links, offset=max(offset - CASE_PAGE, 0)) if offset > 0 else None,
+                      following=_with(links, offset=offset + CASE_PAGE) if offset + CASE_PAGE < total else None,
                       csv=_with(filters), first=offset + 1 if total else 0, last=min(offset + CASE_PAGE, total))
 
     @app.get("/cases/export.csv", include_in_schema=False, response_model=None)
@@ -260,6 +269,8 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         target = f"/claims/{quote(department, safe='')}/{quote(claim_id, safe='')}?recorded={quote(kind, safe='')}"
         return RedirectResponse(target, status_code=303)
 
+    add_assign_pages(app, backend, render=render, to_sign_in=to_sign_in, same_origin=_same_origin,
+                     case_list=case_list_view)
     add_health_routes(app, {})
     instrument_app(app)
     guard_requests(app)
@@ -268,9 +279,9 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
 #: The case list's filters as collection's GET /cases names them, and the sorts offered (collection's names).
 CASE_FILTERS = ("department", "legal_category", "lead", "min_balance", "min_arrears_days", "on_hold", "sort",
-                "descending", "offset")
+                "descending", "offset", "assignee")
 CASE_SORTS = {"delinquent_balance": "滞納額", "oldest_due_date": "最古の納期限", "name_kana": "フリガナ",
-              "opened_on": "開始日", "claim_count": "債権数"}
+              "opened_on": "開始日", "claim_count": "債権数", "last_action_on": "最終対応日"}
 CASE_PAGE = 50
 
 

@@ -101,5 +101,40 @@ class Backend:
     async def debtor(self, token: str, debtor_id: str) -> dict[str, Any]:
         return await self._get(self.collection, token, f"/debtors/{debtor_id}")  # type: ignore[no-any-return]
 
+    # --- 担当者 (a case's officer), my cases' helpers and the debtor's whole 経過記録 (services/console/assign_pages.py)
+
+    async def assignees(self, token: str) -> list[dict[str, Any]]:
+        """The officers a case may be given to (active, collector or above)."""
+        return await self._get(self.collection, token, "/assignees")  # type: ignore[no-any-return]
+
+    async def case(self, token: str, case_id: int) -> dict[str, Any]:
+        """One case: the debtor, arrears, claims and the recommended next step."""
+        return await self._get(self.collection, token, f"/cases/{case_id}")  # type: ignore[no-any-return]
+
+    async def case_assignee(self, token: str, case_id: int) -> dict[str, Any]:
+        """The case's 担当者 now and every change of it."""
+        return await self._get(self.collection, token, f"/cases/{case_id}/assignee")  # type: ignore[no-any-return]
+
+    async def assign_case(self, token: str, case_id: int, staff_id: str, note: str) -> dict[str, Any]:
+        """Give the case to an officer (``me``: the signed-in one); Refused with the rule that says no."""
+        response = await self.collection.put(f"/cases/{case_id}/assignee", json={"staff_id": staff_id, "note": note},
+                                             headers={"Authorization": f"Bearer {token}"})
+        return _checked(response).json()  # type: ignore[no-any-return]
+
+    async def release_case(self, token: str, case_id: int, note: str) -> dict[str, Any]:
+        """Take the case back from its 担当者."""
+        response = await self.collection.delete(f"/cases/{case_id}/assignee", params={"note": note},
+                                                headers={"Authorization": f"Bearer {token}"})
+        return _checked(response).json()  # type: ignore[no-any-return]
+
+    async def debtor_timeline(self, token: str, debtor_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The debtor's whole 経過記録 across claims, newest first (one page)."""
+        return await self._get(self.collection, token, f"/debtors/{quote(debtor_id, safe='')}/timeline",  # type: ignore[no-any-return]
+                               params)
+
+    async def workload_by_staff(self, token: str) -> list[dict[str, Any]]:
+        """Open cases and arrears per 担当者, and the cases nobody holds."""
+        return await self._get(self.collection, token, "/reports/workload-by-staff")  # type: ignore[no-any-return]
+
 
 __all__ = ["Backend", "Refused", "SignedOut"]

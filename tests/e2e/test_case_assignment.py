@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import ImportedCity
 from tests.e2e.processes import RunningService
 from tests.infrastructure import Infrastructure
-from tests.staff import create_staff, sign_in
+from tests.staff import PASSWORD, create_staff, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -195,3 +195,66 @@ async def test_the_debtors_whole_record_is_one_timeline_newest_first(
     assert api.get(f"/debtors/{debtor_id}/timeline").status_code == 401
     reads = _audit(api, staff, action="read_debtor_timeline", subject=debtor_id)
     assert reads and reads[0]["actor"] == "e2e-viewer"
+
+
+def _console_form(console: str, **fields: str) -> dict[str, object]:
+    return {"data": fields, "headers": {"Origin": console}, "follow_redirects": False}
+
+
+async def test_an_officer_takes_a_case_in_the_console_and_finds_it_in_my_cases(
+        services: dict[str, RunningService], api: httpx.Client, staff: dict[str, dict[str, str]],
+        officers: dict[str, dict[str, str]]) -> None:
+    console = services["console"].url
+    case = api.get("/cases", params={"assignee": "none", "limit": 1, "sort": "case_id"},
+                   headers=staff["viewer"]).json()["items"][0]
+    case_id, debtor_id = case["case_id"], case["debtor_id"]
+    async with httpx.AsyncClient(base_url=console, timeout=60) as sato, \
+            httpx.AsyncClient(base_url=console, timeout=60) as takada:
+        for client, staff_id in ((sato, "asg-sato"), (takada, "asg-takada")):
+            signed_in = await client.post("/login", **_console_form(console, staff_id=staff_id, password=PASSWORD))
+            assert signed_in.status_code == 303
+        empty = await sato.get("/my-cases")
+        assert empty.status_code == 200 and "<h1>自分の事案</h1>" in empty.text
+        assert f'href="/cases/{case_id}/assignee"' not in empty.text
+
+        form = await sato.get(f"/cases/{case_id}/assignee")
+        assert form.status_code == 200 and "自分が担当する" in form.text and "未割当" in form.text
+        forged = await sato.post(f"/cases/{case_id}/assignee", data={"action": "assign", "staff_id": "me"},
+                                 headers={"Origin": "http://evil.example"})
+        assert forged.status_code == 403 and "この画面から操作してください" in forged.text
+        took = await sato.post(f"/cases/{case_id}/assignee",
+                               **_console_form(console, action="assign", staff_id="me", note="窓口で相談あり"))
+        assert took.status_code == 303 and took.headers["location"] == f"/cases/{case_id}/assignee?done=assigned"
+        done = await sato.get(took.headers["location"])
+        assert "担当者を設定しました" in done.text and "試験 asg-sato（asg-sato）" in done.text
+        assert "窓口で相談あり" in done.text and "担当を外す" in done.text
+
+        mine = await sato.get("/my-cases", params={"sort": "name_kana", "descending": "false"})
+        assert f'href="/cases/{case_id}/assignee"' in mine.text and "試験 asg-sato" in mine.text
+        assert "assignee=me" in mine.text  # its CSV is the officer's own cases
+        exported = await sato.get("/cases/export.csv", params={"assignee": "me"})
+        rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+        assert [r["事案番号"] for r in rows] == [str(case_id)] and rows[0]["担当者"] == "試験 asg-sato（asg-sato）"
+
+        # a colleague is told in Japanese why they may not take it (and offered no form to try)
+        refused = await takada.post(f"/cases/{case_id}/assignee",
+                                    **_console_form(console, action="assign", staff_id="me", note="引継ぎ希望"))
+        assert refused.status_code == 403 and "担当替え・他の職員の担当を外すのは係長以上" in refused.text
+        assert "他の職員が担当しています" in refused.text and "自分が担当する</button>" not in refused.text
+        assert "held by" not in refused.text
+
+        # the 360 names the officer and shows the whole 経過記録, newest first, with a page of its own
+        card = await sato.get(f"/debtors/{debtor_id}")
+        assert card.status_code == 200 and "試験 asg-sato（asg-sato）" in card.text
+        assert "経過記録（全債権・新しい順）" in card.text
+        timeline = await sato.get(f"/debtors/{debtor_id}/timeline")
+        assert timeline.status_code == 200 and "経過記録（全債権）" in timeline.text
+        payments = await sato.get(f"/debtors/{debtor_id}/timeline", params={"category": "payment"})
+        assert payments.status_code == 200 and 'value="payment" checked' in payments.text
+        assert "処分・手続</td>" not in payments.text and "接触・交渉</td>" not in payments.text
+
+        workload = await sato.get("/workload")
+        assert workload.status_code == 200 and "試験 asg-sato（asg-sato）" in workload.text and "未割当" in workload.text
+        given_back = await sato.post(f"/cases/{case_id}/assignee", **_console_form(console, action="release"))
+        assert given_back.status_code == 303
+        assert "担当を外しました" in (await sato.get(given_back.headers["location"])).text
