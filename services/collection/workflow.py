@@ -75,6 +75,7 @@ from services.collection.legal_actions import (
     ActionSpec,
     Prerequisite,
 )
+from services.collection.refusals_ja import CATEGORY_JA, japanese_refusal
 
 __all__ = [
     "ActionKind",
@@ -170,10 +171,14 @@ class ClaimFacts:
 
 @dataclass(frozen=True)
 class Decision:
-    """The answer for one action: allowed or not, and why in words naming the statute."""
+    """The answer for one action: allowed or not, and why in words naming the statute. A refusal also carries its
+    ``code`` (the step or prerequisite that refused) and ``reason_ja``, the same refusal in Japanese with the same
+    statutes, for officers' screens (refusals_ja.py)."""
 
     allowed: bool
     reason: str
+    code: str = ""
+    reason_ja: str = ""
 
 
 @dataclass(frozen=True)
@@ -400,40 +405,76 @@ def check_action(category: str, kind: ActionKind, *, history: Sequence[ActionRec
     spec = ACTIONS[kind]
     ctx = _Context(cat, kind, _visible(history, on), facts, on, basis)
 
+    def refused(code: str, reason: str, **found: object) -> Decision:
+        return Decision(False, reason, code, japanese_refusal(code, reason, {**_found(ctx), **found}))
+
     for record in ctx.history:
         if (closed := ACTIONS[record.kind].closes) is not None:
-            return Decision(False, f"the claim was closed by {closed} on {record.on.isoformat()}: "
-                                   "nothing may be recorded after it")
+            return refused("closed", f"the claim was closed by {closed} on {record.on.isoformat()}: "
+                                     "nothing may be recorded after it",
+                           closed_on=record.on, closed_by=ACTIONS[record.kind].label)
     ended = _extinguished_by_record(ctx.history)
     if ended is not None and not spec.on_extinguished:
-        return Decision(False, f"the claim was {ACTIONS[ended.kind].extinguishes} on {ended.on.isoformat()} and is "
-                               f"extinguished: only {_words(lambda s: s.on_extinguished)} may follow")
+        return refused("waived", f"the claim was {ACTIONS[ended.kind].extinguishes} on {ended.on.isoformat()} and is "
+                                 f"extinguished: only {_words(lambda s: s.on_extinguished)} may follow",
+                       closed_on=ended.on, closed_by=ACTIONS[ended.kind].label,
+                       left=_labels(lambda s: s.on_extinguished))
     if cat not in spec.categories:
-        return Decision(False, spec.refusal)
+        return refused("category", spec.refusal)
     if facts.extinguished and not spec.on_extinguished:
-        return Decision(False, "the claim is extinguished (時効 or 執行停止; public claims need no invocation: "
-                               "地方自治法236条2項, 地方税法18条2項) and may not be collected: only "
-                               f"{_words(lambda s: s.on_extinguished)} remains")
+        return refused("extinguished", "the claim is extinguished (時効 or 執行停止; public claims need no invocation: "
+                                       "地方自治法236条2項, 地方税法18条2項) and may not be collected: only "
+                                       f"{_words(lambda s: s.on_extinguished)} remains",
+                       left=_labels(lambda s: s.on_extinguished))
     if facts.open_total <= 0 and not spec.on_settled:
-        return Decision(False, f"nothing is open (balance {facts.open_total:,} yen): only "
-                               f"{_words(lambda s: s.on_settled)} may be recorded")
+        return refused("settled", f"nothing is open (balance {facts.open_total:,} yen): only "
+                                  f"{_words(lambda s: s.on_settled)} may be recorded",
+                       left=_labels(lambda s: s.on_settled))
     for prerequisite in _BEFORE_HOLD:
         if prerequisite in spec.prerequisites and (problem := _CHECKS[prerequisite](ctx)) is not None:
-            return Decision(False, problem)
+            return refused(_code(prerequisite, ctx), problem)
     if facts.on_hold and spec.paused_by_hold:
-        return Decision(False, _HOLD_REASON)
+        return refused("welfare_hold", _HOLD_REASON)
     if (transit := facts.payment_in_transit) is not None and spec.waits_for_payment_report and on <= transit.expected_by:
-        return Decision(False, f"a payment of {transit.amount:,} yen made on {transit.paid_on.isoformat()} was reported "
-                               "by the collection agent (収納速報) and is in transit: no 督促, 催告 or disposition "
-                               f"until its 確報 arrives or {transit.expected_by.isoformat()} passes")
+        return refused("payment_in_transit",
+                       f"a payment of {transit.amount:,} yen made on {transit.paid_on.isoformat()} was reported "
+                       "by the collection agent (収納速報) and is in transit: no 督促, 催告 or disposition "
+                       f"until its 確報 arrives or {transit.expected_by.isoformat()} passes",
+                       amount=transit.amount, paid_on=transit.paid_on, expected_by=transit.expected_by)
     for measure in ACTIONS.values():
         if (measure.measure is not None and measure.measure.blocks_action(kind)
                 and (record := _in_force(ctx, measure.kind)) is not None):
-            return Decision(False, measure.measure.reason.format(since=record.on.isoformat()))
+            return refused("measure", measure.measure.reason.format(since=record.on.isoformat()),
+                           measure=measure.label, since=record.on)
     for prerequisite in spec.prerequisites:
         if prerequisite not in _BEFORE_HOLD and (problem := _CHECKS[prerequisite](ctx)) is not None:
-            return Decision(False, problem)
+            return refused(_code(prerequisite, ctx), problem)
     return Decision(True, f"allowed: {spec.basis}")
+
+
+def _labels(test: Callable[[ActionSpec], bool]) -> str:
+    """E.g. 不納欠損: the Japanese names of the actions the table marks (the Japanese refusals' "only … is left")."""
+    return "・".join(spec.label for spec in ACTIONS.values() if test(spec))
+
+
+def _found(ctx: _Context) -> dict[str, object]:
+    """What a Japanese refusal may quote: the action, the category, the claim's dates and amounts."""
+    demand = ctx.first(ActionKind.DEMAND_NOTICE)
+    return {"label": ACTIONS[ctx.kind].label, "category": CATEGORY_JA.get(ctx.category, ctx.category.value),
+            "due_date": ctx.facts.due_date, "on": ctx.on, "balance": ctx.facts.balance,
+            "open_total": ctx.facts.open_total, "limit": small_claims_limit(ctx.on) or 0,
+            **({"demand_on": demand.on, "earliest": earliest_seizure(demand.on)} if demand else {})}
+
+
+def _code(prerequisite: Prerequisite, ctx: _Context) -> str:
+    """The code of a failed prerequisite; two checks refuse in two ways and say which."""
+    if prerequisite is Prerequisite.DEMAND_NOT_YET_SENT and ctx.first(ActionKind.DEMAND_NOTICE) is None:
+        return "principal_paid"
+    if prerequisite is Prerequisite.WITHIN_SMALL_CLAIMS_LIMIT and small_claims_limit(ctx.on) is None:
+        return "no_small_claims"
+    if prerequisite is Prerequisite.EXTINGUISHED:
+        return "extinguished_needed"
+    return prerequisite.value
 
 
 def allowed_actions(category: str, *, history: Sequence[ActionRecord], facts: ClaimFacts, on: date,

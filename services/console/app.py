@@ -229,8 +229,9 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
                           message=_refusal(refused))
         allowed = set(record["allowed_now"])
         labels = {row["kind"]: row["label"] for row in table}
+        why_not = {r["kind"]: r.get("reason_ja") or r["reason"] for r in record.get("refused_now", [])}
         choices = [{"kind": row["kind"], "label": row["label"], "allowed": row["kind"] in allowed,
-                    "role": row["role"]} for row in table]
+                    "role": row["role"], "why_not": why_not.get(row["kind"])} for row in table]
         return render("claim.html", status=status, me=me, claim=record, labels=labels, choices=choices,
                       problem=problem, done=done,
                       entered=entered or {"done_on": wareki(me["business_date"]),
@@ -261,7 +262,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         except SignedOut:
             return to_sign_in(request)
         except Refused as refused:
-            reason = {409: f"法令上、今は記録できません：{refused.detail}",
+            reason = {409: f"法令上、今は記録できません：{refused.detail_ja or refused.detail}",
                       403: f"この操作の権限がありません（{refused.detail}）"}.get(
                 refused.status, f"記録できませんでした（{refused.status}：{refused.detail}）")
             return await claim_view(token, request, department, claim_id, status=refused.status, entered=entered,

@@ -19,9 +19,10 @@ class SignedOut(Exception):
 class Refused(Exception):
     """The API refused the request (403, 404, 409, 422 …): ``status`` and its ``detail``."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, detail_ja: str | None = None) -> None:
         super().__init__(f"{status}: {detail}")
-        self.status, self.detail = status, detail
+        #: ``detail_ja``: the API's own Japanese wording when it gives one (the legal check's refusals)
+        self.status, self.detail, self.detail_ja = status, detail, detail_ja
 
 
 def _detail(response: httpx.Response) -> str:
@@ -39,8 +40,16 @@ def _checked(response: httpx.Response, expected: int = 200) -> httpx.Response:
     if response.status_code == 401:
         raise SignedOut
     if response.status_code != expected:
-        raise Refused(response.status_code, _detail(response))
+        raise Refused(response.status_code, _detail(response), _detail_ja(response))
     return response
+
+
+def _detail_ja(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return str(body["detail_ja"]) if isinstance(body, dict) and body.get("detail_ja") else None
 
 
 class Backend:

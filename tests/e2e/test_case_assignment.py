@@ -258,3 +258,46 @@ async def test_an_officer_takes_a_case_in_the_console_and_finds_it_in_my_cases(
         given_back = await sato.post(f"/cases/{case_id}/assignee", **_console_form(console, action="release"))
         assert given_back.status_code == 303
         assert "担当を外しました" in (await sato.get(given_back.headers["location"])).text
+
+
+async def test_the_laws_refusal_reaches_the_officer_in_japanese_with_the_statute(
+        services: dict[str, RunningService], api: httpx.Client, staff: dict[str, dict[str, str]],
+        officers: dict[str, dict[str, str]]) -> None:
+    console = services["console"].url
+    claim = None
+    for case in api.get("/cases", params={"legal_category": "forced_public", "limit": 20},
+                        headers=staff["viewer"]).json()["items"]:
+        view = api.get(f"/debtors/{case['debtor_id']}", headers=staff["viewer"]).json()
+        claim = next((c for c in view["claims"] if c["legal_category"] == "forced_public"
+                      and c["status"] == "delinquent"), None)
+        if claim:
+            break
+    assert claim is not None, "no delinquent 強制徴収公債権 in the imported city"
+    path = f"/claims/{claim['department']}/{claim['claim_id']}"
+
+    # the API: English for systems, Japanese beside it, the check's code; every refusal of today in both
+    refused = api.post(f"{path}/actions", json={"kind": "payment_order", "done_on": "2025-01-31"},
+                       headers=officers["asg-sato"])
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["code"] == "category" and "最大判昭和41年2月23日" in body["detail"]
+    assert body["detail_ja"].startswith("支払督促は強制徴収公債権には行えません") and "最大判昭和41年2月23日" in body["detail_ja"]
+    today = api.get(path, headers=staff["viewer"]).json()
+    refusals = {r["kind"]: r for r in today["refused_now"]}
+    assert refusals["payment_order"]["reason_ja"] == body["detail_ja"]
+    assert set(refusals).isdisjoint(today["allowed_now"])
+    audit = api.get("/audit", params={"action": "action_refused", "actor": "asg-sato"},
+                    headers=staff["supervisor"]).json()["items"]
+    assert audit and audit[0]["detail"]["code"] == "category"  # the refusal is kept in the audit log
+
+    # the console: the refusal in Japanese, the statute named, what was typed kept; the reasons listed beforehand
+    async with httpx.AsyncClient(base_url=console, timeout=60) as client:
+        await client.post("/login", **_console_form(console, staff_id="asg-sato", password=PASSWORD))
+        page = await client.post(f"{path}/actions", **_console_form(console, kind="payment_order",
+                                                                    done_on="令和7年1月31日", note="裁判所へ"))
+        assert page.status_code == 409
+        assert "法令上、今は記録できません：支払督促は強制徴収公債権には行えません" in page.text
+        assert "最大判昭和41年2月23日" in page.text and "裁判所へ" in page.text
+        assert "are collected by" not in page.text  # not the English
+        form = await client.get(path)
+        assert "今はできない処理とその理由（法令）" in form.text and refusals["payment_order"]["reason_ja"] in form.text

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from contracts import Department
@@ -109,6 +110,14 @@ class RefundOut(BaseModel):
     refund: int
 
 
+class RefusalOut(BaseModel):
+    kind: ActionKind
+    code: str = Field(description="The step or prerequisite of the check that refused (overdue, demand_sent, "
+                                  "category, welfare_hold, measure …)")
+    reason: str = Field(description="Why, naming the statute")
+    reason_ja: str = Field(description="The same in Japanese, with the same statutes")
+
+
 class ClaimRecord(BaseModel):
     department: str
     claim_id: str
@@ -121,6 +130,8 @@ class ClaimRecord(BaseModel):
     on_hold: bool
     actions: list[ActionOut]
     allowed_now: list[ActionKind] = Field(description="What the law allows on this claim today")
+    refused_now: list[RefusalOut] = Field(description="Every other action and why the law refuses it today, in "
+                                                      "English and in Japanese (for staff screens)")
     demand_notice_task: TaskOut | None
     late_charge: LateChargeOut | None
     prescription: PrescriptionOut | None
@@ -270,15 +281,19 @@ async def claim_record(department: Department, claim_id: ClaimId, conn: Connecti
         refunds=refunds, on_hold=facts.on_hold,
         actions=[_action_out(r) for r in rows],
         allowed_now=allowed_actions(facts.legal_category, history=history, facts=facts, on=today),
+        refused_now=[RefusalOut(kind=kind, code=d.code, reason=d.reason, reason_ja=d.reason_ja) for kind in ActionKind
+                     if not (d := check_action(facts.legal_category, kind, history=history, facts=facts,
+                                               on=today)).allowed],
         demand_notice_task=TaskOut(**task.__dict__) if task else None,
         late_charge=_late_charge_out(this, today) if this is not None else None)
 
 
 @router.post("/claims/{department}/{claim_id}/actions", response_model=ActionOut, status_code=201,
              summary="Record an action on a claim (collector; seizure, execution, waiver, write-off: supervisor)",
-             responses={409: {"description": "The law does not allow this action now; the reason says why"}})
+             responses={409: {"description": "The law does not allow this action now: `detail` says why naming the "
+                                             "statute, `detail_ja` the same in Japanese, `code` which check refused"}})
 async def record_action(department: Department, claim_id: ClaimId, body: ActionIn, request: Request,
-                        conn: Connection, staff: Collector, today: BusinessDate) -> ActionOut:
+                        conn: Connection, staff: Collector, today: BusinessDate) -> ActionOut | JSONResponse:
     spec = ACTIONS[body.kind]
     if not role_allows(staff.roles, StaffRole(spec.role)):
         raise HTTPException(403, f"{body.kind.value} needs the {spec.role} role")
@@ -291,8 +306,11 @@ async def record_action(department: Department, claim_id: ClaimId, body: ActionI
         decision = check_action(facts.legal_category, body.kind, history=history, facts=facts, on=body.done_on,
                                 basis=body.basis)
         if not decision.allowed:
-            await audit(conn, staff, "action_refused", f"{department.value}:{claim_id}", kind=body.kind.value)
-            raise HTTPException(409, decision.reason)
+            await audit(conn, staff, "action_refused", f"{department.value}:{claim_id}", kind=body.kind.value,
+                        code=decision.code)
+            # returned, not raised: the transaction commits, so the refusal stays in the audit log
+            return JSONResponse({"detail": decision.reason, "detail_ja": decision.reason_ja, "code": decision.code},
+                                status_code=409)
         amount, basis = _amount_and_basis(body, this)
         row = await store.insert_action(
             conn, department=department.value, claim_id=claim_id, kind=body.kind.value, done_on=body.done_on,
