@@ -90,9 +90,9 @@ async def _refuse(conn: Connection, staff: Principal, action: str, case_id: int,
 @router.get("/cases/{case_id}/assignee", response_model=CaseAssignee,
             summary="The case's 担当者 (the officer working it) and every change of it")
 async def case_assignee(case_id: CaseId, conn: Connection, staff: Viewer) -> CaseAssignee:
-    found = await store.lock_case(conn, case_id)
-    await audit(conn, staff, "read_case_assignee", str(case_id), found=found is not None)
-    if found is None:
+    found = await store.case_exists(conn, case_id)
+    await audit(conn, staff, "read_case_assignee", str(case_id), found=found)
+    if not found:
         raise HTTPException(404, f"no case {case_id}")
     return await _view(conn, case_id)
 

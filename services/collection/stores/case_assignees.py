@@ -15,6 +15,10 @@ async def lock_case(conn: asyncpg.Connection, case_id: int) -> asyncpg.Record | 
         "WHERE c.case_id = $1 FOR UPDATE OF c", case_id)
 
 
+async def case_exists(conn: asyncpg.Connection, case_id: int) -> bool:
+    return await conn.fetchval("SELECT true FROM cases WHERE case_id = $1", case_id) is True
+
+
 async def staff_member(conn: asyncpg.Connection, staff_id: str) -> asyncpg.Record | None:
     """staff_id, roles and active of an account; None when there is none."""
     return await conn.fetchrow("SELECT staff_id, roles, active FROM staff_accounts WHERE staff_id = $1", staff_id)
