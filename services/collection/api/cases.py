@@ -90,6 +90,7 @@ class CaseFilters:
     def __init__(
         self,
         today: BusinessDate,
+        staff: Viewer,  # whose cases `assignee=me` means (FastAPI resolves it once per request)
         status: CaseStatus = CaseStatus.OPEN,
         holder: Annotated[str | None, Query(max_length=64, description="A group or team holding any claim")] = None,
         lead: Annotated[str | None, Query(max_length=64, description="The group or team leading the case")] = None,
@@ -105,10 +106,9 @@ class CaseFilters:
                             ] = None,
         sort: CaseSort = CaseSort.DELINQUENT_BALANCE,
         descending: bool = True,
-        staff: Viewer = None,  # type: ignore[assignment]  # always given: FastAPI resolves it (and caches it)
     ):
         self.today, self.sort, self.descending = today, sort, descending
-        held_by = {"me": staff.subject if staff else None, "none": None}.get(assignee or "", assignee)
+        held_by = {"me": staff.subject, "none": None}.get(assignee or "", assignee)
         self.where, self.args = store.case_filter(
             status=status.value, holder=holder, lead=lead,
             legal_category=legal_category.value if legal_category else None,
