@@ -15,11 +15,12 @@ from services.collection.api import (
     reconciliation,
     reports,
     staff,
+    summaries,
     support_measures,
     timeline,
 )
 
 router = APIRouter()
-for module in (staff, debtors, mailing, support_measures, cases, case_assignees, actions, documents, payments, reports,
-               audit_log, feeds, reconciliation, timeline):
+for module in (staff, debtors, summaries, mailing, support_measures, cases, case_assignees, actions, documents, payments,
+               reports, audit_log, feeds, reconciliation, timeline):
     router.include_router(module.router)
