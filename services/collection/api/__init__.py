@@ -11,6 +11,7 @@ from services.collection.api import (
     feeds,
     mailing,
     payments,
+    receipts,
     reconciliation,
     reports,
     staff,
@@ -18,6 +19,6 @@ from services.collection.api import (
 )
 
 router = APIRouter()
-for module in (staff, debtors, mailing, support_measures, cases, actions, documents, payments, reports, audit_log, feeds,
-               reconciliation):
+for module in (staff, debtors, mailing, support_measures, cases, actions, documents, payments, receipts, reports,
+               audit_log, feeds, reconciliation):
     router.include_router(module.router)

@@ -282,6 +282,9 @@ async def list_documents(conn: Connection, staff: Viewer, debtor_id: str,
 async def reissue(number: NumberPath, conn: Connection, staff: Collector, today: BusinessDate) -> IssuedDocument:
     async with conn.transaction():
         original, _ = await _stored(conn, number)
+        if original["kind"] == "receipt":
+            raise HTTPException(409, f"document {number} is a 領収証書: re-issue it with POST "
+                                     "/central-payments/{receipt_id}/receipts")
         first = original["reissue_of"] or number
         base = await store.load_issued_document(conn, first)
         count = await store.last_reissue(conn, base["fiscal_year"], base["serial"])
