@@ -24,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.console.backend import Backend, Refused, SignedOut
+from services.console.documents_pages import add_document_pages
 from services.console.formatting import FILTERS, wareki
 from services.console.settings import ConsoleSettings
 from shared.http import add_health_routes, guard_requests, instrument_app
@@ -153,13 +154,14 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         except SignedOut:
             return to_sign_in(request)
         try:
-            view = await backend.debtor(token, debtor_id)
+            view, mailing = await asyncio.gather(backend.debtor(token, debtor_id),
+                                                 backend.mailing_address(token, debtor_id))
         except SignedOut:
             return to_sign_in(request)
         except Refused as refused:
             return render("message.html", status=refused.status, me=me, title="表示できません",
                           message=_refusal(refused))
-        return render("debtor.html", me=me, debtor=view, by_department=_by_department(view["claims"]))
+        return render("debtor.html", me=me, debtor=view, by_department=_by_department(view["claims"]), mailing=mailing)
 
     @app.get("/cases", response_class=HTMLResponse, response_model=None)
     async def case_list(request: Request) -> Response:
@@ -260,6 +262,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         target = f"/claims/{quote(department, safe='')}/{quote(claim_id, safe='')}?recorded={quote(kind, safe='')}"
         return RedirectResponse(target, status_code=303)
 
+    add_document_pages(app, backend, render, to_sign_in, _same_origin, _refusal)
     add_health_routes(app, {})
     instrument_app(app)
     guard_requests(app)

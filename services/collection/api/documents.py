@@ -83,6 +83,13 @@ class IssuedDocument(BaseModel):
     pages: int
     sha256: str
     batch_id: int | None
+    mailed_to: str | None = Field(None, description="The 送付先 as printed in the envelope window (〒 and address); "
+                                                    "none for a receipt handed over the counter or a bank inquiry")
+
+
+def _mailed_to(body: dict[str, Any]) -> str | None:
+    person = body.get("document", {}).get("addressee") or body.get("document", {}).get("pledger")
+    return f"〒{person['postal_code']} {person['address']}" if person else None
 
 
 class BatchRequest(BaseModel):
@@ -106,7 +113,7 @@ def _issued(row: asyncpg.Record) -> IssuedDocument:
     return IssuedDocument(document_number=row["document_number"], kind=row["kind"], debtor_id=row["debtor_id"],
                           claims=list(row["claim_keys"]), issued_on=row["issued_on"], issued_by=row["issued_by"],
                           reissue_of=row["reissue_of"], pages=row["pages"], sha256=row["sha256"],
-                          batch_id=row["batch_id"])
+                          batch_id=row["batch_id"], mailed_to=_mailed_to(row["body"]))
 
 
 async def _person(conn: asyncpg.Connection, debtor_id: str, department: str | None) -> dict[str, Any] | None:
