@@ -153,7 +153,8 @@ async def list_central_payments(debtor_id: Annotated[str, Path(min_length=1, max
 
 def _summary(row: object, receipts: list[str]) -> CentralPaymentSummary:
     data = dict(row)  # type: ignore[call-overload]
-    return CentralPaymentSummary(**{k: data[k] for k in CentralPaymentSummary.model_fields if k in data},
+    return CentralPaymentSummary(**{k: data[k] for k in CentralPaymentSummary.model_fields
+                                    if k in data and k not in ("parts", "receipts")},
                                  parts=[ReceiptPartView(department=p["department"], amount=p["amount"])
                                         for p in data["parts"]], receipts=receipts)
 
