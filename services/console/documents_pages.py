@@ -54,6 +54,16 @@ def parse_yen(text: str, field: str, *, required: bool = True) -> int | None:
     return amount
 
 
+def parse_count(text: str, field: str, most: int) -> int:
+    """A number of documents from 1 to ``most`` (blank: ``most``); FormProblem naming the field otherwise."""
+    plain = unicodedata.normalize("NFKC", text).strip().replace(",", "").removesuffix("件")
+    if not plain:
+        return most
+    if not _DIGITS.match(plain) or not 1 <= int(plain) <= most:
+        raise FormProblem(f"{field}：1から{most}までの整数で入力してください")
+    return int(plain)
+
+
 def designation(form: Mapping[str, str], departments: list[str], labels: Mapping[str, str]) -> dict[str, int]:
     """The yen the payer designated for each department (fields designated_<department>; blank ones left out)."""
     chosen: dict[str, int] = {}
@@ -312,12 +322,11 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
             return await queue_view(request, token, status=403, problem="この画面から操作してください。")
         try:
             if selection == "demand_notices_due":
-                count = parse_yen(limit or str(WAVE_LIMIT), "件数") or WAVE_LIMIT
-                wave = await backend.demand_notice_wave(token, min(count, WAVE_LIMIT))
+                wave = await backend.demand_notice_wave(token, parse_count(limit, "件数", WAVE_LIMIT))
             else:
                 wave = await backend.wave_of_the_day(token)
         except FormProblem as problem:
-            return await queue_view(request, token, status=422, problem=str(problem).replace("円", "件"))
+            return await queue_view(request, token, status=422, problem=str(problem))
         except SignedOut:
             return to_sign_in(request)
         except Refused as refused:

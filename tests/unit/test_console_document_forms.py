@@ -14,6 +14,7 @@ from services.console.documents_pages import (
     document_request,
     mailing_choice,
     new_receipt_id,
+    parse_count,
     parse_yen,
 )
 
@@ -82,3 +83,11 @@ def test_the_confirmation_goes_stale_when_the_mailing_address_changes() -> None:
 def test_receipt_numbers_carry_the_day_and_differ() -> None:
     first, second = new_receipt_id(date(2025, 1, 31)), new_receipt_id(date(2025, 1, 31))
     assert first.startswith("W20250131-") and first != second
+
+
+def test_a_wave_size_is_a_whole_number_within_the_limit() -> None:
+    assert parse_count("", "件数", 200) == 200
+    assert parse_count("５０件", "件数", 200) == 50
+    for typed in ("0", "201", "1.5", "十"):
+        with pytest.raises(FormProblem, match="^件数：1から200まで"):
+            parse_count(typed, "件数", 200)

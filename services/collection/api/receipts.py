@@ -134,7 +134,8 @@ async def get_central_payment(receipt_id: ReceiptId, conn: Connection, staff: Vi
     if payment is None:
         raise HTTPException(404, f"no central-window payment with receipt {receipt_id}")
     receipts = [r["document_number"] for r in await store.receipts_of(conn, receipt_id)]
-    await audit(conn, staff, "read_central_payment", payment["debtor_id"], receipt=receipt_id)
+    await audit_read(conn, staff, "read_central_payment", payment["debtor_id"], [receipt_id],
+                     debtor_ids=[payment["debtor_id"]])
     return _summary(payment, receipts)
 
 
