@@ -1,5 +1,5 @@
 # The README's commands. Every target installs what it needs first (deploy/setup.sh is quick when done).
-.PHONY: help setup up down status compose-env demo city bench bench-ingest bench-import-memory bench-matching bench-notices test test-unit test-integration lint contracts lock clean
+.PHONY: help setup up down status compose-env demo city bench bench-console bench-ingest bench-import-memory bench-matching bench-notices test test-unit test-integration lint contracts lock clean
 
 PYTHON := .venv/bin/python
 # What make runs is a development system (demo, benchmarks, tests): the only deployments that accept the published
@@ -62,6 +62,11 @@ city: setup
 BENCH_SIZE ?= quick
 bench: setup
 	$(PYTHON) -m tools.benchmarks.pipeline --size $(BENCH_SIZE) --profile --save
+
+# The staff console's pages as officers wait for them (p50/p95 per page kind, alone and 10 officers at once), against
+# the system make up started (its demo city and demo-collector account).
+bench-console: setup
+	$(PYTHON) -m tools.benchmarks.console
 
 # Render a batch of unified reminders with payment slips and print pages/s (docs/documents.md).
 NOTICES ?= 10000

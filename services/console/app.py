@@ -136,8 +136,11 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
                 try:
                     found = await backend.find_persons(token, {**asked, "limit": str(SEARCH_ROWS)})
                     more = found["more"]
-                    views = await asyncio.gather(*(_ledger(backend, token, p["debtor_id"]) for p in found["items"]))
-                    rows = [_search_row(person, view) for person, view in zip(found["items"], views, strict=True)]
+                    people = found["items"]
+                    summaries = await backend.debtor_summaries(token, [p["debtor_id"] for p in people]) \
+                        if people else []
+                    by_debtor = {summary["debtor_id"]: summary for summary in summaries}
+                    rows = [_search_row(person, by_debtor[person["debtor_id"]]) for person in people]
                 except Refused as refused:
                     problem = _search_problem(refused)
         except SignedOut:
@@ -297,25 +300,15 @@ def _local(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/search"
 
 
-async def _ledger(backend: Backend, token: str, debtor_id: str) -> dict[str, Any] | None:
-    """The debtor's 360 from collection; None for a person matching knows who owes nothing (no claim ever)."""
-    try:
-        return await backend.debtor(token, debtor_id)
-    except Refused as refused:
-        if refused.status == 404:
-            return None
-        raise
-
-
-def _search_row(person: dict[str, Any], view: dict[str, Any] | None) -> dict[str, Any]:
+def _search_row(person: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
+    """A result row: the person as matching knows them, 滞納額 and holder from their case at collection (a
+    person who never owed anything has no case: 0)."""
     first = person["records"][0]["recorded"] or {}
-    view = view or {"delinquent_balance": 0}
-    case = view.get("case") or {}
     return {"debtor_id": person["debtor_id"], "name": first.get("name_kanji"), "kana": first.get("name_kana"),
             "birth_date": first.get("birth_date"), "address": first.get("address"),
             "departments": sorted({r["department"] for r in person["records"]}),
-            "arrears": view["delinquent_balance"], "holder_kind": case.get("lead_kind"),
-            "holder_code": case.get("lead_code"), "protected": (view.get("support_measure") or {}).get("active")}
+            "arrears": summary["delinquent_balance"], "holder_kind": summary["lead_kind"],
+            "holder_code": summary["lead_code"], "protected": summary["protected"]}
 
 
 def _search_problem(refused: Refused) -> str:

@@ -21,11 +21,13 @@ level of their own) are never linked automatically — at most they go to review
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -182,7 +184,8 @@ def _part_level(kanji_a: str | None, kanji_b: str | None, kana_a: str | None, ka
 
 
 def _similar(x: str, y: str) -> bool:
-    return min(len(x), len(y)) >= 3 and JaroWinkler.similarity(x, y) >= SIMILAR
+    # score_cutoff lets rapidfuzz stop early: a similarity below it comes back as 0
+    return len(x) >= 3 and len(y) >= 3 and JaroWinkler.similarity(x, y, score_cutoff=SIMILAR) >= SIMILAR
 
 
 def _birth_date_level(a: NormalisedPerson, b: NormalisedPerson) -> str:
@@ -195,12 +198,17 @@ def _birth_date_level(a: NormalisedPerson, b: NormalisedPerson) -> str:
         return "exact"
     if x.year == y.year and x.month == y.day and x.day == y.month:
         return "day_month_swapped"
-    digits_x, digits_y = x.strftime("%Y%m%d"), y.strftime("%Y%m%d")
+    digits_x, digits_y = _digits(x), _digits(y)
     differing = [i for i in range(8) if digits_x[i] != digits_y[i]]
     if len(differing) == 1 and differing[0] != 2:  # the decade digit: 1960 / 1990 is a parent and a child
         return "one_digit"
     same = (x.year == y.year) + (x.month == y.month) + (x.day == y.day)
     return "one_component" if same == 2 else "disagree"
+
+
+@functools.lru_cache(maxsize=65_536)  # birth dates repeat across candidate pairs; strftime was a tenth of compare
+def _digits(day: date) -> str:
+    return day.strftime("%Y%m%d")
 
 
 def _address_level(a: NormalisedPerson, b: NormalisedPerson) -> str:
@@ -209,7 +217,7 @@ def _address_level(a: NormalisedPerson, b: NormalisedPerson) -> str:
             return "exact"
         if a.house_number and a.house_number == b.house_number and (
                 a.address.startswith(b.address) or b.address.startswith(a.address)
-                or JaroWinkler.similarity(a.address, b.address) >= ADDRESS_SIMILAR
+                or JaroWinkler.similarity(a.address, b.address, score_cutoff=ADDRESS_SIMILAR) >= ADDRESS_SIMILAR
                 or (a.address_block is not None and a.address_block == b.address_block
                     and _street(a.address, a.house_number) == _street(b.address, b.house_number))):
             return "same_house"
@@ -226,8 +234,8 @@ def _address_level(a: NormalisedPerson, b: NormalisedPerson) -> str:
 def _addresses_similar(x: str, y: str) -> bool:
     """A typo, or a part one side left out (the house number, a building, a district name): Jaro–Winkler weighs
     the start of the text, so it misses a dropped first part; the insertion/deletion ratio (Indel) does not."""
-    return (JaroWinkler.similarity(x, y) >= ADDRESS_SIMILAR
-            or Indel.normalized_similarity(x, y) >= ADDRESS_SIMILAR)
+    return (JaroWinkler.similarity(x, y, score_cutoff=ADDRESS_SIMILAR) >= ADDRESS_SIMILAR
+            or Indel.normalized_similarity(x, y, score_cutoff=ADDRESS_SIMILAR) >= ADDRESS_SIMILAR)
 
 
 def _street(address: str, house: str) -> str:
@@ -406,6 +414,7 @@ class Score:
 
 #: Entries of a score's contributions that are not model fields: they explain, and weigh 0.
 CONTEXT = ("kind", "name_frequency")
+_ALL_MISSING = (MISSING,) * len(FIELDS)
 #: How far a name's frequency may move its agreement weight from the model's average (log2 units): a name seen
 #: once in a small store is not proof, and the most common surname still agrees.
 FREQUENCY_WEIGHT_RANGE = (-4.0, 3.0)
@@ -417,8 +426,8 @@ def score(levels: Mapping[str, str], model: Model, frequencies: Mapping[str, str
     city) instead of log2(m/u), within ``FREQUENCY_WEIGHT_RANGE`` of it. The result is shared between pairs with
     the same levels: treat it as read-only."""
     frequencies = frequencies or {}
-    vector = tuple(levels.get(name, MISSING) for name in FIELDS) + tuple(
-        str(levels.get(name) or frequencies.get(name) or "") for name in CONTEXT)
+    vector = (*map(levels.get, FIELDS, _ALL_MISSING),
+              *(str(levels.get(name) or frequencies.get(name) or "") for name in CONTEXT))
     base = model._scores.get(vector)
     if base is None:
         contributions: dict[str, dict[str, Any]] = {}
@@ -451,6 +460,20 @@ SAME_NAME = frozenset({"exact", "kana", "phonetic"})
 SAME_PLACE = frozenset({"exact", "same_house"})
 
 
+class _Levels:
+    """The level of each entry of a score's contributions, read on demand (``decide`` reads a few of them for
+    every candidate pair: building the whole mapping each time cost more than the rules)."""
+
+    __slots__ = ("_contributions",)
+
+    def __init__(self, contributions: Mapping[str, Mapping[str, Any]]) -> None:
+        self._contributions = contributions
+
+    def get(self, name: str) -> str | None:
+        entry = self._contributions.get(name)
+        return None if entry is None else entry.get("level")
+
+
 def decide(result: Score, model: Model) -> Decision:
     """``"link"`` when the total exceeds the link threshold, ``"review"`` from the review threshold up to it,
     ``"new"`` below; corporations against their own thresholds.
@@ -470,7 +493,7 @@ def decide(result: Score, model: Model) -> Decision:
     unless the birth dates differ beyond a typo or both name parts differ. The same 法人番号 links two
     corporations; a different one never does.
     """
-    levels = {name: c.get("level") for name, c in result.contributions.items()}
+    levels = _Levels(result.contributions)
     kind = levels.get("kind") or "individual"
     if kind == "mixed":
         return "new"

@@ -15,10 +15,11 @@ from services.collection.api import (
     reconciliation,
     reports,
     staff,
+    summaries,
     support_measures,
 )
 
 router = APIRouter()
-for module in (staff, debtors, mailing, support_measures, cases, actions, documents, payments, receipts, reports,
-               audit_log, feeds, reconciliation):
+for module in (staff, debtors, summaries, mailing, support_measures, cases, actions, documents, payments, receipts,
+               reports, audit_log, feeds, reconciliation):
     router.include_router(module.router)
