@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.console.assign_pages import add_assign_pages, debtor_extras
 from services.console.backend import Backend, Refused, SignedOut
+from services.console.documents_pages import add_document_pages
 from services.console.formatting import FILTERS, wareki
 from services.console.settings import ConsoleSettings
 from shared.http import add_health_routes, guard_requests, instrument_app
@@ -157,14 +158,16 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         except SignedOut:
             return to_sign_in(request)
         try:
-            view = await backend.debtor(token, debtor_id)
+            view, mailing = await asyncio.gather(backend.debtor(token, debtor_id),
+                                                 backend.mailing_address(token, debtor_id))
             extra = await debtor_extras(backend, token, view)  # the 担当者 and the latest 経過記録 (assign_pages.py)
         except SignedOut:
             return to_sign_in(request)
         except Refused as refused:
             return render("message.html", status=refused.status, me=me, title="表示できません",
                           message=_refusal(refused))
-        return render("debtor.html", me=me, debtor=view, by_department=_by_department(view["claims"]), **extra)
+        return render("debtor.html", me=me, debtor=view, by_department=_by_department(view["claims"]), mailing=mailing,
+                      **extra)
 
     @app.get("/cases", response_class=HTMLResponse, response_model=None)
     async def case_list(request: Request) -> Response:
@@ -275,6 +278,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
     add_assign_pages(app, backend, render=render, to_sign_in=to_sign_in, same_origin=_same_origin,
                      case_list=case_list_view)
+    add_document_pages(app, backend, render, to_sign_in, _same_origin, _refusal)
     add_health_routes(app, {})
     instrument_app(app)
     guard_requests(app)

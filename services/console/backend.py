@@ -150,6 +150,69 @@ class Backend:
     async def workload_by_staff(self, token: str) -> list[dict[str, Any]]:
         """Open cases and arrears per 担当者, and the cases nobody holds."""
         return await self._get(self.collection, token, "/reports/workload-by-staff")  # type: ignore[no-any-return]
+    # --- documents, 送付先, print queue, window payments (issue 24) -------------------------------------------
+
+    async def _send(self, method: str, token: str, path: str, json: dict[str, Any] | None = None,
+                    expected: int = 200) -> httpx.Response:
+        return _checked(await self.collection.request(method, path, json=json,
+                                                      headers={"Authorization": f"Bearer {token}"}), expected)
+
+    async def documents(self, token: str, debtor_id: str) -> list[dict[str, Any]]:
+        """Documents issued to a debtor, newest first (each with its 送付先 as printed)."""
+        return await self._get(self.collection, token, "/documents", {"debtor_id": debtor_id})  # type: ignore[no-any-return]
+
+    async def preview_document(self, token: str, request: dict[str, Any]) -> bytes:
+        """The document as it would be issued (numbered 見本), as PDF bytes."""
+        return (await self._send("POST", token, "/documents/preview", request)).content
+
+    async def issue_document(self, token: str, request: dict[str, Any]) -> dict[str, Any]:
+        return (await self._send("POST", token, "/documents", request, 201)).json()  # type: ignore[no-any-return]
+
+    async def reissue_document(self, token: str, number: str) -> dict[str, Any]:
+        return (await self._send("POST", token, f"/documents/{quote(number, safe='')}/reissue",  # type: ignore[no-any-return]
+                                 expected=201)).json()
+
+    async def document_pdf(self, token: str, number: str) -> bytes:
+        return (await self._send("GET", token, f"/documents/{quote(number, safe='')}.pdf")).content
+
+    async def mailing_address(self, token: str, debtor_id: str) -> dict[str, Any]:
+        """送付先: the chosen address (or None) and every address the departments recorded."""
+        return await self._get(self.collection, token, f"/debtors/{quote(debtor_id, safe='')}/mailing-address")  # type: ignore[no-any-return]
+
+    async def choose_mailing_address(self, token: str, debtor_id: str, choice: dict[str, Any]) -> dict[str, Any]:
+        return (await self._send("PUT", token, f"/debtors/{quote(debtor_id, safe='')}/mailing-address",  # type: ignore[no-any-return]
+                                 choice)).json()
+
+    async def clear_mailing_address(self, token: str, debtor_id: str) -> dict[str, Any]:
+        return (await self._send("DELETE", token, f"/debtors/{quote(debtor_id, safe='')}/mailing-address")).json()  # type: ignore[no-any-return]
+
+    async def print_queue(self, token: str) -> dict[str, Any]:
+        """The business day's documents waiting for a wave, and the latest waves."""
+        return await self._get(self.collection, token, "/documents/print-queue")  # type: ignore[no-any-return]
+
+    async def wave_of_the_day(self, token: str) -> dict[str, Any]:
+        return (await self._send("POST", token, "/documents/print-queue/waves", {}, 201)).json()  # type: ignore[no-any-return]
+
+    async def demand_notice_wave(self, token: str, limit: int) -> dict[str, Any]:
+        """Issue a wave of the 督促状 due (numbered, recorded, one combined PDF)."""
+        return (await self._send("POST", token, "/documents/batches",  # type: ignore[no-any-return]
+                                 {"kind": "demand_notice", "selection": "demand_notices_due", "limit": limit},
+                                 201)).json()
+
+    async def wave_pdf(self, token: str, batch_id: int) -> bytes:
+        return (await self._send("GET", token, f"/documents/batches/{batch_id}.pdf")).content
+
+    async def receive_window_payment(self, token: str, debtor_id: str, payment: dict[str, Any]) -> dict[str, Any]:
+        return (await self._send("POST", token, f"/debtors/{quote(debtor_id, safe='')}/central-payments",  # type: ignore[no-any-return]
+                                 payment, 201)).json()
+
+    async def window_payments(self, token: str, debtor_id: str) -> list[dict[str, Any]]:
+        return await self._get(self.collection, token, f"/debtors/{quote(debtor_id, safe='')}/central-payments")  # type: ignore[no-any-return]
+
+    async def issue_receipt(self, token: str, receipt_id: str) -> dict[str, Any]:
+        """The 領収証書 of a window payment; asked again, a re-issue marked 再発行."""
+        return (await self._send("POST", token, f"/central-payments/{quote(receipt_id, safe='')}/receipts",  # type: ignore[no-any-return]
+                                 expected=201)).json()
 
 
 __all__ = ["Backend", "Refused", "SignedOut"]

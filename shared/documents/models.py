@@ -423,7 +423,41 @@ class DebtorSummary(_ListsClaims, Document):
     contacts: tuple[ContactEntry, ...] = ()
 
 
-AnyDocument = DemandNotice | Reminder | InstallmentPledge | PaymentSlipDocument | AssetInquiry | DebtorSummary
+class ReceiptPart(_Frozen):
+    """One department's part of a sum received (the central window splits a payment across departments)."""
+
+    department: Department
+    amount: PositiveYen
+
+
+class Receipt(Document):
+    """領収証書: what the central window hands the payer for a sum received, numbered like every document; a copy
+    printed again (``reissued``) says 再発行 in its title. The payer is named without an address (the receipt is
+    handed over the counter, and a protected person's address is never printed on it)."""
+
+    kind: ClassVar[str] = "receipt"
+
+    payer: WithheldAddressee
+    receipt_id: str = Field(pattern=r"^[A-Za-z0-9-]{1,40}$", description="The window's receipt number (領収番号).")
+    paid_on: date
+    amount: PositiveYen
+    parts: tuple[ReceiptPart, ...] = Field(min_length=1, max_length=20)
+    overpayment: Yen = Field(default=0, description="Received beyond every open balance: to be refunded (還付).")
+    received_by: Text = Field(description="The officer's staff id (取扱者).")
+    reissued: bool = False
+
+    @model_validator(mode="after")
+    def _adds_up(self) -> Receipt:
+        if self.paid_on > self.issued_on:
+            raise ValueError("paid_on must not be after issued_on (a receipt follows the payment)")
+        split = sum(part.amount for part in self.parts) + self.overpayment
+        if split != self.amount:
+            raise ValueError(f"parts: the parts and the overpayment add up to {yen(split)} but the amount received "
+                             f"is {yen(self.amount)}")
+        return self
+
+
+AnyDocument = DemandNotice | Reminder | InstallmentPledge | PaymentSlipDocument | AssetInquiry | DebtorSummary | Receipt
 
 
 def refusal_reason(error: ValueError) -> str:

@@ -66,7 +66,9 @@ from shared.documents.models import (
     Issuer,
     PaymentSlip,
     PaymentSlipDocument,
+    Receipt,
     Reminder,
+    WithheldAddressee,
 )
 from shared.documents.payment_codes import human_readable
 from shared.documents.templates import Wording, wording
@@ -386,8 +388,14 @@ class _Context:
         return _p(self.own.text(key, **values), style or self.styles.body)
 
 
-def _window(addressee: Addressee, styles: _Styles) -> list[Flowable]:
-    """The envelope window: 〒, address, then the name with 様 (殿 for institutions)."""
+def _window(addressee: Addressee | WithheldAddressee, styles: _Styles) -> list[Flowable]:
+    """The envelope window: 〒, address, then the name with 様 (殿 for institutions); a person named without an
+    address (a receipt handed over the counter) by the name alone."""
+    if isinstance(addressee, WithheldAddressee):
+        return [KeepInFrame(WINDOW[2], WINDOW[3], [Spacer(1, 8 * mm), *([_p(addressee.name_kana, styles.kana)]
+                                                   if addressee.name_kana else []),
+                                                   _p(f"{addressee.name}　様", styles.name)],
+                            mode="shrink", vAlign="TOP")]
     content: list[Flowable] = [_p(f"〒{addressee.postal_code}", styles.address), _p(addressee.address, styles.address)]
     if addressee.name_kana:
         content.append(_p(addressee.name_kana, styles.kana))
@@ -732,13 +740,49 @@ def _debtor_summary(doc: DebtorSummary, ctx: _Context) -> list[Flowable]:
     return flow + _contact(doc.issuer, ctx, with_account=False)
 
 
-_BUILDERS: dict[type, tuple[Callable[[Document], Addressee], Callable]] = {
+def _receipt(doc: Receipt, ctx: _Context) -> list[Flowable]:
+    """領収証書: the amount (¥ and 金…円), the date received, the window's receipt number, the split per department."""
+    s, own = ctx.styles, ctx.own
+    amount = ParagraphStyle("receipt_amount", parent=s.title, fontSize=16, leading=22)
+    flow: list[Flowable] = [
+        _p(own.title("reissued" if doc.reissued else ""), s.title), Spacer(1, 2 * mm),
+        _p(own.text("amount", amount=f"¥{doc.amount:,}-"), amount),
+        ctx.para("stated", stated=yen_stated(doc.amount)),
+        ctx.para("intro", paid_on=wareki(doc.paid_on)),
+    ]
+    facts = Table([[own.text("receipt_id"), doc.receipt_id], [own.text("paid_on"), wareki(doc.paid_on)],
+                   [own.text("payer"), _p(f"{doc.payer.name}　様", s.cell)]],
+                  colWidths=[30 * mm, BODY_WIDTH - 30 * mm])
+    style = _table_style(header_rows=0)
+    style.add("BACKGROUND", (0, 0), (0, -1), _SHADE)
+    facts.setStyle(style)
+    rows: list[list[object]] = [[own.text("col_department"), own.text("col_amount")]]
+    rows += [[DEPARTMENT_LABELS[part.department], yen(part.amount)] for part in doc.parts]
+    if doc.overpayment:
+        rows.append([own.text("overpayment"), yen(doc.overpayment)])
+    rows.append([own.text("row_total"), yen(doc.amount)])
+    parts = Table(rows, colWidths=[60 * mm, 40 * mm], hAlign="LEFT")
+    parts_style = _table_style(total_row=True)
+    parts_style.add("ALIGN", (1, 1), (1, -1), "RIGHT")
+    parts.setStyle(parts_style)
+    flow += [facts, _p(own.text("heading_parts"), s.heading), parts, Spacer(1, 3 * mm)]
+    if doc.reissued:
+        original = doc.document_number.rsplit("-再", 1)[0]
+        flow.append(ctx.para("reissued", s.strong, original=original))
+    flow += [ctx.para("receiver", city_name=doc.issuer.city_name, office=doc.issuer.office,
+                      received_by=doc.received_by),
+             _p(own.text("note"), s.small), *_contact(doc.issuer, ctx, with_account=False)]
+    return flow
+
+
+_BUILDERS: dict[type, tuple[Callable[[Document], Addressee | WithheldAddressee], Callable]] = {
     DemandNotice: (lambda d: d.addressee, _demand_notice),
     Reminder: (lambda d: d.addressee, _reminder),
     InstallmentPledge: (lambda d: d.pledger, _installment_pledge),
     PaymentSlipDocument: (lambda d: d.addressee, _payment_slip),
     AssetInquiry: (lambda d: d.institution, _asset_inquiry),
     DebtorSummary: (lambda d: d.addressee, _debtor_summary),
+    Receipt: (lambda d: d.payer, _receipt),
 }
 
 

@@ -12,6 +12,7 @@ from services.collection.api import (
     feeds,
     mailing,
     payments,
+    receipts,
     reconciliation,
     reports,
     staff,
@@ -22,5 +23,5 @@ from services.collection.api import (
 
 router = APIRouter()
 for module in (staff, debtors, summaries, mailing, support_measures, cases, case_assignees, actions, documents, payments,
-               reports, audit_log, feeds, reconciliation, timeline):
+               receipts, reports, audit_log, feeds, reconciliation, timeline):
     router.include_router(module.router)

@@ -83,6 +83,13 @@ class IssuedDocument(BaseModel):
     pages: int
     sha256: str
     batch_id: int | None
+    mailed_to: str | None = Field(None, description="The 送付先 as printed in the envelope window (〒 and address); "
+                                                    "none for a receipt handed over the counter or a bank inquiry")
+
+
+def _mailed_to(body: dict[str, Any]) -> str | None:
+    person = body.get("document", {}).get("addressee") or body.get("document", {}).get("pledger")
+    return f"〒{person['postal_code']} {person['address']}" if person else None
 
 
 class BatchRequest(BaseModel):
@@ -106,7 +113,7 @@ def _issued(row: asyncpg.Record) -> IssuedDocument:
     return IssuedDocument(document_number=row["document_number"], kind=row["kind"], debtor_id=row["debtor_id"],
                           claims=list(row["claim_keys"]), issued_on=row["issued_on"], issued_by=row["issued_by"],
                           reissue_of=row["reissue_of"], pages=row["pages"], sha256=row["sha256"],
-                          batch_id=row["batch_id"])
+                          batch_id=row["batch_id"], mailed_to=_mailed_to(row["body"]))
 
 
 async def _person(conn: asyncpg.Connection, debtor_id: str, department: str | None) -> dict[str, Any] | None:
@@ -282,6 +289,9 @@ async def list_documents(conn: Connection, staff: Viewer, debtor_id: str,
 async def reissue(number: NumberPath, conn: Connection, staff: Collector, today: BusinessDate) -> IssuedDocument:
     async with conn.transaction():
         original, _ = await _stored(conn, number)
+        if original["kind"] == "receipt":
+            raise HTTPException(409, f"document {number} is a 領収証書: re-issue it with POST "
+                                     "/central-payments/{receipt_id}/receipts")
         first = original["reissue_of"] or number
         base = await store.load_issued_document(conn, first)
         count = await store.last_reissue(conn, base["fiscal_year"], base["serial"])

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 KINDS = ("common", "demand_notice", "reminder", "installment_pledge", "payment_slip", "asset_inquiry",
-         "debtor_summary")
+         "debtor_summary", "receipt")
 
 
 @dataclass(frozen=True, slots=True)
