@@ -11,6 +11,7 @@ from services.collection.api import (
     feeds,
     mailing,
     payments,
+    plans,
     reconciliation,
     reports,
     staff,
@@ -19,5 +20,5 @@ from services.collection.api import (
 
 router = APIRouter()
 for module in (staff, debtors, mailing, support_measures, cases, actions, documents, payments, reports, audit_log, feeds,
-               reconciliation):
+               reconciliation, plans):
     router.include_router(module.router)
