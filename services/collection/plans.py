@@ -46,7 +46,7 @@ COMPONENT_LABELS = {Component.DISPOSITION_COST: "滞納処分費", Component.DEM
 
 
 class PlanRefused(ValueError):
-    """The terms cannot make a plan; ``reasons`` each start with the field they are about."""
+    """The terms cannot make a plan; ``reasons`` each start with the field they are about (joined by "; ")."""
 
     def __init__(self, reasons: Sequence[str]) -> None:
         self.reasons = tuple(reasons)
@@ -180,9 +180,9 @@ def _check(claims: Sequence[PlanClaim], count: int | None, amount: int | None, f
     if (count is None) == (amount is None):
         reasons.append("count, amount: give either the number of instalments or the amount per instalment")
     elif count is not None and not 1 <= count <= MAX_INSTALMENTS:
-        reasons.append(f"count: {count} instalments; a plan has 1 to {MAX_INSTALMENTS}")
+        reasons.append(f"count: {count} instalments, but a plan has 1 to {MAX_INSTALMENTS}")
     elif amount is not None and amount < 1:
-        reasons.append(f"amount: {amount} yen; an instalment is at least 1 yen")
+        reasons.append(f"amount: {amount} yen, but an instalment is at least 1 yen")
     if first_due < agreed_on:
         reasons.append(f"first_due: {first_due.isoformat()} is before the day the plan is agreed "
                        f"({agreed_on.isoformat()})")
@@ -190,7 +190,7 @@ def _check(claims: Sequence[PlanClaim], count: int | None, amount: int | None, f
         reasons.append(f"first_due: {first_due.isoformat()} is more than {MAX_FIRST_DUE_DAYS} days after the day "
                        f"the plan is agreed ({agreed_on.isoformat()})")
     if day_of_month is not None and not 1 <= day_of_month <= 31:
-        reasons.append(f"day_of_month: {day_of_month}; a day of the month is 1 to 31 (31: the month's last day)")
+        reasons.append(f"day_of_month: {day_of_month}, but a day of the month is 1 to 31 (31: the month's last day)")
     return reasons
 
 
@@ -229,7 +229,7 @@ def plan_schedule(claims: Sequence[PlanClaim], *, agreed_on: date, first_due: da
     amounts = amounts_by_count(total, count) if count is not None else amounts_by_amount(total, amount or 1)
     if len(amounts) > MAX_INSTALMENTS:
         raise PlanRefused([f"amount: {amount} yen a month pays the total of {total} yen in {len(amounts)} "
-                           f"instalments; a plan has at most {MAX_INSTALMENTS}, so at least "
+                           f"instalments, but a plan has at most {MAX_INSTALMENTS}: at least "
                            f"{-(-total // MAX_INSTALMENTS)} yen an instalment"])
     dates = due_dates(first_due, len(amounts), day_of_month=day_of_month, holidays=holidays)
     instalments = tuple(PlannedInstalment(n, d, a, parts)

@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.console.backend import Backend, Refused, SignedOut
 from services.console.formatting import FILTERS, wareki
+from services.console.plans_pages import add_plan_pages
 from services.console.settings import ConsoleSettings
 from shared.http import add_health_routes, guard_requests, instrument_app
 from shared.japanese_dates import DateFormatError, parse_japanese_date
@@ -260,6 +261,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         target = f"/claims/{quote(department, safe='')}/{quote(claim_id, safe='')}?recorded={quote(kind, safe='')}"
         return RedirectResponse(target, status_code=303)
 
+    add_plan_pages(app, backend=backend, render=render, to_sign_in=to_sign_in, same_origin=_same_origin, cookie=COOKIE)
     add_health_routes(app, {})
     instrument_app(app)
     guard_requests(app)

@@ -115,11 +115,11 @@ def test_one_instalment_pays_everything() -> None:
      ["claims: nothing is open"]),
     ([TAX], {}, ["count, amount: give either"]),
     ([TAX], {"count": 3, "amount": 1_000}, ["count, amount: give either"]),
-    ([TAX], {"count": 0}, ["count: 0 instalments; a plan has 1 to 60"]),
+    ([TAX], {"count": 0}, ["count: 0 instalments, but a plan has 1 to 60"]),
     ([TAX], {"count": 61}, ["count: 61 instalments"]),
     ([TAX], {"amount": 0}, ["amount: 0 yen"]),
-    ([TAX], {"amount": 500}, ["amount: 500 yen a month pays the total of 31300 yen in 63 instalments; a plan has at "
-                              "most 60, so at least 522 yen"]),
+    ([TAX], {"amount": 500}, ["amount: 500 yen a month pays the total of 31300 yen in 63 instalments, but a plan has "
+                              "at most 60: at least 522 yen"]),
     ([PlanClaim("tax", "T-1", date(2024, 1, 1), "forced_public", principal=3)], {"count": 4},
      ["count: 4 instalments of a total of 3 yen"]),
     ([TAX], {"count": 3, "first_due": date(2026, 4, 9)}, ["first_due: 2026-04-09 is before the day the plan is agreed"]),
