@@ -7,17 +7,23 @@ terms are refused naming the field."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import random
+from datetime import date
 
 import httpx
 import pypdf
 import pytest
 
+from services.collection.installments import PlanState
+from services.collection.store import load_installment_plans
+from shared.db import create_pool
 from shared.documents import yen
 from tests.departments import department_headers
 from tests.e2e.processes import RunningService, eventually
 from tests.e2e.test_welfare_referral import push_person
+from tests.infrastructure import Infrastructure
 
 pytestmark = pytest.mark.e2e
 
@@ -57,8 +63,23 @@ def owed(api: httpx.Client, headers: dict[str, str], key: str) -> int:
     return amounts["principal"] + amounts["demand_fee"] + amounts["disposition_cost"] + amounts["late_charge"]
 
 
+def watched_on(infrastructure: Infrastructure, debtor_id: str, as_of: date) -> dict[tuple[str, str], PlanState]:
+    """How the ledger's missed-instalment detection (the case worker's daily pass) sees the debtor's plans on a
+    later day: the same read (store.load_installment_plans) for departments' and central plans."""
+    async def run() -> dict[tuple[str, str], PlanState]:
+        pool = await create_pool(infrastructure.database_urls["collection"], max_size=1)
+        try:
+            async with pool.acquire() as conn:
+                plans = (await load_installment_plans(conn, [debtor_id], as_of)).get(debtor_id, [])
+        finally:
+            await pool.close()
+        return {(p.department, p.agreement_id): p.status.state for p in plans}
+    return asyncio.run(run())
+
+
 def test_a_plan_is_agreed_pledged_recorded_fed_watched_and_cancelled(
-        api: httpx.Client, staff: dict[str, dict[str, str]], person: dict[str, str]) -> None:
+        api: httpx.Client, staff: dict[str, dict[str, str]], person: dict[str, str],
+        infrastructure: Infrastructure) -> None:
     viewer, collector = staff["viewer"], staff["collector"]
     debtor = person["debtor_id"]
     keys = [f"tax:{person['tax']}", f"insurance:{person['insurance']}", f"water:{person['water']}"]
@@ -114,6 +135,14 @@ def test_a_plan_is_agreed_pledged_recorded_fed_watched_and_cancelled(
     view = api.get(f"/debtors/{debtor}", headers=viewer).json()
     watched = {(p["department"], p["agreement_id"]) for p in view["installment_plans"]}
     assert {(d, f"central-{plan['plan_id']}") for d in ("tax", "insurance", "water")} <= watched
+    # nothing paid by 5 March (the first due date, 28 Feb, and 5 days' grace): every share with an instalment due
+    # by then is missed, as a department's own plan would be; water's share falls due later
+    later = watched_on(infrastructure, debtor, date(2025, 3, 6))
+    agreement = f"central-{plan['plan_id']}"
+    first_due_shares = {p["department"] for p in shown["instalments"][0]["parts"]}
+    for department in ("tax", "insurance", "water"):
+        expected = PlanState.MISSED if department in first_due_shares else PlanState.ON_TRACK
+        assert later[(department, agreement)] is expected, department
     listed = api.get(f"/debtors/{debtor}/installment-plans", headers=viewer).json()
     assert [p["plan_id"] for p in listed] == [plan["plan_id"]]
     assert listed[0]["claims"][0]["department"] == "tax"  # as chosen
@@ -133,6 +162,7 @@ def test_a_plan_is_agreed_pledged_recorded_fed_watched_and_cancelled(
     assert all(d["state"] is None for d in cancelled.json()["departments"])
     view = api.get(f"/debtors/{debtor}", headers=viewer).json()
     assert not any(p["agreement_id"] == f"central-{plan['plan_id']}" for p in view["installment_plans"])
+    assert not any(a == agreement for _, a in watched_on(infrastructure, debtor, date(2025, 3, 6)))
     twice = api.post(f"/installment-plans/{plan['plan_id']}/cancel", headers=collector, json={"reason": "x"})
     assert twice.status_code == 409
     assert api.post("/installment-plans/999999999/cancel", headers=collector,
