@@ -130,6 +130,16 @@ def test_a_plan_is_agreed_pledged_recorded_fed_watched_and_cancelled(
                                     if i["claim_id"] == person["tax"] and i["kind"] == "installment_agreement"],
                            what="the 分納誓約 in the tax department's feed")
     assert plan["document_number"] in tax_items[0]["reference"]
+    # and its system reads its share of the plan with its own credential (its person, its claims, its yen)
+    shares = api.get("/feeds/water/installment-plans", headers=department_headers("water"))
+    assert shares.status_code == 200, shares.text
+    share = next(s for s in shares.json() if s["plan_id"] == plan["plan_id"])
+    water = next(d for d in plan["departments"] if d["department"] == "water")
+    assert share["claim_ids"] == [person["water"]] and share["status"] == "active"
+    assert share["schedule"] == water["schedule"] and share["document_number"] == plan["document_number"]
+    assert share["source_person_id"].startswith("W")
+    assert api.get("/feeds/water/installment-plans", headers=department_headers("tax")).status_code == 403
+    assert api.get("/feeds/water/installment-plans", headers=viewer).status_code in (401, 403)
 
     # each department's share is watched like a department's own plan (the debtor's 360 lists it)
     view = api.get(f"/debtors/{debtor}", headers=viewer).json()
@@ -163,6 +173,9 @@ def test_a_plan_is_agreed_pledged_recorded_fed_watched_and_cancelled(
     view = api.get(f"/debtors/{debtor}", headers=viewer).json()
     assert not any(p["agreement_id"] == f"central-{plan['plan_id']}" for p in view["installment_plans"])
     assert not any(a == agreement for _, a in watched_on(infrastructure, debtor, date(2025, 3, 6)))
+    shares = api.get("/feeds/water/installment-plans", headers=department_headers("water")).json()
+    ended = next(s for s in shares if s["plan_id"] == plan["plan_id"])
+    assert ended["status"] == "cancelled" and ended["cancelled_on"] == "2025-01-31" and "reason" not in ended
     twice = api.post(f"/installment-plans/{plan['plan_id']}/cancel", headers=collector, json={"reason": "x"})
     assert twice.status_code == 409
     assert api.post("/installment-plans/999999999/cancel", headers=collector,

@@ -16,16 +16,19 @@ from datetime import date
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
+from contracts import Department
 from services.collection.api.debtors import DebtorId, late_charge_of
 from services.collection.api.deps import BusinessDate, Collector, Connection, Viewer, audit
 from services.collection.api.documents import DocumentRequest, Installment, issue_document
+from services.collection.api.feeds import Sender
 from services.collection.ledger import ClaimBalance
 from services.collection.notices import overdue
 from services.collection.plans import MAX_INSTALMENTS, PlanClaim, PlanRefused, Schedule, plan_schedule
 from services.collection.store import load_installment_plans, load_ledger, queue_case_refresh
+from services.collection.stores import audit_log
 from services.collection.stores import plans as store
 
 router = APIRouter(tags=["installment plans"])
@@ -214,6 +217,37 @@ async def cancel_plan(plan_id: Annotated[int, Path(ge=1)], body: Cancellation, c
         await queue_case_refresh(conn, [debtor_id], f"installment plan {plan_id} cancelled")
         await audit(conn, staff, "cancel_installment_plan", debtor_id, plan_id=plan_id)
         return (await _plans_out(conn, debtor_id, [row], today))[0]
+
+
+class DepartmentShare(BaseModel):
+    """A department's share of a central plan, as its own system reads it: its person, its claims, its
+    instalments (no names, no amounts of other departments)."""
+
+    plan_id: int
+    agreement_id: str
+    source_person_id: str | None
+    claim_ids: list[str]
+    agreed_on: date
+    schedule: list[Installment]
+    document_number: str | None = Field(description="The 分納誓約書 the debtor signed (6債管第123号)")
+    status: str = Field(description="active or cancelled")
+    cancelled_on: date | None
+
+
+@router.get("/feeds/{department}/installment-plans", response_model=list[DepartmentShare],
+            summary="The department's shares of central installment plans, newest first, cancelled ones too "
+                    "(the department system's own credential)")
+async def department_plans(department: Department, sender: Sender, conn: Connection,
+                           limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[DepartmentShare]:
+    rows = await store.department_shares(conn, department.value, limit=limit)
+    await audit_log.record_read(conn, sender.label, "read_central_plans", department.value,
+                                [r["agreement_id"] for r in rows])
+    return [DepartmentShare(plan_id=r["central_plan_id"], agreement_id=r["agreement_id"],
+                            source_person_id=r["source_person_id"], claim_ids=list(r["claim_ids"]),
+                            agreed_on=r["agreed_on"], schedule=[Installment(**i) for i in r["schedule"]],
+                            document_number=r["document_number"],
+                            status="cancelled" if r["cancelled_on"] else "active", cancelled_on=r["cancelled_on"])
+            for r in rows]
 
 
 async def _plans_out(conn: asyncpg.Connection, debtor_id: str, rows: list[asyncpg.Record], today: date

@@ -89,3 +89,12 @@ async def cancel_plan(conn: asyncpg.Connection, plan_id: int, *, on: date, by: s
     return await conn.fetchrow(
         "UPDATE central_plans SET cancelled_on = $2, cancelled_by = $3, cancel_reason = $4 WHERE plan_id = $1 "
         "RETURNING *", plan_id, on, by, reason)
+
+
+async def department_shares(conn: asyncpg.Connection, department: str, *, limit: int) -> list[asyncpg.Record]:
+    """The department's shares of central plans, newest plan first, with the plan's pledge and whether it ended."""
+    return await conn.fetch(
+        "SELECT a.central_plan_id, a.agreement_id, a.source_person_id, a.claim_ids, a.schedule, a.agreed_on, "
+        "a.cancelled_on, p.document_number FROM installment_agreements a "
+        "JOIN central_plans p ON p.plan_id = a.central_plan_id WHERE a.department = $1 "
+        "ORDER BY a.central_plan_id DESC LIMIT $2", department, limit)
