@@ -225,7 +225,7 @@ _ROWS = (
     ActionSpec(K.PAYMENT_CONSULTATION, "納付相談", G.CONSULTATION, _ALL,
                "納付相談 (with 利用勧奨: 生活困窮者自立支援法8条)", step="offer a payment consultation (納付相談)"),
     ActionSpec(K.INSTALLMENT_AGREEMENT, "分納誓約", G.CONSULTATION, _ALL, "分納誓約 (an acknowledgement: 民法152条)",
-               prescription=PrescriptionEffect(
+               document="installment_pledge", prescription=PrescriptionEffect(
                    ("installment_pledge",), statute="an acknowledgement (承認) renews the period (民法152条)")),
     ActionSpec(K.ASSET_INVESTIGATION, "財産調査", G.DISPOSITION, _FORCED,
                "質問検査権 (国税徴収法141条 via 地方税法331条6項)",

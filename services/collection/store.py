@@ -368,11 +368,12 @@ async def load_installment_plans(conn: asyncpg.Connection, debtor_ids: Iterable[
                                  ) -> dict[str, list[DebtorPlan]]:
     """Every debtor's installment plans (the latest version of each) and how they stand as of ``as_of``."""
     ids = sorted(set(debtor_ids))
-    agreements = await conn.fetch(
-        "SELECT DISTINCT ON (department, agreement_id) department, agreement_id, debtor_id, claim_ids, schedule, "
-        "agreed_on, count(*) OVER (PARTITION BY department, agreement_id) AS versions FROM installment_agreements "
-        "WHERE debtor_id = ANY($1::text[]) AND agreed_on <= $2 ORDER BY department, agreement_id, agreed_on DESC, "
-        "message_id", ids, as_of)
+    agreements = await conn.fetch(  # a cancelled central plan (central_plans) is no longer watched
+        "SELECT * FROM (SELECT DISTINCT ON (department, agreement_id) department, agreement_id, debtor_id, claim_ids, "
+        "schedule, agreed_on, cancelled_on, count(*) OVER (PARTITION BY department, agreement_id) AS versions "
+        "FROM installment_agreements WHERE debtor_id = ANY($1::text[]) AND agreed_on <= $2 "
+        "ORDER BY department, agreement_id, agreed_on DESC, message_id) latest "
+        "WHERE cancelled_on IS NULL OR cancelled_on > $2", ids, as_of)
     if not agreements:
         return {}
     payments = await conn.fetch(

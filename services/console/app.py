@@ -27,6 +27,7 @@ from services.console.assign_pages import add_assign_pages, debtor_extras
 from services.console.backend import Backend, Refused, SignedOut
 from services.console.documents_pages import add_document_pages
 from services.console.formatting import FILTERS, wareki
+from services.console.plans_pages import add_plan_pages
 from services.console.settings import ConsoleSettings
 from shared.http import add_health_routes, guard_requests, instrument_app
 from shared.japanese_dates import DateFormatError, parse_japanese_date
@@ -279,6 +280,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     add_assign_pages(app, backend, render=render, to_sign_in=to_sign_in, same_origin=_same_origin,
                      case_list=case_list_view)
     add_document_pages(app, backend, render, to_sign_in, _same_origin, _refusal)
+    add_plan_pages(app, backend=backend, render=render, to_sign_in=to_sign_in, same_origin=_same_origin, cookie=COOKIE)
     add_health_routes(app, {})
     instrument_app(app)
     guard_requests(app)

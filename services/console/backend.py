@@ -213,6 +213,35 @@ class Backend:
         """The 領収証書 of a window payment; asked again, a re-issue marked 再発行."""
         return (await self._send("POST", token, f"/central-payments/{quote(receipt_id, safe='')}/receipts",  # type: ignore[no-any-return]
                                  expected=201)).json()
+    # Central installment plans (分納計画): collection's /debtors/{id}/installment-plans and the pledge PDF.
+
+    async def _post(self, token: str, path: str, body: dict[str, Any], expected: int) -> Any:
+        response = await self.collection.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+        return _checked(response, expected=expected).json()
+
+    async def preview_plan(self, token: str, debtor_id: str, terms: dict[str, Any]) -> dict[str, Any]:
+        """The schedule the terms give (nothing stored); Refused 422 naming each field that makes it impossible."""
+        return await self._post(token, f"/debtors/{quote(debtor_id, safe='')}/installment-plans/preview",  # type: ignore[no-any-return]
+                                terms, 200)
+
+    async def create_plan(self, token: str, debtor_id: str, terms: dict[str, Any]) -> dict[str, Any]:
+        """Agree the plan: stored, watched, its 分納誓約書 issued; Refused 403/409/422 with the reason."""
+        return await self._post(token, f"/debtors/{quote(debtor_id, safe='')}/installment-plans",  # type: ignore[no-any-return]
+                                terms, 201)
+
+    async def debtor_plans(self, token: str, debtor_id: str) -> list[dict[str, Any]]:
+        return await self._get(self.collection, token,  # type: ignore[no-any-return]
+                               f"/debtors/{quote(debtor_id, safe='')}/installment-plans")
+
+    async def cancel_plan(self, token: str, plan_id: int, reason: str) -> dict[str, Any]:
+        return await self._post(token, f"/installment-plans/{plan_id}/cancel",  # type: ignore[no-any-return]
+                                {"reason": reason}, 200)
+
+    async def document_pdf(self, token: str, number: str) -> bytes:
+        """An issued document's PDF as collection keeps it (audit-logged there)."""
+        response = await self.collection.get(f"/documents/{quote(number, safe='')}.pdf",
+                                             headers={"Authorization": f"Bearer {token}"})
+        return _checked(response).content
 
 
 __all__ = ["Backend", "Refused", "SignedOut"]

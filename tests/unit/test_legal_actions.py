@@ -160,7 +160,8 @@ def test_each_document_records_one_action_and_is_a_document_collection_prints() 
     assert set(documents) <= set(get_args(DocumentKind))
     assert ACTION_OF == {s.document: s.kind for s in ROWS if s.document is not None}
     assert ACTION_OF == {"demand_notice": ActionKind.DEMAND_NOTICE, "reminder": ActionKind.REMINDER_LETTER,
-                         "asset_inquiry": ActionKind.ASSET_INVESTIGATION}
+                         "asset_inquiry": ActionKind.ASSET_INVESTIGATION,
+                         "installment_pledge": ActionKind.INSTALLMENT_AGREEMENT}  # issuing a 分納誓約書 records 分納誓約
 
 
 def test_escalation_steps_are_the_rows_with_words_and_the_policy_uses_only_them() -> None:

@@ -12,6 +12,7 @@ from services.collection.api import (
     feeds,
     mailing,
     payments,
+    plans,
     receipts,
     reconciliation,
     reports,
@@ -23,5 +24,5 @@ from services.collection.api import (
 
 router = APIRouter()
 for module in (staff, debtors, summaries, mailing, support_measures, cases, case_assignees, actions, documents, payments,
-               receipts, reports, audit_log, feeds, reconciliation, timeline):
+               plans, receipts, reports, audit_log, feeds, reconciliation, timeline):
     router.include_router(module.router)

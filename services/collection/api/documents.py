@@ -244,12 +244,19 @@ async def _record(conn: asyncpg.Connection, document: AnyDocument, numbering: Nu
              summary="Issue a document: numbered, written to each claim's 経過記録, kept for download")
 async def issue(body: DocumentRequest, conn: Connection, staff: Collector, today: BusinessDate) -> IssuedDocument:
     async with conn.transaction():
-        numbering = await _next_numbering(conn, today)
-        document, debtor, keys = await _prepare(conn, body, numbering, today)
-        content, pages = await _render(document)
-        row = await _record(conn, document, numbering, kind=body.kind, debtor=debtor, keys=keys,
-                            staff=staff.subject, today=today, content=content, pages=pages)
-        await audit(conn, staff, "issue_document", debtor, kind=body.kind, number=document.document_number)
+        issued = await issue_document(conn, body, staff.subject, today)
+        await audit(conn, staff, "issue_document", issued.debtor_id, kind=body.kind, number=issued.document_number)
+    return issued
+
+
+async def issue_document(conn: asyncpg.Connection, body: DocumentRequest, staff: str, today: date) -> IssuedDocument:
+    """Number, render and record a document inside the caller's transaction (what ``POST /documents`` does; a
+    central installment plan issues its 分納誓約書 so, in the transaction that stores the plan)."""
+    numbering = await _next_numbering(conn, today)
+    document, debtor, keys = await _prepare(conn, body, numbering, today)
+    content, pages = await _render(document)
+    row = await _record(conn, document, numbering, kind=body.kind, debtor=debtor, keys=keys, staff=staff,
+                        today=today, content=content, pages=pages)
     return _issued(row)
 
 
