@@ -25,6 +25,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.console.backend import Backend, Refused, SignedOut
 from services.console.formatting import FILTERS, wareki
+from services.console.report_pages import add_report_routes
+from services.console.review_pages import add_review_routes
 from services.console.settings import ConsoleSettings
 from shared.http import add_health_routes, guard_requests, instrument_app
 from shared.japanese_dates import DateFormatError, parse_japanese_date
@@ -260,6 +262,8 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         target = f"/claims/{quote(department, safe='')}/{quote(claim_id, safe='')}?recorded={quote(kind, safe='')}"
         return RedirectResponse(target, status_code=303)
 
+    add_review_routes(app, backend, render, to_sign_in, _same_origin)
+    add_report_routes(app, backend, pages, render, to_sign_in)
     add_health_routes(app, {})
     instrument_app(app)
     guard_requests(app)

@@ -101,5 +101,28 @@ class Backend:
     async def debtor(self, token: str, debtor_id: str) -> dict[str, Any]:
         return await self._get(self.collection, token, f"/debtors/{debtor_id}")  # type: ignore[no-any-return]
 
+    # --- matching's review queue and collection's reports (the 名寄せ確認 and 報告 pages) ---
+
+    async def reviews(self, token: str, params: dict[str, str]) -> dict[str, Any]:
+        """One page of matching's review queue (oldest first): both records and the evidence per field."""
+        return await self._get(self.matching, token, "/reviews", params)  # type: ignore[no-any-return]
+
+    async def review(self, token: str, review_id: int) -> dict[str, Any]:
+        return await self._get(self.matching, token, f"/reviews/{review_id}")  # type: ignore[no-any-return]
+
+    async def decide_review(self, token: str, review_id: int, verdict: str, reason: str) -> dict[str, Any]:
+        """``verdict`` accept (the same person: matching merges or splits as proposed) or reject (different
+        people); Refused 403 for a role that may not decide, 409 for a review already decided."""
+        if verdict not in ("accept", "reject"):
+            raise ValueError(f"verdict: {verdict!r} is neither accept nor reject")
+        response = await self.matching.post(f"/reviews/{review_id}/{verdict}", json={"reason": reason},
+                                            headers={"Authorization": f"Bearer {token}"})
+        return _checked(response).json()  # type: ignore[no-any-return]
+
+    async def report(self, token: str, name: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """One of collection's reports as JSON: collection-rates, outstanding, outstanding-by-bureau, aging,
+        workload."""
+        return await self._get(self.collection, token, f"/reports/{name}", params)  # type: ignore[no-any-return]
+
 
 __all__ = ["Backend", "Refused", "SignedOut"]
