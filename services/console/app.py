@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.console.backend import Backend, Refused, SignedOut
 from services.console.formatting import FILTERS, wareki
+from services.console.operations_pages import add_operations_routes
 from services.console.report_pages import add_report_routes
 from services.console.review_pages import add_review_routes
 from services.console.settings import ConsoleSettings
@@ -264,6 +265,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
     add_review_routes(app, backend, render, to_sign_in, _same_origin)
     add_report_routes(app, backend, pages, render, to_sign_in)
+    add_operations_routes(app, backend, render, to_sign_in, _same_origin)
     add_health_routes(app, {})
     instrument_app(app)
     guard_requests(app)

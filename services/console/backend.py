@@ -124,5 +124,20 @@ class Backend:
         workload."""
         return await self._get(self.collection, token, f"/reports/{name}", params)  # type: ignore[no-any-return]
 
+    async def imports(self, token: str) -> list[dict[str, Any]]:
+        """Collection's import history (supervisor): each export's last progress, newest first."""
+        return await self._get(self.collection, token, "/operations/imports")  # type: ignore[no-any-return]
+
+    async def dead_letters(self, token: str, topic: str | None) -> dict[str, Any]:
+        """One service's dead letters (supervisor), without payloads; the topics there are."""
+        params = {"topic": topic} if topic else None
+        return await self._get(self.collection, token, "/operations/dead-letters", params)  # type: ignore[no-any-return]
+
+    async def replay_dead_letters(self, token: str, topic: str, offsets: list[int]) -> dict[str, Any]:
+        response = await self.collection.post("/operations/dead-letters/replay",
+                                              json={"topic": topic, "offsets": offsets},
+                                              headers={"Authorization": f"Bearer {token}"})
+        return _checked(response).json()  # type: ignore[no-any-return]
+
 
 __all__ = ["Backend", "Refused", "SignedOut"]

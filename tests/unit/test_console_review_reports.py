@@ -4,6 +4,7 @@ rendered from API answers of the shape matching and collection return (the backe
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -14,12 +15,15 @@ from xml.etree import ElementTree
 import pytest
 from fastapi.testclient import TestClient
 
+from services.collection.api.operations import error_kind
 from services.console.app import create_app
 from services.console.backend import Backend, Refused
 from services.console.charts import Series, bar_chart
+from services.console.operations_pages import error_label
 from services.console.report_pages import fiscal_year_of, percent, report_view, thousand_yen, years_offered
 from services.console.review_pages import evidence_rows, level_label, weight_label
 from services.console.settings import ConsoleSettings
+from shared.ingest.history import latest_imports
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -55,6 +59,12 @@ BUREAUS = [{"bureau": "財政局", "prior_year_end": 12_450_780, "target": 12_31
 AGING = [{"department": "tax", "bucket": "0-90 days", "claims": 3, "balance": 30_000},
          {"department": "water", "bucket": "0-90 days", "claims": 1, "balance": 4_500},
          {"department": "water", "bucket": "over 2 years", "claims": 2, "balance": 12_750}]
+IMPORTS = [{"source_system": "tax", "file_name": "市税_滞納_令和7年1月.csv", "submitted_by": "tax-system",
+            "accepted_total": 1200, "rejected_total": 3, "accepted_done": 1200, "rejected_done": 3, "completed": True,
+            "updated_at": "2025-01-31T00:15:00+00:00"},
+           {"source_system": "water", "file_name": "suido.csv", "submitted_by": None, "accepted_total": 500,
+            "rejected_total": 0, "accepted_done": 200, "rejected_done": 0, "completed": False,
+            "updated_at": "2025-01-30T23:00:00+00:00"}]
 WORKLOAD = [{"holder_kind": "central_group", "holder_code": "G1", "open_cases": 12, "claims": 40, "balance": 98_000},
             {"holder_kind": "lawyer_team", "holder_code": "L<2>", "open_cases": 3, "claims": 9, "balance": 51_000}]
 
@@ -141,6 +151,7 @@ class _Stub(Backend):
         self.decided: list[tuple[int, str, str]] = []
         self.roles = ["collector"]
         self.refuse: dict[str, Refused] = {}
+        self.replayed: list[tuple[str, list[int]]] = []
 
     async def me(self, token: str) -> dict[str, Any]:
         return {"staff_id": "田中", "roles": self.roles, "business_date": "2025-01-31"}
@@ -159,6 +170,22 @@ class _Stub(Backend):
             raise self.refuse["decide"]
         self.decided.append((review_id, verdict, reason))
         return {}
+
+    async def imports(self, token: str) -> list[dict[str, Any]]:
+        if "imports" in self.refuse:
+            raise self.refuse["imports"]
+        return IMPORTS
+
+    async def dead_letters(self, token: str, topic: str | None) -> dict[str, Any]:
+        return {"topic": topic or "dead-letter.matching.v1", "topics": ["dead-letter.matching.v1",
+                                                                        "dead-letter.collection.v1"],
+                "items": [{"topic": "dead-letter.matching.v1", "offset": 4, "message_id": "m-4",
+                           "source_topic": "billing.source-events.v1", "consumer": "matching",
+                           "failed_at": "2025-01-30T15:00:00+00:00", "error_kind": "contract: ValidationError"}]}
+
+    async def replay_dead_letters(self, token: str, topic: str, offsets: list[int]) -> dict[str, Any]:
+        self.replayed.append((topic, offsets))
+        return {"topic": topic, "replayed": len(offsets)}
 
     async def report(self, token: str, name: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
         if name in self.refuse:
@@ -234,3 +261,47 @@ def test_the_reports_page_draws_each_report_with_its_table(console: tuple[TestCl
     assert other.status_code == 200 and "年度「1999」は選べません" in other.text
     stub.refuse["workload"] = Refused(403, "needs viewer")
     assert client.get("/reports").status_code == 403
+
+
+def test_a_dead_letters_error_is_shown_by_its_kind_never_its_text() -> None:
+    assert error_kind("processing: IntegrityError: duplicate key (name)=(山田 太郎)") == "processing: IntegrityError"
+    assert error_kind("contract: ValidationError") == "contract: ValidationError" and error_kind("") == "unknown"
+    assert error_label("processing: IntegrityError") == "処理中の誤り（IntegrityError）"
+    assert error_label("contract") == "形式の誤り（契約に合わない）" and error_label("other: X") == "other: X"
+
+
+def test_the_import_history_keeps_each_imports_last_progress_newest_first() -> None:
+    def record(key: str, done: int, completed: bool, at: str) -> tuple[bytes, bytes]:
+        return key.encode(), json.dumps({"import_key": key, "source_system": "tax", "file_name": f"{key}.csv",
+                                         "submitted_by": None, "accepted_total": 10, "rejected_total": 1,
+                                         "accepted_done": done, "rejected_done": 0, "completed": completed,
+                                         "updated_at": at}).encode()
+
+    history = latest_imports([record("a", 5, False, "2025-01-30T10:00:00+00:00"), (b"broken", b"{"),
+                              record("b", 10, True, "2025-01-30T11:00:00+00:00"), (b"gone", None),
+                              record("a", 10, True, "2025-01-30T12:00:00+00:00")])
+    assert [(r.import_key, r.accepted_done, r.completed) for r in history] == [("a", 10, True), ("b", 10, True)]
+
+
+def test_the_operations_page_lists_imports_and_replays_chosen_dead_letters(console: tuple[TestClient, _Stub]) -> None:
+    client, stub = console
+    stub.roles = ["supervisor"]
+    page = client.get("/operations")
+    text = _text(page.text)
+    assert page.status_code == 200 and 'href="/operations"' in page.text
+    assert "市税 市税_滞納_令和7年1月.csv 令和7年1月31日 09:15 1,200件 3件 完了" in text
+    assert "途中（200／500件）" in text and "形式の誤り（契約に合わない）（ValidationError）" in text
+    for field in re.findall(r'<(?:input|select)(?![^>]*type="hidden")[^>]*id="([^"]+)"', page.text):
+        assert f'<label for="{field}"' in page.text, field
+    nothing = client.post("/operations/replay", data={"topic": "dead-letter.matching.v1"},
+                          headers={"Origin": "http://console.test"})
+    assert nothing.status_code == 422 and not stub.replayed
+    done = client.post("/operations/replay", data={"topic": "dead-letter.matching.v1", "offset": ["4"]},
+                       headers={"Origin": "http://console.test"}, follow_redirects=False)
+    assert done.status_code == 303 and stub.replayed == [("dead-letter.matching.v1", [4])]
+    assert "1件を元のトピックへ再送しました" in client.get(done.headers["location"]).text
+    stub.roles = ["collector"]
+    assert 'href="/operations"' not in client.get("/reviews").text  # not offered below supervisor
+    stub.refuse["imports"] = Refused(403, "needs supervisor")
+    refused = client.get("/operations")
+    assert refused.status_code == 403 and "係長・課長以上" in refused.text

@@ -10,6 +10,7 @@ from services.collection.api import (
     documents,
     feeds,
     mailing,
+    operations,
     payments,
     reconciliation,
     reports,
@@ -19,5 +20,5 @@ from services.collection.api import (
 
 router = APIRouter()
 for module in (staff, debtors, mailing, support_measures, cases, actions, documents, payments, reports, audit_log, feeds,
-               reconciliation):
+               reconciliation, operations):
     router.include_router(module.router)
