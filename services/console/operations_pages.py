@@ -12,10 +12,18 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from contracts.sources import DEPARTMENT_LABELS, SOURCES
 from services.console.backend import Backend, Refused, SignedOut
+
+#: Each source system (the envelope's name, e.g. tax-core) as 所管 and what it bills.
+SOURCE_LABELS = {row.source_system: f"{DEPARTMENT_LABELS[row.department]}（{row.label}）" for row in SOURCES}
 
 #: The kind of a dead letter's error (collection's ``error_kind``) as the page says it.
 ERROR_KINDS = {"contract": "形式の誤り（契約に合わない）", "processing": "処理中の誤り"}
+
+
+def source_label(source_system: str) -> str:
+    return SOURCE_LABELS.get(source_system, source_system)
 
 
 def error_label(kind: str) -> str:
@@ -41,7 +49,8 @@ def add_operations_routes(app: FastAPI, backend: Backend, render: Callable[..., 
                        else f"表示できませんでした（{refused.status}：{refused.detail}）。")
             return render("message.html", status=refused.status, me=None, title="運用", message=message)
         return render("operations.html", status=status, me=me, imports=imports, letters=letters, problem=problem,
-                      done=done, error_label=error_label)
+                      done=done, error_label=error_label,
+                      source_label=source_label)
 
     @app.get("/operations", response_class=HTMLResponse, response_model=None)
     async def operations(request: Request) -> Response:
@@ -74,4 +83,4 @@ def add_operations_routes(app: FastAPI, backend: Backend, render: Callable[..., 
                                 status_code=303)
 
 
-__all__ = ["add_operations_routes", "error_label"]
+__all__ = ["add_operations_routes", "error_label", "source_label"]

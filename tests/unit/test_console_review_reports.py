@@ -59,10 +59,10 @@ BUREAUS = [{"bureau": "財政局", "prior_year_end": 12_450_780, "target": 12_31
 AGING = [{"department": "tax", "bucket": "0-90 days", "claims": 3, "balance": 30_000},
          {"department": "water", "bucket": "0-90 days", "claims": 1, "balance": 4_500},
          {"department": "water", "bucket": "over 2 years", "claims": 2, "balance": 12_750}]
-IMPORTS = [{"source_system": "tax", "file_name": "市税_滞納_令和7年1月.csv", "submitted_by": "tax-system",
+IMPORTS = [{"source_system": "tax-core", "file_name": "市税_滞納_令和7年1月.csv", "submitted_by": "tax-system",
             "accepted_total": 1200, "rejected_total": 3, "accepted_done": 1200, "rejected_done": 3, "completed": True,
             "updated_at": "2025-01-31T00:15:00+00:00"},
-           {"source_system": "water", "file_name": "suido.csv", "submitted_by": None, "accepted_total": 500,
+           {"source_system": "water-billing", "file_name": "suido.csv", "submitted_by": None, "accepted_total": 500,
             "rejected_total": 0, "accepted_done": 200, "rejected_done": 0, "completed": False,
             "updated_at": "2025-01-30T23:00:00+00:00"}]
 WORKLOAD = [{"holder_kind": "central_group", "holder_code": "G1", "open_cases": 12, "claims": 40, "balance": 98_000},
@@ -289,7 +289,7 @@ def test_the_operations_page_lists_imports_and_replays_chosen_dead_letters(conso
     page = client.get("/operations")
     text = _text(page.text)
     assert page.status_code == 200 and 'href="/operations"' in page.text
-    assert "市税 市税_滞納_令和7年1月.csv 令和7年1月31日 09:15 1,200件 3件 完了" in text
+    assert "市税（住民税・固定資産税・軽自動車税） 市税_滞納_令和7年1月.csv 令和7年1月31日 09:15 1,200件 3件 完了" in text
     assert "途中（200／500件）" in text and "形式の誤り（契約に合わない）（ValidationError）" in text
     for field in re.findall(r'<(?:input|select)(?![^>]*type="hidden")[^>]*id="([^"]+)"', page.text):
         assert f'<label for="{field}"' in page.text, field
