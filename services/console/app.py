@@ -5,7 +5,8 @@ Server-rendered HTML (Jinja2, autoescaped) with one local stylesheet and no scri
 data: an officer signs in at collection (their token goes into an HttpOnly, SameSite=Strict cookie) and every
 page reads the published APIs of collection and matching with that token, so what an officer sees is decided
 and audit-logged by the service that owns it. Pages: sign-in, person search (人物検索), the debtor 360
-(滞納者カルテ). docs/console.md says why it is built this way and what comes next.
+(滞納者カルテ), claims and cases; 名寄せ確認, 報告 and 運用 in their own modules (review_pages.py, report_pages.py,
+operations_pages.py). docs/console.md says why it is built this way and what comes next.
 """
 
 from __future__ import annotations

@@ -18,6 +18,10 @@ from services.console.backend import Backend, Refused, SignedOut
 #: Each source system (the envelope's name, e.g. tax-core) as 所管 and what it bills.
 SOURCE_LABELS = {row.source_system: f"{DEPARTMENT_LABELS[row.department]}（{row.label}）" for row in SOURCES}
 
+#: Each service's dead-letter topic by the service's name on paper (a topic not listed shows as itself).
+TOPIC_LABELS = {"dead-letter.matching.v1": "名寄せ", "dead-letter.collection.v1": "徴収（債権台帳）",
+                "dead-letter.lawyer-gateway.v1": "弁護士事務所との連携", "dead-letter.welfare-referral.v1": "福祉連携"}
+
 #: The kind of a dead letter's error (collection's ``error_kind``) as the page says it.
 ERROR_KINDS = {"contract": "形式の誤り（契約に合わない）", "processing": "処理中の誤り"}
 
@@ -50,7 +54,7 @@ def add_operations_routes(app: FastAPI, backend: Backend, render: Callable[..., 
             return render("message.html", status=refused.status, me=None, title="運用", message=message)
         return render("operations.html", status=status, me=me, imports=imports, letters=letters, problem=problem,
                       done=done, error_label=error_label,
-                      source_label=source_label)
+                      source_label=source_label, topic_labels=TOPIC_LABELS)
 
     @app.get("/operations", response_class=HTMLResponse, response_model=None)
     async def operations(request: Request) -> Response:
