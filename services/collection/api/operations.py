@@ -19,8 +19,9 @@ from shared.dead_letters import DEAD_LETTER_TOPICS, DeadLetter, read_dead_letter
 from shared.ingest.history import read_import_history
 
 router = APIRouter(prefix="/operations", tags=["operations"])
-#: Seconds a topic may take to be read to its end before the call answers 503.
-READ_TIMEOUT = 15.0
+#: Seconds a topic may take to be read to its end before the call answers 503 (below the console's 10 s wait for an
+#: API, so the officer is told why rather than shown a timeout).
+READ_TIMEOUT = 8.0
 
 
 class ImportView(BaseModel):
