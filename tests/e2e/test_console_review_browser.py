@@ -78,11 +78,13 @@ def test_an_officer_decides_a_review_and_reads_the_bureau_report_in_a_browser(
 
     page.goto(f"{console}/reviews/{review}")
     assert page.url.startswith(f"{console}/login")
-    page.keyboard.type("browser-supervisor")  # the staff id field has the focus
+    page.wait_for_selector("#staff_id:focus")  # the staff id field has the focus: keyboard from here
+    page.keyboard.type("browser-supervisor")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{console}/reviews/{review}")  # back where the officer was going
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == f"{console}/reviews/{review}", page.inner_text("main")  # back where the officer was going
 
     pair = page.locator("#pair")
     assert f"上下水道（W{tag}）" in pair.inner_text() and f"市税（T{tag}）" in pair.inner_text()
