@@ -5,7 +5,8 @@ Server-rendered HTML (Jinja2, autoescaped) with one local stylesheet and no scri
 data: an officer signs in at collection (their token goes into an HttpOnly, SameSite=Strict cookie) and every
 page reads the published APIs of collection and matching with that token, so what an officer sees is decided
 and audit-logged by the service that owns it. Pages: sign-in, person search (人物検索), the debtor 360
-(滞納者カルテ). docs/console.md says why it is built this way and what comes next.
+(滞納者カルテ), claims and cases; 名寄せ確認, 報告 and 運用 in their own modules (review_pages.py, report_pages.py,
+operations_pages.py). docs/console.md says why it is built this way and what comes next.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ from services.console.assign_pages import add_assign_pages, debtor_extras
 from services.console.backend import Backend, Refused, SignedOut
 from services.console.documents_pages import add_document_pages
 from services.console.formatting import FILTERS, wareki
+from services.console.operations_pages import add_operations_routes
 from services.console.plans_pages import add_plan_pages
+from services.console.report_pages import add_report_routes
+from services.console.review_pages import add_review_routes
 from services.console.settings import ConsoleSettings
 from shared.http import add_health_routes, guard_requests, instrument_app
 from shared.japanese_dates import DateFormatError, parse_japanese_date
@@ -281,6 +285,9 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
                      case_list=case_list_view)
     add_document_pages(app, backend, render, to_sign_in, _same_origin, _refusal)
     add_plan_pages(app, backend=backend, render=render, to_sign_in=to_sign_in, same_origin=_same_origin, cookie=COOKIE)
+    add_review_routes(app, backend, render, to_sign_in, _same_origin)
+    add_report_routes(app, backend, pages, render, to_sign_in)
+    add_operations_routes(app, backend, render, to_sign_in, _same_origin)
     add_health_routes(app, {})
     instrument_app(app)
     guard_requests(app)

@@ -237,11 +237,43 @@ class Backend:
         return await self._post(token, f"/installment-plans/{plan_id}/cancel",  # type: ignore[no-any-return]
                                 {"reason": reason}, 200)
 
-    async def document_pdf(self, token: str, number: str) -> bytes:
-        """An issued document's PDF as collection keeps it (audit-logged there)."""
-        response = await self.collection.get(f"/documents/{quote(number, safe='')}.pdf",
-                                             headers={"Authorization": f"Bearer {token}"})
-        return _checked(response).content
+    # --- matching's review queue and collection's reports (the 名寄せ確認 and 報告 pages) ---
+
+    async def reviews(self, token: str, params: dict[str, str]) -> dict[str, Any]:
+        """One page of matching's review queue (oldest first): both records and the evidence per field."""
+        return await self._get(self.matching, token, "/reviews", params)  # type: ignore[no-any-return]
+
+    async def review(self, token: str, review_id: int) -> dict[str, Any]:
+        return await self._get(self.matching, token, f"/reviews/{review_id}")  # type: ignore[no-any-return]
+
+    async def decide_review(self, token: str, review_id: int, verdict: str, reason: str) -> dict[str, Any]:
+        """``verdict`` accept (the same person: matching merges or splits as proposed) or reject (different
+        people); Refused 403 for a role that may not decide, 409 for a review already decided."""
+        if verdict not in ("accept", "reject"):
+            raise ValueError(f"verdict: {verdict!r} is neither accept nor reject")
+        response = await self.matching.post(f"/reviews/{review_id}/{verdict}", json={"reason": reason},
+                                            headers={"Authorization": f"Bearer {token}"})
+        return _checked(response).json()  # type: ignore[no-any-return]
+
+    async def report(self, token: str, name: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """One of collection's reports as JSON: collection-rates, outstanding, outstanding-by-bureau, aging,
+        workload."""
+        return await self._get(self.collection, token, f"/reports/{name}", params)  # type: ignore[no-any-return]
+
+    async def imports(self, token: str) -> list[dict[str, Any]]:
+        """Collection's import history (supervisor): each export's last progress, newest first."""
+        return await self._get(self.collection, token, "/operations/imports")  # type: ignore[no-any-return]
+
+    async def dead_letters(self, token: str, topic: str | None) -> dict[str, Any]:
+        """One service's dead letters (supervisor), without payloads; the topics there are."""
+        params = {"topic": topic} if topic else None
+        return await self._get(self.collection, token, "/operations/dead-letters", params)  # type: ignore[no-any-return]
+
+    async def replay_dead_letters(self, token: str, topic: str, offsets: list[int]) -> dict[str, Any]:
+        response = await self.collection.post("/operations/dead-letters/replay",
+                                              json={"topic": topic, "offsets": offsets},
+                                              headers={"Authorization": f"Bearer {token}"})
+        return _checked(response).json()  # type: ignore[no-any-return]
 
 
 __all__ = ["Backend", "Refused", "SignedOut"]

@@ -11,6 +11,7 @@ from services.collection.api import (
     documents,
     feeds,
     mailing,
+    operations,
     payments,
     plans,
     receipts,
@@ -24,5 +25,5 @@ from services.collection.api import (
 
 router = APIRouter()
 for module in (staff, debtors, summaries, mailing, support_measures, cases, case_assignees, actions, documents, payments,
-               plans, receipts, reports, audit_log, feeds, reconciliation, timeline):
+               plans, receipts, reports, audit_log, feeds, reconciliation, timeline, operations):
     router.include_router(module.router)
