@@ -228,7 +228,8 @@ def parse(data: bytes, version: str = CURRENT_VERSION) -> Iterator[ParsedLine]:
     header = next(reader, None)
     if header != spec.header:
         raise ValueError(f"the header is not the layout {spec.version}'s: expected {','.join(spec.header)}")
-    for number, values in enumerate(reader, start=2):
+    for values in reader:
+        number = reader.line_num  # the physical line the record ends on
         if not values:
             continue
         if len(values) != len(spec.columns):
