@@ -143,8 +143,9 @@ def _record(name: str, row: Mapping[str, Any], overrides: Mapping[str, str]
                 {k: v for k, v in successor.items() if v is not None})),),
         ), (link,), done
     if name == "支援措置":
+        # one change a person a day: the register's own key is the person (and the message key names it)
         return SupportMeasureChanged, dict(person=person, active=row["measure"] == "1", effective_on=done), \
-            (link,), done
+            (done.isoformat(), row["measure"]), done
     raise _Refused("レコード種別", f"{name} is not imported: send 残高 to reconciliation (POST /reconciliation)")
 
 

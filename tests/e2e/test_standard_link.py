@@ -185,6 +185,10 @@ def test_a_standard_file_reaches_the_ledger_and_comes_back_with_the_same_figures
     assert not {"demand_notice", "seizure", "realisation"} & set(on_y["allowed_now"])
     assert {a["kind"] for a in on_n["actions"]} >= {"demand_notice", "reminder_letter", "write_off"}
     assert on_n["allowed_now"] == []
+    # 時効完成 and 繰上徴収: the department's dates beside the centre's own
+    assert [(d["kind"], d["on"]) for d in on_m["department_dates"]] == [("prescription_completed", "2026-08-01")]
+    assert [(d["kind"], d["on"], d["ground"]) for d in on_y["department_dates"]] == [
+        ("accelerated_collection", "2024-10-31", "地方税法13条の2第1項第1号")]
     assert {a["recorded_by"] for a in on_n["actions"] + on_m["actions"]} == {"department:insurance"}
     refused_seizure = collection.post(f"/claims/insurance/{claims['m']}/actions", headers=supervisor, json={
         "kind": "seizure", "done_on": BUSINESS_DATE.isoformat()})

@@ -32,6 +32,7 @@ from services.collection.prescription import (
 )
 from services.collection.store import load_ledger, queue_case_refresh
 from services.collection.stores import actions as store
+from services.collection.stores.department_dates import department_dates
 from services.collection.workflow import (
     ActionKind,
     ActionRecord,
@@ -109,6 +110,16 @@ class RefundOut(BaseModel):
     refund: int
 
 
+class DepartmentDateOut(BaseModel):
+    """A date the department's own system decided for the claim (standard link events 43 and 63)."""
+
+    kind: str = Field(description="accelerated_collection (繰上徴収: on = the new 納期限) or prescription_completed "
+                                  "(時効完成: on = the day the department's records complete it)")
+    on: date
+    decided_on: date
+    ground: str
+
+
 class ClaimRecord(BaseModel):
     department: str
     claim_id: str
@@ -124,6 +135,8 @@ class ClaimRecord(BaseModel):
     demand_notice_task: TaskOut | None
     late_charge: LateChargeOut | None
     prescription: PrescriptionOut | None
+    department_dates: list[DepartmentDateOut] = Field(
+        [], description="Dates the department's own system decided (繰上徴収, 時効完成), beside the centre's own")
 
 
 class PrescriptionEffectOut(BaseModel):
@@ -271,7 +284,10 @@ async def claim_record(department: Department, claim_id: ClaimId, conn: Connecti
         actions=[_action_out(r) for r in rows],
         allowed_now=allowed_actions(facts.legal_category, history=history, facts=facts, on=today),
         demand_notice_task=TaskOut(**task.__dict__) if task else None,
-        late_charge=_late_charge_out(this, today) if this is not None else None)
+        late_charge=_late_charge_out(this, today) if this is not None else None,
+        department_dates=[DepartmentDateOut(kind=r["kind"], on=r["on_date"], decided_on=r["decided_on"],
+                                            ground=r["ground"])
+                          for r in await department_dates(conn, department.value, claim_id)])
 
 
 @router.post("/claims/{department}/{claim_id}/actions", response_model=ActionOut, status_code=201,
