@@ -69,6 +69,8 @@ class RelationRole(StrEnum):
     CHILD = "child"  # 児童 (保育料・給食費: the child the fee is for; the debtor is the guardian)
     HOUSEHOLD_HEAD = "household_head"  # 世帯主 (国民健康保険税 is levied on the head of household)
     HOUSEHOLD_MEMBER = "household_member"  # 世帯員
+    HEIR = "heir"  # 相続人: liable for a deceased debtor's claim by 納税義務の承継 (地方税法9条, 民法896条)
+    SUCCESSOR = "successor"  # 合併法人: liable for a merged company's claim (地方税法9条の3)
 
 
 class ExemptionReason(StrEnum):
@@ -96,3 +98,23 @@ class SupplyStatus(StrEnum):
     SUSPENDED = "suspended"  # 給水停止
     RESUMED = "resumed"  # 給水再開
     CLOSED = "closed"  # 閉栓
+
+
+class SuccessionCause(StrEnum):
+    """Why another person became liable for a claim (納税義務の承継)."""
+
+    INHERITANCE = "inheritance"  # 相続 (地方税法9条)
+    MERGER = "merger"  # 法人の合併 (地方税法9条の3)
+
+
+class ClaimDecision(StrEnum):
+    """A decision a department's own system recorded on its claim, sent to collection as a fact (the standard
+    link's events 41-43, 61-63). The first four are kinds of collection's legal actions (the same codes as
+    services/collection/legal_actions.ActionKind) and take that action's effect; the last two change dates."""
+
+    COLLECTION_GRACE = "collection_grace"  # 徴収猶予 (地方税法15条)
+    REALISATION_GRACE = "realisation_grace"  # 換価の猶予 (地方税法15条の5・15条の6)
+    SUSPENSION_OF_EXECUTION = "suspension_of_execution"  # 執行停止 (地方税法15条の7)
+    WRITE_OFF = "write_off"  # 不納欠損
+    ACCELERATED_COLLECTION = "accelerated_collection"  # 繰上徴収 (地方税法13条の2): due earlier
+    PRESCRIPTION_COMPLETED = "prescription_completed"  # 時効完成 (地方税法18条, 地方自治法236条)

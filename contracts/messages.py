@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from contracts.enums import (
     AdjustmentReason,
     CancellationReason,
+    ClaimDecision,
     ExemptionReason,
     LegalCategory,
     NoticeKind,
@@ -16,6 +17,7 @@ from contracts.enums import (
     PersonKind,
     RelationRole,
     ReversalReason,
+    SuccessionCause,
     SupplyStatus,
 )
 from contracts.receivables import RECEIVABLES
@@ -270,6 +272,71 @@ class SupportMeasureChanged(Payload):
     effective_on: date = Field(description="The day the measure started (or ended)")
 
 
+class PaymentRefunded(Payload):
+    """還付・充当 of an overpayment: part of a receipt was more than the claim owed, and the department paid it back
+    (還付, 地方税法17条) or applied it to another claim of the same person (充当, 地方税法17条の2). The receipt then
+    counts only for the rest; a 充当 counts the amount on ``appropriated_to`` from ``refunded_on``.
+
+    Version 1 of its own type (the standard link's events 12 and 13): deploy matching and collection first."""
+
+    refund_id: SourceKey = Field(description="The department's key of the 還付・充当 decision (連携番号)")
+    person: PersonReference
+    payment_id: SourceKey = Field(description="The receipt whose overpayment is refunded or appropriated (収納番号)")
+    amount: PositiveYen
+    refunded_on: date = Field(description="決定日 of the 還付 or 充当")
+    appropriated_to: SourceKey | None = Field(
+        default=None, description="充当: the claim (same department) the amount is applied to; None: paid back (還付)")
+
+
+class ClaimDecisionRecorded(Payload):
+    """A decision the department's own system recorded on one of its claims (standard link events 41-43, 61-63):
+    徴収猶予, 換価の猶予, 執行停止 and 不納欠損 enter the claim's 経過記録 as that legal action with its effect (a
+    執行停止 stops 滞納処分, a 不納欠損 closes the claim); 繰上徴収 moves the 納期限 earlier (``due_date``); 時効完成
+    records the day the claim's prescription completes (``completes_on``).
+
+    Version 1 of its own type: deploy matching and collection before a source that sends it."""
+
+    record_id: SourceKey = Field(description="The department's key of the decision (連携番号)")
+    person: PersonReference
+    claim_id: SourceKey
+    kind: ClaimDecision
+    decided_on: date = Field(description="決定日 (処理日)")
+    ground: PlainText = Field("", max_length=200, description="The legal ground (根拠), e.g. 地方税法15条の7第1項第1号")
+    due_date: date | None = Field(None, description="繰上徴収: the new 納期限")
+    completes_on: date | None = Field(None, description="時効完成: the day prescription completes")
+
+    @model_validator(mode="after")
+    def _dates(self) -> "ClaimDecisionRecorded":
+        if self.kind is ClaimDecision.ACCELERATED_COLLECTION and self.due_date is None:
+            raise ValueError("due_date: 繰上徴収 needs the new 納期限")
+        if self.kind is ClaimDecision.PRESCRIPTION_COMPLETED and self.completes_on is None:
+            raise ValueError("completes_on: 時効完成 needs its date")
+        return self
+
+
+class ClaimSucceeded(Payload):
+    """納税義務の承継: on a debtor's death (相続, 地方税法9条) or a company's merger (合併, 地方税法9条の3) the heirs or
+    the successor become liable for the claim. They travel as ``related_persons`` (role ``heir`` or
+    ``successor``): matching links each as a relation of the debtor and never merges them; collection lists them on
+    the claim. The claim keeps its debtor and its key (department, claim id).
+
+    Version 1 of its own type: deploy matching and collection before a source that sends it."""
+
+    succession_id: SourceKey = Field(description="The department's key of the succession record (連携番号)")
+    person: PersonReference = Field(description="The original debtor (被相続人 / 被合併法人)")
+    claim_id: SourceKey
+    cause: SuccessionCause
+    succeeded_on: date = Field(description="承継の日: the death or the merger")
+    related_persons: tuple[RelatedPerson, ...] = Field(min_length=1, description="The heirs or the successor")
+
+    @model_validator(mode="after")
+    def _roles(self) -> "ClaimSucceeded":
+        role = RelationRole.HEIR if self.cause is SuccessionCause.INHERITANCE else RelationRole.SUCCESSOR
+        if any(r.role is not role for r in self.related_persons):
+            raise ValueError(f"related_persons: a {self.cause.value} names each successor with role {role.value}")
+        return self
+
+
 BILLING_PAYLOADS: tuple[type[Payload], ...] = (
     ClaimAssessed,
     ClaimAdjusted,
@@ -282,6 +349,9 @@ BILLING_PAYLOADS: tuple[type[Payload], ...] = (
     WaterSupplyChanged,
     ClaimNoticeSent,
     SupportMeasureChanged,
+    PaymentRefunded,
+    ClaimDecisionRecorded,
+    ClaimSucceeded,
 )
 
 

@@ -14,8 +14,16 @@ of one department (a second water utility: row ``water_east``, source system ``w
 WATER) needs those keys to become (source system, source id); until the contracts, matching and collection do
 that, ``SOURCES`` holds one source per department (tests/unit/test_sources.py refuses a second row).
 
+One row carries several departments: the standard data link (``standard_link``, 収滞納管理 標準連携), whose
+``department`` is None and whose lines each name their department by their 税目コード (contracts/receivables.py).
+It adds no second key: its people are the resident register's 宛名番号, the same ids the departments' systems use
+when they take their people from the register, and its claims are keyed by (department, 通知書番号). A city moves
+a department from its legacy system to the standard link by sending that department's claims through it (and
+retiring the legacy export, or its 調定 for the new years); both rows stay in the registry.
+
 ``python -m contracts.sources`` prints the rows for shell scripts, one per line, tab-separated:
-code, adapter (process name), port variable, port, department, export file, delivery, media type.
+code, adapter (process name), port variable, port, department (``*``: several, per record), export file,
+delivery, media type.
 """
 
 from __future__ import annotations
@@ -54,7 +62,7 @@ class SourceSystem:
 
     code: str  # the source system's code; names its adapter: tax → tax_adapter, tax-adapter, TAX_ADAPTER_*
     source_system: str  # in every message's envelope (contracts/envelope.py), e.g. "tax-core"
-    department: Department
+    department: Department | None  # None: several, each record's own (the standard link: by its 税目コード)
     port: int  # the adapter's HTTP port (POST /imports), TAX_ADAPTER_HTTP_PORT overrides it
     format_module: str  # parse_export (and render_export), e.g. "services.tax_adapter.export_format"
     export_file: str  # the file name of its export in the synthetic city, the demo and the benchmarks
@@ -66,6 +74,11 @@ class SourceSystem:
     quoted_fields: bool = True  # CSV quoting: a piece is never cut inside a quoted field
     delivery: Literal["file", "push"] = "file"  # how the system hands over its export: a batch file or HTTP
     settings: str | None = None  # "module:Class" when the adapter has settings of its own (an AdapterSettings)
+
+    @property
+    def departments(self) -> tuple[Department, ...]:
+        """The departments its records may belong to: its one department, or (the standard link) any."""
+        return (self.department,) if self.department is not None else tuple(Department)
 
     @property
     def adapter(self) -> str:
@@ -106,6 +119,9 @@ SOURCES: tuple[SourceSystem, ...] = (
                  "housing_events.json", "application/json", "市営住宅使用料", delivery="push"),
     SourceSystem("water", "water-billing", Department.WATER, 8006, "services.water_adapter.export_format", "water_export.csv",
                  "text/csv; charset=Shift_JIS", "上水道料金・下水道使用料", stream_lines="headerless"),
+    SourceSystem("standard_link", "standard-link", None, 8009, "services.standard_link_adapter.export_format",
+                 "standard_link.csv", "text/csv; charset=utf-8", "収滞納管理 標準連携 (税目コードの所管課ごと)",
+                 stream_lines="header"),
 )
 
 SOURCES_BY_CODE: Mapping[str, SourceSystem] = MappingProxyType({source.code: source for source in SOURCES})
@@ -120,12 +136,14 @@ def source(code: str) -> SourceSystem:
 
 
 def source_of(department: Department) -> SourceSystem:
-    """The one source system of a department (one per department until keys name the source system)."""
+    """The one source system of its own a department has (one per department until keys name the source system;
+    the standard link, which carries several, is not one)."""
     return next(row for row in SOURCES if row.department is department)
 
 
 def rows() -> list[str]:
-    return ["\t".join((row.code, row.adapter, row.port_variable, str(row.port), row.department.value,
+    return ["\t".join((row.code, row.adapter, row.port_variable, str(row.port),
+                       row.department.value if row.department else "*",
                        row.export_file, row.delivery, row.media_type)) for row in SOURCES]
 
 

@@ -5,6 +5,12 @@ file is the one place the layout is written.
 
 Rows are mappings from a column's ``field`` (``event``, ``person``, ``principal`` …) to a value: text, ``int`` for
 yen, years and numbers, ``date`` for dates. ``parse`` gives each line's row or its problems, naming the column.
+
+Versions: ``2025-04`` (``CURRENT_VERSION``) is what the feeds back to departments and reconciliation write and read;
+``2026-04`` (``INCOMING_VERSION``) is the incoming link of a standardised 収滞納管理 system
+(services/standard_link_adapter): every event kind, the person columns a 調定 needs for matching, and the checks
+a version may declare beyond ``required``: per event ``one_of`` (at least one of the columns), ``absent`` (empty or
+0), ``positive`` (more than 0), and ``sums`` (a total column must equal its parts: "amounts that do not add up").
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from contracts.text import NO_CONTROL_CHARACTERS
 
 SPEC_DIR = Path(__file__).with_name("standard_link")
 CURRENT_VERSION = "2025-04"
+INCOMING_VERSION = "2026-04"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CONTROL = re.compile(NO_CONTROL_CHARACTERS)
 
@@ -37,6 +44,7 @@ class Column:
     type: str  # code, text, year, integer, yen, date, receivable
     max: int | None = None
     min: int | None = None
+    values: Mapping[str, str] | None = None  # a code column's codes and their meaning
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,15 @@ class Event:
     code: str
     name: str
     required: tuple[str, ...]  # column names
+    one_of: tuple[tuple[str, ...], ...] = ()  # each group: at least one of its columns
+    absent: tuple[str, ...] = ()  # columns that must be empty or 0 for this event
+    positive: tuple[str, ...] = ()  # amounts that must be more than 0
+
+
+@dataclass(frozen=True)
+class Sum:
+    total: str  # the column that must be the sum of the parts (when given)
+    parts: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,7 @@ class Layout:
     effective_from: date
     columns: tuple[Column, ...]
     events: Mapping[str, Event]
+    sums: tuple[Sum, ...] = ()
 
     @property
     def header(self) -> list[str]:
@@ -66,17 +84,24 @@ class Layout:
 def layout(version: str = CURRENT_VERSION) -> Layout:
     """The layout of a version, checked: every required column exists, fields and names are unique."""
     raw = json.loads((SPEC_DIR / f"layout.{version}.json").read_text(encoding="utf-8"))
-    columns = tuple(Column(c["name"], c["field"], c["type"], c.get("max"), c.get("min")) for c in raw["columns"])
+    columns = tuple(Column(c["name"], c["field"], c["type"], c.get("max"), c.get("min"),
+                           MappingProxyType(c["values"]) if "values" in c else None) for c in raw["columns"])
     names = [c.name for c in columns]
     if len(set(names)) != len(names) or len({c.field for c in columns}) != len(columns):
         raise ValueError(f"standard link layout {version}: column names and fields must be unique")
     events = {}
     for code, spec in raw["events"].items():
-        unknown = [n for n in spec["required"] if n not in names]
+        one_of = tuple(tuple(group) for group in spec.get("one_of", ()))
+        named = [*spec["required"], *(n for g in one_of for n in g), *spec.get("absent", ()), *spec.get("positive", ())]
+        unknown = [n for n in named if n not in names]
         if unknown:
-            raise ValueError(f"standard link layout {version}: event {code} requires unknown columns {unknown}")
-        events[code] = Event(code, spec["name"], tuple(spec["required"]))  # a description may say more
-    return Layout(raw["version"], date.fromisoformat(raw["effective_from"]), columns, MappingProxyType(events))
+            raise ValueError(f"standard link layout {version}: event {code} names unknown columns {unknown}")
+        events[code] = Event(code, spec["name"], tuple(spec["required"]), one_of, tuple(spec.get("absent", ())),
+                             tuple(spec.get("positive", ())))  # a description may say more
+    sums = tuple(Sum(s["total"], tuple(s["parts"])) for s in raw.get("sums", ()))
+    if any(n not in names for s in sums for n in (s.total, *s.parts)):
+        raise ValueError(f"standard link layout {version}: a sum names an unknown column")
+    return Layout(raw["version"], date.fromisoformat(raw["effective_from"]), columns, MappingProxyType(events), sums)
 
 
 def _text(column: Column, value: Any) -> str:
@@ -126,6 +151,12 @@ def _problems(spec: Layout, texts: Mapping[str, str]) -> list[tuple[str, str]]:
     if event is None:
         return [("レコード種別", f"unknown event code (known: {', '.join(sorted(spec.events))})")]
     problems += [(name, f"required for {event.name} ({code})") for name in event.required if not texts.get(name)]
+    problems += [(group[0], f"one of {', '.join(group)} is required for {event.name} ({code})")
+                 for group in event.one_of if not any(texts.get(name) for name in group)]
+    problems += [(name, f"must be empty or 0 for {event.name} ({code})") for name in event.absent
+                 if texts.get(name, "") not in ("", "0")]
+    problems += [(name, f"must be more than 0 for {event.name} ({code})") for name in event.positive
+                 if texts.get(name, "").isascii() and texts.get(name, "").isdigit() and int(texts[name]) == 0]
     for column in spec.columns:
         value = texts.get(column.name, "")
         if not value:
@@ -147,6 +178,23 @@ def _problems(spec: Layout, texts: Mapping[str, str]) -> list[tuple[str, str]]:
                 problems.append((column.name, f"must be between {column.min or 0} and {column.max}"))
         elif column.type == "receivable" and value not in RECEIVABLES:
             problems.append((column.name, "unknown 税目コード (contracts/receivables.py)"))
+        elif column.values is not None and value not in column.values:
+            problems.append((column.name, "unknown code (known: " + ", ".join(f"{k} {v}" for k, v in
+                                                                             column.values.items()) + ")"))
+    if not problems:
+        problems += _sum_problems(spec, texts)
+    return problems
+
+
+def _sum_problems(spec: Layout, texts: Mapping[str, str]) -> list[tuple[str, str]]:
+    """A total that is not the sum of its parts (checked once every amount is a valid number)."""
+    problems = []
+    for check in spec.sums:
+        if texts.get(check.total):
+            parts = sum(int(texts.get(name) or 0) for name in check.parts)
+            if parts != int(texts[check.total]):
+                problems.append((check.total, f"the amounts do not add up: {' + '.join(check.parts)} differs "
+                                              f"from {check.total}"))
     return problems
 
 
@@ -180,7 +228,8 @@ def parse(data: bytes, version: str = CURRENT_VERSION) -> Iterator[ParsedLine]:
     header = next(reader, None)
     if header != spec.header:
         raise ValueError(f"the header is not the layout {spec.version}'s: expected {','.join(spec.header)}")
-    for number, values in enumerate(reader, start=2):
+    for values in reader:
+        number = reader.line_num  # the physical line the record ends on
         if not values:
             continue
         if len(values) != len(spec.columns):

@@ -29,7 +29,7 @@ class TopicSpec:
 _BILLING_MESSAGES = ("ClaimAssessed", "ClaimAdjusted", "ClaimCancelled", "PaymentReceived", "PaymentReported",
                      "PaymentReversed",
                      "InstallmentAgreed", "ExemptionApplied", "WaterSupplyChanged", "ClaimNoticeSent",
-                     "SupportMeasureChanged")
+                     "SupportMeasureChanged", "PaymentRefunded", "ClaimDecisionRecorded", "ClaimSucceeded")
 
 BILLING_SOURCE = TopicSpec(
     name="billing.source-events.v1",

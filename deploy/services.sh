@@ -13,7 +13,7 @@
 # Ports (override with env vars): COLLECTION_HTTP_PORT 8000, MATCHING_HTTP_PORT 8002, LAWYER_GATEWAY_HTTP_PORT 8007,
 # WELFARE_REFERRAL_HTTP_PORT 8008, CONSOLE_HTTP_PORT 8010 (the staff console); the adapters' come from their rows in contracts/sources.py (TAX_ADAPTER_HTTP_PORT
 # 8001, INSURANCE_ADAPTER_HTTP_PORT 8003, CHILDCARE_ADAPTER_HTTP_PORT 8004, HOUSING_ADAPTER_HTTP_PORT 8005,
-# WATER_ADAPTER_HTTP_PORT 8006: `.venv/bin/python -m contracts.sources` prints them).
+# WATER_ADAPTER_HTTP_PORT 8006, STANDARD_LINK_ADAPTER_HTTP_PORT 8009: `.venv/bin/python -m contracts.sources` prints them).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"

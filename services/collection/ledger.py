@@ -359,20 +359,28 @@ def _waived_on(balance: ClaimBalance, day: date) -> date | None:
     return next((a.on for a in balance.actions if a.kind == "waiver" and a.on <= day), None)
 
 
+def _written_off_on(balance: ClaimBalance, day: date) -> date | None:
+    """不納欠損 on record by the day. The centre records one only on a claim it already knows extinguished
+    (workflow.py); a department's own (the standard link) comes from its records of the extinction: the ledger
+    takes it as the day the claim ended, when its own prescription has not ended it earlier."""
+    return next((a.on for a in balance.actions if a.kind == "write_off" and a.on <= day), None)
+
+
 def _extinct_before(balance: ClaimBalance, day: date, rules: LegalRules) -> date | None:
     """The day the claim was extinguished, if before ``day`` (a claim dies at the end of its last day)."""
     waived = _waived_on(balance, day - timedelta(days=1))
     if waived is not None:
         return waived
+    written_off = _written_off_on(balance, day - timedelta(days=1))
     if day <= balance.claim.due_date:
-        return None
+        return written_off
     try:
         if day <= _young_until(balance, rules):
-            return None  # too young to be extinguished whatever happened
+            return written_off  # too young to be extinguished by prescription whatever happened
         state = prescription_of(balance, day - timedelta(days=1), rules, before=day)
     except ValueError:
-        return None
-    return state.extinguished_on
+        return written_off
+    return state.extinguished_on or written_off
 
 
 def _young_until(balance: ClaimBalance, rules: LegalRules) -> date:
@@ -629,6 +637,11 @@ def _settle_status(balance: ClaimBalance, as_of: date, cancelled: set[tuple[str,
         if state is not None and state.needs_invocation and state.completes_on is not None \
                 and state.completes_on < as_of:
             balance.prescription_completed_on = state.completes_on
+    written_off = _written_off_on(balance, as_of)
+    if owed > 0 and written_off is not None:  # a department's 不納欠損 (_written_off_on)
+        balance.extinguished_on, balance.extinguished_by = written_off, "write_off"
+        balance.status = ClaimStatus.EXTINGUISHED
+        return
     if owed == 0:
         balance.status = ClaimStatus.PAID
     elif as_of > claim.due_date:

@@ -12,7 +12,10 @@ from contracts import (
     ClaimAdjusted,
     ClaimAssessed,
     ClaimCancelled,
+    ClaimDecision,
+    ClaimDecisionRecorded,
     ClaimNoticeSent,
+    ClaimSucceeded,
     DebtorMerged,
     DebtorSplit,
     Envelope,
@@ -20,6 +23,7 @@ from contracts import (
     InstallmentAgreed,
     NoticeKind,
     PaymentReceived,
+    PaymentRefunded,
     PaymentReported,
     PaymentReversed,
     PersonReference,
@@ -147,6 +151,19 @@ _NOTICE = ("INSERT INTO claim_actions (department, claim_id, kind, done_on, outc
            "VALUES ($1,$2,$3,$4,'sent',$5,$6,$7) ON CONFLICT (message_id) WHERE message_id IS NOT NULL DO NOTHING")
 #: The 経過記録 kind of a department's own notice.
 NOTICE_ACTIONS = {NoticeKind.DEMAND_NOTICE: ActionKind.DEMAND_NOTICE, NoticeKind.REMINDER: ActionKind.REMINDER_LETTER}
+#: A department's decisions (ClaimDecisionRecorded) that are legal actions: recorded in the 経過記録 as that action,
+#: so it takes that action's effect (a 執行停止 blocks 差押 and 換価, a 不納欠損 closes the claim, …).
+DECISION_ACTIONS = {ClaimDecision.COLLECTION_GRACE: ActionKind.COLLECTION_GRACE,
+                    ClaimDecision.REALISATION_GRACE: ActionKind.REALISATION_GRACE,
+                    ClaimDecision.SUSPENSION_OF_EXECUTION: ActionKind.SUSPENSION_OF_EXECUTION,
+                    ClaimDecision.WRITE_OFF: ActionKind.WRITE_OFF}
+_DECISION = ("INSERT INTO claim_actions (department, claim_id, kind, done_on, note, basis, recorded_by, message_id) "
+             "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (message_id) WHERE message_id IS NOT NULL DO NOTHING")
+_DATE = ("INSERT INTO claim_department_dates (message_id, department, claim_id, debtor_id, kind, on_date, decided_on, "
+         "ground) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (message_id) DO NOTHING")
+_REFUND = ("INSERT INTO payment_refunds (department, refund_id, debtor_id, source_person_id, payment_id, amount, "
+           "refunded_on, appropriated_to, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
+           "ON CONFLICT (department, refund_id) DO NOTHING")
 _SUPPLY = ("INSERT INTO water_supply_events (message_id, department, contract_id, debtor_id, status, effective_on) "
            "VALUES ($1,$2,$3,$4,$5,$6)")
 
@@ -193,6 +210,20 @@ def _rows(message: Envelope, debtor: str) -> list[tuple[str, tuple[object, ...]]
     elif isinstance(p, SupportMeasureChanged):
         rows.append((RECORD_FROM_DEPARTMENT, (department, person.source_person_id, debtor, p.active,
                                               p.effective_on, mid)))
+    elif isinstance(p, PaymentRefunded):
+        rows.append((_REFUND, (department, p.refund_id, debtor, person.source_person_id, p.payment_id, p.amount,
+                               p.refunded_on, p.appropriated_to, mid)))
+    elif isinstance(p, ClaimDecisionRecorded):  # the department decided it: a fact, not a request to check
+        if p.kind in DECISION_ACTIONS:
+            rows.append((_DECISION, (department, p.claim_id, DECISION_ACTIONS[p.kind].value, p.decided_on,
+                                     f"{message.source_system} {p.record_id}", p.ground, f"department:{department}",
+                                     mid)))
+        else:
+            on = p.due_date if p.kind is ClaimDecision.ACCELERATED_COLLECTION else p.completes_on
+            rows.append((_DATE, (mid, department, p.claim_id, debtor, p.kind.value, on, p.decided_on, p.ground)))
+    elif isinstance(p, ClaimSucceeded):  # the heirs or the successor: relations of the claim, never the debtor
+        rows += [(_RELATED, (department, p.claim_id, r.role.value, r.person.source_person_id, _person_json(r.person)))
+                 for r in p.related_persons]
     else:
         raise TypeError(f"collection does not handle {message.message_type}")
     return rows
@@ -214,8 +245,8 @@ async def queue_case_refresh(conn: asyncpg.Connection, debtor_ids: Iterable[str]
 
 #: Every table that holds a debtor id, and whether its rows know their departmental record.
 _BY_RECORD = ("claims", "payments", "payment_reports", "installment_agreements", "exemption_applications", "water_supply_events",
-              "departmental_persons", "support_measures")
-_BY_CLAIM = ("claim_adjustments", "claim_cancellations")
+              "departmental_persons", "support_measures", "payment_refunds")
+_BY_CLAIM = ("claim_adjustments", "claim_cancellations", "claim_department_dates")
 
 
 async def current_debtors(conn: asyncpg.Connection, keys: list[tuple[str, str, str]]) -> list[str]:
@@ -318,14 +349,25 @@ async def load_ledgers(conn: asyncpg.Connection, debtor_ids: Iterable[str], as_o
 
 
 _LEDGER_QUERIES = {
+    # A department's 繰上徴収 brings the 納期限 forward (claim_department_dates).
     "claims": "SELECT debtor_id, department, claim_id, receivable_type, legal_category, fiscal_year, installment, "
-              "due_date, amount, assessed_on FROM claims WHERE debtor_id = ANY($1::text[])",
+              "LEAST(due_date, (SELECT min(d.on_date) FROM claim_department_dates d WHERE d.kind = "
+              "'accelerated_collection' AND (d.department, d.claim_id) = (c.department, c.claim_id))) AS due_date, "
+              "amount, assessed_on FROM claims c WHERE debtor_id = ANY($1::text[])",
     "adjustments": "SELECT debtor_id, department, claim_id, amount_delta, adjusted_on FROM claim_adjustments "
                    "WHERE debtor_id = ANY($1::text[])",
     "cancellations": "SELECT debtor_id, department, claim_id, cancelled_on FROM claim_cancellations "
                      "WHERE debtor_id = ANY($1::text[])",
-    "payments": "SELECT debtor_id, department, payment_id, claim_id, amount, paid_on, channel FROM payments "
-                "WHERE debtor_id = ANY($1::text[])",
+    # A receipt counts for what was not refunded or appropriated (還付・充当: payment_refunds); an appropriation
+    # counts on its claim as a payment of its own from its day, once the receipt it comes from is there.
+    "payments": "SELECT debtor_id, department, payment_id, claim_id, amount - coalesce((SELECT sum(r.amount) "
+                "FROM payment_refunds r WHERE (r.department, r.payment_id) = (p.department, p.payment_id)), 0)::bigint "
+                "AS amount, paid_on, channel FROM payments p WHERE debtor_id = ANY($1::text[]) AND amount > "
+                "coalesce((SELECT sum(r.amount) FROM payment_refunds r WHERE (r.department, r.payment_id) = "
+                "(p.department, p.payment_id)), 0) UNION ALL SELECT p.debtor_id, r.department, "
+                "'充当:' || r.refund_id, r.appropriated_to, r.amount, r.refunded_on, p.channel FROM payment_refunds r "
+                "JOIN payments p USING (department, payment_id) WHERE r.appropriated_to IS NOT NULL "
+                "AND p.debtor_id = ANY($1::text[])",
     "reversals": "SELECT debtor_id, department, payment_id, reversed_on FROM payment_reversals "
                  "WHERE debtor_id = ANY($1::text[])",
     "reports": "SELECT debtor_id, department, payment_id, claim_id, amount, paid_on, reported_on, expected_by "

@@ -64,7 +64,7 @@ class AdapterSpec:
 
     service_name: str  # e.g. "tax-adapter" (telemetry, logs, Kafka client id)
     code: str  # the source system's code (contracts/sources.py), e.g. "tax"
-    department: Department
+    department: Department | None  # None: several, each record's own (the standard link)
     title: str
     parse_export: ParseExport
     media_type: str  # what POST /imports takes, e.g. "text/csv; charset=Shift_JIS"
@@ -238,7 +238,7 @@ def create_adapter_app(spec: AdapterSpec, settings: AdapterSettings | None = Non
         request: Request,
         file_name: Annotated[str, Query(min_length=1, max_length=200, description="Name shown in reports")],
         # a default, not Annotated: this module's annotations are strings, and ``spec`` is local to the factory
-        sender: DepartmentSystem = Depends(require_department_system(spec.department)),  # noqa: B008
+        sender: DepartmentSystem = Depends(require_department_system(spec.department or spec.code)),  # noqa: B008
     ) -> dict[str, object]:
         body = await read_limited_body(request, settings.max_upload_bytes)
         try:

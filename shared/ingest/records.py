@@ -399,7 +399,7 @@ class ExportBuilder:
     """Collects accepted and rejected records of one export and wraps accepted payloads in envelopes."""
 
     source_system: str
-    department: Department
+    department: Department | None  # None: a source of several departments names each record's (``accept``)
     file_name: str
     data: bytes
     produced_at: Callable[[], datetime]
@@ -431,10 +431,15 @@ class ExportBuilder:
         source_keys: tuple[str, ...],
         occurred_on: date,
         field_names: Mapping[str, str] | None = None,
+        department: Department | None = None,
     ) -> None:
         """Validate ``fields`` as ``payload_cls``; accept it, or reject the record naming the source fields.
 
-        ``field_names`` maps payload field names to the source's column names for error messages."""
+        ``field_names`` maps payload field names to the source's column names for error messages; ``department``
+        is the record's own when the source carries several (the standard link: by its 税目コード)."""
+        department = department or self.department
+        if department is None:
+            raise ValueError("a source of several departments names each record's department")
         try:
             payload = payload_cls.model_validate(fields)
         except ValidationError as exc:
@@ -449,7 +454,7 @@ class ExportBuilder:
         message = new_envelope(
             payload,
             source_system=self.source_system,
-            department=self.department,
+            department=department,
             occurred_at=datetime.combine(occurred_on, time(0), TOKYO),
             correlation_id=self.result.import_key,
             source_keys=source_keys,
@@ -463,4 +468,4 @@ class ExportBuilder:
             self.reject(line, raw, [repeat_problem(message.message_type, first[0], first[1] == digest)])
             return
         person_id = payload.person.source_person_id  # type: ignore[attr-defined]
-        self.result.accepted.append(Accepted(file_line, f"{self.department.value}:{person_id}", message))
+        self.result.accepted.append(Accepted(file_line, f"{department.value}:{person_id}", message))

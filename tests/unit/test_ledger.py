@@ -170,3 +170,20 @@ def test_a_private_claims_payment_settles_delay_damages_first() -> None:
     result = ledger([water], payments=[pay("p1", 12_000, date(2024, 12, 31), department="water")],
                     as_of=date(2025, 1, 31))
     assert result.claims[0].late_charge_paid == 175 and [o.amount for o in result.overpayments] == [1_825]
+
+
+def test_a_departments_write_off_ends_the_claim_on_its_day_and_money_after_it_is_not_its_payment() -> None:
+    """不納欠損 recorded by the department's own system (the standard link): the ledger takes its day as the end of
+    the claim when its own prescription has not ended it; a payment after it is 過誤納金, not a payment of it."""
+    from services.collection.ledger import LegalAction
+
+    write_off = LegalAction("tax", "A", date(2024, 9, 1), "write_off")
+    result = build_ledger([A, B], (), (), [pay("p1", 2_000, date(2024, 9, 10), "A")], (), date(2024, 9, 30),
+                          actions=[write_off])
+    a, b = result.claims
+    assert (a.status, a.extinguished_on, a.extinguished_by, a.outstanding) == (
+        ClaimStatus.EXTINGUISHED, date(2024, 9, 1), "write_off", 0)
+    # the 2,000 paid after it is not a payment of A: 過誤納金, which the ledger's own 充当 applies to B
+    assert a.paid == 0 and (b.paid, b.balance) == (2_000, 3_000) and result.delinquent_balance == 3_000
+    before = build_ledger([A], (), (), (), (), date(2024, 8, 31), actions=[write_off]).claims[0]
+    assert before.status is ClaimStatus.DELINQUENT and before.balance == 10_000  # not yet written off

@@ -27,6 +27,8 @@ from tools.synthetic_city.views import department_views
 
 # every source system's export file (contracts/sources.py), read by the format module of that system
 PARSERS = {row.export_file: importlib.import_module(row.format_module) for row in SOURCES}
+#: The city's departments all stay on their own systems: the standard link's file is its header only.
+EMPTY = {row.export_file for row in SOURCES if row.department is None}
 AS_OF = date(2025, 1, 31)
 
 
@@ -57,7 +59,8 @@ def test_every_department_file_is_read_by_its_adapter_without_rejections(city_di
     parsed = PARSERS[file_name].parse_export((city_dir / file_name).read_bytes(), file_name=file_name,
                                              produced_at=lambda: datetime.now(UTC))
     assert parsed.rejected == []
-    assert len(parsed.accepted) == summary["files"][file_name]["records"] > 0
+    assert len(parsed.accepted) == summary["files"][file_name]["records"]
+    assert (len(parsed.accepted) == 0) == (file_name in EMPTY)
     assert len({a.message.message_id for a in parsed.accepted}) == len(parsed.accepted)
 
 
@@ -69,6 +72,8 @@ def test_ground_truth_balances_follow_from_the_departments_records(city_dir: Pat
     cancelled: set[tuple[str, str]] = set()
     paid: dict[tuple[str, str], tuple[tuple[str, str], int]] = {}
     for file_name, module in PARSERS.items():
+        if file_name in EMPTY:
+            continue
         parsed = module.parse_export((city_dir / file_name).read_bytes(), file_name=file_name,
                                      produced_at=lambda: datetime.now(UTC))
         department = parsed.accepted[0].message.department.value

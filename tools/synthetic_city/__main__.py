@@ -4,6 +4,8 @@ department's native export plus the ground truth.
 Output folder:
   tax_export.csv, insurance_export.txt, childcare_export.csv, housing_events.json, water_export.csv
                                      (each source system's export_file in contracts/sources.py)
+  standard_link.csv                  the standard link's header only: this city keeps every department on its
+                                     legacy system (tests/e2e/test_standard_link.py sends a standard file)
   ground_truth/claims.jsonl          every claim: department, claim id, debtor entity, amount, balance as of
   ground_truth/person_records.jsonl  every departmental person record and the real person (or business) it is
   summary.json                       counts, totals, and the cross-department overlap of arrears
@@ -12,6 +14,7 @@ Output folder:
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import time
@@ -20,6 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from contracts import Department
+from contracts.sources import SOURCES
 from tools.synthetic_city.bills import simulate_year
 from tools.synthetic_city.noise import LEVELS, NoiseLevel
 from tools.synthetic_city.population import build_city
@@ -42,6 +46,11 @@ def write_city(out: Path, households: int, seed: int, noise: str, fiscal_year: i
         (out / export.file_name).write_bytes(data)
         files[export.file_name] = {"records": len(export.records), "bytes": len(data)}
         log(f"  {export.file_name}: {len(export.records)} records")
+    for row in SOURCES:  # a source of several departments (the standard link) carries none of this city's
+        if row.department is None:
+            data = importlib.import_module(row.format_module).render_export([])
+            (out / row.export_file).write_bytes(data)
+            files[row.export_file] = {"records": 0, "bytes": len(data)}
     summary = _ground_truth(out, exports, as_of)
     summary.update(households=households, residents=len(city.residents), businesses=len(city.businesses),
                    seed=seed, id_space=id_space, noise=noise, fiscal_year=fiscal_year, as_of=as_of.isoformat(), files=files,

@@ -33,6 +33,7 @@ from services.collection.prescription import (
 )
 from services.collection.store import load_ledger, queue_case_refresh
 from services.collection.stores import actions as store
+from services.collection.stores.department_dates import department_dates
 from services.collection.workflow import (
     ActionKind,
     ActionRecord,
@@ -118,6 +119,16 @@ class RefusalOut(BaseModel):
     reason_ja: str = Field(description="The same in Japanese, with the same statutes")
 
 
+class DepartmentDateOut(BaseModel):
+    """A date the department's own system decided for the claim (standard link events 43 and 63)."""
+
+    kind: str = Field(description="accelerated_collection (繰上徴収: on = the new 納期限) or prescription_completed "
+                                  "(時効完成: on = the day the department's records complete it)")
+    on: date
+    decided_on: date
+    ground: str
+
+
 class ClaimRecord(BaseModel):
     department: str
     claim_id: str
@@ -135,6 +146,8 @@ class ClaimRecord(BaseModel):
     demand_notice_task: TaskOut | None
     late_charge: LateChargeOut | None
     prescription: PrescriptionOut | None
+    department_dates: list[DepartmentDateOut] = Field(
+        [], description="Dates the department's own system decided (繰上徴収, 時効完成), beside the centre's own")
 
 
 class PrescriptionEffectOut(BaseModel):
@@ -285,7 +298,10 @@ async def claim_record(department: Department, claim_id: ClaimId, conn: Connecti
                      if not (d := check_action(facts.legal_category, kind, history=history, facts=facts,
                                                on=today)).allowed],
         demand_notice_task=TaskOut(**task.__dict__) if task else None,
-        late_charge=_late_charge_out(this, today) if this is not None else None)
+        late_charge=_late_charge_out(this, today) if this is not None else None,
+        department_dates=[DepartmentDateOut(kind=r["kind"], on=r["on_date"], decided_on=r["decided_on"],
+                                            ground=r["ground"])
+                          for r in await department_dates(conn, department.value, claim_id)])
 
 
 @router.post("/claims/{department}/{claim_id}/actions", response_model=ActionOut, status_code=201,
