@@ -16,7 +16,8 @@ from contracts.sources import DEPARTMENT_LABELS, SOURCES
 from services.console.backend import Backend, Refused, SignedOut
 
 #: Each source system (the envelope's name, e.g. tax-core) as 所管 and what it bills.
-SOURCE_LABELS = {row.source_system: f"{DEPARTMENT_LABELS[row.department]}（{row.label}）" for row in SOURCES}
+SOURCE_LABELS = {row.source_system: f"{DEPARTMENT_LABELS[row.department]}（{row.label}）" if row.department
+                 else row.label for row in SOURCES}  # the standard link carries several departments
 
 #: Each service's dead-letter topic by the service's name on paper (a topic not listed shows as itself).
 TOPIC_LABELS = {"dead-letter.matching.v1": "名寄せ", "dead-letter.collection.v1": "徴収（債権台帳）",
