@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
 
+import httpx
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -70,7 +71,8 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     settings = settings or ConsoleSettings()
     setup_logging(SERVICE, settings.log_level)
     setup_telemetry(SERVICE, environment=settings.environment)
-    backend = Backend(settings.collection_url, settings.matching_url, settings.api_timeout_seconds)
+    backend = Backend(settings.collection_url, settings.matching_url, settings.api_timeout_seconds,
+                      settings.welfare_url)
     pages = templates()
 
     @asynccontextmanager
@@ -163,8 +165,9 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         except SignedOut:
             return to_sign_in(request)
         try:
-            view, mailing = await asyncio.gather(backend.debtor(token, debtor_id),
-                                                 backend.mailing_address(token, debtor_id))
+            view, mailing, welfare = await asyncio.gather(backend.debtor(token, debtor_id),
+                                                          backend.mailing_address(token, debtor_id),
+                                                          _welfare_standing(backend, token, debtor_id))
             extra = await debtor_extras(backend, token, view)  # the 担当者 and the latest 経過記録 (assign_pages.py)
         except SignedOut:
             return to_sign_in(request)
@@ -172,7 +175,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
             return render("message.html", status=refused.status, me=me, title="表示できません",
                           message=_refusal(refused))
         return render("debtor.html", me=me, debtor=view, by_department=_by_department(view["claims"]), mailing=mailing,
-                      **extra)
+                      welfare=welfare, **extra)
 
     @app.get("/cases", response_class=HTMLResponse, response_model=None)
     async def case_list(request: Request) -> Response:
@@ -320,6 +323,19 @@ def _with(filters: dict[str, str], **changes: object) -> str:
 def _local(target: str) -> str:
     """Only a path of this console (never another site) is followed after sign-in."""
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/search"
+
+
+async def _welfare_standing(backend: Backend, token: str, debtor_id: str) -> dict[str, Any]:
+    """The debtor's welfare referrals for the 360, or why they cannot be shown: welfare decides what an officer
+    may read (its list carries states and codes, never notes), and a welfare service that does not answer must not
+    take the debtor's page down with it."""
+    try:
+        return {"referrals": await backend.welfare_referrals(token, debtor_id), "problem": None}
+    except Refused as refused:
+        return {"referrals": [], "problem": _refusal(refused)}
+    except httpx.HTTPError:
+        log.warning("welfare referral did not answer for the debtor page")
+        return {"referrals": [], "problem": "福祉連携の状況を取得できませんでした。"}
 
 
 def _search_row(person: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:

@@ -55,13 +55,22 @@ def _detail_ja(response: httpx.Response) -> str | None:
 class Backend:
     """HTTP clients for collection and matching, shared by every request of the process."""
 
-    def __init__(self, collection_url: str, matching_url: str, timeout: float) -> None:
+    def __init__(self, collection_url: str, matching_url: str, timeout: float,
+                 welfare_url: str = "http://127.0.0.1:8008") -> None:
         self.collection = httpx.AsyncClient(base_url=collection_url, timeout=timeout)
         self.matching = httpx.AsyncClient(base_url=matching_url, timeout=timeout)
+        self.welfare = httpx.AsyncClient(base_url=welfare_url, timeout=timeout)
 
     async def close(self) -> None:
         await self.collection.aclose()
         await self.matching.aclose()
+        await self.welfare.aclose()
+
+    async def welfare_referrals(self, token: str, debtor_id: str) -> list[dict[str, Any]]:
+        """The debtor's welfare referrals as welfare's list gives them (state, consent scopes, outcome code; no one's
+        notes), newest first; audited by welfare referral."""
+        return await self._get(self.welfare, token, "/referrals",  # type: ignore[no-any-return]
+                               {"debtor_id": debtor_id, "limit": 20})
 
     async def sign_in(self, staff_id: str, password: str, client_address: str | None) -> str:
         """A staff token for the account, or Refused (401 wrong id or password, 429 too many attempts). The

@@ -91,6 +91,14 @@ ROLES: Mapping[str, str] = {
     "welfare": "福祉連携", "welfare_admin": "福祉連携管理",
 }
 HOLDERS: Mapping[str, str] = {"central_group": "債権管理課", "lawyer_team": "委託先弁護士事務所"}
+RELATIONS: Mapping[str, str] = {
+    "guarantor": "連帯保証人", "child": "児童", "household_head": "世帯主", "household_member": "世帯員",
+    "heir": "相続人", "successor": "承継人",
+}
+REFERRAL_STATES: Mapping[str, str] = {
+    "suggested": "候補（未接触）", "informed": "利用勧奨済み", "consented": "本人同意あり", "referred": "福祉へ引継ぎ済み",
+    "acknowledged": "福祉が受理", "outcome_recorded": "支援結果あり", "declined": "本人が辞退", "closed": "終了",
+}
 
 
 def label(table: Mapping[str, str], code: str | None) -> str:
@@ -106,6 +114,8 @@ FILTERS = {
     "arrears_class": lambda code: label(ARREARS_CLASSES, code),
     "role": lambda code: label(ROLES, code),
     "holder": lambda code: label(HOLDERS, code),
+    "relation": lambda code: label(RELATIONS, code),
+    "referral_state": lambda code: label(REFERRAL_STATES, code),
 }
 
 __all__ = ["FILTERS", "JST", "department", "fiscal_year", "jst", "label", "receivable", "wareki", "wareki_seireki",

@@ -119,7 +119,8 @@ def run_services(infra: Infrastructure, log_dir: Path, extra_env: dict[str, str]
     # client addresses (X-Forwarded-For) without blocking the address every other test signs in from.
     authority = {"STAFF_AUTHORITY_URL": f"http://127.0.0.1:{ports['collection']}", "TRUSTED_PROXIES": "127.0.0.1",
                  "CONSOLE_COLLECTION_URL": f"http://127.0.0.1:{ports['collection']}",
-                 "CONSOLE_MATCHING_URL": f"http://127.0.0.1:{ports['matching']}"}
+                 "CONSOLE_MATCHING_URL": f"http://127.0.0.1:{ports['matching']}",
+                 "CONSOLE_WELFARE_URL": f"http://127.0.0.1:{ports['welfare_referral']}"}
     try:
         for name, (port_variable, argv) in commands.items():
             port = ports[name]
