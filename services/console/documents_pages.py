@@ -109,9 +109,11 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
                        refusal: Callable[[Refused], str]) -> None:
     """The routes of the 文書, 送付先, 印刷待ち and 窓口収納 pages."""
 
-    def pdf(content: bytes, name: str) -> Response:
+    def pdf(content: bytes, name: str, disposition: str = "inline") -> Response:
+        """A PDF from the console's own address: a preview shown in the browser, an issued document downloaded."""
         return Response(content, media_type="application/pdf", headers={
-            "Content-Disposition": f"inline; filename*=UTF-8''{quote(name, safe='')}.pdf", "Cache-Control": "no-store",
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name, safe='')}.pdf",
+            "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff"})
 
     def refused_page(me: dict[str, Any] | None, refused: Refused, title: str = "表示できません") -> HTMLResponse:
@@ -223,7 +225,7 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
         if not token:
             return to_sign_in(request)
         try:
-            return pdf(await backend.document_pdf(token, number), number)
+            return pdf(await backend.document_pdf(token, number), number, "attachment")
         except SignedOut:
             return to_sign_in(request)
         except Refused as refused:

@@ -168,19 +168,3 @@ def add_plan_pages(app: FastAPI, *, backend: Backend, render: Callable[..., HTML
             return await plans_view(request, token, debtor_id, status=refused.status,
                                     problems=[f"取り消せません（{refused.status}：{refused.detail}）"])
         return RedirectResponse(f"/debtors/{quote(debtor_id, safe='')}/plans?cancelled={plan_id}", status_code=303)
-
-    @app.get("/documents/{number}.pdf", include_in_schema=False, response_model=None)
-    async def document_pdf(request: Request, number: str) -> Response:
-        token = request.cookies.get(cookie)
-        if not token:
-            return to_sign_in(request)
-        try:
-            content = await backend.document_pdf(token, number)
-        except SignedOut:
-            return to_sign_in(request)
-        except Refused as refused:
-            return render("message.html", status=refused.status, me=None, title="文書を表示できません",
-                          message=f"文書 {number} を取得できませんでした（{refused.status}）。")
-        return Response(content, media_type="application/pdf", headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(number, safe='')}.pdf",
-            "Cache-Control": "no-store"})

@@ -45,6 +45,7 @@ def _assignee_in_database(infra: Infrastructure, case_id: int) -> str | None:
 def _sign_in(page: Page, console: str, staff_id: str, then: str) -> None:
     page.goto(f"{console}{then}")
     assert page.url.startswith(f"{console}/login")
+    page.wait_for_selector("#staff_id:focus")  # autofocus is applied after the load event
     page.keyboard.type(staff_id)  # the staff id field has the focus: keyboard only
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

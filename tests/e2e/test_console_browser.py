@@ -88,6 +88,7 @@ def test_an_officer_works_through_the_console_in_a_browser(
     assert page.locator("html").get_attribute("lang") == "ja"
     every_field_is_labelled()
     shot("sign-in")
+    page.wait_for_selector("#staff_id:focus")  # autofocus is applied after the load event
     page.keyboard.type("browser-officer")  # the staff id field has the focus: keyboard only
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

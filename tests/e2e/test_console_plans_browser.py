@@ -68,6 +68,7 @@ def test_an_officer_agrees_a_plan_and_downloads_the_pledge(
             assert field_id and page.locator(f"label[for='{field_id}']").count() == 1, field_id
 
     page.goto(f"{console}/debtors/{debtor_id}")
+    page.wait_for_selector("#staff_id:focus")  # autofocus is applied after the load event
     page.keyboard.type("plans-officer")  # the sign-in first; the staff id field has the focus
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

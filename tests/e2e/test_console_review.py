@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaProducer
 from contracts.sources import SOURCES
 from contracts.topics import BILLING_MATCHED, DEAD_LETTER_COLLECTION
 from services.console.formatting import department
+from services.console.operations_pages import source_label
 from tests.conftest import ImportedCity
 from tests.e2e.processes import RunningService
 from tests.e2e.review_pairs import doubtful_pair, review_of
@@ -206,7 +207,7 @@ async def test_operations_show_imports_and_replay_a_dead_letter_for_supervisors_
         text = _text(page.text)
         assert page.status_code == 200 and "取込履歴" in text
         for row in SOURCES:  # every export the city imported, with its counts and 完了
-            assert re.search(rf"{department(row.department)}（{row.label}） {re.escape(row.export_file)} "
+            assert re.search(rf"{re.escape(source_label(row.source_system))} {re.escape(row.export_file)} "
                              r"(令和|平成)\d+年\d+月\d+日 \d\d:\d\d [\d,]+件 [\d,]+件 完了", text), row.export_file
         html, offsets = "", []
         for _ in range(60):

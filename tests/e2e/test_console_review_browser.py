@@ -54,14 +54,18 @@ def test_an_officer_decides_a_review_and_reads_the_bureau_report_in_a_browser(
     # targets for 令和5年度 (2023: no other test enters that year's), so the bureau table carries figures of ②
     targets = [{"department": "water", "receivable_type": "water_supply_charge", "outstanding": 1_234_567},
                {"department": "water", "receivable_type": "sewerage_charge", "outstanding": 765_432},
-               {"department": "tax", "receivable_type": "individual_inhabitant_tax", "outstanding": 12_345_678}]
+               {"department": "tax", "receivable_type": "individual_inhabitant_tax", "outstanding": 12_345_678},
+               # every receivable of 財政局: a bureau's target is published only when each one with a balance has
+               # one, and other tests may leave a balance of any of them
+               {"department": "tax", "receivable_type": "fixed_asset_tax", "outstanding": 1_000_000},
+               {"department": "tax", "receivable_type": "light_vehicle_tax", "outstanding": 54_322}]
     entered = httpx.put(f"{collection}/reports/targets/2023", json=targets, headers=staff["supervisor"], timeout=30)
     assert entered.status_code == 200, entered.text
     bureaus = httpx.get(f"{collection}/reports/outstanding-by-bureau", params={"fiscal_year": 2023},
                         headers=staff["viewer"], timeout=120).json()
     assert bureaus and bureaus[-1]["total"], bureaus
-    # in thousand yen, rounded half up per bureau: 12,345,678 → 12,346; 1,234,567 + 765,432 → 2,000
-    assert {b["bureau"]: b["target"] for b in bureaus if b["target"]} == {"財政局": 12_346, "上下水道局": 2_000}
+    # in thousand yen, rounded half up per bureau: 12,345,678 + 1,000,000 + 54,322 → 13,400; 1,234,567 + 765,432 → 2,000
+    assert {b["bureau"]: b["target"] for b in bureaus if b["target"]} == {"財政局": 13_400, "上下水道局": 2_000}
 
     context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -132,7 +136,7 @@ def test_an_officer_decides_a_review_and_reads_the_bureau_report_in_a_browser(
     chart = page.locator("#bureaus svg.chart")
     assert chart.get_attribute("role") == "img" and chart.is_visible()
     drawn = chart.locator("text").all_text_contents()  # SVG text has no innerText
-    assert "12,346千円" in drawn and "2,000千円" in drawn  # the targets are drawn beside their bars
+    assert "13,400千円" in drawn and "2,000千円" in drawn  # the targets are drawn beside their bars
     assert "合計" not in drawn  # the total row is in the table, not a bar
     page.locator("#bureaus").screenshot(path=str(tmp_path / "console-bureau-table.png"))
 
