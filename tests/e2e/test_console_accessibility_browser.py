@@ -6,14 +6,12 @@ moves the focus through the page's controls in order. Nothing is fetched from ou
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.conftest import ImportedCity
 from tests.e2e.processes import RunningService
@@ -23,9 +21,6 @@ from tests.staff import PASSWORD, create_staff
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
 
 #: What a screen reader would announce for each control, or why it would announce nothing.
 AUDIT_SCRIPT = """() => {
@@ -66,15 +61,6 @@ AUDIT_SCRIPT = """() => {
 
 FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), " \
             "textarea:not([disabled]), summary, [tabindex='0']"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert shutil.which(CHROMIUM), "Chromium is installed by deploy/setup.sh (Debian's chromium package)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
 
 
 def _pages(services: dict[str, RunningService], staff: dict[str, dict[str, str]]) -> list[str]:

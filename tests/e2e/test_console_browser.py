@@ -6,14 +6,12 @@ address (LGWAN: no CDN, no web font), every field has a label, and each screen i
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import psycopg
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from shared.japanese_dates import to_wareki
 from tests.conftest import ImportedCity
@@ -24,22 +22,9 @@ from tests.staff import PASSWORD, create_staff
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-#: As the machine's probe found: without the background-networking flags Chromium calls out at every start.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
 #: Variant forms officers type for what a department recorded (and the reverse).
 VARIANTS = str.maketrans({"高": "髙", "髙": "高", "崎": "﨑", "﨑": "崎", "辺": "邉", "邉": "辺", "斉": "齋", "齋": "斉",
                           "浜": "濵", "濵": "浜", "吉": "𠮷", "𠮷": "吉"})
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert shutil.which(CHROMIUM), "Chromium is installed by deploy/setup.sh (Debian's chromium package)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
 
 
 def _resident(infra: Infrastructure) -> tuple[dict[str, object], str]:

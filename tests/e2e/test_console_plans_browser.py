@@ -18,7 +18,6 @@ from playwright.sync_api import Browser
 
 from shared.documents import yen
 from tests.e2e.processes import RunningService, eventually
-from tests.e2e.test_console_browser import browser  # noqa: F401 - the module-scoped Chromium fixture
 from tests.e2e.test_welfare_referral import push_person
 from tests.figures import report
 from tests.infrastructure import Infrastructure
@@ -45,7 +44,7 @@ def _debtor(services: dict[str, RunningService], staff: dict[str, dict[str, str]
 
 
 def test_an_officer_agrees_a_plan_and_downloads_the_pledge(
-        browser: Browser, services: dict[str, RunningService], infrastructure: Infrastructure,  # noqa: F811
+        browser: Browser, services: dict[str, RunningService], infrastructure: Infrastructure,
         staff: dict[str, dict[str, str]], tmp_path: Path) -> None:
     console = services["console"].url
     create_staff(infrastructure, "plans-officer", "collector")
