@@ -138,6 +138,10 @@ def _cut(whole: str, surname: str, given: str) -> tuple[str | None, str | None]:
         return surname, whole[len(surname):] or None
     if whole.endswith(given):
         return whole[: -len(given)] or None, given
+    if _similar(whole, surname):
+        return whole, None  # one part only, misspelt: the given name was not recorded
+    if _similar(whole, given):
+        return None, whole
     cut = max(1, min(len(whole) - 1, round(len(whole) * len(surname) / max(len(surname) + len(given), 1))))
     return whole[:cut], whole[cut:]  # both parts differ: cut in proportion, they disagree either way
 
@@ -158,10 +162,16 @@ def _name_levels(a: NormalisedPerson, b: NormalisedPerson) -> tuple[str, str]:
     (ks_a, kg_a), (ks_b, kg_b) = kanji if kanji is not None else ((None, None), (None, None))
     (rs_a, rg_a), (rs_b, rg_b) = kana if kana is not None else ((None, None), (None, None))
     levels = _part_level(ks_a, ks_b, rs_a, rs_b), _part_level(kg_a, kg_b, rg_a, rg_b)
+    if "disagree" in levels and ks_a and kg_a and ks_b and kg_b:
+        # the space in another place (佐 藤花子, VAN WIJKJAMES), or also the parts crossed (JAMES VANWIJK)
+        if ks_a + kg_a == ks_b + kg_b:
+            return "exact", "exact"
+        if ks_a + kg_a == kg_b + ks_b:
+            return "exact", "exact"
     if "disagree" in levels:  # written given name first in one system (Latin records): the parts crossed
         crossed = _part_level(ks_a, kg_b, rs_a, rg_b), _part_level(kg_a, ks_b, rg_a, rs_b)
-        if crossed[0] in SAME_NAME and crossed[1] in SAME_NAME:
-            return crossed
+        if crossed[0] in SAME_OR_SIMILAR_NAME and crossed[1] in SAME_OR_SIMILAR_NAME:
+            return crossed  # misspelt as well (MCGIRR TABKTHA against TABITHA MCGIRR)
     return levels
 
 
@@ -457,6 +467,7 @@ BIRTH_DATE_TYPOS = frozenset({"one_digit", "day_month_swapped"})
 BIRTH_DATES_DIFFER = frozenset({"disagree", "one_component"}) | BIRTH_DATE_TYPOS
 #: Name levels that count as the same name for the protective rules.
 SAME_NAME = frozenset({"exact", "kana", "phonetic"})
+SAME_OR_SIMILAR_NAME = SAME_NAME | {"similar"}
 SAME_PLACE = frozenset({"exact", "same_house"})
 
 
