@@ -498,7 +498,8 @@ def decide(result: Score, model: Model) -> Decision:
     - without a birth date on both sides, a link needs the same phone or the same 宛名番号 (a parent and a child
       of one name share a household);
     - a common name with the same birth date at another address goes to review (同姓同名 in another town);
-    - an individual is never linked with a corporation.
+    - an individual is never linked with a corporation;
+    - and the other way: the same birth date at the same house is reviewed even when the weights say "new".
 
     The same 宛名番号 (both from the resident register, where twins have two) links whatever the weights,
     unless the birth dates differ beyond a typo or both name parts differ. The same 法人番号 links two
@@ -522,7 +523,9 @@ def decide(result: Score, model: Model) -> Decision:
             and not levels.get("surname") == levels.get("given_name") == "disagree":
         return "link"  # one resident register entry: twins have two; a name part may be misspelt or changed
     if result.total < model.review_threshold:
-        return "new"
+        # One birth date at one house is somebody a person should look at, whatever the names say: an alias
+        # (通称名) in one system and the legal name in another, both names changed, or two systems' spellings.
+        return "review" if birth == "exact" and levels.get("address") in SAME_PLACE else "new"
     if result.total <= model.link_threshold or register == "disagree" or levels.get("given_name") == "disagree":
         return "review"
     if birth in BIRTH_DATES_DIFFER:
