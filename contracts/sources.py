@@ -6,20 +6,23 @@ A new source system is its format module (``services/<code>_adapter/export_forma
 ``render_export`` for the synthetic city) plus one row of ``SOURCES``; docs/architecture.md, "Where to make a
 change", lists the rest (docker-compose.yml, the README table; tests/unit/test_sources.py says what disagrees).
 
-Keys: every message's envelope names its ``source_system`` (``tax-core`` …, the row's ``source_system``, which
-the format module writes) and message ids derive from it, but the payloads, matching and collection key a record
-by (department, source id), e.g. (``tax``, 宛名番号), and a claim by (department, claim id). Today each department
-has exactly one source system, whose ``code`` is the department's value, so that pair is unique. A second vendor
-of one department (a second water utility: row ``water_east``, source system ``water-east-billing``, department
-WATER) needs those keys to become (source system, source id); until the contracts, matching and collection do
-that, ``SOURCES`` holds one source per department (tests/unit/test_sources.py refuses a second row).
+Keys (contracts/keys.py): every source system numbers its people and claims in its own **key space**, named by
+its row's ``code``. A department's primary source is the row whose code is the department's value (``tax``,
+``water`` …): its ids are stored as they are, and so is everything stored before key spaces existed. A second
+vendor of one department (two water utilities after a merger: row ``water_east``, source system
+``water-east-billing``, department WATER) has a code of its own, and its adapter qualifies every source key it
+publishes with it (``water_east:W000123``, shared/ingest/records.py), so the two vendors' ids may overlap: matching
+keys a person record and collection a claim by (department, qualified id), and what goes back to a vendor (feeds,
+reconciliation, look-ups, each taking ``source``) is in its key space with its own ids. A department has exactly
+one primary row; any number of other rows, each with a unique code (tests/unit/test_sources.py).
 
 One row carries several departments: the standard data link (``standard_link``, 収滞納管理 標準連携), whose
 ``department`` is None and whose lines each name their department by their 税目コード (contracts/receivables.py).
-It adds no second key: its people are the resident register's 宛名番号, the same ids the departments' systems use
-when they take their people from the register, and its claims are keyed by (department, 通知書番号). A city moves
-a department from its legacy system to the standard link by sending that department's claims through it (and
-retiring the legacy export, or its 調定 for the new years); both rows stay in the registry.
+It takes over the department's primary key space, adding no key of its own: its people are the resident
+register's 宛名番号, the same ids the departments' systems use when they take their people from the register, and
+its claims the department's 通知書番号. A city moves a department from its legacy system to the standard link by
+sending that department's claims through it (and retiring the legacy export, or its 調定 for the new years); the
+claims keep their keys, and both rows stay in the registry.
 
 ``python -m contracts.sources`` prints the rows for shell scripts, one per line, tab-separated:
 code, adapter (process name), port variable, port, department (``*``: several, per record), export file,
@@ -81,6 +84,18 @@ class SourceSystem:
         return (self.department,) if self.department is not None else tuple(Department)
 
     @property
+    def primary(self) -> bool:
+        """The department's own source, whose ids are the department's primary key space (code = department)."""
+        return self.department is not None and self.code == self.department.value
+
+    def key_space(self, department: Department) -> str:
+        """The key space its records of ``department`` are numbered in (contracts/keys.py): its code, or for the
+        primary source and the standard link (which takes over the department's keys) the department's value."""
+        if self.department is not None and department is not self.department:
+            raise ValueError(f"source system {self.code!r} sends no records of {department.value}")
+        return self.code if self.department is not None else department.value
+
+    @property
     def adapter(self) -> str:
         """The adapter's name as a process, a compose service and a folder under services/: ``tax_adapter``."""
         return f"{self.code}_adapter"
@@ -135,10 +150,20 @@ def source(code: str) -> SourceSystem:
         raise KeyError(f"no source system {code!r} (known: {', '.join(SOURCES_BY_CODE)})") from None
 
 
+SOURCES_BY_SYSTEM: Mapping[str, SourceSystem] = MappingProxyType({row.source_system: row for row in SOURCES})
+
+
 def source_of(department: Department) -> SourceSystem:
-    """The one source system of its own a department has (one per department until keys name the source system;
-    the standard link, which carries several, is not one)."""
-    return next(row for row in SOURCES if row.department is department)
+    """The department's primary source system: the row whose code is the department's value (the standard link,
+    which carries several departments, is none's)."""
+    return next(row for row in SOURCES if row.department is department and row.primary)
+
+
+def key_space_of(source_system: str, department: Department) -> str:
+    """The key space of a message's ids from its envelope's ``source_system`` (contracts/keys.py): the row's, or
+    the department's primary one for a source system the registry does not know (a message from before it)."""
+    row = SOURCES_BY_SYSTEM.get(source_system)
+    return row.key_space(department) if row is not None and department in row.departments else department.value
 
 
 def rows() -> list[str]:
