@@ -24,10 +24,12 @@ is never ambiguous.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from contracts.enums import Department
 from contracts.messages import Payload
+
+P = TypeVar("P", bound=Payload)
 
 SEPARATOR = ":"
 #: A key space's name: a registry code (lower-case letters, digits, underscores; starts with a letter).
@@ -111,6 +113,21 @@ def _map_keys_of_field(value: Any, change: Any) -> Any:
     if isinstance(value, list | tuple):
         return [change(v) if isinstance(v, str) else v for v in value]
     return value
+
+
+def in_own_keys(payload: P, department: Department | str) -> P:
+    """The payload with every source key as its source system wrote it (what goes back to that system)."""
+    data = _map_keys(payload.model_dump(mode="json"), lambda stored_id: own_key(department, stored_id))
+    return type(payload).model_validate(data)
+
+
+def stored_prefix(key_space: str | None, department: Department | str) -> str | None:
+    """What every stored id of a second vendor's key space begins with (``water_east:``); None for the primary."""
+    return None if is_primary(key_space, department) else f"{check_key_space(key_space)}{SEPARATOR}"  # type: ignore[arg-type]
+
+
+#: A PostgreSQL regular expression matching every stored id of a second vendor (never a primary one).
+QUALIFIED_SQL_PATTERN = f"^{KEY_SPACE_PATTERN}{SEPARATOR}"
 
 
 def source_keys_of(payload: Payload) -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from contracts import Department, DepartmentFeedItem
+from contracts.keys import KEY_SPACE_PATTERN, in_own_keys, is_primary
 from services.collection.api.deps import BusinessDate, Connection, Viewer, audit_read
 from services.collection.feeds import feed_message, standard_file
 from services.collection.stores import audit_log
@@ -31,13 +32,27 @@ async def department_system(request: Request, department: Annotated[Department, 
 
 Sender = Annotated[DepartmentSystem, Depends(department_system)]
 Limit = Annotated[int, Query(ge=1, le=10_000)]
+#: Whose items (contracts/keys.py): a second vendor of the department reads its own, with its own ids.
+Source = Annotated[str | None, Query(pattern=f"^{KEY_SPACE_PATTERN}$", description=(
+    "The key space (a second vendor's code, e.g. water_east); absent: the department's own system"))]
+
+
+def _of_source(department: Department, source: str | None) -> str | None:
+    """The key space asked for, None for the department's primary one."""
+    return None if is_primary(source, department) else source
+
+
+async def _pending(conn: Connection, department: Department, source: str | None, limit: int
+                   ) -> list[DepartmentFeedItem]:
+    rows = await store.pending(conn, department.value, limit=limit, key_space=_of_source(department, source))
+    return [in_own_keys(feed_message(r), department) for r in rows]
 
 
 @router.get("/feeds/{department}/items", response_model=list[DepartmentFeedItem],
             summary="What the department has not acknowledged yet, oldest first (its own credential)")
-async def feed_items(department: Department, sender: Sender, conn: Connection, limit: Limit = 1000
-                     ) -> list[DepartmentFeedItem]:
-    items = [feed_message(r) for r in await store.pending(conn, department.value, limit=limit)]
+async def feed_items(department: Department, sender: Sender, conn: Connection, limit: Limit = 1000,
+                     source: Source = None) -> list[DepartmentFeedItem]:
+    items = await _pending(conn, department, source, limit)
     await audit_log.record_read(conn, sender.label, "read_feed", department.value, [str(i.feed_id) for i in items])
     return items
 
@@ -45,8 +60,9 @@ async def feed_items(department: Department, sender: Sender, conn: Connection, l
 @router.get("/feeds/{department}/file", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}},
             summary="The same items as a file in the standard layout (contracts/standard_link), 連携番号 = feed id")
-async def feed_file(department: Department, sender: Sender, conn: Connection, limit: Limit = 10_000) -> Response:
-    items = [feed_message(r) for r in await store.pending(conn, department.value, limit=limit)]
+async def feed_file(department: Department, sender: Sender, conn: Connection, limit: Limit = 10_000,
+                    source: Source = None) -> Response:
+    items = await _pending(conn, department, source, limit)
     await audit_log.record_read(conn, sender.label, "read_feed_file", department.value,
                                 [str(i.feed_id) for i in items])
     return Response(standard_file(items), media_type="text/csv; charset=utf-8",
@@ -59,14 +75,16 @@ class Receipt(BaseModel):
 
 class ReceiptAnswer(BaseModel):
     acknowledged: list[int] = Field(description="Acknowledged by this receipt or an earlier one")
-    unknown: list[int] = Field(description="Not items of this department: nothing recorded for them")
+    unknown: list[int] = Field(description="Not items of this department (of this source): nothing recorded for them")
 
 
 @router.post("/feeds/{department}/receipts", response_model=ReceiptAnswer,
              summary="Acknowledge items: the department's system took them in (idempotent)")
-async def feed_receipt(department: Department, body: Receipt, sender: Sender, conn: Connection) -> ReceiptAnswer:
+async def feed_receipt(department: Department, body: Receipt, sender: Sender, conn: Connection,
+                       source: Source = None) -> ReceiptAnswer:
     async with conn.transaction():
-        done, unknown = await store.acknowledge(conn, department.value, body.feed_ids, sender.label)
+        done, unknown = await store.acknowledge(conn, department.value, body.feed_ids, sender.label,
+                                                key_space=_of_source(department, source))
         await audit_log.record(conn, sender.label, "acknowledge_feed", department.value,
                                {"acknowledged": len(done), "unknown": unknown[:100]})
     return ReceiptAnswer(acknowledged=done, unknown=unknown)
