@@ -31,6 +31,7 @@ delivery, media type.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from contracts.enums import Department
+from contracts.keys import KEY_SPACE_PATTERN
 
 #: The departments' names on paper: the short label of the notices' claim tables (shared/documents) ...
 DEPARTMENT_LABELS: Mapping[Department, str] = MappingProxyType({
@@ -164,6 +166,27 @@ def key_space_of(source_system: str, department: Department) -> str:
     the department's primary one for a source system the registry does not know (a message from before it)."""
     row = SOURCES_BY_SYSTEM.get(source_system)
     return row.key_space(department) if row is not None and department in row.departments else department.value
+
+
+def registry_problems(registry: tuple[SourceSystem, ...]) -> list[str]:
+    """What makes a registry's keys ambiguous (contracts/keys.py), one line each; none for a sound registry:
+    every department has exactly one primary row (code = the department's value), every code is unique and a key
+    space's name, and no row of a department takes another department's value as its code."""
+    problems: list[str] = []
+    codes = [row.code for row in registry]
+    problems += [f"code {code!r} is used by {codes.count(code)} rows" for code in sorted(set(codes))
+                 if codes.count(code) > 1]
+    problems += [f"code {row.code!r} is not a key space's name (lower-case letters, digits, underscores)"
+                 for row in registry if not re.fullmatch(KEY_SPACE_PATTERN, row.code)]
+    departments = {department.value for department in Department}
+    for department in Department:
+        primary = [row.code for row in registry if row.department is department and row.primary]
+        if len(primary) != 1:
+            problems.append(f"{department.value}: {len(primary)} primary rows (code {department.value!r}), not 1")
+    problems += [f"code {row.code!r} of a {row.department.value if row.department else 'several-department'} "
+                 "row is another department's key space" for row in registry
+                 if row.code in departments and not row.primary]
+    return problems
 
 
 def rows() -> list[str]:
