@@ -81,6 +81,12 @@ def test_two_water_vendors_with_overlapping_ids_keep_their_people_claims_and_pay
     assert [(r["department"], r["source_person_id"], r["name_kanji"]) for r in theirs["records"]] == [
         ("water", f"{EAST_CODE}:{customer}", f"佐藤 花子{tag}")]
 
+    # each claim's record by its stored key: the same 水栓 bill number, two claims with their own balances
+    records = {key: collection.get(f"/claims/water/{key}", headers=viewer)
+               for key in (claim, f"{EAST_CODE}:{claim}")}
+    assert {key: (r.status_code, r.json()["balance"]) for key, r in records.items()} == {
+        claim: (200, 0), f"{EAST_CODE}:{claim}": (200, 4_500)}
+
     # reconciliation: the second vendor states its claim in its own ids and is compared with its claims only
     statement = render([{"event": "91", "person": customer, "claim": claim, "principal": 4_500,
                          "done_on": BUSINESS_DATE}])
