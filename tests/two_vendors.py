@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from contracts import ClaimAssessed, LegalCategory, PaymentChannel, PaymentReceived, PersonReference
+from contracts import ClaimAssessed, LegalCategory, Payload, PaymentChannel, PaymentReceived, PersonReference
 from services.water_adapter import export_format as water
 from shared.ingest.records import ParsedExport
 
@@ -27,16 +27,18 @@ def parse_primary(data: bytes, *, file_name: str) -> ParsedExport:
 
 
 def bill_and_payment(customer: str, contract: str, receipt: str, person: PersonReference, *, amount: int,
-                     paid: int, fiscal_year: int = 2024) -> bytes:
+                     paid: int | None, fiscal_year: int = 2024) -> bytes:
     """One bimonthly 上水道料金 bill of ``customer`` for ``contract`` and a payment of part of it (入金番号
-    ``receipt``), as the water layout writes them (CP932, no header)."""
+    ``receipt``; none when ``paid`` is None), as the water layout writes them (CP932, no header)."""
     claim_id = water.claim_id(fiscal_year, water.WATER, contract, customer, 1)
     person = person.model_copy(update={"source_person_id": customer})
-    return water.render_export([
+    records: list[Payload] = [
         ClaimAssessed(claim_id=claim_id, person=person, receivable_type=water.WATER,
                       legal_category=LegalCategory.PRIVATE, fiscal_year=fiscal_year, installment=1,
                       due_date=date(fiscal_year, 6, 30), amount=amount, assessed_on=date(fiscal_year, 6, 1),
-                      period_start=date(fiscal_year, 4, 1), period_end=date(fiscal_year, 5, 31)),
-        PaymentReceived(payment_id=receipt, person=PersonReference(source_person_id=customer), claim_id=claim_id,
-                        amount=paid, paid_on=date(fiscal_year, 6, 20), channel=PaymentChannel.CONVENIENCE_STORE),
-    ], era_dates=True)
+                      period_start=date(fiscal_year, 4, 1), period_end=date(fiscal_year, 5, 31))]
+    if paid is not None:
+        records.append(PaymentReceived(payment_id=receipt, person=PersonReference(source_person_id=customer),
+                                       claim_id=claim_id, amount=paid, paid_on=date(fiscal_year, 6, 20),
+                                       channel=PaymentChannel.CONVENIENCE_STORE))
+    return water.render_export(records, era_dates=True)
