@@ -39,7 +39,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from contracts.enums import Department
-from contracts.keys import KEY_SPACE_PATTERN
+from contracts.keys import KEY_SPACE_PATTERN, KeySpaceError, is_primary
 
 #: The departments' names on paper: the short label of the notices' claim tables (shared/documents) ...
 DEPARTMENT_LABELS: Mapping[Department, str] = MappingProxyType({
@@ -166,6 +166,22 @@ def key_space_of(source_system: str, department: Department) -> str:
     the department's primary one for a source system the registry does not know (a message from before it)."""
     row = SOURCES_BY_SYSTEM.get(source_system)
     return row.key_space(department) if row is not None and department in row.departments else department.value
+
+
+def key_space_of_sender(system_id: str, department: Department, asked: str | None) -> str | None:
+    """The key space a department system reads and states in (feeds, reconciliation; contracts/keys.py), None for
+    the department's primary one. The registry row of the credential's system id decides (``water-east-billing``
+    → ``water_east``; ``water-billing`` → the primary); a system id the registry does not know reads the key space
+    it asks for (``source``), by default the department's own. KeySpaceError when a known system asks for another
+    system's key space."""
+    row = SOURCES_BY_SYSTEM.get(system_id)
+    if row is not None and department in row.departments:
+        own = row.key_space(department)
+        if asked is not None and asked != own:
+            raise KeySpaceError(f"source {asked}: the credential of {system_id} reads and states only its own "
+                                f"key space ({own})")
+        asked = own
+    return None if is_primary(asked, department) else asked
 
 
 def registry_problems(registry: tuple[SourceSystem, ...]) -> list[str]:

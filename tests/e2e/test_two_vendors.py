@@ -19,7 +19,9 @@ import pytest
 from contracts import PersonReference
 from contracts.standard_link import INCOMING_VERSION, render
 from services.water_adapter import export_format as water
+from shared.department_auth import mint
 from shared.ingest.publisher import publish_import
+from shared.settings import AdapterSettings
 from tests.departments import department_headers
 from tests.e2e.processes import RunningService, eventually
 from tests.infrastructure import BUSINESS_DATE, Infrastructure
@@ -146,6 +148,12 @@ def test_two_water_vendors_with_overlapping_ids_keep_their_people_claims_and_pay
                             json={"feed_ids": [items[0]["feed_id"]]})
     assert again.json() == {"acknowledged": [items[0]["feed_id"]], "unknown": []}
     assert feed(EAST_CODE) == []
+    # the city's own water system's credential (its system id is the registry's) reads only its own items
+    primary_system = {"Authorization": f"Bearer {mint(AdapterSettings(), 'water', 'water-billing')}"}
+    refused = collection.get("/feeds/water/items", headers=primary_system, params={"source": EAST_CODE})
+    assert refused.status_code == 403 and "only its own key space (water)" in refused.json()["detail"]
+    assert collection.post("/reconciliation/water", params={"source": EAST_CODE}, content=statement,
+                           headers={**primary_system, "Content-Type": "text/csv"}).status_code == 403
 
     # the standard link takes over the department's keys: its 収納 of the primary system's claim id (after an
     # 更正 that raised it) lands on that claim, not on the second vendor's claim of the same id

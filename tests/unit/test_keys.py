@@ -19,7 +19,7 @@ from contracts.keys import (
     qualify,
     split_key,
 )
-from contracts.sources import key_space_of
+from contracts.sources import key_space_of, key_space_of_sender
 from tests.two_vendors import EAST_CODE, EAST_SYSTEM, bill_and_payment, parse_east, parse_primary
 
 TAKAHASHI = PersonReference(source_person_id="x", name_kanji="髙橋 一郎", name_kana="ﾀｶﾊｼ ｲﾁﾛｳ",
@@ -105,3 +105,15 @@ def test_a_feed_item_goes_back_in_the_vendors_own_ids() -> None:
     assert (own.source_person_id, own.claim_id) == ("C000123", "2024-water_supply_charge-S000045-C000123-01")
     assert own.reference == "water_east:N000001"  # the central division's own number is no source key
     assert in_own_keys(own, Department.WATER) == own  # the primary's items are unchanged
+
+
+def test_a_known_systems_credential_reads_only_its_own_key_space() -> None:
+    """Feeds and reconciliation: the registry row of the credential's system id decides whose items it reads."""
+    assert key_space_of_sender("water-billing", Department.WATER, None) is None  # the primary system
+    assert key_space_of_sender("standard-link", Department.WATER, None) is None  # the department's keys
+    with pytest.raises(KeySpaceError, match="credential of water-billing reads and states only its own key space"):
+        key_space_of_sender("water-billing", Department.WATER, EAST_CODE)
+    assert key_space_of_sender("water-billing", Department.WATER, "water") is None
+    # a system id the registry does not know (as minted with --system) reads the key space it names
+    assert key_space_of_sender("east-utility-server-1", Department.WATER, EAST_CODE) == EAST_CODE
+    assert key_space_of_sender("east-utility-server-1", Department.WATER, None) is None

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from contracts import Department, DepartmentFeedItem
-from contracts.keys import KEY_SPACE_PATTERN, in_own_keys, is_primary
+from contracts.keys import KEY_SPACE_PATTERN, KeySpaceError, in_own_keys
+from contracts.sources import key_space_of_sender
 from services.collection.api.deps import BusinessDate, Connection, Viewer, audit_read
 from services.collection.feeds import feed_message, standard_file
 from services.collection.stores import audit_log
@@ -37,14 +38,18 @@ Source = Annotated[str | None, Query(pattern=f"^{KEY_SPACE_PATTERN}$", descripti
     "The key space (a second vendor's code, e.g. water_east); absent: the department's own system"))]
 
 
-def _of_source(department: Department, source: str | None) -> str | None:
-    """The key space asked for, None for the department's primary one."""
-    return None if is_primary(source, department) else source
+def key_space_of(sender: DepartmentSystem, department: Department, source: str | None) -> str | None:
+    """The key space the sender reads and states in, None for the department's own system's: its credential's
+    system decides when the registry knows it (403 for another's), else ``source``."""
+    try:
+        return key_space_of_sender(sender.system_id, department, source)
+    except KeySpaceError as refused:
+        raise HTTPException(403, str(refused)) from None
 
 
-async def _pending(conn: Connection, department: Department, source: str | None, limit: int
+async def _pending(conn: Connection, department: Department, key_space: str | None, limit: int
                    ) -> list[DepartmentFeedItem]:
-    rows = await store.pending(conn, department.value, limit=limit, key_space=_of_source(department, source))
+    rows = await store.pending(conn, department.value, limit=limit, key_space=key_space)
     return [in_own_keys(feed_message(r), department) for r in rows]
 
 
@@ -52,7 +57,7 @@ async def _pending(conn: Connection, department: Department, source: str | None,
             summary="What the department has not acknowledged yet, oldest first (its own credential)")
 async def feed_items(department: Department, sender: Sender, conn: Connection, limit: Limit = 1000,
                      source: Source = None) -> list[DepartmentFeedItem]:
-    items = await _pending(conn, department, source, limit)
+    items = await _pending(conn, department, key_space_of(sender, department, source), limit)
     await audit_log.record_read(conn, sender.label, "read_feed", department.value, [str(i.feed_id) for i in items])
     return items
 
@@ -62,7 +67,7 @@ async def feed_items(department: Department, sender: Sender, conn: Connection, l
             summary="The same items as a file in the standard layout (contracts/standard_link), 連携番号 = feed id")
 async def feed_file(department: Department, sender: Sender, conn: Connection, limit: Limit = 10_000,
                     source: Source = None) -> Response:
-    items = await _pending(conn, department, source, limit)
+    items = await _pending(conn, department, key_space_of(sender, department, source), limit)
     await audit_log.record_read(conn, sender.label, "read_feed_file", department.value,
                                 [str(i.feed_id) for i in items])
     return Response(standard_file(items), media_type="text/csv; charset=utf-8",
@@ -84,7 +89,7 @@ async def feed_receipt(department: Department, body: Receipt, sender: Sender, co
                        source: Source = None) -> ReceiptAnswer:
     async with conn.transaction():
         done, unknown = await store.acknowledge(conn, department.value, body.feed_ids, sender.label,
-                                                key_space=_of_source(department, source))
+                                                key_space=key_space_of(sender, department, source))
         await audit_log.record(conn, sender.label, "acknowledge_feed", department.value,
                                {"acknowledged": len(done), "unknown": unknown[:100]})
     return ReceiptAnswer(acknowledged=done, unknown=unknown)

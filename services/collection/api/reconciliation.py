@@ -17,7 +17,7 @@ from contracts import Department
 from contracts.keys import is_primary, qualify
 from contracts.standard_link import parse
 from services.collection.api.deps import Connection, Viewer, audit_read
-from services.collection.api.feeds import Sender, Source
+from services.collection.api.feeds import Sender, Source, key_space_of
 from services.collection.reconciliation import EXPLANATIONS, Statement, by_cause, reconcile
 from services.collection.stores import audit_log
 from services.collection.stores import reconciliation as store
@@ -48,6 +48,7 @@ async def reconcile_statement(department: Department, request: Request, sender: 
                               conn: Connection, source: Source = None) -> RunSummary:
     """``source``: a second vendor of the department (contracts/keys.py) states its own claims with its own ids;
     they are compared with its claims only, and the run is kept under its code."""
+    space = key_space_of(sender, department, source)
     try:
         parsed = list(parse(await request.body()))
     except ValueError as refused:
@@ -62,15 +63,14 @@ async def reconcile_statement(department: Department, request: Request, sender: 
             rejected.append(RejectedLine(line=line.line, problems=[
                 "レコード種別: a statement holds only 残高 (91) lines"]))
         else:
-            statements.append(Statement(qualify(source, department, line.row["claim"]),
-                                        qualify(source, department, line.row["person"]), line.row["principal"]))
+            statements.append(Statement(qualify(space, department, line.row["claim"]),
+                                        qualify(space, department, line.row["person"]), line.row["principal"]))
             days.add(line.row["done_on"])
     if not statements:
         raise HTTPException(422, "no 残高 (91) line could be read" + (f": {len(rejected)} refused" if rejected else ""))
     if len(days) != 1:
         raise HTTPException(422, "処理日: a statement is as of one day; it holds " + ", ".join(map(str, sorted(days))))
     as_of = days.pop()
-    space = None if is_primary(source, department) else source
     central = await store.central_claims(conn, department.value, as_of, space)
     differences = reconcile(statements, central,
                             unacknowledged_payers=await store.unacknowledged_payers(conn, department.value, space))
