@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from contracts import Department, DepartmentFeedItem
+from contracts.keys import KEY_SPACE_PATTERN, KeySpaceError, in_own_keys
+from contracts.sources import key_space_of_sender
 from services.collection.api.deps import BusinessDate, Connection, Viewer, audit_read
 from services.collection.feeds import feed_message, standard_file
 from services.collection.stores import audit_log
@@ -31,13 +33,31 @@ async def department_system(request: Request, department: Annotated[Department, 
 
 Sender = Annotated[DepartmentSystem, Depends(department_system)]
 Limit = Annotated[int, Query(ge=1, le=10_000)]
+#: Whose items (contracts/keys.py): a second vendor of the department reads its own, with its own ids.
+Source = Annotated[str | None, Query(pattern=f"^{KEY_SPACE_PATTERN}$", description=(
+    "The key space (a second vendor's code, e.g. water_east); absent: the department's own system"))]
+
+
+def key_space_of(sender: DepartmentSystem, department: Department, source: str | None) -> str | None:
+    """The key space the sender reads and states in, None for the department's own system's: its credential's
+    system decides when the registry knows it (403 for another's), else ``source``."""
+    try:
+        return key_space_of_sender(sender.system_id, department, source)
+    except KeySpaceError as refused:
+        raise HTTPException(403, str(refused)) from None
+
+
+async def _pending(conn: Connection, department: Department, key_space: str | None, limit: int
+                   ) -> list[DepartmentFeedItem]:
+    rows = await store.pending(conn, department.value, limit=limit, key_space=key_space)
+    return [in_own_keys(feed_message(r), department) for r in rows]
 
 
 @router.get("/feeds/{department}/items", response_model=list[DepartmentFeedItem],
             summary="What the department has not acknowledged yet, oldest first (its own credential)")
-async def feed_items(department: Department, sender: Sender, conn: Connection, limit: Limit = 1000
-                     ) -> list[DepartmentFeedItem]:
-    items = [feed_message(r) for r in await store.pending(conn, department.value, limit=limit)]
+async def feed_items(department: Department, sender: Sender, conn: Connection, limit: Limit = 1000,
+                     source: Source = None) -> list[DepartmentFeedItem]:
+    items = await _pending(conn, department, key_space_of(sender, department, source), limit)
     await audit_log.record_read(conn, sender.label, "read_feed", department.value, [str(i.feed_id) for i in items])
     return items
 
@@ -45,8 +65,9 @@ async def feed_items(department: Department, sender: Sender, conn: Connection, l
 @router.get("/feeds/{department}/file", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}},
             summary="The same items as a file in the standard layout (contracts/standard_link), 連携番号 = feed id")
-async def feed_file(department: Department, sender: Sender, conn: Connection, limit: Limit = 10_000) -> Response:
-    items = [feed_message(r) for r in await store.pending(conn, department.value, limit=limit)]
+async def feed_file(department: Department, sender: Sender, conn: Connection, limit: Limit = 10_000,
+                    source: Source = None) -> Response:
+    items = await _pending(conn, department, key_space_of(sender, department, source), limit)
     await audit_log.record_read(conn, sender.label, "read_feed_file", department.value,
                                 [str(i.feed_id) for i in items])
     return Response(standard_file(items), media_type="text/csv; charset=utf-8",
@@ -59,14 +80,16 @@ class Receipt(BaseModel):
 
 class ReceiptAnswer(BaseModel):
     acknowledged: list[int] = Field(description="Acknowledged by this receipt or an earlier one")
-    unknown: list[int] = Field(description="Not items of this department: nothing recorded for them")
+    unknown: list[int] = Field(description="Not items of this department (of this source): nothing recorded for them")
 
 
 @router.post("/feeds/{department}/receipts", response_model=ReceiptAnswer,
              summary="Acknowledge items: the department's system took them in (idempotent)")
-async def feed_receipt(department: Department, body: Receipt, sender: Sender, conn: Connection) -> ReceiptAnswer:
+async def feed_receipt(department: Department, body: Receipt, sender: Sender, conn: Connection,
+                       source: Source = None) -> ReceiptAnswer:
     async with conn.transaction():
-        done, unknown = await store.acknowledge(conn, department.value, body.feed_ids, sender.label)
+        done, unknown = await store.acknowledge(conn, department.value, body.feed_ids, sender.label,
+                                                key_space=key_space_of(sender, department, source))
         await audit_log.record(conn, sender.label, "acknowledge_feed", department.value,
                                {"acknowledged": len(done), "unknown": unknown[:100]})
     return ReceiptAnswer(acknowledged=done, unknown=unknown)

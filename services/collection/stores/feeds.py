@@ -10,6 +10,7 @@ from datetime import date
 import asyncpg
 
 from contracts import Department
+from contracts.keys import QUALIFIED_SQL_PATTERN, stored_prefix
 from contracts.topics import DEPARTMENT_FEEDS
 from services.collection.feeds import FEED_ACTIONS, feed_message
 from shared.outbox import enqueue_event
@@ -56,19 +57,29 @@ async def gather(conn: asyncpg.Connection, *, limit: int = 1000) -> int:
     return len(rows)
 
 
-async def pending(conn: asyncpg.Connection, department: str, *, limit: int) -> list[asyncpg.Record]:
-    """What the department has not acknowledged, oldest first."""
-    return await conn.fetch("SELECT * FROM department_feed WHERE department = $1 AND acknowledged_at IS NULL "
-                            "ORDER BY feed_id LIMIT $2", department, limit)
+# The items of one key space (contracts/keys.py), told by the person id every item carries: a second vendor's
+# begin with its prefix ($n: 'water_east:'), the primary source's never look qualified ($n+1: the pattern).
+def _in_key_space(n: int) -> str:
+    return (f"CASE WHEN ${n}::text IS NULL THEN source_person_id !~ ${n + 1}::text "
+            f"ELSE starts_with(source_person_id, ${n}::text) END")
 
 
-async def acknowledge(conn: asyncpg.Connection, department: str, feed_ids: Sequence[int], by: str
-                      ) -> tuple[list[int], list[int]]:
-    """Record a receipt: (acknowledged now or before, not this department's or unknown)."""
+async def pending(conn: asyncpg.Connection, department: str, *, limit: int, key_space: str | None = None
+                  ) -> list[asyncpg.Record]:
+    """What the department has not acknowledged, oldest first; of one key space (None: the primary source's)."""
+    return await conn.fetch("SELECT * FROM department_feed WHERE department = $1 AND acknowledged_at IS NULL AND "
+                            + _in_key_space(3) + " ORDER BY feed_id LIMIT $2", department, limit,
+                            stored_prefix(key_space, department), QUALIFIED_SQL_PATTERN)
+
+
+async def acknowledge(conn: asyncpg.Connection, department: str, feed_ids: Sequence[int], by: str, *,
+                      key_space: str | None = None) -> tuple[list[int], list[int]]:
+    """Record a receipt: (acknowledged now or before, not this department's (key space's) or unknown)."""
     rows = await conn.fetch(
         "UPDATE department_feed SET acknowledged_at = coalesce(acknowledged_at, now()), "
         "acknowledged_by = coalesce(acknowledged_by, $3) WHERE department = $1 AND feed_id = ANY($2::bigint[]) "
-        "RETURNING feed_id", department, list(feed_ids), by)
+        "AND " + _in_key_space(4) + " RETURNING feed_id", department, list(feed_ids), by,
+        stored_prefix(key_space, department), QUALIFIED_SQL_PATTERN)
     done = sorted(r["feed_id"] for r in rows)
     return done, sorted(set(feed_ids) - set(done))
 
