@@ -555,27 +555,38 @@ class DebtorStandingChanged(Payload):
 
 class DepartmentFeedItem(Payload):
     """What the central division did on a claim of this department (a feed back to the department's system):
-    money taken at the central window, a 督促 or 催告 it sent, a 分納誓約 it took, an 執行停止 or a 不納欠損 it
-    decided. Each item once (``feed_id``), until the department acknowledges it (POST /feeds/{department}/receipts);
-    the same items as a file in the department's export format or the standard layout (GET /feeds/{department}/file).
-    Keys are the department's own: its person id and claim id, never the unified debtor id."""
+    money taken at the central window, which claims it settled (充当) and what of it is due back (還付), a 督促 or
+    催告 it sent, a 分納誓約 it took, an 執行停止 or a 不納欠損 it decided. Each item once (``feed_id``), until the
+    department acknowledges it (POST /feeds/{department}/receipts); the same items as a file in the department's
+    export format or the standard layout (GET /feeds/{department}/file). Keys are the department's own: its person
+    id and claim id, never the unified debtor id. Version 2: kinds ``appropriation`` and ``refund`` and the parts
+    of an appropriation (``principal``, ``demand_fee``, ``late_charge``, ``disposition_cost``)."""
 
     DEPARTMENTAL: ClassVar[bool] = False
+    SCHEMA_VERSION: ClassVar[int] = 2  # v2: appropriation, refund and their parts
 
     feed_id: int = Field(ge=1, description="Collection's number of the item; what a receipt names")
     department: str = Field(description="The department owning the claim (Department value)")
-    kind: str = Field(pattern="^(central_payment|demand_notice|reminder|installment_agreement|"
+    kind: str = Field(pattern="^(central_payment|appropriation|refund|demand_notice|reminder|installment_agreement|"
                               "suspension_of_execution|write_off)$")
     source_person_id: SourceKey = Field(description="The department's person key (宛名番号 …)")
-    claim_id: SourceKey | None = Field(None, description="The department's claim id; none for a payment the "
-                                                         "department allocates itself")
+    claim_id: SourceKey | None = Field(None, description="The department's claim id (for an appropriation the claim "
+                                                         "settled); none for a payment the department allocates "
+                                                         "itself")
     receivable_type: ReceivableCode | None = None
     fiscal_year: FiscalYear | None = None
     installment: int | None = Field(None, ge=0, le=99)
-    occurred_on: date = Field(description="収納日, 発送日, 誓約日 or 決定日")
-    amount: Yen | None = Field(None, description="Yen received (central_payment)")
-    reference: SourceKey = Field(description="The receipt, document or record number at the central division")
-    ground: PlainText = Field("", max_length=200, description="The legal ground of an 執行停止 or 不納欠損")
+    occurred_on: date = Field(description="収納日, 充当日, 還付決定日, 発送日, 誓約日 or 決定日")
+    amount: Yen | None = Field(None, description="Yen received (central_payment), settled (appropriation: the sum of "
+                                                 "its parts) or due back (refund)")
+    reference: SourceKey = Field(description="The receipt, document or record number at the central division (for "
+                                             "an appropriation or a refund: the payment it comes from)")
+    ground: PlainText = Field("", max_length=200, description="The legal ground of an 執行停止 or 不納欠損; why a "
+                                                              "refund (excess, after_extinction)")
+    principal: Yen | None = Field(None, ge=0, description="充当: yen of the claim's 本税・本料 settled (version 2)")
+    demand_fee: Yen | None = Field(None, ge=0, description="充当: yen of its 督促手数料 (version 2)")
+    late_charge: Yen | None = Field(None, ge=0, description="充当: yen of its 延滞金・遅延損害金 (version 2)")
+    disposition_cost: Yen | None = Field(None, ge=0, description="充当: yen of its 滞納処分費 (version 2)")
 
 
 COLLECTION_PAYLOADS: tuple[type[Payload], ...] = (InstallmentMissed, DebtorStandingChanged, DepartmentFeedItem)

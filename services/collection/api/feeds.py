@@ -5,18 +5,20 @@ acknowledged in time. Every read and receipt is audit-logged with the ids."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from contracts import Department, DepartmentFeedItem
+from contracts.standard_link import INCOMING_VERSION
 from services.collection.api.deps import BusinessDate, Connection, Viewer, audit_read
-from services.collection.feeds import feed_message, standard_file
+from services.collection.feeds import FeedFormat, feed_message, own_file, standard_file
 from services.collection.stores import audit_log
 from services.collection.stores import feeds as store
 from shared.department_auth import DepartmentSystem, require_department_system
+from shared.ingest.department_files import own_renderer, own_source
 
 router = APIRouter(tags=["feeds"])
 _bearer = HTTPBearer(auto_error=False, scheme_name="DepartmentCredential", bearerFormat="JWT")
@@ -43,14 +45,28 @@ async def feed_items(department: Department, sender: Sender, conn: Connection, l
 
 
 @router.get("/feeds/{department}/file", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}}},
-            summary="The same items as a file in the standard layout (contracts/standard_link), 連携番号 = feed id")
-async def feed_file(department: Department, sender: Sender, conn: Connection, limit: Limit = 10_000) -> Response:
+            responses={200: {"content": {"text/csv": {}}, "headers": {"X-Feed-Omitted": {
+                "description": "Items the format cannot carry, left pending: '<feed id> <kind> <reason, "
+                               "percent-encoded>', comma-separated", "schema": {"type": "string"}}}}},
+            summary="The same items as a file: the standard layout (連携番号 = feed id) or the department's own "
+                    "export format, as the department chose (COLLECTION_FEED_FORMAT_<DEPARTMENT>) or ?format= says")
+async def feed_file(request: Request, department: Department, sender: Sender, conn: Connection,
+                    limit: Limit = 10_000, format: FeedFormat | None = None,
+                    version: Literal["2026-04", "2025-04"] = INCOMING_VERSION) -> Response:
+    chosen = format or request.app.state.settings.feed_format(department.value)
     items = [feed_message(r) for r in await store.pending(conn, department.value, limit=limit)]
+    if chosen == "own":
+        row = own_source(department)
+        file = own_file(items, own_renderer(department), media_type=row.media_type,
+                        file_name=f"feed-{department.value}-{row.export_file}")
+    else:
+        file = standard_file(items, department.value, version)
     await audit_log.record_read(conn, sender.label, "read_feed_file", department.value,
-                                [str(i.feed_id) for i in items])
-    return Response(standard_file(items), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="feed-{department.value}.csv"'})
+                                [str(i) for i in file.carried], format=chosen)
+    headers = {"Content-Disposition": f'attachment; filename="{file.file_name}"', "X-Feed-Format": chosen}
+    if file.omitted:
+        headers["X-Feed-Omitted"] = file.omitted_header()
+    return Response(file.content, media_type=file.media_type, headers=headers)
 
 
 class Receipt(BaseModel):

@@ -12,7 +12,9 @@ from pydantic import BaseModel, Field
 from contracts import Department
 from services.collection.allocation import AllocationPolicy, CentralMethod, Component, Due, split_central_payment
 from services.collection.api.deps import BusinessDate, Collector, Connection, allocation_policy, audit
+from services.collection.appropriations import decided
 from services.collection.store import load_ledger, queue_case_refresh
+from services.collection.stores.appropriations import record_decided
 from services.collection.stores.payments import (
     central_payment_recorded,
     insert_central_payment,
@@ -44,6 +46,18 @@ class CentralPart(BaseModel):
     payment_id: str
 
 
+class Appropriated(BaseModel):
+    """充当 of a part, as decided when the money was taken (what the department's feed says)."""
+
+    department: str
+    claim_id: str
+    payment_id: str
+    principal: int
+    demand_fee: int
+    late_charge: int
+    disposition_cost: int
+
+
 class CentralPaymentView(BaseModel):
     central_payment_id: str
     debtor_id: str
@@ -51,6 +65,8 @@ class CentralPaymentView(BaseModel):
     paid_on: date
     method: str
     parts: list[CentralPart]
+    appropriations: list[Appropriated] = Field(default_factory=list,
+                                               description="Which claims each part settled (充当), as decided now")
     overpayment: int = Field(description="Beyond every open balance: to be refunded (還付)")
     note: str
     received_by: str
@@ -101,6 +117,14 @@ async def receive_central_payment(
             designated={d.value: v for d, v in body.designated.items()} if body.designated else None,
             parts=[p.model_dump() for p in parts], overpayment=split.overpayment, note=body.note,
             received_by=staff.subject)
+        # 充当 as decided today, kept: the departments' feeds say this, whatever later money changes on read
+        after = await load_ledger(conn, debtor_id, body.paid_on)
+        lines, refunds = decided(after, {(p.department, p.payment_id) for p in parts}, body.paid_on) \
+            if after is not None else ([], [])
+        await record_decided(conn, lines, refunds, central_payment_id=body.receipt_id)
         await queue_case_refresh(conn, [debtor_id], "central window payment")
         await audit(conn, staff, "receive_central_payment", debtor_id, receipt=body.receipt_id, amount=body.amount)
-    return CentralPaymentView(**{**dict(row), "parts": parts})
+    return CentralPaymentView(**{**dict(row), "parts": parts, "appropriations": [
+        Appropriated(department=x.department, claim_id=x.claim_id, payment_id=x.payment_id, principal=x.principal,
+                     demand_fee=x.demand_fee, late_charge=x.late_charge, disposition_cost=x.disposition_cost)
+        for x in lines]})

@@ -30,11 +30,14 @@ _FROM_ACTIONS = (
     "ORDER BY a.action_id LIMIT $3 "
     "ON CONFLICT (source_ref) DO NOTHING RETURNING *")
 
-#: Each department's part of a lump sum taken at the central window (its payment, not allocated to a claim).
+#: Each department's part of a lump sum taken at the central window (its payment, not allocated to a claim; its
+#: 税目コード, which the standard layout's 収納 needs, is the one of the oldest claim it settled).
 _FROM_CENTRAL_PAYMENTS = (
     f"INSERT INTO department_feed ({_COLUMNS}) "
     "SELECT 'payment:' || p.department || ':' || p.payment_id, p.department, 'central_payment', p.source_person_id, "
-    "p.claim_id, NULL, NULL, NULL, p.paid_on, p.amount, p.payment_id, '' "
+    "p.claim_id, (SELECT c.receivable_type FROM payment_appropriations x JOIN claims c USING (department, claim_id) "
+    "WHERE (x.payment_department, x.payment_id) = (p.department, p.payment_id) ORDER BY c.due_date, c.claim_id "
+    "LIMIT 1), NULL, NULL, p.paid_on, p.amount, p.payment_id, '' "
     "FROM central_payments cp CROSS JOIN LATERAL jsonb_array_elements(cp.parts) part "
     "JOIN payments p ON p.department = part ->> 'department' AND p.payment_id = part ->> 'payment_id' "
     "WHERE NOT EXISTS (SELECT 1 FROM department_feed f "
@@ -43,11 +46,38 @@ _FROM_CENTRAL_PAYMENTS = (
     "ON CONFLICT (source_ref) DO NOTHING RETURNING *")
 
 
+#: 充当 as decided when the money was taken (payment_appropriations): one item per payment and claim, with its parts.
+_FROM_APPROPRIATIONS = (
+    f"INSERT INTO department_feed ({_COLUMNS}, principal, demand_fee, late_charge, disposition_cost) "
+    "SELECT 'appropriation:' || x.payment_department || ':' || x.payment_id || ':' || x.department || ':' || "
+    "x.claim_id, x.department, 'appropriation', c.source_person_id, x.claim_id, c.receivable_type, c.fiscal_year, "
+    "c.installment, x.appropriated_on, x.principal + x.demand_fee + x.late_charge + x.disposition_cost, x.payment_id, "
+    "'', x.principal, x.demand_fee, x.late_charge, x.disposition_cost "
+    "FROM payment_appropriations x JOIN claims c USING (department, claim_id) "
+    "WHERE NOT EXISTS (SELECT 1 FROM department_feed f WHERE f.source_ref = 'appropriation:' || "
+    "x.payment_department || ':' || x.payment_id || ':' || x.department || ':' || x.claim_id) "
+    "ORDER BY x.decided_at, x.payment_department, x.payment_id, x.department, x.claim_id LIMIT $1 "
+    "ON CONFLICT (source_ref) DO NOTHING RETURNING *")
+
+#: 還付 due of a departmental payment (payment_refunds_due), to the payment's department.
+_FROM_REFUNDS = (
+    f"INSERT INTO department_feed ({_COLUMNS}) "
+    "SELECT 'refund:' || r.department || ':' || r.payment_id, r.department, 'refund', p.source_person_id, r.claim_id, "
+    "c.receivable_type, c.fiscal_year, c.installment, r.decided_on, r.amount, r.payment_id, r.reason "
+    "FROM payment_refunds_due r JOIN payments p USING (department, payment_id) "
+    "LEFT JOIN claims c ON (c.department, c.claim_id) = (r.department, r.claim_id) "
+    "WHERE NOT EXISTS (SELECT 1 FROM department_feed f WHERE f.source_ref = 'refund:' || r.department || ':' || "
+    "r.payment_id) ORDER BY r.decided_at, r.department, r.payment_id LIMIT $1 "
+    "ON CONFLICT (source_ref) DO NOTHING RETURNING *")
+
+
 async def gather(conn: asyncpg.Connection, *, limit: int = 1000) -> int:
     """Gather new items and publish each on its department's topic, inside the caller's transaction; returns
     how many (at most ``limit`` of each source a call: the job calls again until none is new)."""
     rows = list(await conn.fetch(_FROM_ACTIONS, list(FEED_ACTIONS), list(FEED_ACTIONS.values()), limit))
     rows += await conn.fetch(_FROM_CENTRAL_PAYMENTS, limit)
+    rows += await conn.fetch(_FROM_APPROPRIATIONS, limit)
+    rows += await conn.fetch(_FROM_REFUNDS, limit)
     for row in rows:
         item = feed_message(row)
         await enqueue_event(conn, item, topic=DEPARTMENT_FEEDS[Department(item.department)].name,
