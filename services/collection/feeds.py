@@ -59,7 +59,7 @@ _COUNTER = "03"
 
 _FIELDS = ("feed_id", "department", "kind", "source_person_id", "claim_id", "receivable_type", "fiscal_year",
            "installment", "occurred_on", "amount", "reference", "ground", "principal", "demand_fee", "late_charge",
-           "disposition_cost")
+           "disposition_cost", "tax_year")
 
 FeedFormat = Literal["standard", "own"]
 
@@ -102,8 +102,8 @@ def standard_row(item: DepartmentFeedItem, version: str = STANDARD_VERSION) -> d
         raise ValueError(f"the standard layout {spec.version} has no event {event} ({item.kind})")
     row: dict[str, Any] = {"event": spec.event_code(event), "link_id": str(item.feed_id),
                            "person": item.source_person_id, "claim": item.claim_id,
-                           "fiscal_year": item.fiscal_year, "installment": item.installment,
-                           "receivable": item.receivable_type}
+                           "fiscal_year": item.fiscal_year, "tax_year": item.tax_year,
+                           "installment": item.installment, "receivable": item.receivable_type}
     if item.kind == "central_payment":
         row.update(principal=item.amount, total=item.amount, paid_on=item.occurred_on,
                    reported_on=item.occurred_on, receipt=item.reference, channel=_COUNTER)

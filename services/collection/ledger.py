@@ -147,6 +147,7 @@ class Claim:
     due_date: date
     amount: int
     assessed_on: date
+    tax_year: int | None = None  # 相当年度 when the department said it (it differs from 年度)
 
 
 @dataclass(frozen=True, slots=True)

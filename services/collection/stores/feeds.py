@@ -15,14 +15,14 @@ from services.collection.feeds import FEED_ACTIONS, feed_message
 from shared.outbox import enqueue_event
 
 _COLUMNS = ("source_ref, department, kind, source_person_id, claim_id, receivable_type, fiscal_year, installment, "
-            "occurred_on, amount, reference, ground")
+            "occurred_on, amount, reference, ground, tax_year")
 
 #: The centre's own 経過記録 of the kinds that go back (a department's own records never do), with the claim.
 _FROM_ACTIONS = (
     f"INSERT INTO department_feed ({_COLUMNS}) "
     "SELECT 'action:' || a.action_id, a.department, m.feed_kind, c.source_person_id, a.claim_id, "
     "c.receivable_type, c.fiscal_year, c.installment, a.done_on, NULLIF(a.amount, 0), "
-    "coalesce(NULLIF(a.note, ''), 'action ' || a.action_id), coalesce(NULLIF(a.basis, ''), a.outcome, '') "
+    "coalesce(NULLIF(a.note, ''), 'action ' || a.action_id), coalesce(NULLIF(a.basis, ''), a.outcome, ''), c.tax_year "
     "FROM claim_actions a JOIN claims c USING (department, claim_id) "
     "JOIN unnest($1::text[], $2::text[]) AS m(kind, feed_kind) ON m.kind = a.kind "
     "WHERE a.recorded_by NOT LIKE 'department:%' AND a.message_id IS NULL "
@@ -37,7 +37,7 @@ _FROM_CENTRAL_PAYMENTS = (
     "SELECT 'payment:' || p.department || ':' || p.payment_id, p.department, 'central_payment', p.source_person_id, "
     "p.claim_id, (SELECT c.receivable_type FROM payment_appropriations x JOIN claims c USING (department, claim_id) "
     "WHERE (x.payment_department, x.payment_id) = (p.department, p.payment_id) ORDER BY c.due_date, c.claim_id "
-    "LIMIT 1), NULL, NULL, p.paid_on, p.amount, p.payment_id, '' "
+    "LIMIT 1), NULL, NULL, p.paid_on, p.amount, p.payment_id, '', NULL "
     "FROM central_payments cp CROSS JOIN LATERAL jsonb_array_elements(cp.parts) part "
     "JOIN payments p ON p.department = part ->> 'department' AND p.payment_id = part ->> 'payment_id' "
     "WHERE NOT EXISTS (SELECT 1 FROM department_feed f "
@@ -52,7 +52,7 @@ _FROM_APPROPRIATIONS = (
     "SELECT 'appropriation:' || x.payment_department || ':' || x.payment_id || ':' || x.department || ':' || "
     "x.claim_id, x.department, 'appropriation', c.source_person_id, x.claim_id, c.receivable_type, c.fiscal_year, "
     "c.installment, x.appropriated_on, x.principal + x.demand_fee + x.late_charge + x.disposition_cost, x.payment_id, "
-    "'', x.principal, x.demand_fee, x.late_charge, x.disposition_cost "
+    "'', c.tax_year, x.principal, x.demand_fee, x.late_charge, x.disposition_cost "
     "FROM payment_appropriations x JOIN claims c USING (department, claim_id) "
     "WHERE NOT EXISTS (SELECT 1 FROM department_feed f WHERE f.source_ref = 'appropriation:' || "
     "x.payment_department || ':' || x.payment_id || ':' || x.department || ':' || x.claim_id) "
@@ -63,7 +63,7 @@ _FROM_APPROPRIATIONS = (
 _FROM_REFUNDS = (
     f"INSERT INTO department_feed ({_COLUMNS}) "
     "SELECT 'refund:' || r.department || ':' || r.payment_id, r.department, 'refund', p.source_person_id, r.claim_id, "
-    "c.receivable_type, c.fiscal_year, c.installment, r.decided_on, r.amount, r.payment_id, r.reason "
+    "c.receivable_type, c.fiscal_year, c.installment, r.decided_on, r.amount, r.payment_id, r.reason, c.tax_year "
     "FROM payment_refunds_due r JOIN payments p USING (department, payment_id) "
     "LEFT JOIN claims c ON (c.department, c.claim_id) = (r.department, r.claim_id) "
     "WHERE NOT EXISTS (SELECT 1 FROM department_feed f WHERE f.source_ref = 'refund:' || r.department || ':' || "
