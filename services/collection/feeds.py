@@ -115,6 +115,11 @@ def standard_row(item: DepartmentFeedItem, version: str = STANDARD_VERSION) -> d
             row.update(ground=f"滞納処分費 {item.disposition_cost}円 (合計の外)")
     elif item.kind == "refund":
         row.update(principal=item.amount, total=item.amount, done_on=item.occurred_on, receipt=item.reference)
+    elif item.kind == "installment_agreement" and "分納回数" in spec.events[row["event"]].required:
+        raise ValueError("分納誓約 in the layout " + spec.version + " needs 本税, 分納回数 and 納期限 of the claim, which "
+                         "a plan over several claims does not split: the department's share of the plan (its "
+                         "schedule) is at GET /feeds/{department}/installment-plans; ?version=2025-04 carries the "
+                         "line without them")
     else:
         row.update(done_on=item.occurred_on, document=item.reference, ground=item.ground or None)
     fields = {c.field for c in spec.columns}
@@ -160,7 +165,8 @@ OWN_FORMAT_GAPS: Mapping[str, str] = {
     "central_payment": "written as its appropriation lines (収納 naming each claim settled); the unallocated part "
                        "would count the money twice",
     "refund": "a department's export has no 還付 record",
-    "installment_agreement": "the feed item has no schedule (分納回数, 初回納期限) for a 分納 record",
+    "installment_agreement": "a 分納 record needs the schedule of the claim, which a plan over several claims does "
+                             "not split: the department's share is at GET /feeds/{department}/installment-plans",
     "suspension_of_execution": "a department's export has no 執行停止 record",
     "write_off": "a department's export has no 不納欠損 record",
 }

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+from pydantic import ValidationError
+
 from contracts import Department, DepartmentFeedItem, PaymentReceived
+from contracts.standard_link import CURRENT_VERSION, parse
 from services.collection.appropriations import AppropriationLine, RefundLine, decided
-from services.collection.feeds import OWN_FORMAT_GAPS, own_file
+from services.collection.feeds import OWN_FORMAT_GAPS, own_file, standard_file
 from services.collection.ledger import Claim, Payment, build_ledger
+from services.collection.settings import CollectionSettings
 from services.tax_adapter import export_format as tax_format
 from shared.ingest.department_files import own_renderer
 
@@ -100,3 +105,24 @@ def test_the_tax_department_reads_its_lines_back_in_its_own_format() -> None:
         ("F2", TAX_A.claim_id, 10_750), ("F3", TAX_B.claim_id, 2_000)]
     assert sum(p.amount for p in payments) == 12_750  # the part, as its 充当 lines
     assert "F2" in file.content.decode("cp932") and "督促状 第7号" in file.content.decode("cp932")
+
+
+def test_each_department_chooses_its_file_format_and_a_wrong_choice_is_refused_naming_the_setting(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLLECTION_FEED_FORMAT_WATER", "own")
+    settings = CollectionSettings()
+    assert [settings.feed_format(d.value) for d in Department] == [
+        "own" if d is Department.WATER else "standard" for d in Department]
+    monkeypatch.setenv("COLLECTION_FEED_FORMAT_TAX", "xml")
+    with pytest.raises(ValidationError, match="feed_format_tax"):
+        CollectionSettings()
+
+
+def test_a_pledge_the_2026_layout_cannot_carry_says_where_its_schedule_is_and_2025_carries_it() -> None:
+    pledge = DepartmentFeedItem(feed_id=21, department="tax", kind="installment_agreement", source_person_id="100234",
+                                claim_id=TAX_B.claim_id, receivable_type="individual_inhabitant_tax", fiscal_year=2024,
+                                installment=1, occurred_on=date(2025, 2, 3), reference="分納誓約書 第12号")
+    new = standard_file([pledge], "tax")
+    assert new.carried == () and "installment-plans" in new.omitted[0].reason
+    old = standard_file([pledge], "tax", CURRENT_VERSION)
+    assert old.omitted == () and [p.row["document"] for p in parse(old.content) if p.row] == ["分納誓約書 第12号"]
