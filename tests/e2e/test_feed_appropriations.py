@@ -15,14 +15,15 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from contracts import PaymentReceived
+from contracts import Department, PaymentReceived
 from contracts.standard_link import INCOMING_VERSION, parse
 from services.insurance_adapter import export_format as insurance_format
 from services.tax_adapter import export_format as tax_format
 from tests.departments import department_headers
 from tests.e2e.processes import RunningService, eventually
+from tests.e2e.test_department_feeds import on_topic
 from tests.e2e.test_welfare_referral import push_person
-from tests.infrastructure import BUSINESS_DATE
+from tests.infrastructure import BUSINESS_DATE, Infrastructure
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +31,8 @@ PARTS = ("principal", "demand_fee", "late_charge", "disposition_cost")
 
 
 def test_a_window_payment_split_over_two_departments_reaches_each_as_its_appropriation_lines(
-        services: dict[str, RunningService], staff: dict[str, dict[str, str]]) -> None:
+        services: dict[str, RunningService], infrastructure: Infrastructure,
+        staff: dict[str, dict[str, str]]) -> None:
     collection = httpx.Client(base_url=services["collection"].url, timeout=30)
     viewer, collector = staff["viewer"], staff["collector"]
     tag = f"{random.getrandbits(40):010x}"
@@ -99,6 +101,11 @@ def test_a_window_payment_split_over_two_departments_reaches_each_as_its_appropr
         # the central receipt itself is not a second 収納 in the department's own format: named, not dropped
         omitted = [entry.split(" ", 2) for entry in file.headers.get("x-feed-omitted", "").split(", ") if entry]
         assert any(kind == "central_payment" and "appropriation" in unquote(reason) for _, kind, reason in omitted)
+
+    # published once each on the department's own topic, like every item
+    tax_ids = {i["feed_id"] for i in fed["tax"]}
+    assert sorted(on_topic(infrastructure, Department.TAX, tax_ids)) == sorted(tax_ids)
+    assert on_topic(infrastructure, Department.INSURANCE, tax_ids) == []
 
     # acknowledged like any other item: gone from the list, the receipt names what it knew
     ids = [i["feed_id"] for i in fed["tax"]]
