@@ -112,6 +112,12 @@ def test_a_window_payment_split_over_two_departments_reaches_each_as_its_appropr
     receipt = collection.post("/feeds/tax/receipts", headers=department_headers("tax"), json={"feed_ids": ids})
     assert receipt.status_code == 200 and receipt.json() == {"acknowledged": sorted(ids), "unknown": []}
     assert appropriations("tax") == []
+    # staff see the lines as stored, and which department acknowledged them
+    stored = collection.get(f"/central-payments/A{tag}/appropriations", headers=viewer)
+    assert stored.status_code == 200, stored.text
+    assert sorted((a["department"], a["principal"], a["acknowledged"]) for a in stored.json()) == [
+        ("insurance", 20_000, False), ("tax", 30_000, True)]
+    assert collection.get("/central-payments/nosuchreceipt/appropriations", headers=viewer).status_code == 404
 
     # a later payment settles what is left; the lines already decided stay as they were
     again = collection.post(f"/debtors/{debtor}/central-payments", headers=collector, json={
@@ -123,3 +129,4 @@ def test_a_window_payment_split_over_two_departments_reaches_each_as_its_appropr
         what="the second 充当")
     assert sum(i["amount"] for i in later) == 5_000
     assert appropriations("insurance") == fed["insurance"]
+    assert collection.get(f"/central-payments/A{tag}/appropriations", headers=viewer).json() == stored.json()

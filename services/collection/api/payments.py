@@ -11,10 +11,18 @@ from pydantic import BaseModel, Field
 
 from contracts import Department
 from services.collection.allocation import AllocationPolicy, CentralMethod, Component, Due, split_central_payment
-from services.collection.api.deps import BusinessDate, Collector, Connection, allocation_policy, audit
+from services.collection.api.deps import (
+    BusinessDate,
+    Collector,
+    Connection,
+    Viewer,
+    allocation_policy,
+    audit,
+    audit_read,
+)
 from services.collection.appropriations import decided
 from services.collection.store import load_ledger, queue_case_refresh
-from services.collection.stores.appropriations import record_decided
+from services.collection.stores.appropriations import of_central_payment, record_decided
 from services.collection.stores.payments import (
     central_payment_recorded,
     insert_central_payment,
@@ -56,6 +64,13 @@ class Appropriated(BaseModel):
     demand_fee: int
     late_charge: int
     disposition_cost: int
+
+
+class StoredAppropriation(Appropriated):
+    payment_department: str
+    appropriated_on: date
+    feed_id: int | None = Field(description="The department's feed item (None until gathered)")
+    acknowledged: bool = Field(description="The department's receipt named it")
 
 
 class CentralPaymentView(BaseModel):
@@ -128,3 +143,22 @@ async def receive_central_payment(
         Appropriated(department=x.department, claim_id=x.claim_id, payment_id=x.payment_id, principal=x.principal,
                      demand_fee=x.demand_fee, late_charge=x.late_charge, disposition_cost=x.disposition_cost)
         for x in lines]})
+
+
+@router.get("/central-payments/{receipt_id}/appropriations", response_model=list[StoredAppropriation],
+            summary="Which claims each part of a window payment settled (充当), as decided when it was taken, and "
+                    "whether the owning department acknowledged its feed item (viewer)")
+async def central_payment_appropriations(
+    receipt_id: Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")],
+    conn: Connection, staff: Viewer,
+) -> list[StoredAppropriation]:
+    debtor_id, rows = await of_central_payment(conn, receipt_id)
+    if debtor_id is None:
+        raise HTTPException(404, f"no central-window payment with receipt {receipt_id}")
+    await audit_read(conn, staff, "read_central_payment_appropriations", debtor_id, [receipt_id],
+                     debtor_ids=[debtor_id])
+    return [StoredAppropriation(
+        department=r["department"], claim_id=r["claim_id"], payment_id=r["payment_id"], principal=r["principal"],
+        demand_fee=r["demand_fee"], late_charge=r["late_charge"], disposition_cost=r["disposition_cost"],
+        payment_department=r["payment_department"], appropriated_on=r["appropriated_on"], feed_id=r["feed_id"],
+        acknowledged=r["acknowledged_at"] is not None) for r in rows]

@@ -27,3 +27,15 @@ async def record_decided(conn: asyncpg.Connection, lines: Sequence[Appropriation
             [(r.department, r.payment_id, r.claim_id, central_payment_id, r.amount, r.reason, r.on)
              for r in refunds])
 
+
+
+async def of_central_payment(conn: asyncpg.Connection, receipt_id: str) -> tuple[str | None, list[asyncpg.Record]]:
+    """The debtor of a window payment (None when there is none) and its 充当 lines as stored, in allocation order
+    of each part."""
+    debtor = await conn.fetchval("SELECT debtor_id FROM central_payments WHERE central_payment_id = $1", receipt_id)
+    rows = await conn.fetch(
+        "SELECT x.*, f.feed_id, f.acknowledged_at FROM payment_appropriations x LEFT JOIN department_feed f ON "
+        "f.source_ref = 'appropriation:' || x.payment_department || ':' || x.payment_id || ':' || x.department || "
+        "':' || x.claim_id WHERE x.central_payment_id = $1 ORDER BY x.payment_department, x.payment_id, "
+        "x.department, x.claim_id", receipt_id)
+    return debtor, list(rows)
