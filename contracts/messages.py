@@ -566,7 +566,8 @@ class DepartmentFeedItem(Payload):
     department acknowledges it (POST /feeds/{department}/receipts); the same items as a file in the department's
     export format or the standard layout (GET /feeds/{department}/file). Keys are the department's own: its person
     id and claim id, never the unified debtor id. Version 2: kinds ``appropriation`` and ``refund``, the parts of an
-    appropriation (``principal``, ``demand_fee``, ``late_charge``, ``disposition_cost``) and ``tax_year`` (相当年度)."""
+    appropriation or of a central plan's pledge (``principal``, ``demand_fee``, ``late_charge``, ``disposition_cost``),
+    a pledge's ``instalments`` and ``first_due_on``, and ``tax_year`` (相当年度)."""
 
     DEPARTMENTAL: ClassVar[bool] = False
     SCHEMA_VERSION: ClassVar[int] = 2  # v2: appropriation, refund and their parts
@@ -594,6 +595,11 @@ class DepartmentFeedItem(Payload):
     demand_fee: Yen | None = Field(None, ge=0, description="充当: yen of its 督促手数料 (version 2)")
     late_charge: Yen | None = Field(None, ge=0, description="充当: yen of its 延滞金・遅延損害金 (version 2)")
     disposition_cost: Yen | None = Field(None, ge=0, description="充当: yen of its 滞納処分費 (version 2)")
+    instalments: int | None = Field(None, ge=1, le=120, description="分納誓約 of a central plan: the instalments "
+                                                                    "that settle this claim (version 2); the parts "
+                                                                    "above are what of the plan settles it")
+    first_due_on: date | None = Field(None, description="分納誓約: the first of those instalments' due date "
+                                                        "(version 2)")
 
 
 COLLECTION_PAYLOADS: tuple[type[Payload], ...] = (InstallmentMissed, DebtorStandingChanged, DepartmentFeedItem)

@@ -23,6 +23,7 @@ from urllib.parse import quote
 from contracts import (
     ClaimNoticeSent,
     DepartmentFeedItem,
+    InstallmentAgreed,
     NoticeKind,
     Payload,
     PaymentChannel,
@@ -30,6 +31,7 @@ from contracts import (
     PersonReference,
 )
 from contracts.standard_link import INCOMING_VERSION, layout, render
+from shared.ingest.records import monthly_schedule
 
 #: The 経過記録 kinds that go back to the department owning the claim, and their feed kind.
 FEED_ACTIONS: Mapping[str, str] = {
@@ -59,7 +61,7 @@ _COUNTER = "03"
 
 _FIELDS = ("feed_id", "department", "kind", "source_person_id", "claim_id", "receivable_type", "fiscal_year",
            "installment", "occurred_on", "amount", "reference", "ground", "principal", "demand_fee", "late_charge",
-           "disposition_cost", "tax_year")
+           "disposition_cost", "tax_year", "instalments", "first_due_on")
 
 FeedFormat = Literal["standard", "own"]
 
@@ -115,6 +117,11 @@ def standard_row(item: DepartmentFeedItem, version: str = STANDARD_VERSION) -> d
             row.update(ground=f"滞納処分費 {item.disposition_cost}円 (合計の外)")
     elif item.kind == "refund":
         row.update(principal=item.amount, total=item.amount, done_on=item.occurred_on, receipt=item.reference)
+    elif item.kind == "installment_agreement" and item.instalments and item.first_due_on:
+        parts = (item.principal or 0, item.demand_fee or 0, item.late_charge or 0)
+        row.update(principal=parts[0] or None, demand_fee=parts[1] or None, late_charge=parts[2] or None,
+                   instalments=item.instalments, due_on=item.first_due_on, done_on=item.occurred_on,
+                   document=item.reference)
     elif item.kind == "installment_agreement" and "分納回数" in spec.events[row["event"]].required:
         raise ValueError("分納誓約 in the layout " + spec.version + " needs 本税, 分納回数 and 納期限 of the claim, which "
                          "a plan over several claims does not split: the department's share of the plan (its "
@@ -165,8 +172,6 @@ OWN_FORMAT_GAPS: Mapping[str, str] = {
     "central_payment": "written as its appropriation lines (収納 naming each claim settled); the unallocated part "
                        "would count the money twice",
     "refund": "a department's export has no 還付 record",
-    "installment_agreement": "a 分納 record needs the schedule of the claim, which a plan over several claims does "
-                             "not split: the department's share is at GET /feeds/{department}/installment-plans",
     "suspension_of_execution": "a department's export has no 執行停止 record",
     "write_off": "a department's export has no 不納欠損 record",
 }
@@ -179,6 +184,14 @@ def own_record(item: DepartmentFeedItem) -> Payload:
     if item.kind in OWN_FORMAT_GAPS:
         raise ValueError(f"{item.kind}: {OWN_FORMAT_GAPS[item.kind]}")
     person = PersonReference(source_person_id=item.source_person_id)
+    if item.kind == "installment_agreement":
+        if not (item.instalments and item.first_due_on and item.amount):
+            raise ValueError("installment_agreement: the pledge names no schedule of this claim (not a central "
+                             "plan's): the department's share is at GET /feeds/{department}/installment-plans")
+        # the departments' 分納 records carry a total, a count and a first due date: monthly from that date
+        return InstallmentAgreed(agreement_id=f"F{item.feed_id}", person=person, claim_ids=(str(item.claim_id),),
+                                 schedule=monthly_schedule(item.amount, item.instalments, item.first_due_on),
+                                 agreed_on=item.occurred_on)
     if item.kind == "appropriation":
         return PaymentReceived(payment_id=f"F{item.feed_id}", person=person, claim_id=item.claim_id,
                                amount=item.amount, paid_on=item.occurred_on, channel=PaymentChannel.COUNTER)

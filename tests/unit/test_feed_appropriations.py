@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from contracts import Department, DepartmentFeedItem, PaymentReceived
-from contracts.standard_link import CURRENT_VERSION, parse
+from contracts.standard_link import CURRENT_VERSION, INCOMING_VERSION, parse
 from services.collection.appropriations import AppropriationLine, RefundLine, decided
 from services.collection.feeds import OWN_FORMAT_GAPS, own_file, standard_file
 from services.collection.ledger import Claim, Payment, build_ledger
@@ -126,3 +126,25 @@ def test_a_pledge_the_2026_layout_cannot_carry_says_where_its_schedule_is_and_20
     assert new.carried == () and "installment-plans" in new.omitted[0].reason
     old = standard_file([pledge], "tax", CURRENT_VERSION)
     assert old.omitted == () and [p.row["document"] for p in parse(old.content) if p.row] == ["分納誓約書 第12号"]
+
+
+def test_a_central_plan_s_pledge_goes_back_with_the_claim_s_share_in_both_formats() -> None:
+    """What of the plan settles this claim (本税 and 延滞金), in how many instalments from which first due date: a 31
+    分納誓約 line of the 2026.04 layout, and a 分納 record of the tax system's own format read back by its parser."""
+    pledge = DepartmentFeedItem(feed_id=22, department="tax", kind="installment_agreement", source_person_id="100234",
+                                claim_id=TAX_A.claim_id, receivable_type="individual_inhabitant_tax", fiscal_year=2023,
+                                installment=1, occurred_on=date(2025, 1, 31), reference="installment_pledge 6債管第12号",
+                                amount=10_900, principal=10_000, late_charge=900, demand_fee=0, disposition_cost=0,
+                                instalments=3, first_due_on=date(2025, 2, 28))
+    file = standard_file([pledge], "tax")
+    (row,) = [p.row for p in parse(file.content, INCOMING_VERSION)]
+    assert (row["event"], row["principal"], row["late_charge"], row["instalments"], row["due_on"]) == (
+        "31", 10_000, 900, 3, date(2025, 2, 28))
+    own = own_file([pledge], own_renderer(Department.TAX), media_type="text/csv", file_name="feed-tax.csv")
+    assert own.omitted == ()
+    (accepted,) = tax_format.parse_export(own.content, file_name="feed-tax.csv",
+                                          produced_at=lambda: datetime(2025, 2, 1, tzinfo=UTC)).accepted
+    agreed = accepted.message.payload
+    assert agreed.claim_ids == (TAX_A.claim_id,) and len(agreed.schedule) == 3  # type: ignore[attr-defined]
+    assert sum(s.amount for s in agreed.schedule) == 10_900  # type: ignore[attr-defined]
+    assert agreed.schedule[0].due_date == date(2025, 2, 28)  # type: ignore[attr-defined]

@@ -17,14 +17,31 @@ from shared.outbox import enqueue_event
 _COLUMNS = ("source_ref, department, kind, source_person_id, claim_id, receivable_type, fiscal_year, installment, "
             "occurred_on, amount, reference, ground, tax_year")
 
-#: The centre's own 経過記録 of the kinds that go back (a department's own records never do), with the claim.
+#: The centre's own 経過記録 of the kinds that go back (a department's own records never do), with the claim. A
+#: 分納誓約 issued for a central plan (its note names the pledge's document number) carries what of the plan
+#: settles this claim, by component, in how many instalments from which first due date.
 _FROM_ACTIONS = (
-    f"INSERT INTO department_feed ({_COLUMNS}) "
+    f"INSERT INTO department_feed ({_COLUMNS}, principal, demand_fee, late_charge, disposition_cost, instalments, "
+    "first_due_on) "
     "SELECT 'action:' || a.action_id, a.department, m.feed_kind, c.source_person_id, a.claim_id, "
-    "c.receivable_type, c.fiscal_year, c.installment, a.done_on, NULLIF(a.amount, 0), "
-    "coalesce(NULLIF(a.note, ''), 'action ' || a.action_id), coalesce(NULLIF(a.basis, ''), a.outcome, ''), c.tax_year "
+    "c.receivable_type, c.fiscal_year, c.installment, a.done_on, coalesce(pledge.total, NULLIF(a.amount, 0)), "
+    "coalesce(NULLIF(a.note, ''), 'action ' || a.action_id), coalesce(NULLIF(a.basis, ''), a.outcome, ''), "
+    "c.tax_year, pledge.principal, pledge.demand_fee, pledge.late_charge, pledge.disposition_cost, "
+    "pledge.instalments, pledge.first_due_on "
     "FROM claim_actions a JOIN claims c USING (department, claim_id) "
     "JOIN unnest($1::text[], $2::text[]) AS m(kind, feed_kind) ON m.kind = a.kind "
+    "LEFT JOIN LATERAL (SELECT sum((part ->> 'amount')::bigint) AS total, "
+    "sum((part ->> 'amount')::bigint) FILTER (WHERE part ->> 'component' = 'principal') AS principal, "
+    "sum((part ->> 'amount')::bigint) FILTER (WHERE part ->> 'component' = 'demand_fee') AS demand_fee, "
+    "sum((part ->> 'amount')::bigint) FILTER (WHERE part ->> 'component' = 'late_charge') AS late_charge, "
+    "sum((part ->> 'amount')::bigint) FILTER (WHERE part ->> 'component' = 'disposition_cost') AS disposition_cost, "
+    "count(DISTINCT i ->> 'number')::int AS instalments, min((i ->> 'due_date')::date) AS first_due_on "
+    "FROM central_plans p CROSS JOIN LATERAL jsonb_array_elements(p.schedule) i "
+    "CROSS JOIN LATERAL jsonb_array_elements(i -> 'parts') part "
+    "WHERE a.kind = 'installment_agreement' AND p.debtor_id = c.debtor_id "
+    "AND p.document_number = split_part(a.note, ' ', 2) "
+    "AND part ->> 'department' = a.department AND part ->> 'claim_id' = a.claim_id "
+    "HAVING count(*) > 0) pledge ON true "
     "WHERE a.recorded_by NOT LIKE 'department:%' AND a.message_id IS NULL "
     "AND NOT EXISTS (SELECT 1 FROM department_feed f WHERE f.source_ref = 'action:' || a.action_id) "
     "ORDER BY a.action_id LIMIT $3 "
