@@ -2,15 +2,20 @@
 own system, so it stops its own reminders and does not count money twice.
 
 What goes back (``FEED_ACTIONS`` and central-window payments): money taken at the central window (each
-department's part of a lump sum), the 督促 and 催告 letters the centre sent, the 分納誓約 it took, 執行停止 and 不納欠損
-it decided. A department's own records (recorded_by ``department:…``) never go back to it.
+department's part of a lump sum), which of the department's claims it settled (``appropriation``: 充当 with its
+本税, 督促手数料, 延滞金 and 滞納処分費 parts, as decided when the money was taken: appropriations.py) and what of it
+is due back (``refund``: 還付), the 督促 and 催告 letters the centre sent, the 分納誓約 it took (a central plan's
+with the claim's share), 執行停止 and 不納欠損 it decided. A department's own records (recorded_by
+``department:…``) never go back to it.
 
 How (stores/feeds.py gathers, this module decides): each item is gathered once from collection's records (its
 source is unique), published once on the department's topic (``feeds.<department>.v1``, through the outbox, in
 the transaction that gathered it), and listed for the department until it acknowledges it (a receipt naming
-the feed ids). The same items come as a file in the standard layout (contracts/standard_link.py). Items older
-than the acknowledgement period without a receipt are listed for staff and counted in a metric that alerts.
-Pure functions.
+the feed ids). The same items come as a file, in the standard layout (contracts/standard_link.py, 2026.04 by
+default) or in the department's own export format (``own_file``: the department's format module's render_export,
+reached through shared/ingest/department_files.py), as the department chose; an item the format cannot carry is
+left out and named (``Omitted``), never dropped, and stays pending. Items older than the acknowledgement period
+without a receipt are listed for staff and counted in a metric that alerts. Pure functions.
 """
 
 from __future__ import annotations

@@ -57,8 +57,10 @@ class CentralPart(BaseModel):
 class Appropriated(BaseModel):
     """充当 of a part, as decided when the money was taken (what the department's feed says)."""
 
-    department: str
+    department: str = Field(description="Owns the claim (its feed gets the line)")
     claim_id: str
+    payment_department: str = Field(description="The part's department (another only for a local tax's 過誤納金 "
+                                                "applied under 地方税法17条の2)")
     payment_id: str
     principal: int
     demand_fee: int
@@ -67,7 +69,6 @@ class Appropriated(BaseModel):
 
 
 class StoredAppropriation(Appropriated):
-    payment_department: str
     appropriated_on: date
     feed_id: int | None = Field(description="The department's feed item (None until gathered)")
     acknowledged: bool = Field(description="The department's receipt named it")
@@ -140,7 +141,8 @@ async def receive_central_payment(
         await queue_case_refresh(conn, [debtor_id], "central window payment")
         await audit(conn, staff, "receive_central_payment", debtor_id, receipt=body.receipt_id, amount=body.amount)
     return CentralPaymentView(**{**dict(row), "parts": parts, "appropriations": [
-        Appropriated(department=x.department, claim_id=x.claim_id, payment_id=x.payment_id, principal=x.principal,
+        Appropriated(department=x.department, claim_id=x.claim_id, payment_department=x.payment_department,
+                     payment_id=x.payment_id, principal=x.principal,
                      demand_fee=x.demand_fee, late_charge=x.late_charge, disposition_cost=x.disposition_cost)
         for x in lines]})
 
