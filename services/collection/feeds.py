@@ -93,10 +93,13 @@ class FeedFile:
     carried: tuple[int, ...]  # the feed ids in the file
     omitted: tuple[Omitted, ...]
 
-    def omitted_header(self) -> str:
-        """For a response header (ASCII): ``<feed id> <kind> <reason, percent-encoded UTF-8>`` of each item not in
-        the file, comma-separated."""
-        return ", ".join(f"{o.feed_id} {o.kind} {quote(o.reason, safe='')}" for o in self.omitted)
+    def omitted_header(self, limit: int = 50) -> str:
+        """For a response header (ASCII, bounded): ``<feed id> <kind> <reason, percent-encoded UTF-8>`` of the first
+        ``limit`` items not in the file, comma-separated, then ``+<n> more`` (all are in the items list)."""
+        shown = [f"{o.feed_id} {o.kind} {quote(o.reason, safe='')}" for o in self.omitted[:limit]]
+        if len(self.omitted) > limit:
+            shown.append(f"+{len(self.omitted) - limit} more")
+        return ", ".join(shown)
 
 
 def standard_row(item: DepartmentFeedItem, version: str = STANDARD_VERSION) -> dict[str, Any]:

@@ -5,6 +5,7 @@ department's format module)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from urllib.parse import unquote
 
 import pytest
 from pydantic import ValidationError
@@ -148,3 +149,16 @@ def test_a_central_plan_s_pledge_goes_back_with_the_claim_s_share_in_both_format
     assert agreed.claim_ids == (TAX_A.claim_id,) and len(agreed.schedule) == 3  # type: ignore[attr-defined]
     assert sum(s.amount for s in agreed.schedule) == 10_900  # type: ignore[attr-defined]
     assert agreed.schedule[0].due_date == date(2025, 2, 28)  # type: ignore[attr-defined]
+
+
+def test_what_a_file_leaves_out_is_named_in_a_bounded_header() -> None:
+    """A department on its own format with many 不納欠損 pending: the header names the first ones with their reason
+    (percent-encoded UTF-8, so it stays ASCII) and counts the rest, which the items list has."""
+    write_offs = [DepartmentFeedItem(feed_id=100 + n, department="tax", kind="write_off", source_person_id="100234",
+                                     claim_id=TAX_B.claim_id, occurred_on=date(2025, 1, 31), reference=f"欠損第{n}号",
+                                     ground="地方税法18条1項") for n in range(60)]
+    file = own_file(write_offs, own_renderer(Department.TAX), media_type="text/csv", file_name="feed-tax.csv")
+    header = file.omitted_header()
+    assert header.isascii() and header.endswith(", +10 more") and len(file.omitted) == 60
+    first = header.split(", ")[0].split(" ")
+    assert first[:2] == ["100", "write_off"] and unquote(first[2]) == f"write_off: {OWN_FORMAT_GAPS['write_off']}"

@@ -47,7 +47,9 @@ async def feed_items(department: Department, sender: Sender, conn: Connection, l
 @router.get("/feeds/{department}/file", response_class=Response,
             responses={200: {"content": {"text/csv": {}}, "headers": {"X-Feed-Omitted": {
                 "description": "Items the format cannot carry, left pending: '<feed id> <kind> <reason, "
-                               "percent-encoded>', comma-separated", "schema": {"type": "string"}}}}},
+                               "percent-encoded>', comma-separated, the first 50 then '+<n> more'",
+                "schema": {"type": "string"}}, "X-Feed-Omitted-Count": {
+                "description": "How many items the file left out", "schema": {"type": "integer"}}}}},
             summary="The same items as a file: the standard layout (連携番号 = feed id) or the department's own "
                     "export format, as the department chose (COLLECTION_FEED_FORMAT_<DEPARTMENT>) or ?format= says")
 async def feed_file(request: Request, department: Department, sender: Sender, conn: Connection,
@@ -66,6 +68,7 @@ async def feed_file(request: Request, department: Department, sender: Sender, co
     headers = {"Content-Disposition": f'attachment; filename="{file.file_name}"', "X-Feed-Format": chosen}
     if file.omitted:
         headers["X-Feed-Omitted"] = file.omitted_header()
+        headers["X-Feed-Omitted-Count"] = str(len(file.omitted))
     return Response(file.content, media_type=file.media_type, headers=headers)
 
 
