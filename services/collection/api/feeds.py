@@ -1,6 +1,7 @@
 """Feeds back to the departments (services/collection/feeds.py): a department's system, with its own credential
 (shared/department_auth.py, the one it imports with), reads what the central division did on its claims, as
-items or as a file in the standard layout, and acknowledges them with a receipt; staff see what no department
+items or as a file in the standard layout or its own export format (its choice, COLLECTION_FEED_FORMAT_<DEPARTMENT>,
+or ?format=), and acknowledges them with a receipt; staff see what no department
 acknowledged in time. Every read and receipt is audit-logged with the ids."""
 
 from __future__ import annotations

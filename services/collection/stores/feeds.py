@@ -1,5 +1,6 @@
 """Feeds back to the departments (services/collection/feeds.py decides what and how): gather new items from
-collection's records into ``department_feed`` (each once), publish each through the outbox on its department's
+collection's records (the 経過記録, central-window payments, the 充当 lines and 還付 stored when the money was taken)
+into ``department_feed`` (each once), publish each through the outbox on its department's
 topic in the same transaction, list what a department has not acknowledged, and record receipts."""
 
 from __future__ import annotations
