@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
 
+from pydantic import ValidationError
+
 from contracts import (
     ClaimNoticeSent,
     DepartmentFeedItem,
@@ -156,6 +158,10 @@ def _carry(items: Sequence[DepartmentFeedItem], convert: Callable[[DepartmentFee
         try:
             record = convert(item)
             render_all([record])
+        except ValidationError as refused:  # the field and why, never the value
+            omitted.append(Omitted(item.feed_id, item.kind, "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in refused.errors(include_input=False))))
+            continue
         except (TypeError, ValueError) as refused:
             omitted.append(Omitted(item.feed_id, item.kind, str(refused) or type(refused).__name__))
             continue

@@ -162,3 +162,13 @@ def test_what_a_file_leaves_out_is_named_in_a_bounded_header() -> None:
     assert header.isascii() and header.endswith(", +10 more") and len(file.omitted) == 60
     first = header.split(", ")[0].split(" ")
     assert first[:2] == ["100", "write_off"] and unquote(first[2]) == f"write_off: {OWN_FORMAT_GAPS['write_off']}"
+
+
+def test_a_record_the_format_model_refuses_is_named_by_field_never_by_value() -> None:
+    """A 督促 item without its claim (a department's notice record must name one): omitted naming the field, and
+    nothing of the item's values (the person's key) in the reason."""
+    notice = DepartmentFeedItem(feed_id=31, department="tax", kind="demand_notice", source_person_id="100234",
+                                occurred_on=date(2025, 1, 21), reference="督促状 第9号")
+    file = own_file([notice], own_renderer(Department.TAX), media_type="text/csv", file_name="feed-tax.csv")
+    (omitted,) = file.omitted
+    assert omitted.reason.startswith("claim_id: ") and "100234" not in omitted.reason and "第9号" not in omitted.reason
