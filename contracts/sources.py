@@ -138,7 +138,8 @@ SOURCES: tuple[SourceSystem, ...] = (
                  "text/csv; charset=Shift_JIS", "上水道料金・下水道使用料", stream_lines="headerless"),
     SourceSystem("standard_link", "standard-link", None, 8009, "services.standard_link_adapter.export_format",
                  "standard_link.csv", "text/csv; charset=utf-8", "収滞納管理 標準連携 (税目コードの所管課ごと)",
-                 stream_lines="header"),
+                 stream_lines="header",
+                 settings="services.standard_link_adapter.export_format:StandardLinkAdapterSettings"),
 )
 
 SOURCES_BY_CODE: Mapping[str, SourceSystem] = MappingProxyType({source.code: source for source in SOURCES})

@@ -47,6 +47,8 @@ class ClaimView(BaseModel):
     receivable_type: str
     legal_category: str
     fiscal_year: int
+    tax_year: int | None = Field(None, description="相当年度: the year the tax or premium is for, when the department "
+                                                   "said it (it differs from 年度 for 過年度分 assessed later)")
     installment: int
     due_date: date
     assessed_amount: int = Field(description="調定額 as first assessed, yen")
@@ -254,7 +256,7 @@ async def get_debtor(
         claims=[
             ClaimView(
                 department=c.claim.department, claim_id=c.claim.claim_id, receivable_type=c.claim.receivable_type,
-                legal_category=c.claim.legal_category, fiscal_year=c.claim.fiscal_year,
+                legal_category=c.claim.legal_category, fiscal_year=c.claim.fiscal_year, tax_year=c.claim.tax_year,
                 installment=c.claim.installment, due_date=c.claim.due_date, assessed_amount=c.claim.amount,
                 principal=c.principal, paid=c.paid, balance=c.balance, status=c.status,
                 arrears_class=c.arrears_class, late_charge=late_charge_of(c, ledger.as_of),

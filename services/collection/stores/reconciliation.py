@@ -43,8 +43,9 @@ async def central_claims(conn: asyncpg.Connection, department: str, as_of: date,
 
 async def unacknowledged_payers(conn: asyncpg.Connection, department: str, key_space: str | None = None
                                 ) -> frozenset[str]:
+    # the money, or a 充当 line of it (which claim it settled), the department has not acknowledged yet
     rows = await conn.fetch("SELECT DISTINCT source_person_id FROM department_feed WHERE department = $1 "
-                            "AND kind = 'central_payment' AND acknowledged_at IS NULL", department)
+                            "AND kind IN ('central_payment', 'appropriation') AND acknowledged_at IS NULL", department)
     return frozenset(r["source_person_id"] for r in rows
                      if in_key_space(key_space, department, r["source_person_id"]))
 
