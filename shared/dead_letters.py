@@ -14,10 +14,11 @@ import json
 import sys
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from contracts.envelope import HEADER_MESSAGE_ID
 from contracts.topics import DEAD_LETTER_TOPICS as _DEAD_LETTER_SPECS
+from shared.topic_reader import read_to_end
 
 DEAD_LETTER_TOPICS = tuple(spec.name for spec in _DEAD_LETTER_SPECS)
 
@@ -48,30 +49,9 @@ class DeadLetter:
 
 
 async def read_dead_letters(bootstrap_servers: str, topic: str, timeout: float = 30) -> list[DeadLetter]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None,
-                                isolation_level="read_committed")
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        letters: list[DeadLetter] = []
-        deadline = asyncio.get_running_loop().time() + timeout
-
-        async def behind() -> bool:
-            return any([await consumer.position(tp) < end[tp] for tp in partitions])
-
-        while await behind():
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"could not read {topic} to its end within {timeout}s")
-            for records in (await consumer.getmany(*partitions, timeout_ms=300)).values():
-                letters += [DeadLetter(r.topic, r.partition, r.offset, r.key, r.value or b"",
-                                       {k: v.decode(errors="replace") for k, v in r.headers or ()})
-                            for r in records]
-        return letters
-    finally:
-        await consumer.stop()
+    return [DeadLetter(r.topic, r.partition, r.offset, r.key, r.value or b"",
+                       {k: v.decode(errors="replace") for k, v in r.headers or ()})
+            for r in await read_to_end(bootstrap_servers, topic, timeout)]
 
 
 def select(letters: list[DeadLetter], *, message_ids: list[str] | None = None, error_contains: str | None = None,

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.ingest.progress_topic import read_progress_topic
+from contracts.topics import INGEST_PROGRESS
+from shared.topic_reader import read_to_end
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ def latest_imports(values: Iterable[tuple[bytes | None, bytes | None]]) -> list[
 
 async def read_import_history(bootstrap_servers: str, timeout: float = 30) -> list[ImportRecord]:
     """Every import's latest progress (reads the committed progress topic to its end)."""
-    return latest_imports(await read_progress_topic(bootstrap_servers, timeout))
+    records = await read_to_end(bootstrap_servers, INGEST_PROGRESS.name, timeout)
+    return latest_imports((r.key, r.value) for r in records)
 
 
 __all__ = ["ImportRecord", "latest_imports", "read_import_history"]

@@ -33,11 +33,11 @@ from opentelemetry.trace import Link, SpanKind
 
 from contracts.topics import BILLING_SOURCE, INGEST_PROGRESS, INGEST_QUARANTINE
 from shared.ingest.outage import ChunkDeadlineExceeded
-from shared.ingest.progress_topic import read_progress_topic
 from shared.ingest.records import ParsedExport, Rejection
 from shared.ingest.streaming import StreamedExport
 from shared.kafka import envelope_headers
 from shared.metrics import pipeline_metrics
+from shared.topic_reader import read_to_end
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -102,10 +102,10 @@ async def read_progress(bootstrap_servers: str, import_key: str, timeout: float 
     """The last committed progress of one import (reads the compacted progress topic to its end)."""
     wanted = import_key.encode()
     found = Progress()
-    for key, value in await read_progress_topic(bootstrap_servers, timeout):
-        if key == wanted and value is not None:
-            record = json.loads(value)
-            found = Progress(record["accepted_done"], record["rejected_done"], record["completed"])
+    for record in await read_to_end(bootstrap_servers, INGEST_PROGRESS.name, timeout):
+        if record.key == wanted and record.value is not None:
+            value = json.loads(record.value)
+            found = Progress(value["accepted_done"], value["rejected_done"], value["completed"])
     return found
 
 
