@@ -188,18 +188,22 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         if not token:
             return to_sign_in(request)
         asked = {**_case_query(request), **(fixed or {})}
-        try:
-            me = await backend.me(token)
+        async def listed() -> tuple[dict[str, Any], str | None]:
             try:
-                page, problem = await backend.cases(token, asked), None
+                return await backend.cases(token, asked), None
             except Refused as refused:
-                page, problem = {"items": [], "total": 0, "limit": CASE_PAGE, "offset": 0}, _search_problem(refused)
+                return {"items": [], "total": 0, "limit": CASE_PAGE, "offset": 0}, _search_problem(refused)
+
+        try:  # the officer, the page and the actions' Japanese words (次の対応) at once
+            me, (page, problem), table = await asyncio.gather(backend.me(token), listed(),
+                                                              backend.action_table(token))
         except SignedOut:
             return to_sign_in(request)
         offset, total = int(page["offset"]), int(page["total"])
         filters = _without_paging(asked)
         links = {k: v for k, v in filters.items() if k not in (fixed or {})}
         return render("cases.html", me=me, page=page, asked=asked, problem=problem, sorts=CASE_SORTS,
+                      actions={row["kind"]: row["label"] for row in table},
                       path=path, title=title, fixed=fixed or {},
                       previous=_with(links, offset=max(offset - CASE_PAGE, 0)) if offset > 0 else None,
                       following=_with(links, offset=offset + CASE_PAGE) if offset + CASE_PAGE < total else None,
@@ -301,7 +305,8 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 CASE_FILTERS = ("department", "legal_category", "lead", "min_balance", "min_arrears_days", "on_hold", "sort",
                 "descending", "offset", "assignee")
 CASE_SORTS = {"delinquent_balance": "滞納額", "oldest_due_date": "最古の納期限", "name_kana": "フリガナ",
-              "opened_on": "開始日", "claim_count": "債権数", "last_action_on": "最終対応日"}
+              "opened_on": "開始日", "claim_count": "債権数", "last_action_on": "最終対応日",
+              "next_action": "次の対応（期日順）"}
 CASE_PAGE = 50
 
 
