@@ -12,6 +12,8 @@ from typing import Any
 
 from contracts.enums import Department, LegalCategory
 from contracts.sources import DEPARTMENT_LABELS
+from services.collection.legal_actions import ACTIONS
+from services.collection.workflow import ActionKind
 from shared.documents.formatting import CATEGORY_LABELS
 
 STATUS_LABELS = {"open": "継続中", "closed": "完結"}
@@ -24,8 +26,18 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("滞納額（円）", "delinquent_balance"), ("うち委託分（円）", "outsourced_balance"), ("債権数", "claim_count"),
     ("最古の納期限", "oldest_due_date"), ("経過日数", "arrears_days"), ("所管", "departments"),
     ("債権区分", "legal_categories"), ("担当", "holder_codes"), ("保留", "on_hold"),
-    ("担当者", "assignee_name"), ("最終対応日", "last_action_on"),
+    ("担当者", "assignee_name"), ("最終対応日", "last_action_on"), ("次の対応", "next_action_kind"),
+    ("次の対応の期日", "next_action_due"),
 )
+
+
+def _action_label(code: str | None) -> str:
+    if not code:
+        return ""
+    try:
+        return ACTIONS[ActionKind(code)].label
+    except ValueError:
+        return code
 
 
 def _joined(values: Iterable[str], label: Callable[[str], str]) -> str:
@@ -64,6 +76,9 @@ def case_export_rows(items: Iterable[Mapping[str, Any]], holder_name: Callable[[
         "assignee_name": lambda r: "" if not r.get("assignee_id") else (
             f"{r['assignee_name']}（{r['assignee_id']}）" if r.get("assignee_name") else r["assignee_id"]),
         "last_action_on": lambda r: r.get("last_action_on") or "",
+        # the recommended next step in the words of the table of legal actions (督促, 催告 (電話), 差押 …)
+        "next_action_kind": lambda r: _action_label(r.get("next_action_kind")),
+        "next_action_due": lambda r: r.get("next_action_due") or "",
     }
     rows: list[Sequence[object]] = []
     for item in items:

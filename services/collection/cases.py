@@ -16,8 +16,10 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 import asyncpg
 
@@ -30,6 +32,7 @@ from contracts import (
     OutsourcedContact,
     ReferralChanged,
 )
+from contracts.enums import PersonKind
 from contracts.topics import COLLECTION_EVENTS, OUTSOURCED_CASES
 from services.collection.assignment import (
     AssignmentPolicy,
@@ -41,11 +44,23 @@ from services.collection.assignment import (
     Override,
     assign_case,
 )
-from services.collection.ledger import ClaimStatus, DebtorLedger
+from services.collection.ledger import ClaimStatus, DebtorLedger, facts_of
+from services.collection.next_action import (
+    CaseSituation,
+    DelinquentClaim,
+    EscalationPolicy,
+    Recommendation,
+    action_rank,
+    recommend,
+)
+from services.collection.next_action import load_policy as load_escalation_policy
 from services.collection.protection import contact_for_firm
 from services.collection.standing import publish_standings
 from services.collection.store import load_installment_plans, load_ledgers, queue_case_refresh
+from services.collection.stores import cases as case_store
+from services.collection.stores.actions import actions_of_claims
 from services.collection.stores.support_measures import is_protected
+from services.collection.workflow import ActionKind, ActionRecord, ClaimFacts
 from shared.outbox import enqueue_event
 
 log = logging.getLogger(__name__)
@@ -92,6 +107,53 @@ def case_facts(debtor_id: str, ledger: DebtorLedger | None, *, as_of: date, on_h
                      hold_reason="welfare referral" if on_hold else None)
 
 
+@cache
+def escalation_policy() -> EscalationPolicy:
+    """The escalation policy the next action follows (policy/escalation.v1.json), read once."""
+    return load_escalation_policy()
+
+
+def next_step(claims: Iterable[CaseClaim], history: Mapping[tuple[str, str], Sequence[ActionRecord]], *,
+              as_of: date, on_hold: bool, corporation: bool, guarantor: bool,
+              ledger: Mapping[tuple[str, str], ClaimFacts], policy: EscalationPolicy) -> Recommendation | None:
+    """The recommended next step of a case (next_action.recommend) from its delinquent claims, their 経過記録 (by
+    department and claim id), the debtor's facts and what the ledger knows of each claim today (``ledger_facts``:
+    the open principal apart from the 延滞金 and fees — a 督促 demands the principal only —, a payment reported on
+    its way, 時効). Pure: what the case worker stores (the list's sort) and what GET /cases/{id} shows come from
+    this one function."""
+
+    def delinquent(c: CaseClaim) -> DelinquentClaim:
+        known = ledger.get((c.department, c.claim_id))
+        principal = known.balance if known else (c.principal_balance if c.principal_balance is not None
+                                                 else c.balance)
+        return DelinquentClaim(c.department, f"{c.department}:{c.claim_id}", c.receivable_type, c.legal_category,
+                               c.due_date, principal, tuple(history.get((c.department, c.claim_id), ())),
+                               extinguished=bool(known and known.extinguished),
+                               payment_in_transit=known.payment_in_transit if known else None,
+                               late_charge_open=known.late_charge_open if known else 0,
+                               fees_open=known.fees_open if known else 0)
+
+    situation = CaseSituation(
+        claims=tuple(delinquent(c) for c in claims),
+        debtor_kind=PersonKind.CORPORATION if corporation else PersonKind.INDIVIDUAL,
+        has_guarantor=guarantor, on_hold=on_hold)
+    return recommend(situation, policy, as_of=as_of)
+
+
+def action_records(rows: Iterable[Mapping[str, object]]) -> dict[tuple[str, str], list[ActionRecord]]:
+    """claim_actions rows (oldest first) as each claim's 経過記録 for ``next_step``."""
+    history: dict[tuple[str, str], list[ActionRecord]] = {}
+    for r in rows:
+        history.setdefault((str(r["department"]), str(r["claim_id"])), []).append(
+            ActionRecord(ActionKind(r["kind"]), r["done_on"], r["recorded_by"], r["outcome"], r["note"]))  # type: ignore[arg-type]
+    return history
+
+
+def ledger_facts(ledger: DebtorLedger | None) -> dict[tuple[str, str], ClaimFacts]:
+    """What the action rules know of each claim of a ledger today (ledger.facts_of), by department and claim id."""
+    return {} if ledger is None else {(b.claim.department, b.claim.claim_id): facts_of(b) for b in ledger.claims}
+
+
 async def refresh_cases(conn: asyncpg.Connection, causes: dict[str, str], *, as_of: date,
                         policy: AssignmentPolicy, actor: str = "system") -> RefreshSummary:
     """Recompute the cases of these debtors (debtor id → cause) as of a business date, inside the caller's
@@ -119,6 +181,8 @@ async def refresh_cases(conn: asyncpg.Connection, causes: dict[str, str], *, as_
         "SELECT c.* FROM case_claims c JOIN unnest($2::text[], $3::text[]) AS k(department, claim_id) "
         "USING (department, claim_id)",
         case_ids, [d for d, _ in wanted_keys], [c for _, c in wanted_keys])}
+    history = action_records(await actions_of_claims(conn, [d for d, _ in wanted_keys], [c for _, c in wanted_keys]))
+    debtors = await case_store.debtors_facts(conn, [d for d in ids if facts[d].claims])
 
     for debtor in ids:
         cause, current, fact = causes[debtor], open_cases.get(debtor), facts[debtor]
@@ -148,6 +212,12 @@ async def refresh_cases(conn: asyncpg.Connection, causes: dict[str, str], *, as_
         summary.claims_assigned += assigned
         summary.claims_left += left
         await _write_summary(conn, case_id, fact, assignment, as_of)
+        step = next_step(fact.claims, history, as_of=as_of, on_hold=fact.on_hold,
+                         corporation=debtors[debtor]["corporation"], guarantor=debtors[debtor]["guarantor"],
+                         ledger=ledger_facts(ledgers.get(debtor)), policy=escalation_policy())
+        await case_store.write_next_action(
+            conn, case_id, kind=step.action.value if step else None, due=step.due_on if step else None,
+            rank=action_rank(step.action) if step else None, lead=step.lead_department.value if step else None)
         await _publish_outsourcing(conn, case_id, debtor, fact, assignment, published.get(case_id))
     summary.installments_missed = await announce_missed_installments(conn, ids, as_of)
     summary.standings_published = await publish_standings(conn, ledgers, ids, as_of=as_of)
@@ -164,7 +234,9 @@ async def _close(conn: asyncpg.Connection, case_id: int, existing: dict[tuple[st
     await conn.execute("DELETE FROM case_overrides WHERE case_id = $1", case_id)
     await conn.execute(
         "UPDATE cases SET status = 'closed', closed_on = $2, as_of = $2, delinquent_balance = 0, "
-        "outsourced_balance = 0, claim_count = 0, holder_codes = '{}', updated_at = now() WHERE case_id = $1",
+        "outsourced_balance = 0, claim_count = 0, holder_codes = '{}', next_action_kind = NULL, "
+        "next_action_due = NULL, next_action_rank = NULL, next_action_lead = NULL, updated_at = now() "
+        "WHERE case_id = $1",
         case_id, as_of)
     return len(rows)
 

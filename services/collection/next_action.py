@@ -42,6 +42,10 @@ checked again on the real claim and day, so a recommendation is always a lawful 
    one);
 6. otherwise ``None``.
 
+Each recommendation carries ``due_on``, the day its step became due; ``urgency`` orders cases by it and then by
+the kind's place in the table of legal actions (``action_rank``): the case list's sort by next action, which the
+case worker stores with each case (cases.py).
+
 The lead department is the lever's, else the department of the claim the step is for. Reasons are plain English
 with the facts (days overdue, amounts, receivable types), never personal data. Pure: the only I/O is
 ``load_policy`` reading the JSON file; no clock (the caller passes ``as_of``).
@@ -52,7 +56,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -83,10 +87,12 @@ __all__ = [
     "LeverCondition",
     "Recommendation",
     "Step",
+    "action_rank",
     "demand_notices_due",
     "load_policy",
     "parse_policy",
     "recommend",
+    "urgency",
 ]
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("policy") / "escalation.v1.json"
@@ -191,6 +197,8 @@ class DelinquentClaim:
     history: tuple[ActionRecord, ...] = ()
     extinguished: bool = False
     payment_in_transit: PaymentInTransit | None = None  # a reported payment on its way (収納速報): wait for it
+    late_charge_open: int = 0  # the 延滞金 fixed and unpaid (a claim whose principal is paid may still owe it)
+    fees_open: int = 0  # 督促手数料 and 滞納処分費 unpaid
 
     def __post_init__(self) -> None:
         where = f"claim {self.claim_id!r}"
@@ -213,7 +221,8 @@ class DelinquentClaim:
 
     def facts(self, *, on_hold: bool) -> ClaimFacts:
         return ClaimFacts(self.legal_category, self.balance, self.due_date, extinguished=self.extinguished,
-                          on_hold=on_hold, payment_in_transit=self.payment_in_transit)
+                          on_hold=on_hold, payment_in_transit=self.payment_in_transit,
+                          late_charge_open=self.late_charge_open, fees_open=self.fees_open)
 
 
 @dataclass(frozen=True)
@@ -244,6 +253,27 @@ class Recommendation:
     claim_ids: tuple[str, ...]
     reason: str
     lever_id: str | None
+    due_on: date | None = field(default=None, compare=False)
+    """From when the step is due: the day its ladder step or lever became due on the earliest of its claims (day
+    ``min_days_overdue`` after the due date), the first overdue day for a 納付相談 under a welfare hold. What the case
+    list sorts by (``urgency``); not part of equality (the same advice is the same advice)."""
+
+
+def action_rank(kind: ActionKind) -> int:
+    """A kind's place in the table of legal actions (legal_actions.ACTIONS: 督促, 催告, 納付相談 … 財産調査, 差押 …),
+    which runs from the first contact to the heaviest step: the tie-break of two steps due the same day."""
+    return _RANKS[kind]
+
+
+_RANKS: Mapping[ActionKind, int] = MappingProxyType({kind: n for n, kind in enumerate(ACTIONS)})
+
+
+def urgency(recommendation: Recommendation | None) -> tuple[int, date, int]:
+    """The case list's "next action" order: the step due longest ago first, then by ``action_rank``; cases with
+    nothing to do last. The database sorts by the same two stored columns (cases.next_action_due, _rank)."""
+    if recommendation is None or recommendation.due_on is None:
+        return (1, date.max, 0)
+    return (0, recommendation.due_on, action_rank(recommendation.action))
 
 
 # --- loading and validating ---------------------------------------------------------------------------------
@@ -602,7 +632,13 @@ def _statutory_demand(case: CaseSituation, overdue: Sequence[DelinquentClaim], p
               "requires it (地方自治法231条の3第1項; 私債権: 地方自治法施行令171条) within 20 days after the due date "
               "(地方税法329条1項 and the city's ordinances), it renews prescription (地方自治法236条4項) and seizure or "
               "court steps wait for it.")
-    return Recommendation(lead, A.DEMAND_NOTICE, tuple(c.claim_id for c in claims), reason, None)
+    return Recommendation(lead, A.DEMAND_NOTICE, tuple(c.claim_id for c in claims), reason, None,
+                          due_on=min(_demand_day(c, policy) for c in claims))
+
+
+def _demand_day(claim: DelinquentClaim, policy: EscalationPolicy) -> date:
+    step = next(s for s in policy.ladder_for(claim.receivable_type).steps if s.action == A.DEMAND_NOTICE)
+    return claim.due_date + timedelta(days=step.min_days_overdue)
 
 
 def _consultation(case: CaseSituation, overdue: Sequence[DelinquentClaim], as_of: date,
@@ -624,7 +660,7 @@ def _consultation(case: CaseSituation, overdue: Sequence[DelinquentClaim], as_of
                    f"{', '.join(c.claim_id for c in demands)}: a welfare hold pauses escalation, not the 督促 the law "
                    "requires (地方自治法231条の3第1項).")
     return Recommendation(claims[0].department, A.PAYMENT_CONSULTATION, tuple(c.claim_id for c in claims), reason,
-                          None)
+                          None, due_on=min(c.due_date for c in claims) + timedelta(days=1))
 
 
 def _debtor_matches(when: LeverCondition, case: CaseSituation, overdue: Sequence[DelinquentClaim]) -> bool:
@@ -677,7 +713,8 @@ def _apply_lever(lever: Lever, case: CaseSituation, overdue: Sequence[Delinquent
     lead = lever.lead or claims[0].department
     reason = (f"Lever {lever.id} ({lead.value} leads): {_WORDS[lever.action]}. {lever.reason} "
               f"Applies to {_summary(claims, as_of)}.")
-    return Recommendation(lead, lever.action, tuple(c.claim_id for c in claims), reason, lever.id)
+    opened = min(c.due_date for c in claims) + timedelta(days=lever.when.min_days_overdue or 1)
+    return Recommendation(lead, lever.action, tuple(c.claim_id for c in claims), reason, lever.id, due_on=opened)
 
 
 def _ladder_step(claim: DelinquentClaim, case: CaseSituation, policy: EscalationPolicy,
@@ -702,5 +739,6 @@ def _ladder_step(claim: DelinquentClaim, case: CaseSituation, policy: Escalation
         reason = (f"Next step on the {ladder.id} ladder for the {claim.receivable_type} claim "
                   f"({claim.department.value}), {days} days overdue with {claim.balance:,} yen open: "
                   f"{_WORDS[step.action]} (step {n}, due from day {step.min_days_overdue}).{note}{skipped}")
-        return Recommendation(claim.department, step.action, (claim.claim_id,), reason, None)
+        return Recommendation(claim.department, step.action, (claim.claim_id,), reason, None,
+                              due_on=claim.due_date + timedelta(days=step.min_days_overdue))
     return None

@@ -37,6 +37,7 @@ from shared.documents import (
     ScheduleRow,
     WithheldAddressee,
     document_number,
+    fiscal_year_label,
     installment_label,
 )
 from shared.documents.appeals import History, notice_history
@@ -96,6 +97,14 @@ def claim_line(claim: ClaimBalance, late_charge: int, fees: int = 0) -> ClaimLin
                      installment=installment_label(claim.claim.installment), due_date=claim.claim.due_date,
                      principal=claim.balance, late_charge=late_charge, fees=fees,
                      legal_category=claim.claim.legal_category)
+
+
+def claim_label(claim: Any) -> str:
+    """A claim as a receipt names it: 固定資産税 令和6年度 第3期 (a ledger ``Claim``: receivable type, fiscal year,
+    installment); no amounts, no person."""
+    spec = RECEIVABLES.get(claim.receivable_type)
+    return (f"{spec.name_ja if spec else claim.receivable_type} {fiscal_year_label(claim.fiscal_year)} "
+            f"{installment_label(claim.installment)}")
 
 
 def overdue(ledger: DebtorLedger, *, department: str | None = None,

@@ -72,6 +72,11 @@ def _sentence(code: str, facts: Mapping[str, Any]) -> str:
         "payment_in_transit": "{paid_on}に納付された{amount:,}円の収納速報があり、確報待ちです。確報が届くか{expected_by}を"
                               "過ぎるまで、督促・催告・処分は行いません",
         "measure": "{measure}（{since}から）が継続中のため、{label}はできません",
+        # the 送付先 rule of the document API (api/documents.py): no notice leaves without a confirmed 送付先
+        "mailing_address_unconfirmed": "送付先が確認されていません。{label}を発行する前に、送付先を選んで確認してください"
+                                       "（部署ごとに住所が異なると、同じ日の通知が別々の住所に届くため）",
+        "mailing_address_changed": "送付先は確認の後に変更されています（{set_at}に変更）。新しい送付先を確認してから"
+                                   "{label}を発行してください",
     }
     template = sentences.get(code)
     if template is None:

@@ -33,6 +33,7 @@ from services.console.operations_pages import add_operations_routes
 from services.console.plans_pages import add_plan_pages
 from services.console.report_pages import add_report_routes
 from services.console.review_pages import add_review_routes
+from services.console.session import Sessions
 from services.console.settings import ConsoleSettings
 from shared.http import add_health_routes, guard_requests, instrument_app
 from shared.japanese_dates import DateFormatError, parse_japanese_date
@@ -99,6 +100,14 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         response.delete_cookie(COOKIE, path="/")
         return response
 
+    sessions = Sessions(backend, COOKIE)  # the officer and the page's data at once (session.py)
+
+    async def signed_out(request: Request, _: Exception) -> Response:
+        """No cookie, or a token an API no longer accepts, wherever a page finds it: sign in again."""
+        return to_sign_in(request)
+
+    app.add_exception_handler(SignedOut, signed_out)
+
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
         return RedirectResponse("/search", status_code=303)
@@ -133,47 +142,39 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
     @app.get("/search", response_class=HTMLResponse, response_model=None)
     async def person_search(request: Request) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
         asked = {k: v.strip() for k, v in request.query_params.items() if k in SEARCH_FIELDS and v.strip()}
-        try:
-            me = await backend.me(token)
-            rows, more, problem = [], False, None
-            if asked:
-                try:
-                    found = await backend.find_persons(token, {**asked, "limit": str(SEARCH_ROWS)})
-                    more = found["more"]
-                    people = found["items"]
-                    summaries = await backend.debtor_summaries(token, [p["debtor_id"] for p in people]) \
-                        if people else []
-                    by_debtor = {summary["debtor_id"]: summary for summary in summaries}
-                    rows = [_search_row(person, by_debtor[person["debtor_id"]]) for person in people]
-                except Refused as refused:
-                    problem = _search_problem(refused)
-        except SignedOut:
-            return to_sign_in(request)
+
+        async def found(token: str) -> tuple[list[dict[str, Any]], bool, str | None]:
+            """The page of people with their arrears (the summaries need the people first)."""
+            if not asked:
+                return [], False, None
+            try:
+                page = await backend.find_persons(token, {**asked, "limit": str(SEARCH_ROWS)})
+                people = page["items"]
+                summaries = await backend.debtor_summaries(token, [p["debtor_id"] for p in people]) \
+                    if people else []
+            except Refused as refused:
+                return [], False, _search_problem(refused)
+            by_debtor = {summary["debtor_id"]: summary for summary in summaries}
+            return [_search_row(person, by_debtor[person["debtor_id"]]) for person in people], page["more"], None
+
+        _, me, [(rows, more, problem)] = await sessions.load(request, found)
         return render("search.html", me=me, asked=asked, rows=rows, more=more, problem=problem, searched=bool(asked))
 
     @app.get("/debtors/{debtor_id}", response_class=HTMLResponse, response_model=None)
     async def debtor_page(request: Request, debtor_id: str) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
-        try:
-            me = await backend.me(token)
-        except SignedOut:
-            return to_sign_in(request)
-        try:
+        async def card(token: str) -> tuple[Any, ...]:
             view, mailing, welfare = await asyncio.gather(backend.debtor(token, debtor_id),
                                                           backend.mailing_address(token, debtor_id),
                                                           _welfare_standing(backend, token, debtor_id))
             extra = await debtor_extras(backend, token, view)  # the 担当者 and the latest 経過記録 (assign_pages.py)
-        except SignedOut:
-            return to_sign_in(request)
+            return view, mailing, welfare, extra
+
+        try:  # the officer and the 360's reads at once
+            _, me, [(view, mailing, welfare, extra)] = await sessions.load(request, card)
         except Refused as refused:
-            return render("message.html", status=refused.status, me=me, title="表示できません",
-                          message=_refusal(refused))
+            return render("message.html", status=refused.status, me=await backend.me(sessions.token(request)),
+                          title="表示できません", message=_refusal(refused))
         return render("debtor.html", me=me, debtor=view, by_department=_by_department(view["claims"]), mailing=mailing,
                       welfare=welfare, **extra)
 
@@ -184,22 +185,21 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     async def case_list_view(request: Request, *, path: str = "/cases", title: str = "事案一覧",
                              fixed: dict[str, str] | None = None) -> Response:
         """The case list, or a view of it with some filters ``fixed`` (自分の事案: assignee=me)."""
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
         asked = {**_case_query(request), **(fixed or {})}
-        try:
-            me = await backend.me(token)
+
+        async def listed(token: str) -> tuple[dict[str, Any], str | None]:
             try:
-                page, problem = await backend.cases(token, asked), None
+                return await backend.cases(token, asked), None
             except Refused as refused:
-                page, problem = {"items": [], "total": 0, "limit": CASE_PAGE, "offset": 0}, _search_problem(refused)
-        except SignedOut:
-            return to_sign_in(request)
+                return {"items": [], "total": 0, "limit": CASE_PAGE, "offset": 0}, _search_problem(refused)
+
+        # the officer, the page and the actions' Japanese words (次の対応) at once
+        _, me, [(page, problem), table] = await sessions.load(request, listed, backend.action_table)
         offset, total = int(page["offset"]), int(page["total"])
         filters = _without_paging(asked)
         links = {k: v for k, v in filters.items() if k not in (fixed or {})}
         return render("cases.html", me=me, page=page, asked=asked, problem=problem, sorts=CASE_SORTS,
+                      actions={row["kind"]: row["label"] for row in table},
                       path=path, title=title, fixed=fixed or {},
                       previous=_with(links, offset=max(offset - CASE_PAGE, 0)) if offset > 0 else None,
                       following=_with(links, offset=offset + CASE_PAGE) if offset + CASE_PAGE < total else None,
@@ -207,14 +207,9 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
     @app.get("/cases/export.csv", include_in_schema=False, response_model=None)
     async def case_list_csv(request: Request) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
         asked = _without_paging(_case_query(request))
         try:
-            exported = await backend.cases_csv(token, asked)
-        except SignedOut:
-            return to_sign_in(request)
+            exported = await backend.cases_csv(sessions.token(request), asked)
         except Refused as refused:
             return render("message.html", status=refused.status, me=None, title="出力できません",
                           message=_search_problem(refused))
@@ -224,20 +219,15 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
     @app.get("/claims/{department}/{claim_id}", response_class=HTMLResponse, response_model=None)
     async def claim_page(request: Request, department: str, claim_id: str) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
-        return await claim_view(token, request, department, claim_id, done=request.query_params.get("recorded"))
+        return await claim_view(sessions.token(request), request, department, claim_id,
+                                done=request.query_params.get("recorded"))
 
     async def claim_view(token: str, request: Request, department: str, claim_id: str, *, status: int = 200,
                          problem: str | None = None, done: str | None = None,
                          entered: dict[str, str] | None = None) -> Response:
-        try:
-            me = await backend.me(token)
-            record, table = await asyncio.gather(backend.claim(token, department, claim_id),
-                                                 backend.action_table(token))
-        except SignedOut:
-            return to_sign_in(request)
+        try:  # the officer, the claim's record and the table of actions at once
+            _, me, [record, table] = await sessions.load(
+                request, lambda token: backend.claim(token, department, claim_id), backend.action_table)
         except Refused as refused:
             return render("message.html", status=refused.status, me=None, title="表示できません",
                           message=_refusal(refused))
@@ -301,7 +291,8 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 CASE_FILTERS = ("department", "legal_category", "lead", "min_balance", "min_arrears_days", "on_hold", "sort",
                 "descending", "offset", "assignee")
 CASE_SORTS = {"delinquent_balance": "滞納額", "oldest_due_date": "最古の納期限", "name_kana": "フリガナ",
-              "opened_on": "開始日", "claim_count": "債権数", "last_action_on": "最終対応日"}
+              "opened_on": "開始日", "claim_count": "債権数", "last_action_on": "最終対応日",
+              "next_action": "次の対応（期日順）"}
 CASE_PAGE = 50
 
 

@@ -21,6 +21,7 @@ from fastapi import FastAPI, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.backend import Backend, Refused, SignedOut
+from services.console.session import gathered
 
 COOKIE = "console_token"
 #: Entries of the whole 経過記録 on one page, and on the 360.
@@ -69,9 +70,8 @@ def add_assign_pages(app: FastAPI, backend: Backend, *, render: Callable[..., HT
     async def assignee_view(request: Request, token: str, case_id: int, *, status: int = 200,
                             problem: str | None = None, note: str = "") -> Response:
         try:
-            me = await backend.me(token)
-            record = await backend.case_assignee(token, case_id)
-            case = await backend.case(token, case_id)
+            me, record, case = await gathered(backend.me(token), backend.case_assignee(token, case_id),
+                                              backend.case(token, case_id))
             roles = set(me["roles"])
             staff = await backend.assignees(token) if roles & SUPERVISOR_ROLES else []
         except SignedOut:
@@ -133,9 +133,8 @@ def add_assign_pages(app: FastAPI, backend: Backend, *, render: Callable[..., HT
         if chosen:
             params["category"] = chosen
         try:
-            me = await backend.me(token)
-            page = await backend.debtor_timeline(token, debtor_id, params)
-            view = await backend.debtor(token, debtor_id)
+            me, page, view = await gathered(backend.me(token), backend.debtor_timeline(token, debtor_id, params),
+                                            backend.debtor(token, debtor_id))
         except SignedOut:
             return to_sign_in(request)
         except Refused as refused:
@@ -156,8 +155,7 @@ def add_assign_pages(app: FastAPI, backend: Backend, *, render: Callable[..., HT
         if not token:
             return to_sign_in(request)
         try:
-            me = await backend.me(token)
-            rows = await backend.workload_by_staff(token)
+            me, rows = await gathered(backend.me(token), backend.workload_by_staff(token))
         except SignedOut:
             return to_sign_in(request)
         except Refused as refused:

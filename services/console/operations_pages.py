@@ -4,7 +4,6 @@ and replay, and shows no personal data: no payload, an error's kind but never it
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlencode
@@ -14,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from contracts.sources import DEPARTMENT_LABELS, SOURCES
 from services.console.backend import Backend, Refused, SignedOut
+from services.console.session import gathered
 
 #: Each source system (the envelope's name, e.g. tax-core) as 所管 and what it bills.
 SOURCE_LABELS = {row.source_system: f"{DEPARTMENT_LABELS[row.department]}（{row.label}）" if row.department
@@ -45,8 +45,8 @@ def add_operations_routes(app: FastAPI, backend: Backend, render: Callable[..., 
     async def operations_view(request: Request, token: str, topic: str | None, *, status: int = 200,
                               problem: str | None = None, done: str | None = None) -> Response:
         try:
-            me = await backend.me(token)
-            imports, letters = await asyncio.gather(backend.imports(token), backend.dead_letters(token, topic))
+            me, imports, letters = await gathered(backend.me(token), backend.imports(token),
+                                                  backend.dead_letters(token, topic))
         except SignedOut:
             return to_sign_in(request)
         except Refused as refused:

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.backend import Backend, Refused, SignedOut
+from services.console.session import gathered
 from shared.japanese_dates import DateFormatError, parse_japanese_date
 
 #: The API's field names in the reasons it gives, as the form labels them.
@@ -60,9 +61,8 @@ def add_plan_pages(app: FastAPI, *, backend: Backend, render: Callable[..., HTML
                          entered: dict[str, Any] | None = None, problems: list[str] | None = None,
                          preview: dict[str, Any] | None = None, terms: dict[str, Any] | None = None) -> Response:
         try:
-            me = await backend.me(token)
-            view = await backend.debtor(token, debtor_id)
-            plans = await backend.debtor_plans(token, debtor_id)
+            me, view, plans = await gathered(backend.me(token), backend.debtor(token, debtor_id),
+                                             backend.debtor_plans(token, debtor_id))
         except SignedOut:
             return to_sign_in(request)
         except Refused as refused:

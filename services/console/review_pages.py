@@ -16,6 +16,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.backend import Backend, Refused, SignedOut
+from services.console.session import gathered
 
 REVIEW_PAGE = 20
 
@@ -120,8 +121,7 @@ def add_review_routes(app: FastAPI, backend: Backend, render: Callable[..., HTML
     async def review_view(request: Request, token: str, review_id: int, *, status: int = 200,
                           problem: str | None = None, done: str | None = None, reason: str = "") -> Response:
         try:
-            me = await backend.me(token)
-            item = await backend.review(token, review_id)
+            me, item = await gathered(backend.me(token), backend.review(token, review_id))
         except SignedOut:
             return to_sign_in(request)
         except Refused as refused:

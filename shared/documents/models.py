@@ -428,6 +428,8 @@ class ReceiptPart(_Frozen):
 
     department: Department
     amount: PositiveYen
+    claim: Text | None = Field(default=None, description="The claim the payer named for this part (固定資産税 令和6年度 "
+                                                         "第3期); None: the department's order decides")
 
 
 class Receipt(Document):

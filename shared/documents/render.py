@@ -756,16 +756,20 @@ def _receipt(doc: Receipt, ctx: _Context) -> list[Flowable]:
     style = _table_style(header_rows=0)
     style.add("BACKGROUND", (0, 0), (0, -1), _SHADE)
     facts.setStyle(style)
+    named = any(part.claim for part in doc.parts)  # the payer named claims: each such part says which
     rows: list[list[object]] = [[own.text("col_department"), own.text("col_amount")]]
-    rows += [[DEPARTMENT_LABELS[part.department], yen(part.amount)] for part in doc.parts]
+    rows += [[_p(f"{DEPARTMENT_LABELS[part.department]}（{part.claim}）", s.cell) if part.claim
+              else DEPARTMENT_LABELS[part.department], yen(part.amount)] for part in doc.parts]
     if doc.overpayment:
         rows.append([own.text("overpayment"), yen(doc.overpayment)])
     rows.append([own.text("row_total"), yen(doc.amount)])
-    parts = Table(rows, colWidths=[60 * mm, 40 * mm], hAlign="LEFT")
+    parts = Table(rows, colWidths=[110 * mm if named else 60 * mm, 40 * mm], hAlign="LEFT")
     parts_style = _table_style(total_row=True)
     parts_style.add("ALIGN", (1, 1), (1, -1), "RIGHT")
     parts.setStyle(parts_style)
     flow += [facts, _p(own.text("heading_parts"), s.heading), parts, Spacer(1, 3 * mm)]
+    if named:
+        flow.append(_p(own.text("designated_note"), s.small))
     if doc.reissued:
         original = doc.document_number.rsplit("-再", 1)[0]
         flow.append(ctx.para("reissued", s.strong, original=original))

@@ -3,6 +3,7 @@ service with the synthetic city loaded (issue 24)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import time
@@ -12,6 +13,8 @@ import asyncpg
 import httpx
 import pytest
 
+from services.collection.next_action import action_rank
+from services.collection.workflow import ActionKind
 from tests.conftest import ImportedCity
 from tests.e2e.processes import RunningService
 from tests.infrastructure import Infrastructure
@@ -301,3 +304,60 @@ async def test_the_laws_refusal_reaches_the_officer_in_japanese_with_the_statute
         assert "are collected by" not in page.text  # not the English
         form = await client.get(path)
         assert "今はできない処理とその理由（法令）" in form.text and refusals["payment_order"]["reason_ja"] in form.text
+
+
+async def _settled(infra: Infrastructure) -> None:
+    """Wait until the case worker has drained its queue (what the API stores is then up to date)."""
+    conn = await asyncpg.connect(infra.database_urls["collection"])
+    try:
+        deadline = time.monotonic() + 60
+        while await conn.fetchval("SELECT count(*) FROM case_refresh_queue"):
+            assert time.monotonic() < deadline, "the case worker did not drain its queue"
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+
+
+def _urgency(row: dict) -> tuple[int, str, int]:  # type: ignore[type-arg]
+    if row["next_action_kind"] is None:
+        return (1, "", 0)
+    return (0, row["next_action_due"], action_rank(ActionKind(row["next_action_kind"])))
+
+
+async def test_the_case_list_sorts_by_the_next_action_the_case_worker_stored(
+        api: httpx.Client, staff: dict[str, dict[str, str]], officers: dict[str, dict[str, str]],
+        infrastructure: Infrastructure) -> None:
+    viewer = staff["viewer"]
+    await _settled(infrastructure)
+    listed = api.get("/cases", params={"sort": "next_action", "descending": "false", "limit": 200}, headers=viewer)
+    assert listed.status_code == 200, listed.text
+    rows = listed.json()["items"]
+    assert rows and rows[0]["next_action_kind"] is not None
+    # the step due longest ago first, on one day the kind's order in the table of legal actions; nothing to do last
+    assert [_urgency(r) for r in rows] == sorted(_urgency(r) for r in rows)
+    assert len({r["next_action_due"] for r in rows if r["next_action_due"]}) > 1, "the city's steps fall on one day"
+    # what was stored is what the case's page computes from its ledger today
+    for row in rows[:6]:
+        advice = api.get(f"/cases/{row['case_id']}", headers=viewer).json()["next_action"]
+        assert advice is not None and advice["action"] == row["next_action_kind"], row["case_id"]
+        assert advice["lead_department"] == row["next_action_lead"]
+    backwards = api.get("/cases", params={"sort": "next_action", "descending": "true", "limit": 200},
+                        headers=viewer).json()["items"]
+    stepped = [_urgency(r) for r in backwards if r["next_action_kind"]]
+    assert stepped and stepped == sorted(stepped, reverse=True)
+
+    # the officer takes the step: the case worker recomputes the case and stores the step after it
+    business_date = api.get("/auth/me", headers=viewer).json()["business_date"]
+    first = rows[0]
+    advice = api.get(f"/cases/{first['case_id']}", headers=viewer).json()["next_action"]
+    for ref in advice["claim_ids"]:
+        department, claim_id = ref.split(":", 1)
+        done = api.post(f"/claims/{department}/{claim_id}/actions",
+                        json={"kind": advice["action"], "done_on": business_date, "note": "次の対応の並びの確認"},
+                        headers=officers["asg-kakaricho"])
+        assert done.status_code == 201, done.text
+    await _settled(infrastructure)
+    after = api.get(f"/cases/{first['case_id']}", headers=viewer).json()
+    assert (after["next_action_kind"], after["next_action_due"]) != (first["next_action_kind"],
+                                                                     first["next_action_due"])
+    assert after["next_action_kind"] == (after["next_action"]["action"] if after["next_action"] else None)

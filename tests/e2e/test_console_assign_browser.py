@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from playwright.sync_api import Browser, Page
 
+from shared.japanese_dates import parse_japanese_date
 from tests.conftest import ImportedCity
 from tests.e2e.processes import RunningService
 from tests.figures import report
@@ -62,6 +63,19 @@ def test_a_supervisor_assigns_a_case_and_the_officer_finds_it_with_the_debtors_t
     assert page.inner_text("h1") == "自分の事案"
     assert page.inner_text("#case-count").startswith("0件")
     every_field_is_labelled()
+
+    # the case list by the next action, chosen with the keyboard: the step due longest ago first
+    page.goto(f"{console}/cases")
+    page.focus("#sort")
+    page.select_option("#sort", "next_action")
+    page.select_option("#descending", "false")
+    page.locator("form.search button[type=submit]").press("Enter")
+    page.wait_for_url("**/cases?*sort=next_action*")
+    steps = [cell.strip() for cell in page.locator("table.results tbody tr td:nth-child(13)").all_inner_texts()]
+    assert steps and steps[0], "the first case has a next action"
+    days = [parse_japanese_date(step.split("（")[1].removesuffix("から）").split("（")[0]) for step in steps if step]
+    assert days == sorted(days)
+    shot("cases-next-action")
 
     # the case list, cases nobody holds: the first row's 担当者 link leads to the assignment
     page.goto(f"{console}/cases")

@@ -1,7 +1,8 @@
 """Documents, 送付先 and the window in a real browser (Debian's Chromium, driven by Playwright; issue 24): an officer
-signs in with the keyboard, opens a debtor whose 督促 is due, finds no 送付先 chosen (no 発行 button, the page says
-so), chooses one department's address with a reason, sees it on the 360, issues a 督促状 only after confirming the
-送付先 and reads the PDF back (the 送付先's address, the amount, the 和暦 date); then takes a window payment (an amount
+signs in with the keyboard, opens a debtor whose 督促 is due, finds no 送付先 chosen (the page says so, a 督促状 is
+refused), chooses one department's address with a reason, sees it on the 360, issues a 督促状 only after confirming
+the 送付先 and reads the PDF back (the 送付先's address, the amount, the 和暦 date), then a 納付書 for the claim ticked
+with the keyboard and reads it back too; then takes a window payment (an amount
 that is not integer yen refused naming the field) and reads the 領収証書, and puts the day's documents into a print
 wave whose PDF holds the 督促状. Every request stays on the console's address, every field is labelled, each screen is
 saved as a screenshot."""
@@ -9,6 +10,7 @@ saved as a screenshot."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -91,13 +93,15 @@ def test_documents_mailing_address_and_a_window_receipt_in_a_browser(
     page.wait_for_url(f"{console}/debtors/{debtor_id}")
     assert "未選択" in page.inner_text("#chosen-mailing")
 
-    # 文書 without a 送付先: the page says so and offers the choice; no 発行 button
+    # 文書 without a 送付先: the page says so and offers the choice; a mailed notice is refused
     page.click(f"a[href='/debtors/{debtor_id}/documents']")
     page.wait_for_url(f"{console}/debtors/{debtor_id}/documents")
     assert "送付先が選ばれていません" in page.inner_text("#no-mailing")
-    assert page.locator("#issue").count() == 0
     every_field_is_labelled(page)
     shot("documents-no-mailing")
+    page.check("#kind-demand_notice")
+    page.click("#issue")
+    assert "送付先が選ばれていません" in page.inner_text("p.error")
 
     # 送付先: choose the first recorded address, with a reason (keyboard: the radio, then the reason, Enter)
     page.click(f"a[href='/debtors/{debtor_id}/mailing']")
@@ -142,6 +146,25 @@ def test_documents_mailing_address_and_a_window_receipt_in_a_browser(
                                    form={"kind": "reminder", "severity": "first", "department": ""})
     assert preview.status == 200 and "見本" in flat(preview.body())
 
+    # a 納付書 for the one claim ticked with the keyboard, to the confirmed 送付先; its PDF read back
+    page.goto(f"{console}/debtors/{debtor_id}/documents")
+    page.check("#kind-payment_slip")
+    slip_box = page.locator(f"input[name='slip_claim'][value='{claim_key}']")
+    slip_box.focus()
+    page.keyboard.press("Space")
+    assert slip_box.is_checked()
+    page.check("#confirmed")
+    shot("documents-payment-slip")
+    page.click("#issue")
+    page.wait_for_selector("#issued")
+    slip_number = page.inner_text("#issued").split(" ")[0]
+    assert slip_number != number
+    slip_row = page.locator("table.documents tbody tr").filter(has_text=slip_number)
+    assert "納付書" in slip_row.inner_text() and chosen_address in _squeeze(slip_row.inner_text())
+    slip = flat(pdf_at(f"/documents/{quote(slip_number)}.pdf"))
+    assert "納付書" in slip and slip_number in slip and chosen_address in slip
+    assert "令和7年1月31日" in slip
+
     # 窓口収納: a decimal amount refused naming the field, then 1,234 yen taken and its 領収証書 read back
     page.goto(f"{console}/debtors/{payer_id}/window-payment")
     every_field_is_labelled(page)
@@ -159,6 +182,30 @@ def test_documents_mailing_address_and_a_window_receipt_in_a_browser(
     assert "領収証書" in receipt and "¥1,234-" in receipt and "令和7年1月31日" in receipt
     assert receipt_id in receipt and "豊田市" in receipt
     shot("window-receipt")
+
+    # the payer names a claim: more than it owes is refused naming the claim, then 2,000 yen go to it
+    page.goto(f"{console}/debtors/{payer_id}/window-payment")
+    every_field_is_labelled(page)
+    first_claim = page.locator("#designated-claims tbody tr").first
+    claim_words = _squeeze(first_claim.locator("th").inner_text())
+    page.fill("#amount", "9,999,999")
+    page.check("#order-claims")
+    page.fill("#claim-amount-1", "9999999")
+    page.click("form.entry button[type=submit]")
+    problem = _squeeze(page.inner_text("p.error"))
+    assert claim_words in problem and "未納額" in problem and "超えています" in problem
+    page.fill("#amount", "2000")
+    page.check("#order-claims")
+    page.fill("#claim-amount-1", "2,000")
+    shot("window-payment-claims")
+    page.click("form.entry button[type=submit]")
+    page.wait_for_selector("#received")
+    named_id = page.inner_text("#received").split(" ")[1]
+    named_row = page.locator("table.payments tbody tr").filter(has_text=named_id)
+    in_row = re.search(r"（(.+?)）", _squeeze(named_row.inner_text()))  # 市税（固定資産税・都市計画税令和6年度第1期）
+    assert in_row and claim_words.endswith(in_row.group(1))
+    named_receipt = flat(pdf_at(named_row.locator("a").first.get_attribute("href") or ""))
+    assert in_row.group(1) in named_receipt and "納付者の指定により" in named_receipt and "2,000円" in named_receipt
 
     # 印刷待ち: the 督促状 waits; the day's wave takes it and its PDF holds it
     page.click("nav a[href='/print-queue']")

@@ -17,6 +17,7 @@ import zxingcpp
 
 from shared.documents import parse_convenience_store_code, yen
 from tests.conftest import ImportedCity
+from tests.e2e.mailing import confirmed_mailing_addresses
 from tests.e2e.processes import RunningService
 
 pytestmark = pytest.mark.e2e
@@ -76,11 +77,23 @@ def test_a_wave_of_demand_notices_is_numbered_recorded_and_printable(
     collector = staff["collector"]
     due = api.get("/tasks/demand-notices", params={"limit": 5000}, headers=collector).json()
     assert len(due) >= 3
-    wave = api.post("/documents/batches", headers=collector,
-                    json={"kind": "demand_notice", "selection": "demand_notices_due", "limit": 3})
-    assert wave.status_code == 201, wave.text
-    batch = wave.json()
-    assert len(batch["documents"]) == 3 and batch["refused"] == []
+    # a wave takes only debtors whose 送付先 is confirmed: confirm three debtors' first
+    with confirmed_mailing_addresses(api, collector, [t["debtor_id"] for t in due][:3]) as confirmed:
+        wave = api.post("/documents/batches", headers=collector,
+                        json={"kind": "demand_notice", "selection": "demand_notices_due", "limit": 3})
+        assert wave.status_code == 201, wave.text
+        batch = wave.json()
+        assert len(batch["documents"]) == 3 and batch["refused"] == []
+        assert batch["awaiting_mailing_address"] > 0  # the city's other debtors wait for their 送付先
+        for document in batch["documents"]:  # each went to its debtor's confirmed 送付先
+            chosen = api.get(f"/debtors/{document['debtor_id']}/mailing-address", headers=collector).json()["chosen"]
+            assert chosen is not None and document["mailed_to"] == f"〒{chosen['postal_code']} {chosen['address']}"
+        assert set(confirmed) <= {t["debtor_id"] for t in due}
+        _check_wave(api, staff, batch, due)
+
+
+def _check_wave(api: httpx.Client, staff: dict[str, dict[str, str]], batch: dict, due: list) -> None:  # type: ignore[type-arg]
+    collector = staff["collector"]
     numbers = [d["document_number"] for d in batch["documents"]]
     assert all(re.fullmatch(r"6債管第\d+号", n) for n in numbers) and len(set(numbers)) == 3  # fiscal 2024 = 令和6
     for document in batch["documents"]:  # the 督促 is now in each claim's 経過記録, and off the task list
@@ -119,8 +132,9 @@ def test_a_wave_of_demand_notices_is_numbered_recorded_and_printable(
 
 def test_the_printed_slip_decodes_back_to_its_amount(api: httpx.Client, staff: dict[str, dict[str, str]]) -> None:
     debtor = debtor_with_arrears(api, staff["viewer"], departments=1)
-    issued = api.post("/documents", headers=staff["collector"],
-                      json={"kind": "reminder", "debtor_id": debtor["debtor_id"]})
+    with confirmed_mailing_addresses(api, staff["collector"], [debtor["debtor_id"]]):
+        issued = api.post("/documents", headers=staff["collector"],
+                          json={"kind": "reminder", "debtor_id": debtor["debtor_id"]})
     assert issued.status_code == 201, issued.text
     pdf = api.get(f"/documents/{issued.json()['document_number']}.pdf", headers=staff["viewer"]).content
     document = pdfium.PdfDocument(pdf)
@@ -268,3 +282,71 @@ def test_a_chosen_mailing_address_carries_every_notice_until_it_is_forgotten(
     assert forgotten.status_code == 200 and forgotten.json()["chosen"] is None
     assert api.delete(url, headers=staff["collector"]).status_code == 404
     assert api.get("/debtors/no-such-debtor/mailing-address", headers=staff["viewer"]).status_code == 404
+
+
+def test_no_notice_is_issued_until_the_debtors_mailing_address_is_confirmed(
+        api: httpx.Client, staff: dict[str, dict[str, str]]) -> None:
+    """The 送付先 rule in the API itself: departments' systems get the same refusal as the console's officers."""
+    collector, viewer = staff["collector"], staff["viewer"]
+    cases = api.get("/cases", params={"limit": 500, "status": "open"}, headers=viewer).json()["items"]
+    debtor = None
+    for case in reversed(cases):  # from the end of the list: other tests take debtors from its start
+        if case["on_hold"]:
+            continue
+        mailing = api.get(f"/debtors/{case['debtor_id']}/mailing-address", headers=viewer).json()
+        if mailing["chosen"] is None and mailing["recorded"]:
+            debtor = api.get(f"/debtors/{case['debtor_id']}", headers=viewer).json()
+            if addressable(debtor):
+                break
+            debtor = None
+    assert debtor is not None, "no open case whose debtor has a recorded address and no 送付先 chosen"
+    debtor_id = debtor["debtor_id"]
+    documents_before = len(api.get("/documents", params={"debtor_id": debtor_id}, headers=viewer).json())
+
+    refused = api.post("/documents", headers=collector, json={"kind": "reminder", "debtor_id": debtor_id})
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert body["code"] == "mailing_address_unconfirmed" and debtor_id in body["detail"]
+    assert "送付先が確認されていません" in body["detail_ja"] and "催告書" in body["detail_ja"]
+    for record in debtor["records"]:  # the refusal leaves the service: no name or address in it
+        for value in (record["name_kanji"], record["address"]):
+            assert not value or value not in body["detail"] + body["detail_ja"]
+    delinquent = next(c for c in debtor["claims"] if c["status"] == "delinquent")
+    demand = api.post("/documents", headers=collector, json={"kind": "demand_notice",
+                                                              "department": delinquent["department"],
+                                                              "claim_id": delinquent["claim_id"]})
+    assert demand.status_code == 409 and demand.json()["code"] == "mailing_address_unconfirmed", demand.text
+    assert "督促状" in demand.json()["detail_ja"]
+    # a preview (見本) needs no 送付先; nothing was numbered or recorded by the refusals
+    assert api.post("/documents/preview", headers=viewer,
+                    json={"kind": "reminder", "debtor_id": debtor_id}).status_code == 200
+    assert len(api.get("/documents", params={"debtor_id": debtor_id}, headers=viewer).json()) == documents_before
+
+    with confirmed_mailing_addresses(api, collector, [debtor_id]) as confirmed:
+        seen = confirmed[debtor_id]["set_at"]
+        issued = api.post("/documents", headers=collector,
+                          json={"kind": "reminder", "debtor_id": debtor_id, "mailing_address_set_at": seen})
+        assert issued.status_code == 201, issued.text
+        number = issued.json()["document_number"]
+        chosen = confirmed[debtor_id]
+        assert issued.json()["mailed_to"] == f"〒{chosen['postal_code']} {chosen['address']}"
+        # the 送付先 changed after the issuer looked: refused until the new one is confirmed
+        changed = api.put(f"/debtors/{debtor_id}/mailing-address", headers=collector, json={
+            "name": "髙橋 一郎", "postal_code": "471-8501", "address": "愛知県豊田市送付先町九丁目1番地",
+            "reason": "本人から居所の申出"})
+        assert changed.status_code == 200, changed.text
+        stale = api.post("/documents", headers=collector,
+                         json={"kind": "reminder", "debtor_id": debtor_id, "mailing_address_set_at": seen})
+        assert stale.status_code == 409 and stale.json()["code"] == "mailing_address_changed"
+        assert "変更されています" in stale.json()["detail_ja"] and "令和" in stale.json()["detail_ja"]
+        fresh = api.post("/documents", headers=collector, json={
+            "kind": "reminder", "debtor_id": debtor_id,
+            "mailing_address_set_at": changed.json()["chosen"]["set_at"]})
+        assert fresh.status_code == 201 and "送付先町" in fresh.json()["mailed_to"]
+    # forgotten again: a re-issue is a notice mailed again, refused too
+    assert api.get(f"/debtors/{debtor_id}/mailing-address", headers=viewer).json()["chosen"] is None
+    again = api.post(f"/documents/{number}/reissue", headers=collector)
+    assert again.status_code == 409 and again.json()["code"] == "mailing_address_unconfirmed"
+    refusals = api.get("/audit", params={"action": "document_refused", "subject": debtor_id, "limit": 100},
+                       headers=staff["supervisor"]).json()["items"]
+    assert len(refusals) >= 2 and all(r["actor"] == "e2e-collector" for r in refusals)

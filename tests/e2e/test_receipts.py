@@ -15,6 +15,7 @@ import pypdf
 import pytest
 
 from tests.conftest import ImportedCity
+from tests.e2e.mailing import confirmed_mailing_addresses
 from tests.e2e.processes import RunningService, eventually
 from tests.e2e.test_welfare_referral import push_person
 
@@ -120,7 +121,8 @@ def test_a_document_issued_alone_waits_for_the_days_print_wave(
         api: httpx.Client, staff: dict[str, dict[str, str]]) -> None:
     collector = staff["collector"]
     debtor = named_debtor(api, staff["viewer"], skip=1)
-    issued = api.post("/documents", headers=collector, json={"kind": "reminder", "debtor_id": debtor["debtor_id"]})
+    with confirmed_mailing_addresses(api, collector, [debtor["debtor_id"]]):  # a 催告書 goes to a confirmed 送付先
+        issued = api.post("/documents", headers=collector, json={"kind": "reminder", "debtor_id": debtor["debtor_id"]})
     assert issued.status_code == 201, issued.text
     number = issued.json()["document_number"]
     assert issued.json()["mailed_to"].startswith("〒")  # the 送付先 as printed
@@ -137,3 +139,55 @@ def test_a_document_issued_alone_waits_for_the_days_print_wave(
     assert combined.status_code == 200 and number in flat_text(combined.content)
     nothing = api.post("/documents/print-queue/waves", json={}, headers=collector)
     assert nothing.status_code == 409 and "no document waits" in nothing.text
+
+
+def test_a_window_payment_goes_to_the_claims_the_payer_names_and_the_receipt_lists_them(
+        services: dict[str, RunningService], api: httpx.Client, staff: dict[str, dict[str, str]]) -> None:
+    collector, viewer = staff["collector"], staff["viewer"]
+    debtor = own_debtor(services, api, viewer)
+    debtor_id = debtor["debtor_id"]
+    owed = sorted((c for c in debtor["claims"] if c["balance"] > 0 and c["legal_category"] != "private"),
+                  key=lambda c: (c["due_date"], c["claim_id"]))
+    # the newest public claim (its principal is paid before its 延滞金), which neither the city's order (oldest first)
+    # nor the department's would pay first
+    named = owed[-1]
+    key = f"{named['department']}:{named['claim_id']}"
+    receipt_id = f"W20250131-{uuid.uuid4().hex[:8].upper()}"
+
+    def pay(**body: object) -> httpx.Response:
+        return api.post(f"/debtors/{debtor_id}/central-payments", headers=collector,
+                        json={"receipt_id": receipt_id, "paid_on": "2025-01-31", "note": "この期の分として", **body})
+
+    too_much = named["balance"] + named["fees"] + named["late_charge"] + 1
+    over = pay(amount=too_much + 1_000, claims=[{"department": named["department"], "claim_id": named["claim_id"],
+                                                 "amount": too_much}])
+    assert over.status_code == 422 and key in over.json()["detail"] and "more than the claim's open balance" \
+        in over.json()["detail"]
+    stranger = pay(amount=1_000, claims=[{"department": named["department"], "claim_id": "NO-SUCH-CLAIM",
+                                          "amount": 500}])
+    assert stranger.status_code == 422 and f"{named['department']}:NO-SUCH-CLAIM" in stranger.json()["detail"]
+    both = pay(amount=1_000, designated={named["department"]: 500},
+               claims=[{"department": named["department"], "claim_id": named["claim_id"], "amount": 500}])
+    assert both.status_code == 422
+    assert api.get(f"/central-payments/{receipt_id}", headers=viewer).status_code == 404  # nothing recorded
+
+    part = min(named["balance"], 3_000)
+    paid = pay(amount=part, claims=[{"department": named["department"], "claim_id": named["claim_id"],
+                                     "amount": part}])
+    assert paid.status_code == 201, paid.text
+    parts = paid.json()["parts"]
+    assert len(parts) == 1 and paid.json()["overpayment"] == 0
+    assert parts[0]["claim_id"] == named["claim_id"] and parts[0]["amount"] == part and parts[0]["claim_label"]
+    after = {c["claim_id"]: c for c in api.get(f"/debtors/{debtor_id}", headers=viewer).json()["claims"]}
+    # the named claim received its part: its principal and fees fell by exactly the part
+    before_owed = named["balance"] + named["fees"]
+    now_owed = after[named["claim_id"]]["balance"] + after[named["claim_id"]]["fees"]
+    assert before_owed - now_owed == part
+
+    issued = api.post(f"/central-payments/{receipt_id}/receipts", headers=collector)
+    assert issued.status_code == 201, issued.text
+    text = flat_text(api.get(f"/documents/{issued.json()['document_number']}.pdf", headers=viewer).content)
+    assert parts[0]["claim_label"].replace(" ", "") in text and "納付者の指定により" in text
+    assert f"{part:,}円" in text
+    listed = api.get(f"/central-payments/{receipt_id}", headers=viewer).json()
+    assert listed["parts"][0]["claim_id"] == named["claim_id"]

@@ -62,3 +62,12 @@ def test_the_officer_working_the_case_is_named_with_their_staff_id() -> None:
     assert held["担当者"] == "髙田 花子（c-0042）" and held["最終対応日"] == date(2025, 1, 20)
     assert nameless["担当者"] == "c-0043"
     assert nobody["担当者"] == "" and nobody["最終対応日"] == ""
+
+
+def test_the_next_action_is_written_in_the_words_of_the_table_of_legal_actions() -> None:
+    header, rows = case_export_rows([row(next_action_kind="demand_notice", next_action_due=date(2025, 5, 1)),
+                                     row(next_action_kind="reminder_phone"), row()], NAMES.get)
+    demand, call, nothing = (dict(zip(header, r, strict=True)) for r in rows)
+    assert demand["次の対応"] == "督促" and demand["次の対応の期日"] == date(2025, 5, 1)
+    assert call["次の対応"] == "催告 (電話)" and call["次の対応の期日"] == ""
+    assert nothing["次の対応"] == "" and nothing["次の対応の期日"] == ""

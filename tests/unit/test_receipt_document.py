@@ -68,3 +68,14 @@ def test_a_receipt_that_does_not_add_up_is_refused_naming_the_field(changes: dic
     reason = refusal_reason(refused.value)
     assert field in reason
     assert "髙橋" not in reason  # a refusal never repeats the payer's name
+
+
+def test_a_receipt_names_the_claims_the_payer_designated() -> None:
+    parts = (ReceiptPart(department="tax", amount=8_000, claim="固定資産税 令和6年度 第3期"),
+             ReceiptPart(department="water", amount=2_000, claim="水道料金 令和6年度 第1期"),
+             ReceiptPart(department="tax", amount=2_000))
+    text = text_of(render_pdf(receipt(parts=parts)))
+    assert "市税（固定資産税令和6年度第3期）8,000円" in text and "上下水道（水道料金令和6年度第1期）2,000円" in text
+    assert "市税2,000円" in text and "納付者の指定により" in text
+    plain = text_of(render_pdf(receipt()))
+    assert "納付者の指定により" not in plain  # a receipt without a designation is printed as before

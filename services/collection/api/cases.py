@@ -9,7 +9,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from contracts import Department, LegalCategory, PersonKind
+from contracts import Department, LegalCategory
 from services.collection.api.csv_export import csv_response
 from services.collection.api.deps import (
     BusinessDate,
@@ -20,16 +20,20 @@ from services.collection.api.deps import (
     audit,
     audit_read,
 )
-from services.collection.assignment import AssignmentPolicy, Holder, HolderKind
+from services.collection.assignment import AssignmentPolicy, CaseClaim, Holder, HolderKind
 from services.collection.case_export import case_export_rows
-from services.collection.cases import clear_override, set_override
-from services.collection.ledger import facts_of
-from services.collection.next_action import CaseSituation, DelinquentClaim, Recommendation, recommend
-from services.collection.next_action import load_policy as load_escalation_policy
+from services.collection.cases import (
+    action_records,
+    clear_override,
+    escalation_policy,
+    ledger_facts,
+    next_step,
+    set_override,
+)
+from services.collection.next_action import Recommendation
 from services.collection.store import load_ledger
 from services.collection.stores import cases as store
 from services.collection.stores.actions import actions_of_claims
-from services.collection.workflow import ActionKind, ActionRecord
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -50,6 +54,7 @@ class CaseSort(StrEnum):
     CASE_ID = "case_id"
     NAME_KANA = "name_kana"  # the debtor's reading, as a department recorded it
     LAST_ACTION_ON = "last_action_on"  # the latest 経過記録 entry (ascending: the cases left longest first)
+    NEXT_ACTION = "next_action"  # the day the recommended step became due, then its kind (ascending: most pressing)
 
 
 class CaseRow(BaseModel):
@@ -75,6 +80,10 @@ class CaseRow(BaseModel):
     assignee_id: str | None = Field(None, description="The officer working the case (担当者); None: nobody yet")
     assignee_name: str | None = Field(None, description="The 担当者's display name")
     last_action_on: date | None = Field(None, description="The latest 経過記録 entry on any of the case's claims")
+    next_action_kind: str | None = Field(None, description="The recommended next step (an action code) as the case "
+                                         "worker stored it when it last recomputed the case; None: nothing to do")
+    next_action_due: date | None = Field(None, description="The day that step became due (sort=next_action)")
+    next_action_lead: str | None = Field(None, description="The department whose lever leads that step")
 
 
 class CasePage(BaseModel):
@@ -224,30 +233,19 @@ class CaseDetail(CaseRow):
 
 
 CaseId = Annotated[int, Path(ge=1)]
-ESCALATION = load_escalation_policy()
 
 
 async def _recommend(conn: Connection, case: asyncpg.Record, claims: list[asyncpg.Record], today: date
                      ) -> Recommendation | None:
-    """The next step for an open case (services/collection/next_action.py) from its claims and their records."""
+    """The next step for an open case (services/collection/next_action.py) from its claims and their records, by
+    the same function the case worker stores it with (cases.next_step)."""
     keys = ([c["department"] for c in claims], [c["claim_id"] for c in claims])
-    history: dict[tuple[str, str], list[ActionRecord]] = {}
-    for r in await actions_of_claims(conn, *keys):
-        history.setdefault((r["department"], r["claim_id"]), []).append(
-            ActionRecord(ActionKind(r["kind"]), r["done_on"], r["recorded_by"], r["outcome"], r["note"]))
     facts = await store.debtor_facts(conn, case["debtor_id"])
-    ledger = await load_ledger(conn, case["debtor_id"], today)
-    in_transit = {} if ledger is None else {(b.claim.department, b.claim.claim_id): facts_of(b).payment_in_transit
-                                            for b in ledger.claims}
-    situation = CaseSituation(
-        claims=tuple(DelinquentClaim(c["department"], f"{c['department']}:{c['claim_id']}", c["receivable_type"],
-                                     c["legal_category"], c["due_date"], c["balance"],
-                                     tuple(history.get((c["department"], c["claim_id"]), ())),
-                                     payment_in_transit=in_transit.get((c["department"], c["claim_id"])))
-                     for c in claims),
-        debtor_kind=PersonKind.CORPORATION if facts["corporation"] else PersonKind.INDIVIDUAL,
-        has_guarantor=facts["guarantor"], on_hold=case["on_hold"])
-    return recommend(situation, ESCALATION, as_of=today)
+    return next_step(
+        (CaseClaim(**{k: c[k] for k in CaseClaim.__dataclass_fields__}) for c in claims),
+        action_records(await actions_of_claims(conn, *keys)), as_of=today, on_hold=case["on_hold"],
+        corporation=facts["corporation"], guarantor=facts["guarantor"],
+        ledger=ledger_facts(await load_ledger(conn, case["debtor_id"], today)), policy=escalation_policy())
 
 
 async def _detail(conn: Connection, case_id: int, today: date, policy: AssignmentPolicy) -> CaseDetail | None:

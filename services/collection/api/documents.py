@@ -6,18 +6,26 @@ Issuing numbers a document (6債管第123号: the serial of its fiscal year, nev
 財産調査) after the same legal checks as any action, and keeps the document's data, so the very same PDF can be
 downloaded again (rendering is deterministic; its SHA-256 is kept and checked). Re-issuing is explicit: a new
 number (…-再1) and a new slip. Every preview and download reads personal data and is audit-logged.
+
+The 送付先 rule: a notice mailed to the debtor (督促状, 催告書, 納付書: ``MAILED_NOTICES``) is issued only once staff have
+chosen and confirmed the debtor's 送付先 (PUT /debtors/{id}/mailing-address): departments record a debtor at
+different addresses, and two notices of one day must not go to two places. A request may name the 送付先 it saw
+(``mailing_address_set_at``); one changed since is refused as well. A preview (見本) needs neither. Refusals are
+409 with ``detail`` in English, ``detail_ja`` in Japanese and a ``code`` (refusals_ja.py), as the legal check's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter
 
 from contracts import Department
@@ -27,10 +35,13 @@ from services.collection.api.deps import BusinessDate, Collector, Connection, Vi
 from services.collection.ledger import ClaimBalance, default_legal_rules
 from services.collection.legal_actions import ACTIONS
 from services.collection.notices import Kind, Numbering, build, fiscal_year_of, overdue, reminder_history
+from services.collection.refusals_ja import japanese_refusal
 from services.collection.store import load_ledger, queue_case_refresh
 from services.collection.stores import documents as store
+from services.collection.stores.mailing import chosen_mailing_address
 from services.collection.stores.support_measures import is_protected
 from services.collection.workflow import ActionKind, check_action
+from shared.auth import Principal
 from shared.documents import AnyDocument, refusal_reason, render_batch, render_counted
 from shared.documents.appeals import History
 from shared.documents.letterhead import load_letterhead
@@ -43,6 +54,47 @@ ACTION_OF: dict[str, ActionKind] = {spec.document: kind for kind, spec in ACTION
 BATCH_LIMIT = 500
 _DOCUMENT = TypeAdapter(AnyDocument)
 _PDF = {"content": {"application/pdf": {}}, "description": "The document as an A4 PDF"}
+#: The notices mailed to the debtor: issued only to a confirmed 送付先 (the module docstring). An asset inquiry
+#: goes to a bank or employer, a pledge and a consultation summary are handed over, a receipt at the counter.
+MAILED_NOTICES = frozenset({"demand_notice", "reminder", "payment_slip"})
+_NOTICE_LABELS = {"demand_notice": "督促状", "reminder": "催告書", "payment_slip": "納付書"}
+_JST = ZoneInfo("Asia/Tokyo")
+_REFUSED_409 = {409: {"description": "Not issued: `detail` says why, `detail_ja` the same in Japanese, `code` which "
+                                     "rule refused (e.g. mailing_address_unconfirmed: no 送付先 confirmed)"}}
+
+
+class NoticeRefused(Exception):
+    """A notice the 送付先 rule refuses: 409 with the reason in English and Japanese and its code."""
+
+    def __init__(self, code: str, detail: str, detail_ja: str) -> None:
+        super().__init__(detail)
+        self.code, self.detail, self.detail_ja = code, detail, detail_ja
+
+    def response(self) -> JSONResponse:
+        return JSONResponse({"detail": self.detail, "detail_ja": self.detail_ja, "code": self.code}, status_code=409)
+
+
+async def confirm_mailing_address(conn: asyncpg.Connection, kind: str, debtor_id: str,
+                                  seen: datetime | None = None) -> None:
+    """The 送付先 rule: a mailed notice needs the debtor's 送付先 chosen by staff and, when the request names the one
+    it saw (``seen``: its set_at), still that one. NoticeRefused otherwise (no address in the reason)."""
+    if kind not in MAILED_NOTICES:
+        return
+    label = _NOTICE_LABELS[kind]
+    chosen = await chosen_mailing_address(conn, debtor_id)
+    if chosen is None:
+        english = (f"debtor {debtor_id}: no 送付先 confirmed: choose and confirm the debtor's mailing address "
+                   f"(PUT /debtors/{debtor_id}/mailing-address) before issuing a {kind}; the departments may have "
+                   "recorded different addresses")
+        raise NoticeRefused("mailing_address_unconfirmed", english,
+                            japanese_refusal("mailing_address_unconfirmed", english, {"label": label}))
+    if seen is not None and seen != chosen["set_at"]:
+        changed = chosen["set_at"].astimezone(_JST)
+        english = (f"debtor {debtor_id}: the 送付先 was changed at {changed.isoformat()} after the one confirmed "
+                   f"({seen.isoformat()}): confirm the new one before issuing a {kind}")
+        raise NoticeRefused("mailing_address_changed", english,
+                            japanese_refusal("mailing_address_changed", english,
+                                             {"label": label, "set_at": changed.date()}))
 
 
 class Institution(BaseModel):
@@ -70,6 +122,9 @@ class DocumentRequest(BaseModel):
     schedule: list[Installment] = Field(default_factory=list, max_length=120,
                                         description="installment_pledge: the agreed installments, in order; they "
                                                     "must add up to the claims' total with late charges")
+    mailing_address_set_at: datetime | None = Field(
+        None, description="督促状, 催告書, 納付書: the `set_at` of the 送付先 the issuer confirmed (GET /debtors/{id}/"
+                          "mailing-address); refused when it has changed since. Without it, the 送付先 chosen now")
 
 
 class IssuedDocument(BaseModel):
@@ -107,6 +162,8 @@ class BatchOut(BaseModel):
     documents: list[IssuedDocument]
     refused: list[str] = Field(description="What could not be issued and why (no personal data)")
     pages: int
+    awaiting_mailing_address: int = Field(0, description="demand_notices_due: 督促 due on claims of debtors whose "
+                                                         "送付先 is not confirmed yet, left out of the wave")
 
 
 def _issued(row: asyncpg.Record) -> IssuedDocument:
@@ -240,12 +297,20 @@ async def _record(conn: asyncpg.Connection, document: AnyDocument, numbering: Nu
         pages=pages)
 
 
-@router.post("/documents", response_model=IssuedDocument, status_code=201,
-             summary="Issue a document: numbered, written to each claim's 経過記録, kept for download")
-async def issue(body: DocumentRequest, conn: Connection, staff: Collector, today: BusinessDate) -> IssuedDocument:
-    async with conn.transaction():
-        issued = await issue_document(conn, body, staff.subject, today)
-        await audit(conn, staff, "issue_document", issued.debtor_id, kind=body.kind, number=issued.document_number)
+@router.post("/documents", response_model=IssuedDocument, status_code=201, responses=_REFUSED_409,
+             summary="Issue a document: numbered, written to each claim's 経過記録, kept for download; a 督促状, "
+                     "催告書 or 納付書 only to a confirmed 送付先")
+async def issue(body: DocumentRequest, conn: Connection, staff: Collector, today: BusinessDate
+                ) -> IssuedDocument | JSONResponse:
+    try:
+        async with conn.transaction():
+            issued = await issue_document(conn, body, staff.subject, today)
+            await audit(conn, staff, "issue_document", issued.debtor_id, kind=body.kind,
+                        number=issued.document_number)
+    except NoticeRefused as refused:
+        await audit(conn, staff, "document_refused", body.debtor_id or f"{body.department}:{body.claim_id}",
+                    kind=body.kind, code=refused.code)
+        return refused.response()
     return issued
 
 
@@ -254,6 +319,7 @@ async def issue_document(conn: asyncpg.Connection, body: DocumentRequest, staff:
     central installment plan issues its 分納誓約書 so, in the transaction that stores the plan)."""
     numbering = await _next_numbering(conn, today)
     document, debtor, keys = await _prepare(conn, body, numbering, today)
+    await confirm_mailing_address(conn, body.kind, debtor, body.mailing_address_set_at)
     content, pages = await _render(document)
     row = await _record(conn, document, numbering, kind=body.kind, debtor=debtor, keys=keys, staff=staff,
                         today=today, content=content, pages=pages)
@@ -290,10 +356,19 @@ async def list_documents(conn: Connection, staff: Viewer, debtor_id: str,
     return [_issued(r) for r in rows]
 
 
-@router.post("/documents/{number}/reissue", response_model=IssuedDocument, status_code=201,
+@router.post("/documents/{number}/reissue", response_model=IssuedDocument, status_code=201, responses=_REFUSED_409,
              summary="Re-issue a document (再発行): a new number …-再n, today's balances and a new slip; the 経過記録 "
-                     "keeps the first issue")
-async def reissue(number: NumberPath, conn: Connection, staff: Collector, today: BusinessDate) -> IssuedDocument:
+                     "keeps the first issue; a 督促状, 催告書 or 納付書 only to a confirmed 送付先")
+async def reissue(number: NumberPath, conn: Connection, staff: Collector, today: BusinessDate
+                  ) -> IssuedDocument | JSONResponse:
+    try:
+        return await _reissue(number, conn, staff, today)
+    except NoticeRefused as refused:
+        await audit(conn, staff, "document_refused", number, code=refused.code)
+        return refused.response()
+
+
+async def _reissue(number: str, conn: asyncpg.Connection, staff: Principal, today: date) -> IssuedDocument:
     async with conn.transaction():
         original, _ = await _stored(conn, number)
         if original["kind"] == "receipt":
@@ -305,6 +380,7 @@ async def reissue(number: NumberPath, conn: Connection, staff: Collector, today:
         numbering = Numbering(base["fiscal_year"], base["serial"], count + 1)
         body = _request_of(base)
         document, debtor, keys = await _prepare(conn, body, numbering, today, reissue_of=first)
+        await confirm_mailing_address(conn, base["kind"], debtor)
         content, pages = await _render(document)
         row = await _record(conn, document, numbering, kind=base["kind"], debtor=debtor, keys=keys,
                             staff=staff.subject, today=today, content=content, pages=pages,
@@ -336,11 +412,13 @@ async def issue_batch(body: BatchRequest, conn: Connection, staff: Collector, to
             raise HTTPException(422, "selection demand_notices_due goes with kind demand_notice")
         targets = [DocumentRequest(kind="demand_notice", department=r["department"], claim_id=r["claim_id"])
                    for r in await store.demand_notices_due(conn, today, body.limit)]
+        awaiting = await store.demand_notices_awaiting_address(conn, today)
     else:
         if body.kind != "reminder" or not body.debtor_ids:
             raise HTTPException(422, "selection debtors goes with kind reminder and a list of debtor_ids")
         targets = [DocumentRequest(kind="reminder", debtor_id=d, severity=body.severity)
                    for d in body.debtor_ids[:body.limit]]
+        awaiting = 0
     documents, refused = [], []
     async with conn.transaction():
         batch_id = await store.open_batch(conn, kind=body.kind, selection=body.selection, issued_on=today,
@@ -351,8 +429,9 @@ async def issue_batch(body: BatchRequest, conn: Connection, staff: Collector, to
                 async with conn.transaction():  # a savepoint: a refused one leaves no number and no record
                     numbering = await _next_numbering(conn, today)
                     document, debtor, keys = await _prepare(conn, target, numbering, today)
+                    await confirm_mailing_address(conn, target.kind, debtor)
                     prepared.append((document, numbering, debtor, keys))
-            except HTTPException as exc:
+            except (HTTPException, NoticeRefused) as exc:
                 refused.append(f"{target.department.value + ':' + target.claim_id if target.claim_id else target.debtor_id}"
                                f": {exc.detail}")
         rendered = await asyncio.to_thread(render_batch, [p[0] for p in prepared])
@@ -370,7 +449,8 @@ async def issue_batch(body: BatchRequest, conn: Connection, staff: Collector, to
         await store.close_batch(conn, batch_id, len(documents), pages)
         await audit(conn, staff, "issue_document_batch", str(batch_id), kind=body.kind, documents=len(documents),
                     refused=len(refused))
-    return BatchOut(batch_id=batch_id, documents=documents, refused=refused, pages=pages)
+    return BatchOut(batch_id=batch_id, documents=documents, refused=refused, pages=pages,
+                    awaiting_mailing_address=awaiting)
 
 
 @router.get("/documents/batches/{batch_id}.pdf", responses={200: _PDF}, response_class=Response,

@@ -1,6 +1,9 @@
 """The central window (一元化窓口): a lump sum paid by a debtor who owes several departments, split across them by
 the declared policy (services/collection/allocation.py) and recorded with the reason for each part. Each part
-becomes a payment of its department, which the ledger then allocates inside that department by its own order."""
+becomes a payment of its department, which the ledger then allocates inside that department by its own order.
+A payer may also name the claims their money is for (``claims``: services/collection/claim_designation.py): each
+named part becomes a payment naming its claim, refused above the claim's open balance; the rest is split as
+before."""
 
 import uuid
 from datetime import date, datetime
@@ -21,6 +24,8 @@ from services.collection.api.deps import (
     audit_read,
 )
 from services.collection.appropriations import decided
+from services.collection.claim_designation import ClaimDesignation, designate_claims
+from services.collection.notices import claim_label
 from services.collection.store import load_ledger, queue_case_refresh
 from services.collection.stores.appropriations import of_central_payment, record_decided
 from services.collection.stores.payments import (
@@ -36,6 +41,12 @@ router = APIRouter(tags=["central window"])
 _CENTRAL_PAYMENTS = uuid.UUID("5d1f4a1e-3c1e-4f0e-9a43-3f7d7c2c0a11")
 
 
+class ClaimDesignationIn(BaseModel):
+    department: Department
+    claim_id: str = Field(min_length=1, max_length=64)
+    amount: int = Field(gt=0, description="Yen the payer names for this claim (at most its open balance)")
+
+
 class CentralPaymentRequest(BaseModel):
     receipt_id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$",
                             description="The window's receipt number: the same receipt is recorded once")
@@ -44,6 +55,10 @@ class CentralPaymentRequest(BaseModel):
     method: CentralMethod | None = Field(None, description="Default: the policy's central-window method")
     designated: dict[Department, int] | None = Field(
         None, description="Yen the payer declared for each department (their designation comes first)")
+    claims: list[ClaimDesignationIn] | None = Field(
+        None, max_length=50, description="The claims the payer names, with the yen for each (納付者の指定充当): each "
+                                         "at most the claim's open balance (principal, fees, a fixed 延滞金); the "
+                                         "rest is split by `designated` or the method. Not with `designated`")
     note: str = Field(min_length=1, max_length=500, description="What the payer said, why this split")
 
 
@@ -52,6 +67,9 @@ class CentralPart(BaseModel):
     amount: int
     reason: str
     payment_id: str
+    claim_id: str | None = Field(None, description="The claim the payer named for this part; None: the department's "
+                                                   "order decides")
+    claim_label: str | None = Field(None, description="That claim as the receipt prints it (債権, 年度, 期)")
 
 
 class Appropriated(BaseModel):
@@ -112,14 +130,30 @@ async def receive_central_payment(
         dues = [Due(c.claim.department, c.claim.claim_id, Component.PRINCIPAL, c.outstanding, c.claim.due_date,
                     c.claim.fiscal_year, c.claim.installment, c.claim.legal_category)
                 for c in ledger.claims if c.outstanding > 0]
+        if body.claims and body.designated:
+            raise HTTPException(422, "claims and designated: name the claims or the departments, not both")
         try:
-            split = split_central_payment(body.amount, dues, method,
-                                          {d.value: v for d, v in (body.designated or {}).items()})
+            named = designate_claims(body.amount, dues, [ClaimDesignation(c.department.value, c.claim_id, c.amount)
+                                                         for c in body.claims or ()])
+            split = split_central_payment(named.left, named.rest, method,
+                                          {d.value: v for d, v in (body.designated or {}).items()}) \
+                if named.left else None
         except ValueError as refused:
             raise HTTPException(422, str(refused)) from None
         people = await source_people(conn, debtor_id)
         parts = []
-        for part in split.parts:
+        by_key = {(c.claim.department, c.claim.claim_id): c.claim for c in ledger.claims}
+        for n, claim_part in enumerate(named.parts, 1):
+            payment_id = f"C{body.receipt_id}-{claim_part.department}-{n}"
+            await insert_counter_payment(
+                conn, department=claim_part.department, payment_id=payment_id, debtor_id=debtor_id,
+                source_person_id=people[claim_part.department], amount=claim_part.amount, paid_on=body.paid_on,
+                message_id=uuid.uuid5(_CENTRAL_PAYMENTS, payment_id), claim_id=claim_part.claim_id)
+            parts.append(CentralPart(department=claim_part.department, amount=claim_part.amount,
+                                     reason="the claim named by the payer", payment_id=payment_id,
+                                     claim_id=claim_part.claim_id,
+                                     claim_label=claim_label(by_key[(claim_part.department, claim_part.claim_id)])))
+        for part in split.parts if split else ():
             payment_id = f"C{body.receipt_id}-{part.department}"
             await insert_counter_payment(
                 conn, department=part.department, payment_id=payment_id, debtor_id=debtor_id,
@@ -131,7 +165,8 @@ async def receive_central_payment(
             conn, receipt_id=body.receipt_id, debtor_id=debtor_id, amount=body.amount, paid_on=body.paid_on,
             method=CentralMethod(method).value,
             designated={d.value: v for d, v in body.designated.items()} if body.designated else None,
-            parts=[p.model_dump() for p in parts], overpayment=split.overpayment, note=body.note,
+            parts=[p.model_dump(exclude_none=True) for p in parts], overpayment=split.overpayment if split else 0,
+            note=body.note,
             received_by=staff.subject)
         # 充当 as decided today, kept: the departments' feeds say this, whatever later money changes on read
         after = await load_ledger(conn, debtor_id, body.paid_on)
@@ -139,7 +174,8 @@ async def receive_central_payment(
             if after is not None else ([], [])
         await record_decided(conn, lines, refunds, central_payment_id=body.receipt_id)
         await queue_case_refresh(conn, [debtor_id], "central window payment")
-        await audit(conn, staff, "receive_central_payment", debtor_id, receipt=body.receipt_id, amount=body.amount)
+        await audit(conn, staff, "receive_central_payment", debtor_id, receipt=body.receipt_id, amount=body.amount,
+                    claims=[p.claim_id for p in parts if p.claim_id])
     return CentralPaymentView(**{**dict(row), "parts": parts, "appropriations": [
         Appropriated(department=x.department, claim_id=x.claim_id, payment_department=x.payment_department,
                      payment_id=x.payment_id, principal=x.principal,

@@ -33,6 +33,8 @@ ReceiptId = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0
 class ReceiptPartView(BaseModel):
     department: str
     amount: int
+    claim_id: str | None = Field(None, description="The claim the payer named for this part")
+    claim_label: str | None = Field(None, description="That claim as the receipt prints it")
 
 
 class CentralPaymentSummary(BaseModel):
@@ -82,7 +84,7 @@ def receipt_document(payment: dict[str, object], *, payer_name: str, payer_kana:
                      issued_on: date, reissued: bool) -> Receipt:
     """The 領収証書 of a window payment (ValueError naming the field when it cannot be printed)."""
     letterhead = load_letterhead()
-    parts = tuple(ReceiptPart(department=p["department"], amount=p["amount"])  # type: ignore[index]
+    parts = tuple(ReceiptPart(department=p["department"], amount=p["amount"], claim=p.get("claim_label"))  # type: ignore[index]
                   for p in payment["parts"])  # type: ignore[attr-defined]
     return Receipt(document_number=numbering.number(letterhead), issued_on=issued_on, issuer=letterhead.issuer,
                    payer=WithheldAddressee(name=payer_name, name_kana=payer_kana),
@@ -156,7 +158,8 @@ def _summary(row: object, receipts: list[str]) -> CentralPaymentSummary:
     data = dict(row)  # type: ignore[call-overload]
     return CentralPaymentSummary(**{k: data[k] for k in CentralPaymentSummary.model_fields
                                     if k in data and k not in ("parts", "receipts")},
-                                 parts=[ReceiptPartView(department=p["department"], amount=p["amount"])
+                                 parts=[ReceiptPartView(department=p["department"], amount=p["amount"],
+                                                        claim_id=p.get("claim_id"), claim_label=p.get("claim_label"))
                                         for p in data["parts"]], receipts=receipts)
 
 

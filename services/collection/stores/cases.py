@@ -18,7 +18,9 @@ CASE_COLUMNS = ("case_id, debtor_id, status, opened_on, closed_on, as_of, lead_k
                 "(SELECT s.display_name FROM case_assignees a JOIN staff_accounts s USING (staff_id) "
                 "WHERE a.case_id = cases.case_id) AS assignee_name, "
                 "(SELECT max(x.done_on) FROM claim_actions x JOIN case_claims cc USING (department, claim_id) "
-                "WHERE cc.case_id = cases.case_id) AS last_action_on")
+                "WHERE cc.case_id = cases.case_id) AS last_action_on, "
+                # the recommended next step as the case worker stored it (services/collection/cases.py)
+                "next_action_kind, next_action_due, next_action_lead")
 
 
 def case_filter(*, status: str, holder: str | None = None, lead: str | None = None,
@@ -56,8 +58,12 @@ def case_filter(*, status: str, holder: str | None = None, lead: str | None = No
 
 
 def case_order(sort: str, descending: bool) -> str:
-    """The ORDER BY of the list: the sort column, then the case id, in one direction."""
+    """The ORDER BY of the list: the sort column, then the case id, in one direction. ``next_action``: the day the
+    recommended step became due, then the kind's rank (next_action.urgency), cases with nothing to do last."""
     direction = "DESC" if descending else "ASC"
+    if sort == "next_action":
+        return (f"next_action_due {direction} NULLS LAST, next_action_rank {direction} NULLS LAST, "
+                f"case_id {direction}")
     return f"{sort} {direction} NULLS LAST, case_id {direction}"
 
 
@@ -115,3 +121,20 @@ async def debtor_facts(conn: asyncpg.Connection, debtor_id: str) -> asyncpg.Reco
         "SELECT EXISTS (SELECT 1 FROM departmental_persons WHERE debtor_id = $1 AND person->>'kind' = 'corporation') "
         "AS corporation, EXISTS (SELECT 1 FROM claim_related_persons r JOIN claims k USING (department, claim_id) "
         "WHERE k.debtor_id = $1 AND r.role = 'guarantor') AS guarantor", debtor_id)
+
+
+async def debtors_facts(conn: asyncpg.Connection, debtor_ids: Sequence[str]) -> dict[str, asyncpg.Record]:
+    """``debtor_facts`` of many debtors at once (the case worker's chunk), by debtor id."""
+    rows = await conn.fetch(
+        "SELECT d AS debtor_id, EXISTS (SELECT 1 FROM departmental_persons WHERE debtor_id = d "
+        "AND person->>'kind' = 'corporation') AS corporation, EXISTS (SELECT 1 FROM claim_related_persons r "
+        "JOIN claims k USING (department, claim_id) WHERE k.debtor_id = d AND r.role = 'guarantor') AS guarantor "
+        "FROM unnest($1::text[]) AS d", list(debtor_ids))
+    return {r["debtor_id"]: r for r in rows}
+
+
+async def write_next_action(conn: asyncpg.Connection, case_id: int, *, kind: str | None, due: date | None,
+                            rank: int | None, lead: str | None) -> None:
+    """Store the case's recommended next step (None: nothing to do)."""
+    await conn.execute("UPDATE cases SET next_action_kind = $2, next_action_due = $3, next_action_rank = $4, "
+                       "next_action_lead = $5 WHERE case_id = $1", case_id, kind, due, rank, lead)

@@ -76,13 +76,22 @@ async def documents_of_debtor(conn: asyncpg.Connection, debtor_id: str, limit: i
                             debtor_id, limit)
 
 
-async def demand_notices_due(conn: asyncpg.Connection, today: date, limit: int) -> list[asyncpg.Record]:
-    """(department, claim_id) of claims in open cases past their due date without a 督促 yet, oldest first."""
-    return await conn.fetch(
-        "SELECT cc.department, cc.claim_id FROM case_claims cc JOIN cases c USING (case_id) "
+_DUE = ("FROM case_claims cc JOIN cases c USING (case_id) "
         "WHERE c.status = 'open' AND cc.due_date < $1 AND NOT EXISTS (SELECT 1 FROM claim_actions a "
         "WHERE (a.department, a.claim_id) = (cc.department, cc.claim_id) AND a.kind = 'demand_notice') "
-        "ORDER BY cc.due_date, cc.department, cc.claim_id LIMIT $2", today, limit)
+        "AND {confirmed} EXISTS (SELECT 1 FROM mailing_addresses m WHERE m.debtor_id = c.debtor_id)")
+
+
+async def demand_notices_due(conn: asyncpg.Connection, today: date, limit: int) -> list[asyncpg.Record]:
+    """(department, claim_id) of claims in open cases past their due date without a 督促 yet, oldest first, of
+    debtors whose 送付先 is confirmed (a notice goes nowhere else: api/documents.py)."""
+    return await conn.fetch(f"SELECT cc.department, cc.claim_id {_DUE.format(confirmed='')} "
+                            "ORDER BY cc.due_date, cc.department, cc.claim_id LIMIT $2", today, limit)
+
+
+async def demand_notices_awaiting_address(conn: asyncpg.Connection, today: date) -> int:
+    """How many 督促 are due on claims of debtors whose 送付先 nobody has confirmed yet (a wave leaves them)."""
+    return await conn.fetchval(f"SELECT count(*) {_DUE.format(confirmed='NOT')}", today)
 
 
 async def open_batch(conn: asyncpg.Connection, *, kind: str, selection: str, issued_on: date, issued_by: str) -> int:

@@ -19,12 +19,14 @@ async def source_people(conn: asyncpg.Connection, debtor_id: str) -> dict[str, s
 
 
 async def insert_counter_payment(conn: asyncpg.Connection, *, department: str, payment_id: str, debtor_id: str,
-                                 source_person_id: str, amount: int, paid_on: date, message_id: uuid.UUID) -> None:
-    """One department's part of a central-window payment, as a payment at the counter."""
+                                 source_person_id: str, amount: int, paid_on: date, message_id: uuid.UUID,
+                                 claim_id: str | None = None) -> None:
+    """One department's part of a central-window payment, as a payment at the counter (``claim_id``: the claim the
+    payer named; None: the department's order decides)."""
     await conn.execute(
         "INSERT INTO payments (department, payment_id, debtor_id, source_person_id, claim_id, amount, "
-        "paid_on, channel, message_id) VALUES ($1, $2, $3, $4, NULL, $5, $6, 'counter', $7)",
-        department, payment_id, debtor_id, source_person_id, amount, paid_on, message_id)
+        "paid_on, channel, message_id) VALUES ($1, $2, $3, $4, $8, $5, $6, 'counter', $7)",
+        department, payment_id, debtor_id, source_person_id, amount, paid_on, message_id, claim_id)
 
 
 async def insert_central_payment(conn: asyncpg.Connection, *, receipt_id: str, debtor_id: str, amount: int,
