@@ -25,7 +25,7 @@ import functools
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -243,6 +243,93 @@ def _street(address: str, house: str) -> str:
     return address[: address.index(house) + len(house)]
 
 
+def upper_bound(a: NormalisedPerson, b: NormalisedPerson, model: Model, threshold: float) -> float:
+    """A cheap first comparison: a total that ``score(compare(a, b), model, frequency_adjustments(…))`` never
+    exceeds, computed without the full comparison while the pair can still reach ``threshold``.
+
+    The birth date, phone, 宛名番号, 法人番号 and postal code are compared exactly (equality, or the birth date's
+    few date comparisons). The names are compared exactly and cheaply when both records give surname and given
+    name (and both give them in kana too, or one has no kana at all) and no part of one, nor its reading folded
+    phonetically, equals a part of the other: then neither part can agree, directly or crossed, and each is
+    ``similar`` or ``disagree`` (two Jaro–Winkler calls); otherwise a name part counts at its strongest weight
+    (with the most a rare name's frequency can add). The address counts at the strongest level it may still
+    reach (a different house number cannot be ``same_house``); only when that keeps the pair at ``threshold`` or
+    above is it compared in full. Corporations and mixed pairs are not bounded (infinity): they are few.
+
+    Safe by construction (each field's bound is at least the weight its level can take, rounding included:
+    ``tests/unit/test_matching_bound.py``): a pair whose bound is below the review threshold cannot reach
+    review, and its full score is needed only to explain a "new" (``resolution.rank``)."""
+    if a.kind != "individual" or b.kind != "individual":
+        return math.inf
+    weights = _bound_weights(model)
+    total = _BOUND_MARGIN
+    names = _names_without_agreement(a, b)
+    if names is None:
+        total += weights["surname"] + weights["given_name"]
+    else:
+        surname, given = names
+        total += model.weight("surname", surname) + model.weight("given_name", given)
+    total += (model.weight("birth_date", _birth_date_level(a, b))
+              + model.weight("phone", _equal_level(a.phone, b.phone))
+              + model.weight("register_number", _equal_level(a.register_number, b.register_number))
+              + model.weight("corporate_number", _equal_level(a.corporate_number, b.corporate_number)))
+    postal = model.weight("postal_code", _equal_level(a.postal_code, b.postal_code))
+    if a.address and b.address and a.address != b.address:
+        # not yet compared in full: the strongest level still possible (same_house needs the same number)
+        possible = [model.weight("address", "similar") + postal, model.weight("address", "disagree") + postal]
+        if a.house_number and a.house_number == b.house_number:
+            possible.append(model.weight("address", "same_house"))
+        if a.address_block and a.address_block == b.address_block:
+            possible.append(model.weight("address", "same_block") + postal)
+        if total + max(possible) < threshold:
+            return total + max(possible)
+    address = _address_level(a, b)
+    return total + model.weight("address", address) + (0.0 if address in ("exact", "same_house") else postal)
+
+
+#: Added to a bound so that the rounding of weights and totals (6 decimals) never puts a score above it.
+_BOUND_MARGIN = 1e-4
+
+
+def _bound_weights(model: Model) -> dict[str, float]:
+    """The most a name part can weigh: its strongest level, an exact agreement raised by a rare name's
+    frequency (``FREQUENCY_WEIGHT_RANGE``), and never less than a missing part (0)."""
+    bounds = model._bounds
+    if not bounds:
+        for name in ("surname", "given_name"):
+            strongest = max(model.weight(name, level) for level in LEVELS[name])
+            bounds[name] = max(strongest, model.weight(name, "exact") + FREQUENCY_WEIGHT_RANGE[1], 0.0)
+    return bounds
+
+
+def _names_without_agreement(a: NormalisedPerson, b: NormalisedPerson) -> tuple[str, str] | None:
+    """The name levels of two individuals when neither part can agree (see ``upper_bound``): ``similar`` or
+    ``disagree`` each, as ``compare`` gives them; None when a part may agree or the names are not both split.
+
+    Both split in kanji (or Latin) means ``compare`` aligns the parts as written; the readings are aligned
+    as written too when both are split, and take no part when either record has none. A level of exact, kana
+    or phonetic needs two parts (or crossed parts) equal in writing or in folded reading, which the checks
+    below exclude; so the crossed comparison never applies, and each part is ``similar`` or ``disagree``."""
+    sur_a, given_a, sur_b, given_b = a.surname, a.given_name, b.surname, b.given_name
+    if not (sur_a and given_a and sur_b and given_b) or sur_a == sur_b or sur_a == given_b or given_a == sur_b \
+            or given_a == given_b:
+        return None
+    kana_s_a = kana_g_a = kana_s_b = kana_g_b = None
+    if a.name_kana and b.name_kana:
+        kana_s_a, kana_g_a, kana_s_b, kana_g_b = a.kana_surname, a.given_kana, b.kana_surname, b.given_kana
+        if not (kana_s_a and kana_g_a and kana_s_b and kana_g_b):
+            return None
+        folded_a, folded_b = (phonetic_kana(kana_s_a), phonetic_kana(kana_g_a)), (phonetic_kana(kana_s_b),
+                                                                                   phonetic_kana(kana_g_b))
+        if folded_a[0] in folded_b or folded_a[1] in folded_b:
+            return None  # equal kana fold to equal readings: this covers them too
+    surname = "similar" if _similar(sur_a, sur_b) or (kana_s_a is not None and _similar(kana_s_a, kana_s_b)) \
+        else "disagree"  # type: ignore[arg-type]
+    given = "similar" if _similar(given_a, given_b) or (kana_g_a is not None and _similar(kana_g_a, kana_g_b)) \
+        else "disagree"  # type: ignore[arg-type]
+    return surname, given
+
+
 def frequency_values(person: NormalisedPerson) -> dict[str, str]:
     """The values whose frequency in the city weighs a name agreement: the folded surname and given name (the
     reading, folded phonetically, when there is no kanji name). Individuals only."""
@@ -303,6 +390,45 @@ def frequency_adjustments(a: NormalisedPerson, b: NormalisedPerson, levels: Mapp
     return result
 
 
+def pair_weigher(model: Model, frequencies: NameFrequencies | None
+                 ) -> Callable[[NormalisedPerson, NormalisedPerson], Score]:
+    """``score(levels, model, frequency_adjustments(a, b, levels, frequencies))`` for ``levels = compare(a, b)``,
+    the same scores, with what depends on the first record alone (its name values and whether its name is
+    common) worked out once per record instead of once per candidate pair."""
+    evidence: dict[int, tuple[NormalisedPerson, dict[str, str], str | None]] = {}
+
+    def weigh(a: NormalisedPerson, b: NormalisedPerson) -> Score:
+        levels = compare(a, b)
+        if frequencies is None:
+            return score(levels, model, None)
+        known = evidence.get(id(a))
+        if known is None or known[0] is not a:
+            values_a = frequency_values(a)
+            common = None
+            if "surname" in values_a and "given_name" in values_a:
+                namesakes = frequencies.expected_namesakes(values_a["surname"], values_a["given_name"])
+                if namesakes is not None:
+                    common = "common" if namesakes >= COMMON_NAME_RECORDS else "rare"
+            known = evidence[id(a)] = (a, values_a, common)
+        _, values_a, common = known
+        adjustments: dict[str, str | float] = {}
+        values_b = None
+        for name in FREQUENCY_FIELDS:
+            value = values_a.get(name)
+            if value is not None and levels.get(name) == "exact":
+                if values_b is None:
+                    values_b = frequency_values(b)
+                if value == values_b.get(name):
+                    share = frequencies.share(name, value)
+                    if share is not None:
+                        adjustments[name] = share
+        if common is not None:
+            adjustments["name_frequency"] = common
+        return score(levels, model, adjustments)
+
+    return weigh
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # 2. The model
 
@@ -334,6 +460,8 @@ class Model:
     corporation_review_threshold: float = 5.0
     #: Scores already computed, by level vector: a few hundred vectors occur at all, millions of pairs share them.
     _scores: dict[tuple[str, ...], Score] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: The most each name part can weigh (``upper_bound``), computed once.
+    _bounds: dict[str, float] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if set(self.fields) != set(FIELDS):
@@ -627,5 +755,5 @@ def _normalise(counts: list[float]) -> list[float]:
 __all__ = [
     "DEFAULT_MODEL_PATH", "FIELDS", "LEVELS", "MISSING", "Decision", "LevelProbabilities", "Model",
     "NameFrequencies", "Score", "compare", "decide", "estimate", "frequency_adjustments", "frequency_values",
-    "load_model", "match_probability", "score", "u_from_random_pairs",
+    "load_model", "match_probability", "pair_weigher", "score", "u_from_random_pairs", "upper_bound",
 ]

@@ -37,11 +37,9 @@ from services.matching.resolution import Candidate, NewRecord, resolve_new_recor
 from services.matching.scoring import (
     Model,
     NameFrequencies,
-    Score,
-    compare,
-    frequency_adjustments,
     frequency_values,
-    score,
+    pair_weigher,
+    upper_bound,
 )
 
 
@@ -213,16 +211,17 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
 
     frequencies = await read_frequencies(conn, [normalised[i] for i in new_indexes]) if new_indexes else None
 
-    def weigh(person: NormalisedPerson, other: NormalisedPerson) -> Score:
-        levels = compare(person, other)
-        return score(levels, model, frequency_adjustments(person, other, levels, frequencies))
+    weigh = pair_weigher(model, frequencies)
+
+    def bound(person: NormalisedPerson, other: NormalisedPerson) -> float:
+        return upper_bound(person, other, model, model.review_threshold)
 
     new_records = [NewRecord(records[i], normalised[i], keys[i], lookups[i], requests[i].never_link_to,
                              records[requests[i].never_link_to_request]
                              if requests[i].never_link_to_request is not None else None) for i in new_indexes]
     # Score every new record against the stored candidates; keep those that may decide, then read the debtors of
     # just those in one query.
-    contenders = [shortlist(new, stored, rejected, weigh, model.review_threshold) for new in new_records]
+    contenders = [shortlist(new, stored, rejected, weigh, model.review_threshold, bound) for new in new_records]
     unread = {c.record: c for found in contenders for _, c in found}
     if unread:
         for row in await conn.fetch(
