@@ -261,45 +261,49 @@ def upper_bound(a: NormalisedPerson, b: NormalisedPerson, model: Model, threshol
     review, and its full score is needed only to explain a "new" (``resolution.rank``)."""
     if a.kind != "individual" or b.kind != "individual":
         return math.inf
-    weights = _bound_weights(model)
-    total = _BOUND_MARGIN
+    table = _weight_table(model)
     names = _names_without_agreement(a, b)
     if names is None:
-        total += weights["surname"] + weights["given_name"]
+        total = table["surname"]["strongest"] + table["given_name"]["strongest"]
     else:
-        surname, given = names
-        total += model.weight("surname", surname) + model.weight("given_name", given)
-    total += (model.weight("birth_date", _birth_date_level(a, b))
-              + model.weight("phone", _equal_level(a.phone, b.phone))
-              + model.weight("register_number", _equal_level(a.register_number, b.register_number))
-              + model.weight("corporate_number", _equal_level(a.corporate_number, b.corporate_number)))
-    postal = model.weight("postal_code", _equal_level(a.postal_code, b.postal_code))
+        total = table["surname"][names[0]] + table["given_name"][names[1]]
+    total += table["birth_date"][_birth_date_level(a, b)] + _BOUND_MARGIN
+    if a.phone and b.phone:
+        total += table["phone"]["exact" if a.phone == b.phone else "disagree"]
+    if a.register_number and b.register_number:
+        total += table["register_number"]["exact" if a.register_number == b.register_number else "disagree"]
+    if a.corporate_number and b.corporate_number:
+        total += table["corporate_number"]["exact" if a.corporate_number == b.corporate_number else "disagree"]
+    postal = table["postal_code"][_equal_level(a.postal_code, b.postal_code)]
+    address = table["address"]
     if a.address and b.address and a.address != b.address:
         # not yet compared in full: the strongest level still possible (same_house needs the same number)
-        possible = [model.weight("address", "similar") + postal, model.weight("address", "disagree") + postal]
+        strongest = max(address["similar"], address["disagree"]) + postal
         if a.house_number and a.house_number == b.house_number:
-            possible.append(model.weight("address", "same_house"))
+            strongest = max(strongest, address["same_house"])
         if a.address_block and a.address_block == b.address_block:
-            possible.append(model.weight("address", "same_block") + postal)
-        if total + max(possible) < threshold:
-            return total + max(possible)
-    address = _address_level(a, b)
-    return total + model.weight("address", address) + (0.0 if address in ("exact", "same_house") else postal)
+            strongest = max(strongest, address["same_block"] + postal)
+        if total + strongest < threshold:
+            return total + strongest
+    level = _address_level(a, b)
+    return total + address[level] + (0.0 if level in ("exact", "same_house") else postal)
 
 
 #: Added to a bound so that the rounding of weights and totals (6 decimals) never puts a score above it.
 _BOUND_MARGIN = 1e-4
 
 
-def _bound_weights(model: Model) -> dict[str, float]:
-    """The most a name part can weigh: its strongest level, an exact agreement raised by a rare name's
-    frequency (``FREQUENCY_WEIGHT_RANGE``), and never less than a missing part (0)."""
-    bounds = model._bounds
-    if not bounds:
-        for name in ("surname", "given_name"):
-            strongest = max(model.weight(name, level) for level in LEVELS[name])
-            bounds[name] = max(strongest, model.weight(name, "exact") + FREQUENCY_WEIGHT_RANGE[1], 0.0)
-    return bounds
+def _weight_table(model: Model) -> dict[str, dict[str, float]]:
+    """Each field's weight per level, ``missing`` (0) included, computed once per model; for the name parts also
+    ``strongest``, the most they can weigh: their strongest level, an exact agreement raised by a rare name's
+    frequency (``FREQUENCY_WEIGHT_RANGE``), never less than a missing part."""
+    table = model._weights
+    if not table:
+        for name in FIELDS:
+            table[name] = {level: model.weight(name, level) for level in (*LEVELS[name], MISSING)}
+        for name in FREQUENCY_FIELDS:
+            table[name]["strongest"] = max(*table[name].values(), table[name]["exact"] + FREQUENCY_WEIGHT_RANGE[1])
+    return table
 
 
 def _names_without_agreement(a: NormalisedPerson, b: NormalisedPerson) -> tuple[str, str] | None:
@@ -460,8 +464,8 @@ class Model:
     corporation_review_threshold: float = 5.0
     #: Scores already computed, by level vector: a few hundred vectors occur at all, millions of pairs share them.
     _scores: dict[tuple[str, ...], Score] = field(default_factory=dict, init=False, repr=False, compare=False)
-    #: The most each name part can weigh (``upper_bound``), computed once.
-    _bounds: dict[str, float] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: Weights per field and level (``upper_bound``), computed once.
+    _weights: dict[str, dict[str, float]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if set(self.fields) != set(FIELDS):
