@@ -198,12 +198,14 @@ def _birth_date_level(a: NormalisedPerson, b: NormalisedPerson) -> str:
         return "exact"
     if x.year == y.year and x.month == y.day and x.day == y.month:
         return "day_month_swapped"
+    same = (x.year == y.year) + (x.month == y.month) + (x.day == y.day)
+    if same < 2:
+        return "disagree"  # two components differ: two digits at least, no typo of one digit
     digits_x, digits_y = _digits(x), _digits(y)
     differing = [i for i in range(8) if digits_x[i] != digits_y[i]]
     if len(differing) == 1 and differing[0] != 2:  # the decade digit: 1960 / 1990 is a parent and a child
         return "one_digit"
-    same = (x.year == y.year) + (x.month == y.month) + (x.day == y.day)
-    return "one_component" if same == 2 else "disagree"
+    return "one_component"
 
 
 @functools.lru_cache(maxsize=65_536)  # birth dates repeat across candidate pairs; strftime was a tenth of compare
