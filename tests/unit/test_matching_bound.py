@@ -175,9 +175,11 @@ def test_rank_with_the_bound_equals_scoring_every_pair() -> None:
     for me in people:
         candidates = rng.sample(people, 25)
         expected = full_rank(candidates, me, weigh, MODEL.review_threshold)
-        found = rank(me, candidates, weigh, MODEL.review_threshold, bound)
-        assert [(i, s.total, s.contributions) for i, s in found] == \
-            [(i, s.total, s.contributions) for i, s in expected]
+        # the bound tried on every pair, and on some only (those that only broad keys brought, in the service)
+        for bounded in (None, [rng.random() < 0.5 for _ in candidates]):
+            found = rank(me, candidates, weigh, MODEL.review_threshold, bound, bounded)
+            assert [(i, s.total, s.contributions) for i, s in found] == \
+                [(i, s.total, s.contributions) for i, s in expected]
 
 
 def test_rank_finds_the_best_of_the_rest_and_keeps_the_first_of_equal_totals() -> None:
@@ -214,3 +216,28 @@ def test_rank_keeps_every_pair_from_the_threshold_up_in_order() -> None:
     found = rank(person(), candidates, weigh, 10.0, lambda _, c: bounds[candidates.index(c)])
     assert [(i, s.total) for i, s in found] == [(2, 15.0), (0, 12.0), (3, 12.0)]
     assert 1 not in scored
+
+
+def test_shortlist_tries_the_bound_only_on_candidates_that_broad_keys_alone_brought() -> None:
+    from services.matching.blocking import record_keys
+    from services.matching.resolution import Candidate, NewRecord, shortlist
+
+    me = person("鈴木 花子", "スズキ ハナコ", address="愛知県豊田市東町1-2-3", postal="471-0002", phone=None)
+    same_day = Candidate("tax", "T1", person("高橋 一郎", "タカハシ イチロウ"), "debtor-A")  # the birth date alone
+    namesake = Candidate("tax", "T2", person("鈴木 花子", "スズキ ハナコ", address="北町1-1-1", postal="471-0009",
+                                             phone=None), "debtor-B")  # the name and birth date too
+    stored: dict[bytes, list[Candidate]] = {}
+    for candidate in (same_day, namesake):
+        for key in record_keys(candidate.normalised)[0]:
+            stored.setdefault(key, []).append(candidate)
+    keys, lookups = record_keys(me)
+    bounded: list[str] = []
+
+    def bound(_: NormalisedPerson, other: NormalisedPerson) -> float:
+        bounded.append(other.name or "")
+        return upper_bound(me, other, MODEL, MODEL.review_threshold)
+
+    found = shortlist(NewRecord(("water", "W1"), me, keys, lookups), stored, set(), pair_weigher(MODEL, None),
+                      MODEL.review_threshold, bound)
+    assert bounded == [same_day.normalised.name]
+    assert [c.record for _, c in found] == [("tax", "T2")]
