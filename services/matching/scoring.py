@@ -250,11 +250,11 @@ def upper_bound(a: NormalisedPerson, b: NormalisedPerson, model: Model, threshol
     exceeds, computed without the full comparison while the pair can still reach ``threshold``.
 
     The birth date, phone, 宛名番号, 法人番号 and postal code are compared exactly (equality, or the birth date's
-    few date comparisons). The names are compared exactly and cheaply when both records give surname and given
+    few date comparisons). The names are compared exactly, cheaply when both records give surname and given
     name (and both give them in kana too, or one has no kana at all) and no part of one, nor its reading folded
     phonetically, equals a part of the other: then neither part can agree, directly or crossed, and each is
-    ``similar`` or ``disagree`` (two Jaro–Winkler calls); otherwise a name part counts at its strongest weight
-    (with the most a rare name's frequency can add). The address counts at the strongest level it may still
+    ``similar`` or ``disagree`` (two Jaro–Winkler calls); otherwise as ``compare`` does, an exact agreement
+    counted with the most a rare name's frequency can add. The address counts at the strongest level it may still
     reach (a different house number cannot be ``same_house``); only when that keeps the pair at ``threshold`` or
     above is it compared in full. Corporations and mixed pairs are not bounded (infinity): they are few.
 
@@ -265,10 +265,13 @@ def upper_bound(a: NormalisedPerson, b: NormalisedPerson, model: Model, threshol
         return math.inf
     table = _weight_table(model)
     names = _names_without_agreement(a, b)
-    if names is None:
-        total = table["surname"]["strongest"] + table["given_name"]["strongest"]
-    else:
+    if names is not None:
         total = table["surname"][names[0]] + table["given_name"][names[1]]
+    else:  # a part may agree: the levels as compare gives them, an exact one at the most its frequency can weigh
+        surname, given = _name_levels(a, b)
+        total = table["surname"][surname] + table["given_name"][given]
+        boost = max(FREQUENCY_WEIGHT_RANGE[1], 0.0)  # the most a rare name adds to an exact agreement (score)
+        total += boost * ((surname == "exact") + (given == "exact"))
     total += table["birth_date"][_birth_date_level(a, b)] + _BOUND_MARGIN
     if a.phone and b.phone:
         total += table["phone"]["exact" if a.phone == b.phone else "disagree"]
@@ -296,15 +299,11 @@ _BOUND_MARGIN = 1e-4
 
 
 def _weight_table(model: Model) -> dict[str, dict[str, float]]:
-    """Each field's weight per level, ``missing`` (0) included, computed once per model; for the name parts also
-    ``strongest``, the most they can weigh: their strongest level, an exact agreement raised by a rare name's
-    frequency (``FREQUENCY_WEIGHT_RANGE``), never less than a missing part."""
+    """Each field's weight per level, ``missing`` (0) included, computed once per model."""
     table = model._weights
     if not table:
         for name in FIELDS:
             table[name] = {level: model.weight(name, level) for level in (*LEVELS[name], MISSING)}
-        for name in FREQUENCY_FIELDS:
-            table[name]["strongest"] = max(*table[name].values(), table[name]["exact"] + FREQUENCY_WEIGHT_RANGE[1])
     return table
 
 
