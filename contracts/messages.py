@@ -82,9 +82,10 @@ def _known_receivable(code: str) -> str:
 class ClaimAssessed(Payload):
     """調定: a department assessed an amount that a person owes by a due date.
 
-    Version 2 added ``related_persons`` and the billing period (both optional)."""
+    Version 2 added ``related_persons`` and the billing period (both optional); version 3 ``tax_year``
+    (相当年度, optional)."""
 
-    SCHEMA_VERSION: ClassVar[int] = 2
+    SCHEMA_VERSION: ClassVar[int] = 3
 
     claim_id: SourceKey = Field(description="The claim's key in its department (unique there).")
     person: PersonReference
@@ -99,6 +100,9 @@ class ClaimAssessed(Payload):
         default=(), description="v2: guarantors (連帯保証人), the child a fee is for, the head of household.")
     period_start: date | None = Field(default=None, description="v2: first day of the billed period (使用期間)")
     period_end: date | None = Field(default=None, description="v2: last day of the billed period")
+    tax_year: FiscalYear | None = Field(
+        default=None, description="v3: 相当年度, the year the tax or premium is for when it differs from 年度 "
+                                  "(過年度分 assessed later); None when it is the 年度")
 
     _check_receivable = field_validator("receivable_type")(_known_receivable)
 
@@ -110,6 +114,8 @@ class ClaimAssessed(Payload):
             raise ValueError("period_start and period_end go together")
         if self.period_start and self.period_end and self.period_start > self.period_end:
             raise ValueError("period_start is after period_end")
+        if self.tax_year is not None and self.tax_year > self.fiscal_year:
+            raise ValueError("tax_year (相当年度) is after fiscal_year (年度): a tax is assessed in or after its year")
         return self
 
 
@@ -555,27 +561,45 @@ class DebtorStandingChanged(Payload):
 
 class DepartmentFeedItem(Payload):
     """What the central division did on a claim of this department (a feed back to the department's system):
-    money taken at the central window, a 督促 or 催告 it sent, a 分納誓約 it took, an 執行停止 or a 不納欠損 it
-    decided. Each item once (``feed_id``), until the department acknowledges it (POST /feeds/{department}/receipts);
-    the same items as a file in the department's export format or the standard layout (GET /feeds/{department}/file).
-    Keys are the department's own: its person id and claim id, never the unified debtor id."""
+    money taken at the central window, which claims it settled (充当) and what of it is due back (還付), a 督促 or
+    催告 it sent, a 分納誓約 it took, an 執行停止 or a 不納欠損 it decided. Each item once (``feed_id``), until the
+    department acknowledges it (POST /feeds/{department}/receipts); the same items as a file in the department's
+    export format or the standard layout (GET /feeds/{department}/file). Keys are the department's own: its person
+    id and claim id, never the unified debtor id. Version 2: kinds ``appropriation`` and ``refund``, the parts of an
+    appropriation or of a central plan's pledge (``principal``, ``demand_fee``, ``late_charge``, ``disposition_cost``),
+    a pledge's ``instalments`` and ``first_due_on``, and ``tax_year`` (相当年度)."""
 
     DEPARTMENTAL: ClassVar[bool] = False
+    SCHEMA_VERSION: ClassVar[int] = 2  # v2: appropriation, refund and their parts
 
     feed_id: int = Field(ge=1, description="Collection's number of the item; what a receipt names")
     department: str = Field(description="The department owning the claim (Department value)")
-    kind: str = Field(pattern="^(central_payment|demand_notice|reminder|installment_agreement|"
+    kind: str = Field(pattern="^(central_payment|appropriation|refund|demand_notice|reminder|installment_agreement|"
                               "suspension_of_execution|write_off)$")
     source_person_id: SourceKey = Field(description="The department's person key (宛名番号 …)")
-    claim_id: SourceKey | None = Field(None, description="The department's claim id; none for a payment the "
-                                                         "department allocates itself")
+    claim_id: SourceKey | None = Field(None, description="The department's claim id (for an appropriation the claim "
+                                                         "settled); none for a payment the department allocates "
+                                                         "itself")
     receivable_type: ReceivableCode | None = None
     fiscal_year: FiscalYear | None = None
     installment: int | None = Field(None, ge=0, le=99)
-    occurred_on: date = Field(description="収納日, 発送日, 誓約日 or 決定日")
-    amount: Yen | None = Field(None, description="Yen received (central_payment)")
-    reference: SourceKey = Field(description="The receipt, document or record number at the central division")
-    ground: PlainText = Field("", max_length=200, description="The legal ground of an 執行停止 or 不納欠損")
+    tax_year: FiscalYear | None = Field(None, description="相当年度 of the claim when its department said it (version 2)")
+    occurred_on: date = Field(description="収納日, 充当日, 還付決定日, 発送日, 誓約日 or 決定日")
+    amount: Yen | None = Field(None, description="Yen received (central_payment), settled (appropriation: the sum of "
+                                                 "its parts) or due back (refund)")
+    reference: SourceKey = Field(description="The receipt, document or record number at the central division (for "
+                                             "an appropriation or a refund: the payment it comes from)")
+    ground: PlainText = Field("", max_length=200, description="The legal ground of an 執行停止 or 不納欠損; why a "
+                                                              "refund (excess, after_extinction)")
+    principal: Yen | None = Field(None, ge=0, description="充当: yen of the claim's 本税・本料 settled (version 2)")
+    demand_fee: Yen | None = Field(None, ge=0, description="充当: yen of its 督促手数料 (version 2)")
+    late_charge: Yen | None = Field(None, ge=0, description="充当: yen of its 延滞金・遅延損害金 (version 2)")
+    disposition_cost: Yen | None = Field(None, ge=0, description="充当: yen of its 滞納処分費 (version 2)")
+    instalments: int | None = Field(None, ge=1, le=120, description="分納誓約 of a central plan: the instalments "
+                                                                    "that settle this claim (version 2); the parts "
+                                                                    "above are what of the plan settles it")
+    first_due_on: date | None = Field(None, description="分納誓約: the first of those instalments' due date "
+                                                        "(version 2)")
 
 
 COLLECTION_PAYLOADS: tuple[type[Payload], ...] = (InstallmentMissed, DebtorStandingChanged, DepartmentFeedItem)

@@ -6,20 +6,23 @@ A new source system is its format module (``services/<code>_adapter/export_forma
 ``render_export`` for the synthetic city) plus one row of ``SOURCES``; docs/architecture.md, "Where to make a
 change", lists the rest (docker-compose.yml, the README table; tests/unit/test_sources.py says what disagrees).
 
-Keys: every message's envelope names its ``source_system`` (``tax-core`` …, the row's ``source_system``, which
-the format module writes) and message ids derive from it, but the payloads, matching and collection key a record
-by (department, source id), e.g. (``tax``, 宛名番号), and a claim by (department, claim id). Today each department
-has exactly one source system, whose ``code`` is the department's value, so that pair is unique. A second vendor
-of one department (a second water utility: row ``water_east``, source system ``water-east-billing``, department
-WATER) needs those keys to become (source system, source id); until the contracts, matching and collection do
-that, ``SOURCES`` holds one source per department (tests/unit/test_sources.py refuses a second row).
+Keys (contracts/keys.py): every source system numbers its people and claims in its own **key space**, named by
+its row's ``code``. A department's primary source is the row whose code is the department's value (``tax``,
+``water`` …): its ids are stored as they are, and so is everything stored before key spaces existed. A second
+vendor of one department (two water utilities after a merger: row ``water_east``, source system
+``water-east-billing``, department WATER) has a code of its own, and its adapter qualifies every source key it
+publishes with it (``water_east:W000123``, shared/ingest/records.py), so the two vendors' ids may overlap: matching
+keys a person record and collection a claim by (department, qualified id), and what goes back to a vendor (feeds,
+reconciliation, look-ups, each taking ``source``) is in its key space with its own ids. A department has exactly
+one primary row; any number of other rows, each with a unique code (tests/unit/test_sources.py).
 
 One row carries several departments: the standard data link (``standard_link``, 収滞納管理 標準連携), whose
 ``department`` is None and whose lines each name their department by their 税目コード (contracts/receivables.py).
-It adds no second key: its people are the resident register's 宛名番号, the same ids the departments' systems use
-when they take their people from the register, and its claims are keyed by (department, 通知書番号). A city moves
-a department from its legacy system to the standard link by sending that department's claims through it (and
-retiring the legacy export, or its 調定 for the new years); both rows stay in the registry.
+It takes over the department's primary key space, adding no key of its own: its people are the resident
+register's 宛名番号, the same ids the departments' systems use when they take their people from the register, and
+its claims the department's 通知書番号. A city moves a department from its legacy system to the standard link by
+sending that department's claims through it (and retiring the legacy export, or its 調定 for the new years); the
+claims keep their keys, and both rows stay in the registry.
 
 ``python -m contracts.sources`` prints the rows for shell scripts, one per line, tab-separated:
 code, adapter (process name), port variable, port, department (``*``: several, per record), export file,
@@ -28,6 +31,7 @@ delivery, media type.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +39,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from contracts.enums import Department
+from contracts.keys import KEY_SPACE_PATTERN, KeySpaceError, is_primary
 
 #: The departments' names on paper: the short label of the notices' claim tables (shared/documents) ...
 DEPARTMENT_LABELS: Mapping[Department, str] = MappingProxyType({
@@ -81,6 +86,18 @@ class SourceSystem:
         return (self.department,) if self.department is not None else tuple(Department)
 
     @property
+    def primary(self) -> bool:
+        """The department's own source, whose ids are the department's primary key space (code = department)."""
+        return self.department is not None and self.code == self.department.value
+
+    def key_space(self, department: Department) -> str:
+        """The key space its records of ``department`` are numbered in (contracts/keys.py): its code, or for the
+        primary source and the standard link (which takes over the department's keys) the department's value."""
+        if self.department is not None and department is not self.department:
+            raise ValueError(f"source system {self.code!r} sends no records of {department.value}")
+        return self.code if self.department is not None else department.value
+
+    @property
     def adapter(self) -> str:
         """The adapter's name as a process, a compose service and a folder under services/: ``tax_adapter``."""
         return f"{self.code}_adapter"
@@ -121,7 +138,8 @@ SOURCES: tuple[SourceSystem, ...] = (
                  "text/csv; charset=Shift_JIS", "上水道料金・下水道使用料", stream_lines="headerless"),
     SourceSystem("standard_link", "standard-link", None, 8009, "services.standard_link_adapter.export_format",
                  "standard_link.csv", "text/csv; charset=utf-8", "収滞納管理 標準連携 (税目コードの所管課ごと)",
-                 stream_lines="header"),
+                 stream_lines="header",
+                 settings="services.standard_link_adapter.export_format:StandardLinkAdapterSettings"),
 )
 
 SOURCES_BY_CODE: Mapping[str, SourceSystem] = MappingProxyType({source.code: source for source in SOURCES})
@@ -135,10 +153,57 @@ def source(code: str) -> SourceSystem:
         raise KeyError(f"no source system {code!r} (known: {', '.join(SOURCES_BY_CODE)})") from None
 
 
+SOURCES_BY_SYSTEM: Mapping[str, SourceSystem] = MappingProxyType({row.source_system: row for row in SOURCES})
+
+
 def source_of(department: Department) -> SourceSystem:
-    """The one source system of its own a department has (one per department until keys name the source system;
-    the standard link, which carries several, is not one)."""
-    return next(row for row in SOURCES if row.department is department)
+    """The department's primary source system: the row whose code is the department's value (the standard link,
+    which carries several departments, is none's)."""
+    return next(row for row in SOURCES if row.department is department and row.primary)
+
+
+def key_space_of(source_system: str, department: Department) -> str:
+    """The key space of a message's ids from its envelope's ``source_system`` (contracts/keys.py): the row's, or
+    the department's primary one for a source system the registry does not know (a message from before it)."""
+    row = SOURCES_BY_SYSTEM.get(source_system)
+    return row.key_space(department) if row is not None and department in row.departments else department.value
+
+
+def key_space_of_sender(system_id: str, department: Department, asked: str | None) -> str | None:
+    """The key space a department system reads and states in (feeds, reconciliation; contracts/keys.py), None for
+    the department's primary one. The registry row of the credential's system id decides (``water-east-billing``
+    → ``water_east``; ``water-billing`` → the primary); a system id the registry does not know reads the key space
+    it asks for (``source``), by default the department's own. KeySpaceError when a known system asks for another
+    system's key space."""
+    row = SOURCES_BY_SYSTEM.get(system_id)
+    if row is not None and department in row.departments:
+        own = row.key_space(department)
+        if asked is not None and asked != own:
+            raise KeySpaceError(f"source {asked}: the credential of {system_id} reads and states only its own "
+                                f"key space ({own})")
+        asked = own
+    return None if is_primary(asked, department) else asked
+
+
+def registry_problems(registry: tuple[SourceSystem, ...]) -> list[str]:
+    """What makes a registry's keys ambiguous (contracts/keys.py), one line each; none for a sound registry:
+    every department has exactly one primary row (code = the department's value), every code is unique and a key
+    space's name, and no row of a department takes another department's value as its code."""
+    problems: list[str] = []
+    codes = [row.code for row in registry]
+    problems += [f"code {code!r} is used by {codes.count(code)} rows" for code in sorted(set(codes))
+                 if codes.count(code) > 1]
+    problems += [f"code {row.code!r} is not a key space's name (lower-case letters, digits, underscores)"
+                 for row in registry if not re.fullmatch(KEY_SPACE_PATTERN, row.code)]
+    departments = {department.value for department in Department}
+    for department in Department:
+        primary = [row.code for row in registry if row.department is department and row.primary]
+        if len(primary) != 1:
+            problems.append(f"{department.value}: {len(primary)} primary rows (code {department.value!r}), not 1")
+    problems += [f"code {row.code!r} of a {row.department.value if row.department else 'several-department'} "
+                 "row is another department's key space" for row in registry
+                 if row.code in departments and not row.primary]
+    return problems
 
 
 def rows() -> list[str]:

@@ -6,9 +6,11 @@ file is the one place the layout is written.
 Rows are mappings from a column's ``field`` (``event``, ``person``, ``principal`` …) to a value: text, ``int`` for
 yen, years and numbers, ``date`` for dates. ``parse`` gives each line's row or its problems, naming the column.
 
-Versions: ``2025-04`` (``CURRENT_VERSION``) is what the feeds back to departments and reconciliation write and read;
+Versions: ``2025-04`` (``CURRENT_VERSION``, the default of ``layout``, ``render`` and ``parse``) is what
+reconciliation reads (event 91 残高) and what a department still on it gets as its feed with ``?version=2025-04``;
 ``2026-04`` (``INCOMING_VERSION``) is the incoming link of a standardised 収滞納管理 system
-(services/standard_link_adapter): every event kind, the person columns a 調定 needs for matching, and the checks
+(services/standard_link_adapter) and the layout of the feeds back to the departments (12 還付, 13 充当, 合計,
+相当年度): every event kind, the person columns a 調定 needs for matching, and the checks
 a version may declare beyond ``required``: per event ``one_of`` (at least one of the columns), ``absent`` (empty or
 0), ``positive`` (more than 0), and ``sums`` (a total column must equal its parts: "amounts that do not add up").
 """

@@ -113,3 +113,8 @@ class AdapterSettings(DepartmentCredentialSettings):
         60.0, gt=0, le=3600, validation_alias=_env("INGEST_CHUNK_DEADLINE_SECONDS"),
         description="How long one step of publishing an import (connect, read progress, one chunk) may take before "
                     "the import stops with exit 1 (Kafka down or stalled); run it again to resume")
+
+    def format_options(self) -> dict[str, object]:
+        """Keyword arguments the runner gives the format module's ``parse_export`` beyond the common ones: an
+        adapter's own settings class (the row's ``settings``) names what its format reads."""
+        return {}

@@ -147,6 +147,7 @@ class Claim:
     due_date: date
     amount: int
     assessed_on: date
+    tax_year: int | None = None  # 相当年度 when the department said it (it differs from 年度)
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +295,18 @@ class Appropriation:
     on: date
 
 
+@dataclass(frozen=True, slots=True)
+class PaymentAllocation:
+    """充当 of a payment to a component of one of its department's claims, as the allocation decided it."""
+
+    department: str
+    payment_id: str
+    claim_id: str
+    component: Component
+    amount: int
+    on: date
+
+
 @dataclass(slots=True)
 class DebtorLedger:
     as_of: date
@@ -301,6 +314,8 @@ class DebtorLedger:
     parked_payments: list[Payment] = field(default_factory=list)
     overpayments: list[Overpayment] = field(default_factory=list)
     appropriations: list[Appropriation] = field(default_factory=list)
+    #: what each payment settled, in the order allocated (appropriations of 過誤納金 are in ``appropriations``)
+    allocations: list[PaymentAllocation] = field(default_factory=list)
     #: 速報 whose 確報 did not arrive by the day it was due: a difference to reconcile with the agent
     unconfirmed_reports: list[PaymentReport] = field(default_factory=list)
 
@@ -569,6 +584,8 @@ def _allocate(ledger: DebtorLedger, payment: Payment, by_key: dict[tuple[str, st
     result = allocate_department_payment(payment.amount, dues, order, claim_id=payment.claim_id)
     for allocation in result.allocations:
         _apply(by_key[(payment.department, allocation.claim_id)], allocation.component, allocation.amount, day)
+        ledger.allocations.append(PaymentAllocation(payment.department, payment.payment_id, allocation.claim_id,
+                                                    allocation.component, allocation.amount, day))
     if result.overpayment:
         _overpaid(ledger, payment, result.overpayment, "excess", by_key, rules, source=named)
 

@@ -9,7 +9,8 @@ Causes, in the order they are considered (``CAUSES``):
 - ``payment_in_transit``: the department's balance is lower while a collection agent's 速報 for the claim waits
   for its 確報 at the centre (the department booked money the centre will book when it arrives);
 - ``feed_not_acknowledged``: the department's balance is higher while money the centre took at its window for
-  this person is in a feed the department has not acknowledged (it has not booked it yet);
+  this person, or a 充当 line saying which claim it settled, is in a feed the department has not acknowledged (it
+  has not booked it yet);
 - ``amount_differs``: anything else.
 
 Pure: the store reads the ledger and the feeds, the API takes the statement.

@@ -16,6 +16,14 @@ class CollectionSettings(DatabaseSettings, DepartmentCredentialSettings):
     #: days an item no department acknowledged is listed as overdue and counted in the alerting metric.
     feed_interval_seconds: float = Field(5.0, gt=0)
     feed_acknowledge_days: int = Field(3, ge=1, le=60)
+    #: The file each department takes its feed in (GET /feeds/{department}/file without ``?format=``): ``standard``
+    #: (the standard layout, contracts/standard_link) or ``own`` (its own export format, its format module's
+    #: render_export). COLLECTION_FEED_FORMAT_TAX, …_INSURANCE, …_CHILDCARE, …_HOUSING, …_WATER.
+    feed_format_tax: Literal["standard", "own"] = "standard"
+    feed_format_insurance: Literal["standard", "own"] = "standard"
+    feed_format_childcare: Literal["standard", "own"] = "standard"
+    feed_format_housing: Literal["standard", "own"] = "standard"
+    feed_format_water: Literal["standard", "own"] = "standard"
 
     database_url: str = "postgresql://collection_svc:collection-dev-password@127.0.0.1:15432/collection"
     #: Staff token signing keys, ``kid:secret,kid:secret`` (secrets of 32+ characters); the active kid signs.
@@ -45,6 +53,11 @@ class CollectionSettings(DatabaseSettings, DepartmentCredentialSettings):
     report_bureaus_path: Path | None = None
     #: How often the case worker looks for queued debtors and for a new business date.
     case_worker_interval_seconds: float = 1.0
+
+    def feed_format(self, department: str) -> Literal["standard", "own"]:
+        """The department's chosen feed file format (``COLLECTION_FEED_FORMAT_<DEPARTMENT>``)."""
+        chosen: Literal["standard", "own"] = getattr(self, f"feed_format_{department}")
+        return chosen
 
     @field_validator("auth_keys")
     @classmethod

@@ -123,8 +123,8 @@ _PERSON = ("INSERT INTO departmental_persons (department, source_person_id, debt
            "ON CONFLICT (department, source_person_id) DO UPDATE SET person = EXCLUDED.person, updated_at = now() "
            "WHERE departmental_persons.person IS DISTINCT FROM EXCLUDED.person")
 _CLAIM = ("INSERT INTO claims (department, claim_id, debtor_id, source_person_id, receivable_type, legal_category, "
-          "fiscal_year, installment, due_date, amount, assessed_on, message_id) "
-          "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (department, claim_id) DO NOTHING")
+          "fiscal_year, installment, due_date, amount, assessed_on, message_id, tax_year) "
+          "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT (department, claim_id) DO NOTHING")
 _RELATED = ("INSERT INTO claim_related_persons (department, claim_id, role, source_person_id, person) "
             "VALUES ($1,$2,$3,$4,$5) ON CONFLICT (department, claim_id, role, source_person_id) "
             "DO UPDATE SET person = EXCLUDED.person")
@@ -178,7 +178,7 @@ def _rows(message: Envelope, debtor: str) -> list[tuple[str, tuple[object, ...]]
     if isinstance(p, ClaimAssessed):
         rows.append((_CLAIM, (department, p.claim_id, debtor, person.source_person_id, p.receivable_type,
                               p.legal_category.value, p.fiscal_year, p.installment, p.due_date, p.amount,
-                              p.assessed_on, mid)))
+                              p.assessed_on, mid, p.tax_year)))
         rows += [(_RELATED, (department, p.claim_id, r.role.value, r.person.source_person_id, _person_json(r.person)))
                  for r in p.related_persons]
     elif isinstance(p, ClaimAdjusted):
@@ -353,7 +353,7 @@ _LEDGER_QUERIES = {
     "claims": "SELECT debtor_id, department, claim_id, receivable_type, legal_category, fiscal_year, installment, "
               "LEAST(due_date, (SELECT min(d.on_date) FROM claim_department_dates d WHERE d.kind = "
               "'accelerated_collection' AND (d.department, d.claim_id) = (c.department, c.claim_id))) AS due_date, "
-              "amount, assessed_on FROM claims c WHERE debtor_id = ANY($1::text[])",
+              "amount, assessed_on, tax_year FROM claims c WHERE debtor_id = ANY($1::text[])",
     "adjustments": "SELECT debtor_id, department, claim_id, amount_delta, adjusted_on FROM claim_adjustments "
                    "WHERE debtor_id = ANY($1::text[])",
     "cancellations": "SELECT debtor_id, department, claim_id, cancelled_on FROM claim_cancellations "

@@ -103,10 +103,11 @@ async def list_reviews(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
     department: Department | None = None,
-    source_person_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")] = None,
+    source_person_id: Annotated[str | None, Query(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]+$")] = None,
 ) -> ReviewPage:
     """A long queue is worked oldest first; ``department`` (with ``source_person_id``) finds the pairs of one
-    department's record, on either side of the pair, as staff asked about a record do."""
+    department's record, on either side of the pair, as staff asked about a record do (a second vendor's record
+    by its stored id, ``water_east:W000123``: contracts/keys.py; a source key has at most 80 characters)."""
     if source_person_id is not None and department is None:
         raise HTTPException(422, "source_person_id: give the department too (a record is named by both)")
     asked_department = department.value if department else None

@@ -12,7 +12,8 @@ equality only.
   recorded; for an address in Latin script (Western format), the postal code with the street's first
   letters while few records share it: typos in the birth date, both names and the house number at once;
 - the phone, the resident register's 宛名番号, the 法人番号: whatever else differs;
-- the full name alone, while it is rare (``NAMESAKE_LIMIT``): a record with neither birth date nor address.
+- the full name alone, while it is rare (``NAMESAKE_LIMIT``): a record with neither birth date nor address;
+  looked up in both orders of its parts (given name first in one system), stored in one.
 
 Each key has a cap: a key shared by more records than its limit identifies nobody (a common birth date, a
 block of flats), so its records are not candidates through it. ``tools/benchmarks/matching.py`` measures what the
@@ -66,6 +67,10 @@ def record_keys(person: NormalisedPerson) -> tuple[list[bytes], list[tuple[bytes
         hashed = _hash(key)
         stored.append(hashed)
         looked_up.append((hashed, _LIMITS.get(kind, COMMON_KEY_LIMIT)))
+    if person.surname and person.given_name and person.name == person.surname + person.given_name:
+        # the parts crossed (given name first, as Latin names are often written): looked up, never stored, so
+        # it finds the other order's rare-name key and the keys of records stored before it existed
+        looked_up.append((_hash(f"name|{person.given_name}{person.surname}"), NAMESAKE_LIMIT))
     return stored, looked_up
 
 

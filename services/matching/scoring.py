@@ -138,6 +138,10 @@ def _cut(whole: str, surname: str, given: str) -> tuple[str | None, str | None]:
         return surname, whole[len(surname):] or None
     if whole.endswith(given):
         return whole[: -len(given)] or None, given
+    if _similar(whole, surname):
+        return whole, None  # one part only, misspelt: the given name was not recorded
+    if _similar(whole, given):
+        return None, whole
     cut = max(1, min(len(whole) - 1, round(len(whole) * len(surname) / max(len(surname) + len(given), 1))))
     return whole[:cut], whole[cut:]  # both parts differ: cut in proportion, they disagree either way
 
@@ -158,10 +162,16 @@ def _name_levels(a: NormalisedPerson, b: NormalisedPerson) -> tuple[str, str]:
     (ks_a, kg_a), (ks_b, kg_b) = kanji if kanji is not None else ((None, None), (None, None))
     (rs_a, rg_a), (rs_b, rg_b) = kana if kana is not None else ((None, None), (None, None))
     levels = _part_level(ks_a, ks_b, rs_a, rs_b), _part_level(kg_a, kg_b, rg_a, rg_b)
+    if "disagree" in levels and ks_a and kg_a and ks_b and kg_b:
+        # the space in another place (佐 藤花子, VAN WIJKJAMES), or also the parts crossed (JAMES VANWIJK)
+        if ks_a + kg_a == ks_b + kg_b:
+            return "exact", "exact"
+        if ks_a + kg_a == kg_b + ks_b:
+            return "exact", "exact"
     if "disagree" in levels:  # written given name first in one system (Latin records): the parts crossed
         crossed = _part_level(ks_a, kg_b, rs_a, rg_b), _part_level(kg_a, ks_b, rg_a, rs_b)
-        if crossed[0] in SAME_NAME and crossed[1] in SAME_NAME:
-            return crossed
+        if crossed[0] in SAME_OR_SIMILAR_NAME and crossed[1] in SAME_OR_SIMILAR_NAME:
+            return crossed  # misspelt as well (MCGIRR TABKTHA against TABITHA MCGIRR)
     return levels
 
 
@@ -313,11 +323,12 @@ def _names_without_agreement(a: NormalisedPerson, b: NormalisedPerson) -> tuple[
 
     Both split in kanji (or Latin) means ``compare`` aligns the parts as written; the readings are aligned
     as written too when both are split, and take no part when either record has none. A level of exact, kana
-    or phonetic needs two parts (or crossed parts) equal in writing or in folded reading, which the checks
-    below exclude; so the crossed comparison never applies, and each part is ``similar`` or ``disagree``."""
+    or phonetic needs two parts (or crossed parts) equal in writing or in folded reading, or the whole names
+    equal with the space in another place (佐 藤花子), which the checks below exclude; so each part, direct or
+    crossed, is ``similar`` or ``disagree``, and the crossed levels count when both are ``similar``."""
     sur_a, given_a, sur_b, given_b = a.surname, a.given_name, b.surname, b.given_name
     if not (sur_a and given_a and sur_b and given_b) or sur_a == sur_b or sur_a == given_b or given_a == sur_b \
-            or given_a == given_b:
+            or given_a == given_b or sur_a + given_a in (sur_b + given_b, given_b + sur_b):
         return None
     kana_s_a = kana_g_a = kana_s_b = kana_g_b = None
     if a.name_kana and b.name_kana:
@@ -332,6 +343,10 @@ def _names_without_agreement(a: NormalisedPerson, b: NormalisedPerson) -> tuple[
         else "disagree"  # type: ignore[arg-type]
     given = "similar" if _similar(given_a, given_b) or (kana_g_a is not None and _similar(kana_g_a, kana_g_b)) \
         else "disagree"  # type: ignore[arg-type]
+    if "disagree" in (surname, given) and (  # crossed (given name first) and misspelt, as _name_levels takes them
+            _similar(sur_a, given_b) or (kana_s_a is not None and _similar(kana_s_a, kana_g_b))) and (  # type: ignore[arg-type]
+            _similar(given_a, sur_b) or (kana_g_a is not None and _similar(kana_g_a, kana_s_b))):  # type: ignore[arg-type]
+        return "similar", "similar"
     return surname, given
 
 
@@ -590,6 +605,7 @@ BIRTH_DATE_TYPOS = frozenset({"one_digit", "day_month_swapped"})
 BIRTH_DATES_DIFFER = frozenset({"disagree", "one_component"}) | BIRTH_DATE_TYPOS
 #: Name levels that count as the same name for the protective rules.
 SAME_NAME = frozenset({"exact", "kana", "phonetic"})
+SAME_OR_SIMILAR_NAME = SAME_NAME | {"similar"}
 SAME_PLACE = frozenset({"exact", "same_house"})
 
 
@@ -620,7 +636,8 @@ def decide(result: Score, model: Model) -> Decision:
     - without a birth date on both sides, a link needs the same phone or the same 宛名番号 (a parent and a child
       of one name share a household);
     - a common name with the same birth date at another address goes to review (同姓同名 in another town);
-    - an individual is never linked with a corporation.
+    - an individual is never linked with a corporation;
+    - and the other way: the same birth date at the same house is reviewed even when the weights say "new".
 
     The same 宛名番号 (both from the resident register, where twins have two) links whatever the weights,
     unless the birth dates differ beyond a typo or both name parts differ. The same 法人番号 links two
@@ -644,7 +661,9 @@ def decide(result: Score, model: Model) -> Decision:
             and not levels.get("surname") == levels.get("given_name") == "disagree":
         return "link"  # one resident register entry: twins have two; a name part may be misspelt or changed
     if result.total < model.review_threshold:
-        return "new"
+        # One birth date at one house is somebody a person should look at, whatever the names say: an alias
+        # (通称名) in one system and the legal name in another, both names changed, or two systems' spellings.
+        return "review" if birth == "exact" and levels.get("address") in SAME_PLACE else "new"
     if result.total <= model.link_threshold or register == "disagree" or levels.get("given_name") == "disagree":
         return "review"
     if birth in BIRTH_DATES_DIFFER:

@@ -163,9 +163,12 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
         linked[record] = str(row["debtor_id"])
         if row["normalised"] is not None:
             as_stored[record] = normalised_from_json(row["normalised"])
-    first_sighting = {}
+    # A new record is decided on its first occurrence in the batch that carries a name: a bill and its payment
+    # in one file name the same person, and the payment's bare reference has nothing to compare.
+    first_sighting: dict[tuple[str, str], int] = {}
     for index, record in enumerate(records):
-        if record not in linked and record not in first_sighting:
+        if record not in linked and (record not in first_sighting or (
+                not _comparable(normalised[first_sighting[record]]) and _comparable(normalised[index]))):
             first_sighting[record] = index
     if first_sighting:
         # Serialise first sightings that share a key or are the same record (every lock in one statement, in a
@@ -183,7 +186,7 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
             record = (row["department"], row["source_person_id"])
             linked[record] = str(row["debtor_id"])
             del first_sighting[record]
-    new_indexes = list(first_sighting.values())
+    new_indexes = sorted(first_sighting.values())  # in batch order, as one by one
 
     stored: dict[bytes, list[Candidate]] = defaultdict(list)
     rejected: set[tuple[str, str, str, str]] = set()
@@ -265,19 +268,28 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
     return [linked[record] for record in records]
 
 
+def _comparable(person: NormalisedPerson) -> bool:
+    """Whether a record carries a name to compare (a payment's reference often carries the person's id alone)."""
+    return bool(person.name or person.name_kana)
+
+
 async def _remember(conn: asyncpg.Connection, requests: list[ResolveRequest], records: list[tuple[str, str]],
                     normalised: list[NormalisedPerson], keys: list[list[bytes]], *, new: set[tuple[str, str]],
                     as_stored: dict[tuple[str, str], NormalisedPerson]) -> None:
     """Store each record's normalised fields and blocking keys. A record seen before is refreshed only when it
     carries a name (a bare reference on a payment adds nothing to compare) and differs from what is stored (the
-    usual case: the same person on every claim); the last version in the batch wins."""
+    usual case: the same person on every claim); the last version in the batch that carries a name wins, for a new
+    record too."""
     latest: dict[tuple[str, str], int] = {}
     key_rows: dict[bool, set[tuple[bytes, str, str]]] = {True: set(), False: set()}
     for index, record in enumerate(records):
-        if record in new or ((normalised[index].name or normalised[index].name_kana)
-                             and as_stored.get(record) != normalised[index]):
+        if record in new:  # the last version that carries a name (a payment's bare reference after it adds none)
+            if record not in latest or _comparable(normalised[index]) or not _comparable(normalised[latest[record]]):
+                latest[record] = index
+            key_rows[True].update((key, *record) for key in keys[index])
+        elif _comparable(normalised[index]) and as_stored.get(record) != normalised[index]:
             latest[record] = index
-            key_rows[record in new].update((key, *record) for key in keys[index])
+            key_rows[False].update((key, *record) for key in keys[index])
     fresh = [(*record, normalised_to_json(normalised[i]), requests[i].person.model_dump(mode="json"))
              for record, i in latest.items() if record in new]
     await count_names(conn, [normalised[i] for record, i in latest.items() if record in new])

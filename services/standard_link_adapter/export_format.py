@@ -11,13 +11,20 @@ line of 国民健康保険税 is an insurance record and a line of 市民税 a t
 them: (department, 宛名番号), (department, 通知書番号). The person is the resident register's 宛名番号, which every
 department on the standard link shares: it is also sent as ``resident_register_number`` (strong evidence for
 matching). What each event becomes is in this service's README.
+
+Which departments a city's standard link carries is its setting (``StandardLinkAdapterSettings.departments``,
+``STANDARD_LINK_DEPARTMENTS=tax,insurance``; default every department): a line of another department is refused
+naming its line, 税目コード and why, the rest published.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import SettingsConfigDict
 
 from contracts import (
     AdjustmentReason,
@@ -44,6 +51,7 @@ from contracts import (
 from contracts.receivables import RECEIVABLES, legal_category
 from contracts.standard_link import INCOMING_VERSION, layout, parse, render
 from shared.ingest.records import ExportBuilder, ExportFormatError, ParsedExport, Problem, monthly_schedule
+from shared.settings import AdapterSettings
 
 SOURCE_SYSTEM = "standard-link"
 VERSION = INCOMING_VERSION
@@ -73,8 +81,42 @@ FIELD_COLUMNS: Mapping[str, str] = {
     "amount": "本税", "due_date": "納期限", "assessed_on": "処理日", "payment_id": "収納番号", "paid_on": "収納日",
     "reported_on": "報告日", "notice_id": "文書番号", "agreement_id": "文書番号", "schedule": "分納回数",
     "appropriated_to": "充当先通知書番号", "ground": "根拠", "completes_on": "時効完成日",
-    "related_persons": "承継者宛名番号", "person": "宛名番号",
+    "related_persons": "承継者宛名番号", "person": "宛名番号", "tax_year": "相当年度",
 }
+
+
+class StandardLinkAdapterSettings(AdapterSettings):
+    """The standard link adapter's settings (the ``settings`` of its row in contracts/sources.py): besides the
+    common ones, which departments this city's standard link carries."""
+
+    model_config = SettingsConfigDict(env_prefix="STANDARD_LINK_ADAPTER_", extra="ignore", populate_by_name=True)
+
+    http_port: int = 8009
+    departments: str = Field(
+        "", validation_alias=AliasChoices("STANDARD_LINK_DEPARTMENTS", "STANDARD_LINK_ADAPTER_DEPARTMENTS",
+                                          "departments"),
+        description="Comma-separated Department values (tax,insurance); empty: every department")
+
+    @field_validator("departments")
+    @classmethod
+    def _known_departments(cls, value: str) -> str:
+        unknown = [name for name in _names(value) if name not in {d.value for d in Department}]
+        if unknown:
+            raise ValueError(f"STANDARD_LINK_DEPARTMENTS: unknown department {', '.join(unknown)} (known: "
+                             f"{', '.join(d.value for d in Department)})")
+        return value
+
+    def carried(self) -> frozenset[Department] | None:
+        """The departments carried, or None for every one."""
+        names = _names(self.departments)
+        return frozenset(Department(name) for name in names) if names else None
+
+    def format_options(self) -> dict[str, object]:
+        return {"departments": self.carried()}
+
+
+def _names(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
 
 
 def _person(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -94,10 +136,13 @@ def _record(name: str, row: Mapping[str, Any], overrides: Mapping[str, str]
     _Refused naming the column when the line is valid for the layout but not as a record."""
     person, link, claim, done = _person(row), row.get("link_id", ""), row.get("claim"), row.get("done_on")
     if name == "調定":
+        if row.get("tax_year") is not None and row["tax_year"] > row["fiscal_year"]:
+            raise _Refused("相当年度", "is after 年度: 相当年度 is the year the tax is for, assessed in or after it")
         return ClaimAssessed, dict(
             claim_id=claim, person=person, receivable_type=row["receivable"],
             legal_category=legal_category(row["receivable"], dict(overrides)), fiscal_year=row["fiscal_year"],
             installment=row["installment"], due_date=row["due_on"], amount=row["principal"], assessed_on=done,
+            tax_year=row.get("tax_year"),
         ), (str(claim),), done
     if name in ("更正", "減額"):
         delta = row["principal"] if name == "更正" else -row["principal"]
@@ -143,9 +188,10 @@ def _record(name: str, row: Mapping[str, Any], overrides: Mapping[str, str]
                 {k: v for k, v in successor.items() if v is not None})),),
         ), (link,), done
     if name == "支援措置":
-        # one change a person a day: the register's own key is the person (and the message key names it)
+        # one change a person a day: the message id derives from the person too (without it two people's measures
+        # of one day had one id, and the second was refused as a conflicting redelivery)
         return SupportMeasureChanged, dict(person=person, active=row["measure"] == "1", effective_on=done), \
-            (done.isoformat(), row["measure"]), done
+            (str(row["person"]), done.isoformat(), row["measure"]), done
     raise _Refused("レコード種別", f"{name} is not imported: send 残高 to reconciliation (POST /reconciliation)")
 
 
@@ -161,9 +207,11 @@ def parse_export(
     file_name: str,
     produced_at: Callable[[], datetime],
     category_overrides: Mapping[str, str] | None = None,
+    departments: Collection[Department] | None = None,
 ) -> ParsedExport:
     """Parse a whole file. Raises ExportFormatError when it cannot be read at all (not UTF-8, not the layout's
-    header); every other problem refuses its line only."""
+    header); every other problem refuses its line only. ``departments``: those this city's standard link carries
+    (None: every one); a line of another is refused naming its 税目コード."""
     try:
         lines = list(parse(data, VERSION))
     except ValueError as exc:
@@ -181,6 +229,13 @@ def parse_export(
         receivable = row.get("receivable")
         if receivable is None:  # only 残高 may lack it, and 残高 is refused below
             builder.reject(parsed.line, raw, [Problem("税目コード", "is required: it names the department")])
+            continue
+        owner = RECEIVABLES[receivable].department
+        if departments is not None and owner not in departments:
+            builder.reject(parsed.line, raw, [Problem("税目コード", (
+                f"{receivable} belongs to the {owner.value} department, which this city's standard link does not "
+                f"carry (STANDARD_LINK_DEPARTMENTS={','.join(sorted(d.value for d in departments))}): it comes "
+                f"through that department's own export"))])
             continue
         try:
             payload_cls, fields, keys, when = _record(spec.events[row["event"]].name, row, overrides)
@@ -214,7 +269,7 @@ def record_row(record: Payload, receivable: str, serial: int) -> dict[str, Any]:
     if isinstance(record, ClaimAssessed):
         row.update(event=_code("調定"), claim=record.claim_id, fiscal_year=record.fiscal_year,
                    installment=record.installment, principal=record.amount, due_on=record.due_date,
-                   done_on=record.assessed_on)
+                   done_on=record.assessed_on, tax_year=record.tax_year)
     elif isinstance(record, ClaimAdjusted):
         row.update(event=_code("更正" if record.amount_delta > 0 else "減額"), claim=record.claim_id,
                    principal=abs(record.amount_delta), done_on=record.adjusted_on)

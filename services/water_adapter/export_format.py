@@ -279,11 +279,16 @@ def parse_export(
     file_name: str,
     produced_at: Callable[[], datetime],
     category_overrides: Mapping[str, str] | None = None,
+    source_system: str = SOURCE_SYSTEM,
+    key_space: str | None = None,
 ) -> ParsedExport:
-    """Parse a whole export. Raises ExportFormatError when the file cannot be read at all."""
+    """Parse a whole export. Raises ExportFormatError when the file cannot be read at all.
+
+    ``source_system`` and ``key_space``: another water utility's system writing this same layout (a second vendor,
+    contracts/keys.py) is this parser with its own source system and key space, e.g. ``water_east``."""
     lines = list(decode_lines(data, ENCODING))
     _check_file(data, lines)
-    builder = ExportBuilder(SOURCE_SYSTEM, DEPARTMENT, file_name, data, produced_at)
+    builder = ExportBuilder(source_system, DEPARTMENT, file_name, data, produced_at, key_space)
     overrides = category_overrides or {}
     for number, text, raw, last in join_quoted_lines(lines):
         if text is None:

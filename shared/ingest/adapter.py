@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from pydantic_settings import SettingsConfigDict
@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 
 class ParseExport(Protocol):
     def __call__(self, data: bytes, *, file_name: str, produced_at: Callable[[], datetime],
-                 category_overrides: Mapping[str, str] | None = None) -> ParsedExport: ...
+                 category_overrides: Mapping[str, str] | None = None, **options: Any) -> ParsedExport: ...
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def rejection_report(summary: ImportSummary) -> str:
 
 def _parse(spec: AdapterSpec, data: bytes, file_name: str, settings: AdapterSettings) -> ParsedExport:
     return spec.parse_export(data, file_name=file_name, produced_at=lambda: datetime.now(UTC),
-                             category_overrides=settings.receivable_category_overrides)
+                             category_overrides=settings.receivable_category_overrides, **settings.format_options())
 
 
 def _parse_file(spec: AdapterSpec, path: Path, settings: AdapterSettings) -> ParsedExport | StreamedExport:

@@ -5,15 +5,12 @@ account), the counts and the time."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
-from contracts.topics import INGEST_PROGRESS
+from shared.ingest.progress_topic import read_progress_topic
 
 
 @dataclass(frozen=True)
@@ -52,29 +49,7 @@ def latest_imports(values: Iterable[tuple[bytes | None, bytes | None]]) -> list[
 
 async def read_import_history(bootstrap_servers: str, timeout: float = 30) -> list[ImportRecord]:
     """Every import's latest progress (reads the committed progress topic to its end)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, isolation_level="read_committed",
-                                enable_auto_commit=False, group_id=None)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(INGEST_PROGRESS.name, p)
-                      for p in sorted(consumer.partitions_for_topic(INGEST_PROGRESS.name) or {0})]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        seen: list[tuple[bytes | None, bytes | None]] = []
-        deadline = asyncio.get_running_loop().time() + timeout
-
-        async def behind() -> bool:
-            return any([await consumer.position(tp) < end[tp] for tp in partitions])
-
-        while await behind():
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"could not read {INGEST_PROGRESS.name} to its end within {timeout}s")
-            for records in (await consumer.getmany(*partitions, timeout_ms=200)).values():
-                seen += [(r.key, r.value) for r in records]
-        return latest_imports(seen)
-    finally:
-        await consumer.stop()
+    return latest_imports(await read_progress_topic(bootstrap_servers, timeout))
 
 
 __all__ = ["ImportRecord", "latest_imports", "read_import_history"]

@@ -27,12 +27,13 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import TypeVar
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link, SpanKind
 
 from contracts.topics import BILLING_SOURCE, INGEST_PROGRESS, INGEST_QUARANTINE
 from shared.ingest.outage import ChunkDeadlineExceeded
+from shared.ingest.progress_topic import read_progress_topic
 from shared.ingest.records import ParsedExport, Rejection
 from shared.ingest.streaming import StreamedExport
 from shared.kafka import envelope_headers
@@ -99,32 +100,13 @@ class ImportSummary:
 
 async def read_progress(bootstrap_servers: str, import_key: str, timeout: float = 30) -> Progress:
     """The last committed progress of one import (reads the compacted progress topic to its end)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, isolation_level="read_committed",
-                                enable_auto_commit=False, group_id=None)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(INGEST_PROGRESS.name, p)
-                      for p in sorted(consumer.partitions_for_topic(INGEST_PROGRESS.name) or {0})]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        found = Progress()
-        deadline = asyncio.get_running_loop().time() + timeout
-        wanted = import_key.encode()
-        async def behind() -> bool:
-            return any([await consumer.position(tp) < end[tp] for tp in partitions])
-
-        while await behind():
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"could not read {INGEST_PROGRESS.name} to its end within {timeout}s")
-            for records in (await consumer.getmany(*partitions, timeout_ms=200)).values():
-                for record in records:
-                    if record.key == wanted and record.value is not None:
-                        value = json.loads(record.value)
-                        found = Progress(value["accepted_done"], value["rejected_done"], value["completed"])
-        return found
-    finally:
-        await consumer.stop()
+    wanted = import_key.encode()
+    found = Progress()
+    for key, value in await read_progress_topic(bootstrap_servers, timeout):
+        if key == wanted and value is not None:
+            record = json.loads(value)
+            found = Progress(record["accepted_done"], record["rejected_done"], record["completed"])
+    return found
 
 
 def _progress_record(parsed: ParsedExport | StreamedExport, progress: Progress,

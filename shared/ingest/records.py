@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from contracts import Department, Envelope, Payload, new_envelope
+from contracts.keys import SEPARATOR, is_primary, looks_qualified, qualified_fields, source_keys_of
+from contracts.sources import key_space_of
 from shared.japanese_dates import DateFormatError, parse_fiscal_year, parse_japanese_date
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -403,6 +405,9 @@ class ExportBuilder:
     file_name: str
     data: bytes
     produced_at: Callable[[], datetime]
+    # The key space its ids are numbered in (contracts/keys.py): None reads it from the registry by source_system
+    # (a department's primary source and the standard link: the department's own, ids published as they are).
+    key_space: str | None = None
     result: ParsedExport = field(init=False)
 
     # message id → (line, digest of the payload) of every record accepted so far: a later line with the same
@@ -417,6 +422,8 @@ class ExportBuilder:
             self.seen = context.seen
         key = context.import_key if context else import_key(self.source_system, self.data)
         self.result = ParsedExport(self.source_system, self.file_name, key)
+        if self.key_space is None and self.department is not None:
+            self.key_space = key_space_of(self.source_system, self.department)
 
     def reject(self, line: int, raw: str, problems: list[Problem] | tuple[Problem, ...]) -> None:
         self.result.rejected.append(Rejection(line + self.line_offset, raw, tuple(problems)))
@@ -440,10 +447,12 @@ class ExportBuilder:
         department = department or self.department
         if department is None:
             raise ValueError("a source of several departments names each record's department")
+        names = field_names or {}
         try:
             payload = payload_cls.model_validate(fields)
+            if not is_primary(self.key_space, department):  # a second vendor: its ids in its own key space
+                payload = payload_cls.model_validate(qualified_fields(payload, self.key_space, department))
         except ValidationError as exc:
-            names = field_names or {}
             problems = []
             for err in exc.errors(include_input=False, include_url=False):
                 location = [str(p) for p in err["loc"]]
@@ -451,6 +460,15 @@ class ExportBuilder:
                 problems.append(Problem(label, err["msg"]))
             self.reject(line, raw, problems)
             return
+        as_json = payload.model_dump_json()
+        if SEPARATOR in as_json and is_primary(self.key_space, department):
+            ambiguous = sorted({names.get(name, name) for name, value in source_keys_of(payload)
+                                if looks_qualified(value)})
+            if ambiguous:
+                self.reject(line, raw, [Problem(name, "an id of the form code:… reads as another source system's "
+                                                      "key space (contracts/keys.py); the department's own system "
+                                                      "may not send one") for name in ambiguous])
+                return
         message = new_envelope(
             payload,
             source_system=self.source_system,
@@ -461,7 +479,7 @@ class ExportBuilder:
             produced_at=self.produced_at(),
         )
         file_line = line + self.line_offset
-        digest = hashlib.blake2b(payload.model_dump_json().encode(), digest_size=16).digest()
+        digest = hashlib.blake2b(as_json.encode(), digest_size=16).digest()
         this = (file_line, digest)
         first = self.seen.setdefault(message.message_id.bytes, this)
         if first is not this:

@@ -16,6 +16,7 @@ import httpx
 import pypdf
 import pytest
 
+from contracts.standard_link import INCOMING_VERSION, parse
 from services.collection.installments import PlanState
 from services.collection.store import load_installment_plans
 from shared.db import create_pool
@@ -130,6 +131,19 @@ def test_a_plan_is_agreed_pledged_recorded_fed_watched_and_cancelled(
                                     if i["claim_id"] == person["tax"] and i["kind"] == "installment_agreement"],
                            what="the 分納誓約 in the tax department's feed")
     assert plan["document_number"] in tax_items[0]["reference"]
+    # with the claim's share of the plan: what of the instalments settles it, how many, from which due date
+    tax_share = [(i["due_date"], sum(p["amount"] for p in i["parts"] if p["claim_id"] == person["tax"]))
+                 for i in plan["instalments"]]
+    tax_share = [(d, a) for d, a in tax_share if a > 0]
+    pledged = tax_items[0]
+    assert pledged["amount"] == sum(a for _, a in tax_share) == sum(
+        pledged[k] or 0 for k in ("principal", "demand_fee", "late_charge", "disposition_cost"))
+    assert (pledged["instalments"], pledged["first_due_on"]) == (len(tax_share), tax_share[0][0])
+    # so the standard layout 2026.04 carries it as 31 分納誓約 (本税, 分納回数, 納期限)
+    file = api.get("/feeds/tax/file", headers=department_headers("tax"))
+    rows = [p.row for p in parse(file.content, INCOMING_VERSION) if p.row and p.row["link_id"] == str(pledged["feed_id"])]
+    assert [(r["event"], r["instalments"], r["due_on"].isoformat()) for r in rows] == [
+        ("31", len(tax_share), tax_share[0][0])]
     # and its system reads its share of the plan with its own credential (its person, its claims, its yen)
     shares = api.get("/feeds/water/installment-plans", headers=department_headers("water"))
     assert shares.status_code == 200, shares.text

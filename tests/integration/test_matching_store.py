@@ -146,6 +146,27 @@ async def test_one_new_person_in_several_departments_of_one_batch_gets_one_ident
     assert [(d["department"], d["decision"]) for d in decisions] == [("tax", "new"), ("water", "link"), ("tax", "link")]
 
 
+async def test_a_bill_and_its_payment_in_one_batch_are_decided_and_kept_by_the_bill(
+    matching_pool: asyncpg.Pool,
+) -> None:
+    """A payment's reference often carries the person's id alone: whichever comes first in the batch, the record
+    is decided on the occurrence that names the person, and that is what later records are compared with."""
+    for payment_first in (True, False):
+        name, born = unique_name(), unique_birth_date()
+        known = await resolve(matching_pool, Department.WATER, person(name, born))
+        pid = uuid.uuid4().hex
+        bill, payment = person(name, born, pid=pid), person(None, None, pid=pid)
+        batch = [(Department.TAX, payment), (Department.TAX, bill)] if payment_first else \
+            [(Department.TAX, bill), (Department.TAX, payment)]
+        assert await resolve_together(matching_pool, batch) == [known, known]
+        later = await resolve(matching_pool, Department.CHILDCARE, person(name, born))
+        assert later == known
+        async with matching_pool.acquire() as conn:
+            stored = await conn.fetchval("SELECT normalised->>'name' FROM person_records "
+                                         "WHERE department = 'tax' AND source_person_id = $1", pid)
+        assert stored is not None
+
+
 def city_stream() -> list[tuple[Department, PersonReference]]:
     """Three new people in two departments, and a namesake of the first born on another day."""
     names, born = [unique_name() for _ in range(3)], [unique_birth_date() for _ in range(3)]

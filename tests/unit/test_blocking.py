@@ -41,3 +41,16 @@ def test_the_street_key_reads_latin_addresses_only() -> None:
     assert _latin_street("mackenziestreetparraweena") == "mackenzi"
     assert _latin_street("西町3-60-5ハイツ豊田101") is None
     assert _latin_street("3-60-5") is None
+
+
+def test_a_rare_name_written_given_name_first_is_found_whatever_else_differs() -> None:
+    before = PersonReference(source_person_id="1", name_kanji="willing samara", birth_date=date(1927, 2, 4),
+                             postal_code="3756", address="12 wattle road kew vic")
+    after = PersonReference(source_person_id="2", name_kanji="samara willing", birth_date=date(1960, 8, 28),
+                            postal_code="3765", address="40 banksia avenue hawthorn vic")
+    assert found(before, after) and found(after, before)
+    someone_else = PersonReference(source_person_id="3", name_kanji="samara wiling", birth_date=date(1960, 8, 28),
+                                   postal_code="3765", address="40 banksia avenue hawthorn vic")
+    assert not found(before, someone_else)  # only the exact name in the other order, not any resemblance
+    crossed = normalise_person(after)
+    assert len(record_keys(crossed)[1]) == len(record_keys(crossed)[0]) + 1  # looked up by it, never stored under it

@@ -15,7 +15,7 @@ def test_committed_contract_files_match_the_models() -> None:
 
 
 def test_a_real_message_validates_against_its_committed_schema() -> None:
-    schema = json.loads((SCHEMA_DIR / "ClaimAssessed.v2.json").read_text(encoding="utf-8"))
+    schema = json.loads((SCHEMA_DIR / "ClaimAssessed.v3.json").read_text(encoding="utf-8"))
     message = json.loads(encode_message(wrap(claim())))
     jsonschema.validate(message, schema)
     message["payload"]["amount"] = -1

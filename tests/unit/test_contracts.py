@@ -49,7 +49,7 @@ def test_envelope_round_trip_keeps_every_field() -> None:
     decoded = decode_message(encode_message(message))
     assert decoded == message
     assert decoded.message_type == "ClaimAssessed"
-    assert decoded.schema_version == ClaimAssessed.SCHEMA_VERSION == 2
+    assert decoded.schema_version == ClaimAssessed.SCHEMA_VERSION == 3
     assert decoded.payload.person.name_kanji == "髙橋 一郎"  # type: ignore[attr-defined]
 
 
@@ -152,14 +152,28 @@ def test_envelope_class_fixes_the_message_type() -> None:
     assert cls.model_fields["message_type"].default == "PaymentReceived"
 
 
-def test_the_previous_version_of_claim_assessed_is_still_accepted() -> None:
-    """Compatibility rule 2 (docs/contracts.md): a v1 ClaimAssessed, as v1 producers wrote it."""
-    v1 = json.loads((Path(__file__).parent / "fixtures" / "ClaimAssessed.v1.example.json").read_text("utf-8"))
-    assert v1["schema_version"] == 1 and "related_persons" not in v1["payload"]
-    decoded = decode_message(json.dumps(v1, ensure_ascii=False))
-    assert decoded.schema_version == 1
+@pytest.mark.parametrize("version", [1, 2])
+def test_the_previous_versions_of_claim_assessed_are_still_accepted(version: int) -> None:
+    """Compatibility rule 2 (docs/contracts.md): a v1 ClaimAssessed (before related persons and billing periods) and
+    a v2 (before 相当年度), as their producers wrote them."""
+    old = json.loads((Path(__file__).parent / "fixtures" / f"ClaimAssessed.v{version}.example.json").read_text("utf-8"))
+    assert old["schema_version"] == version and "tax_year" not in old["payload"]
+    assert ("related_persons" in old["payload"]) == (version == 2)
+    decoded = decode_message(json.dumps(old, ensure_ascii=False))
+    assert decoded.schema_version == version
     assert decoded.payload.related_persons == () and decoded.payload.period_start is None  # type: ignore[attr-defined]
+    assert decoded.payload.tax_year is None  # type: ignore[attr-defined]
     assert decoded.payload.amount == 12300  # type: ignore[attr-defined]
+
+
+def test_tax_year_is_the_year_the_tax_is_for_never_after_its_fiscal_year() -> None:
+    """相当年度 (v3): a 過年度分 assessed in 年度 2024 for 2022; a 相当年度 after the 年度 is refused naming both."""
+    late = claim(fiscal_year=2024, tax_year=2022)
+    assert late.tax_year == 2022 and decode_message(encode_message(wrap(late))).payload == late
+    with pytest.raises(ValidationError, match="tax_year .相当年度. is after fiscal_year"):
+        claim(fiscal_year=2024, tax_year=2025)
+    with pytest.raises(ValidationError, match="tax_year"):
+        claim(tax_year=1900)
 
 
 def test_claim_with_relations_and_billing_period() -> None:

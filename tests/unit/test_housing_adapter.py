@@ -456,5 +456,5 @@ def test_category_override_from_the_city() -> None:
 
 def test_envelopes_name_the_housing_system() -> None:
     message = parse(document(ASSESSED)).accepted[0].message
-    assert (message.source_system, message.department, message.schema_version) == ("housing-manager", "housing", 2)
+    assert (message.source_system, message.department, message.schema_version) == ("housing-manager", "housing", 3)
     assert message.occurred_at.date() == date(2024, 4, 1)

@@ -78,6 +78,16 @@ PEOPLE = [
            phone=None),
     person("Mary Jones", None, born=date(1970, 1, 2), address="3 High Street Ballarat", postal="3350",
            phone=None),
+    person("佐 藤花子", "サ トウハナコ", born=date(1975, 4, 1)),  # the space in another place
+    person("佐藤 花子", "サトウ ハナコ", born=date(1975, 4, 1)),
+    person("MCGIRR TABKTHA", None, born=date(1970, 1, 2), address="3 High Street Ballarat", postal="3350",
+           phone=None),  # crossed and misspelt
+    person("TABITHA MCGIRR", None, born=date(1970, 1, 2), address="5 Low Street Ballarat", postal="3350",
+           phone=None),
+    person("TABITHA MCGIRT", None, born=date(1970, 1, 2), address="5 Low Street Ballarat", postal="3350",
+           phone=None),  # crossed, both parts misspelt
+    person("TABITHA", None, born=date(1970, 1, 2), address="5 Low Street Ballarat", postal="3350",
+           phone=None),  # one part recorded alone
     person("株式会社 豊田商事", "トヨタシヨウジ", born=None, kind="corporation", corporate="1234567890123",
            phone="0565-11-2222"),
     person("豊田商事株式会社", "トヨタショウジ(カ", born=None, kind="corporation", phone="0565-11-2222"),

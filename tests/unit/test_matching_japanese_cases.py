@@ -61,6 +61,8 @@ CASES: list[tuple[str, PersonReference, PersonReference, str]] = [
      rec(), rec(born=date(1975, 4, 2)), "review"),
     ("same name without birth dates, different addresses",
      rec(born=None), rec(born=None, address="愛知県豊田市東山町一丁目2番地3", postal="471-0099"), "review"),
+    ("an alias (通称名) in one system, the legal Latin name in another: same birth date, same house",
+     rec("金本 一郎", "カネモト イチロウ"), rec("KIM IL", None, address="愛知県豊田市西町3-60-5"), "review"),
     ("an individual and a corporation of the same name",
      rec("高橋 一郎", born=None), rec("高橋一郎", born=None, kind=PersonKind.CORPORATION), "new"),
     # --- linked --------------------------------------------------------------------------------------------------
@@ -79,6 +81,8 @@ CASES: list[tuple[str, PersonReference, PersonReference, str]] = [
      rec("髙橋 一郎", "ﾀｶﾊｼ ｲﾁﾛｳ", address="豊田市西町3-60-5"), rec(), "link"),
     ("an apartment name omitted",
      rec(address="愛知県豊田市西町三丁目60番地5 ハイツ豊田101"), rec(), "link"),
+    ("a space in another place (佐 藤花子)",
+     rec("佐藤 花子", "サトウ ハナコ"), rec("佐 藤花子", "サトウ ハナコ"), "link"),
     ("a Latin name in another case",
      rec("SMITH John", None), rec("Smith JOHN", None), "link"),
     ("no birth date on one side, but the same phone",

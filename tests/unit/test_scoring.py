@@ -139,6 +139,35 @@ def test_phonetic_and_similar_surnames_and_latin_names() -> None:
     assert (compare(smith, swapped)["surname"], compare(smith, swapped)["given_name"]) == ("exact", "exact")
 
 
+def test_crossed_parts_may_be_misspelt_too() -> None:
+    smith = person(**NO_KANA, name="mcgirrtabitha", surname="mcgirr", given_name="tabitha")
+    crossed = replace(smith, name="tabkthamcgirr", surname="tabktha", given_name="mcgirr")
+    assert (compare(smith, crossed)["surname"], compare(smith, crossed)["given_name"]) == ("exact", "similar")
+    both = replace(smith, name="tabkthamcgirk", surname="tabktha", given_name="mcgirk")
+    assert (compare(smith, both)["surname"], compare(smith, both)["given_name"]) == ("similar", "similar")
+    other = replace(smith, name="leslieroles", surname="leslie", given_name="roles")
+    assert (compare(smith, other)["surname"], compare(smith, other)["given_name"]) == ("disagree", "disagree")
+
+
+def test_a_space_in_another_place_is_the_same_name() -> None:
+    moved = person(name="佐藤花子", surname="佐", given_name="藤花子", **NO_KANA)
+    right = person(name="佐藤花子", surname="佐藤", given_name="花子", **NO_KANA)
+    assert (compare(moved, right)["surname"], compare(moved, right)["given_name"]) == ("exact", "exact")
+    latin = person(name="vanwijkjames", surname="van", given_name="wijkjames", **NO_KANA)
+    crossed = person(name="jamesvanwijk", surname="james", given_name="vanwijk", **NO_KANA)
+    assert (compare(latin, crossed)["surname"], compare(latin, crossed)["given_name"]) == ("exact", "exact")
+    sister = person(name="佐藤花江", surname="佐藤", given_name="花江", **NO_KANA)
+    assert compare(moved, sister)["given_name"] == "disagree"
+
+
+def test_one_misspelt_part_alone_is_compared_with_the_part_it_resembles() -> None:
+    alone = person(name="tennat", surname=None, given_name=None, **NO_KANA)
+    full = person(name="tenantjesse", surname="tenant", given_name="jesse", **NO_KANA)
+    assert (compare(alone, full)["surname"], compare(alone, full)["given_name"]) == ("similar", MISSING)
+    given_only = person(name="jessie", surname=None, given_name=None, **NO_KANA)
+    assert compare(given_only, full)["surname"] == MISSING and compare(given_only, full)["given_name"] == "similar"
+
+
 def test_a_name_without_a_space_is_cut_where_the_other_side_says() -> None:
     married = person(name="佐藤一郎", surname=None, given_name=None, **NO_KANA)
     levels = compare(BASE, married)

@@ -7,13 +7,23 @@ import importlib
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from contracts import Department
-from contracts.sources import DEPARTMENT_LABELS, DEPARTMENT_OFFICES, SOURCES, SourceSystem, rows, source, source_of
+from contracts.sources import (
+    DEPARTMENT_LABELS,
+    DEPARTMENT_OFFICES,
+    SOURCES,
+    SourceSystem,
+    registry_problems,
+    rows,
+    source,
+    source_of,
+)
 from shared.ingest.adapter import adapter_spec, settings_class
 
 ROOT = Path(__file__).parents[2]
@@ -26,13 +36,41 @@ def test_codes_adapters_and_ports_are_unique() -> None:
         assert len(set(values)) == len(values), attribute
 
 
-def test_one_source_system_per_department_until_the_keys_name_the_source_system() -> None:
-    """The messages key a record by (department, source id): two systems of one department would mix their ids.
-    A second vendor needs keys (source system, source id) in the contracts first (contracts/sources.py)."""
-    own = [row for row in SOURCES if row.department is not None]
-    assert sorted(row.department for row in own) == sorted(Department)
-    for row in own:
-        assert row.code == row.department.value  # the department key the messages carry today
+def test_every_department_has_one_primary_source_and_every_code_names_its_own_key_space() -> None:
+    """A department's primary source is the row whose code is its value: its ids are the department's key space
+    (contracts/keys.py); other rows of a department (a second vendor) number in key spaces of their own."""
+    assert registry_problems(SOURCES) == []
+    assert {row.department for row in SOURCES if row.primary} == set(Department)
+
+
+def water_east() -> SourceSystem:
+    """A second water utility (after a merger): the water layout under a source system and code of its own."""
+    return replace(source("water"), code="water_east", source_system="water-east-billing", port=8007,
+                   export_file="water_east_export.csv", label="上水道料金・下水道使用料 (東部)")
+
+
+def test_a_second_vendor_of_a_department_is_a_row_with_a_key_space_of_its_own() -> None:
+    second = water_east()
+    assert registry_problems((*SOURCES, second)) == []
+    assert not second.primary and second.key_space(Department.WATER) == "water_east"
+    assert source("water").key_space(Department.WATER) == "water"
+    with pytest.raises(ValueError, match="sends no records of tax"):
+        second.key_space(Department.TAX)
+
+
+@pytest.mark.parametrize(("row", "problem"), [
+    (replace(source("water"), code="water", source_system="water-east-billing"), "water: 2 primary rows"),
+    (replace(source("water"), code="tax", source_system="water-east-billing"), "another department's key space"),
+    (replace(source("water"), code="Water-East", source_system="water-east-billing"), "not a key space's name"),
+    (replace(source("standard_link"), source_system="standard-link-2"), "'standard_link' is used by 2 rows"),
+], ids=["second primary", "another department's code", "no key space name", "repeated code"])
+def test_a_registry_whose_keys_would_collide_is_refused(row: SourceSystem, problem: str) -> None:
+    assert any(problem in found for found in registry_problems((*SOURCES, row)))
+
+
+def test_a_department_without_its_primary_source_is_refused() -> None:
+    without = tuple(row for row in SOURCES if row.code != "housing")
+    assert registry_problems(without) == ["housing: 0 primary rows (code 'housing'), not 1"]
 
 
 def test_a_source_of_several_departments_takes_each_records_from_its_receivable() -> None:
@@ -42,6 +80,8 @@ def test_a_source_of_several_departments_takes_each_records_from_its_receivable(
     assert [row.code for row in several] == ["standard_link"]
     assert all(row.code not in set(Department) and row.departments == tuple(Department) for row in several)
     assert source("tax").departments == (Department.TAX,)
+    # it takes over each department's primary key space: a department moving to it keeps its claims' keys
+    assert [several[0].key_space(d) for d in Department] == [d.value for d in Department]
 
 
 def test_every_department_has_its_labels() -> None:

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from contracts import DepartmentFeedItem
-from contracts.standard_link import layout, parse, render
+from contracts.standard_link import CURRENT_VERSION, INCOMING_VERSION, layout, parse, render
 from services.collection.feeds import standard_file, standard_rows
 
 ROWS = [
@@ -83,13 +83,41 @@ def test_a_file_of_another_layout_or_encoding_is_refused_whole() -> None:
 def test_feed_items_become_standard_lines_the_department_can_read() -> None:
     items = [
         DepartmentFeedItem(feed_id=7, department="tax", kind="central_payment", source_person_id="100001",
-                           occurred_on=date(2025, 1, 20), amount=30_000, reference="C20250120-01-tax"),
+                           occurred_on=date(2025, 1, 20), amount=30_000, reference="C20250120-01-tax",
+                           receivable_type="individual_inhabitant_tax"),
         DepartmentFeedItem(feed_id=8, department="tax", kind="write_off", source_person_id="100001",
                            claim_id="2019-individual_inhabitant_tax-N1-01", receivable_type="individual_inhabitant_tax",
                            fiscal_year=2019, installment=1, occurred_on=date(2025, 1, 31), reference="不納欠損 第3号",
                            ground="地方税法18条1項 (時効)"),
+        DepartmentFeedItem(feed_id=9, department="tax", kind="appropriation", source_person_id="100001",
+                           claim_id="2024-individual_inhabitant_tax-N1-01", receivable_type="individual_inhabitant_tax",
+                           fiscal_year=2024, installment=1, occurred_on=date(2025, 1, 20), amount=12_750,
+                           reference="C20250120-01-tax", principal=12_000, demand_fee=0, late_charge=750,
+                           disposition_cost=0),
+        DepartmentFeedItem(feed_id=10, department="tax", kind="refund", source_person_id="100001",
+                           occurred_on=date(2025, 1, 20), amount=1_250, reference="C20250120-01-tax",
+                           receivable_type="individual_inhabitant_tax", ground="excess"),
     ]
-    rows = [p.row for p in parse(standard_file(items))]
-    assert rows == standard_rows(items)
-    assert [(r["event"], r["link_id"]) for r in rows] == [("11", "7"), ("62", "8")]
-    assert rows[0]["principal"] == 30_000 and rows[1]["ground"] == "地方税法18条1項 (時効)"
+    file = standard_file(items, "tax")
+    rows = [p.row for p in parse(file.content, INCOMING_VERSION)]
+    assert rows == standard_rows(items) and file.carried == (7, 8, 9, 10) and file.omitted == ()
+    assert [(r["event"], r["link_id"]) for r in rows] == [("11", "7"), ("62", "8"), ("13", "9"), ("12", "10")]
+    assert rows[0]["principal"] == rows[0]["total"] == 30_000 and rows[1]["ground"] == "地方税法18条1項 (時効)"
+    assert (rows[2]["target_claim"], rows[2]["receipt"]) == ("2024-individual_inhabitant_tax-N1-01", "C20250120-01-tax")
+    assert (rows[2]["principal"], rows[2]["late_charge"], rows[2]["total"]) == (12_000, 750, 12_750)
+
+    # the 2025.04 layout has no 充当 or 還付: those items are named as not carried, the rest are in the file
+    old = standard_file(items, "tax", CURRENT_VERSION)
+    assert [p.row["link_id"] for p in parse(old.content) if p.row] == ["7", "8"]
+    assert [(o.feed_id, o.kind) for o in old.omitted] == [(9, "appropriation"), (10, "refund")]
+    assert "充当" in old.omitted[0].reason and old.omitted_header().startswith("9 appropriation ")
+
+
+def test_an_item_the_layout_cannot_carry_is_named_not_dropped() -> None:
+    """A 収納 without its 税目コード (a part that settled no claim) cannot be a 2026.04 line: it is omitted, with the
+    column the layout misses, and stays pending for the department."""
+    item = DepartmentFeedItem(feed_id=11, department="water", kind="central_payment", source_person_id="W000123",
+                              occurred_on=date(2025, 1, 20), amount=5_000, reference="C1-water")
+    file = standard_file([item], "water")
+    assert file.carried == () and [p for p in parse(file.content, INCOMING_VERSION)] == []
+    assert file.omitted[0].feed_id == 11 and "税目コード" in file.omitted[0].reason

@@ -275,3 +275,57 @@ def test_a_decision_needs_its_date_and_a_succession_its_role() -> None:
                        succeeded_on=date(2025, 1, 1),
                        related_persons=(RelatedPerson(role=RelationRole.HEIR, person=PersonReference(
                            source_person_id="2")),))
+
+
+def test_a_tax_year_travels_with_the_assessment_and_a_later_one_is_refused_naming_the_column() -> None:
+    """相当年度: the 2023 固定資産税 assessed in 年度 2025 keeps its year; one after the 年度 is refused (相当年度)."""
+    late = dict(VALID["01"], レコード種別="01", 連携番号="L90", 通知書番号="T90", 税目コード="fixed_asset_tax", 相当年度="2023")
+    ahead = dict(VALID["01"], レコード種別="01", 連携番号="L91", 通知書番号="T91", 相当年度="2026")
+    result = parsed(file_of(line(**late), line(**ahead)))
+    (accepted,) = result.accepted
+    assert (accepted.message.payload.fiscal_year, accepted.message.payload.tax_year) == (2025, 2023)
+    (rejected,) = result.rejected
+    assert [p.field for p in rejected.problems] == ["相当年度"] and "2026" not in rejected.problems[0].reason
+    # and the generator writes it back
+    row = next(p.row for p in parse(render_export([accepted.message.payload]), INCOMING_VERSION) if p.row)
+    assert row["tax_year"] == 2023
+
+
+def test_a_city_s_standard_link_carries_only_the_departments_it_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """STANDARD_LINK_DEPARTMENTS=tax,insurance: a 保育料 line is refused naming its line, 税目コード and the reason
+    (the rest is published); without the setting every department's line is read."""
+    from shared.ingest.adapter import _parse, adapter_spec
+
+    data = file_of(line(レコード種別="01", **VALID["01"]), line(レコード種別="31", **VALID["31"]),
+                   line(レコード種別="03", **VALID["03"]))
+    spec = adapter_spec("standard_link")
+    monkeypatch.setenv("STANDARD_LINK_DEPARTMENTS", "tax, insurance")
+    settings = spec.settings()
+    assert settings.carried() == {Department.TAX, Department.INSURANCE}  # type: ignore[attr-defined]
+    result = _parse(spec, data, "city.csv", settings)
+    assert [a.message.department for a in result.accepted] == [Department.TAX, Department.INSURANCE]
+    (refused,) = result.rejected
+    assert refused.line == 3 and [p.field for p in refused.problems] == ["税目コード"]
+    reason = refused.problems[0].reason
+    assert "nursery_fee" in reason and "childcare" in reason and "STANDARD_LINK_DEPARTMENTS=insurance,tax" in reason
+    assert "100000303" not in reason
+
+    monkeypatch.delenv("STANDARD_LINK_DEPARTMENTS")
+    everything = _parse(spec, data, "city.csv", spec.settings())
+    assert len(everything.accepted) == 3 and everything.rejected == []
+
+
+def test_an_unknown_department_in_the_setting_is_refused_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.standard_link_adapter.export_format import StandardLinkAdapterSettings
+
+    monkeypatch.setenv("STANDARD_LINK_DEPARTMENTS", "tax,gas")
+    with pytest.raises(ValueError, match="STANDARD_LINK_DEPARTMENTS: unknown department gas"):
+        StandardLinkAdapterSettings()
+
+
+def test_two_people_s_support_measures_of_one_day_are_two_messages() -> None:
+    """The message id of a 支援措置 names the person: two residents protected the same day are two records, not one
+    id with two payloads (collection refuses that as a conflicting redelivery)."""
+    other = dict(VALID["71"], レコード種別="71", 連携番号="L18", 宛名番号="100000404")
+    result = parsed(file_of(line(レコード種別="71", **VALID["71"]), line(**other)))
+    assert result.rejected == [] and len({a.message.message_id for a in result.accepted}) == 2

@@ -9,6 +9,7 @@ import asyncpg
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
+from contracts.keys import KEY_SPACE_PATTERN, is_primary, qualify
 from services.collection.api.deps import BusinessDate, Connection, Viewer, audit, audit_read
 from services.collection.api.support_measures import SupportMeasure, support_measure_view
 from services.collection.ledger import ArrearsClass, ClaimBalance, ClaimStatus, DebtorLedger, running_late_charge
@@ -46,6 +47,8 @@ class ClaimView(BaseModel):
     receivable_type: str
     legal_category: str
     fiscal_year: int
+    tax_year: int | None = Field(None, description="相当年度: the year the tax or premium is for, when the department "
+                                                   "said it (it differs from 年度 for 過年度分 assessed later)")
     installment: int
     due_date: date
     assessed_amount: int = Field(description="調定額 as first assessed, yen")
@@ -187,10 +190,15 @@ def _arrears(ledger: DebtorLedger, arrears_class: ArrearsClass) -> int:
 class DebtorLookupRequest(BaseModel):
     department: str = Field(min_length=1, max_length=32)
     source_person_id: str = Field(min_length=1, max_length=80, description="The department's person key, e.g. 宛名番号")
+    source: str | None = Field(
+        None, pattern=f"^{KEY_SPACE_PATTERN}$",
+        description="The key space the id is numbered in (contracts/keys.py): a second vendor's code, e.g. "
+                    "water_east; absent: the department's own (its primary system and the standard link)")
 
 
 class DebtorLookup(BaseModel):
     department: str
+    source: str = Field(description="The key space the id was looked up in")
     source_person_id: str
     debtor_ids: list[str] = Field(description="Debtors this departmental person record's claims and payments are under")
 
@@ -201,12 +209,14 @@ async def lookup_debtor(body: DebtorLookupRequest, conn: Connection, staff: View
     """A POST, not a GET with query parameters: a department's person key must not land in URLs, which access
     logs, proxies and trace spans keep (issue 18 §6). ``GET /debtor-lookup`` answers 405."""
     department, source_person_id = body.department, body.source_person_id
-    rows = await store.debtors_of_person(conn, department, source_person_id)
-    await audit_read(conn, staff, "lookup_debtor", f"{department}:{source_person_id}",
+    space = body.source or department
+    rows = await store.debtors_of_person(conn, department, qualify(space, department, source_person_id))
+    await audit_read(conn, staff, "lookup_debtor", f"{department}:{qualify(space, department, source_person_id)}",
                      sorted(r["debtor_id"] for r in rows))
     if not rows:
-        raise HTTPException(404, f"no claims or payments for {department} person {source_person_id}")
-    return DebtorLookup(department=department, source_person_id=source_person_id,
+        raise HTTPException(404, f"no claims or payments for {department} person {source_person_id}"
+                                 + ("" if is_primary(space, department) else f" of source {space}"))
+    return DebtorLookup(department=department, source=space, source_person_id=source_person_id,
                         debtor_ids=sorted(r["debtor_id"] for r in rows))
 
 
@@ -246,7 +256,7 @@ async def get_debtor(
         claims=[
             ClaimView(
                 department=c.claim.department, claim_id=c.claim.claim_id, receivable_type=c.claim.receivable_type,
-                legal_category=c.claim.legal_category, fiscal_year=c.claim.fiscal_year,
+                legal_category=c.claim.legal_category, fiscal_year=c.claim.fiscal_year, tax_year=c.claim.tax_year,
                 installment=c.claim.installment, due_date=c.claim.due_date, assessed_amount=c.claim.amount,
                 principal=c.principal, paid=c.paid, balance=c.balance, status=c.status,
                 arrears_class=c.arrears_class, late_charge=late_charge_of(c, ledger.as_of),

@@ -11,8 +11,18 @@ from pydantic import BaseModel, Field
 
 from contracts import Department
 from services.collection.allocation import AllocationPolicy, CentralMethod, Component, Due, split_central_payment
-from services.collection.api.deps import BusinessDate, Collector, Connection, allocation_policy, audit
+from services.collection.api.deps import (
+    BusinessDate,
+    Collector,
+    Connection,
+    Viewer,
+    allocation_policy,
+    audit,
+    audit_read,
+)
+from services.collection.appropriations import decided
 from services.collection.store import load_ledger, queue_case_refresh
+from services.collection.stores.appropriations import of_central_payment, record_decided
 from services.collection.stores.payments import (
     central_payment_recorded,
     insert_central_payment,
@@ -44,6 +54,26 @@ class CentralPart(BaseModel):
     payment_id: str
 
 
+class Appropriated(BaseModel):
+    """充当 of a part, as decided when the money was taken (what the department's feed says)."""
+
+    department: str = Field(description="Owns the claim (its feed gets the line)")
+    claim_id: str
+    payment_department: str = Field(description="The part's department (another only for a local tax's 過誤納金 "
+                                                "applied under 地方税法17条の2)")
+    payment_id: str
+    principal: int
+    demand_fee: int
+    late_charge: int
+    disposition_cost: int
+
+
+class StoredAppropriation(Appropriated):
+    appropriated_on: date
+    feed_id: int | None = Field(description="The department's feed item (None until gathered)")
+    acknowledged: bool = Field(description="The department's receipt named it")
+
+
 class CentralPaymentView(BaseModel):
     central_payment_id: str
     debtor_id: str
@@ -51,6 +81,8 @@ class CentralPaymentView(BaseModel):
     paid_on: date
     method: str
     parts: list[CentralPart]
+    appropriations: list[Appropriated] = Field(default_factory=list,
+                                               description="Which claims each part settled (充当), as decided now")
     overpayment: int = Field(description="Beyond every open balance: to be refunded (還付)")
     note: str
     received_by: str
@@ -101,6 +133,34 @@ async def receive_central_payment(
             designated={d.value: v for d, v in body.designated.items()} if body.designated else None,
             parts=[p.model_dump() for p in parts], overpayment=split.overpayment, note=body.note,
             received_by=staff.subject)
+        # 充当 as decided today, kept: the departments' feeds say this, whatever later money changes on read
+        after = await load_ledger(conn, debtor_id, body.paid_on)
+        lines, refunds = decided(after, {(p.department, p.payment_id) for p in parts}, body.paid_on) \
+            if after is not None else ([], [])
+        await record_decided(conn, lines, refunds, central_payment_id=body.receipt_id)
         await queue_case_refresh(conn, [debtor_id], "central window payment")
         await audit(conn, staff, "receive_central_payment", debtor_id, receipt=body.receipt_id, amount=body.amount)
-    return CentralPaymentView(**{**dict(row), "parts": parts})
+    return CentralPaymentView(**{**dict(row), "parts": parts, "appropriations": [
+        Appropriated(department=x.department, claim_id=x.claim_id, payment_department=x.payment_department,
+                     payment_id=x.payment_id, principal=x.principal,
+                     demand_fee=x.demand_fee, late_charge=x.late_charge, disposition_cost=x.disposition_cost)
+        for x in lines]})
+
+
+@router.get("/central-payments/{receipt_id}/appropriations", response_model=list[StoredAppropriation],
+            summary="Which claims each part of a window payment settled (充当), as decided when it was taken, and "
+                    "whether the owning department acknowledged its feed item (viewer)")
+async def central_payment_appropriations(
+    receipt_id: Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")],
+    conn: Connection, staff: Viewer,
+) -> list[StoredAppropriation]:
+    debtor_id, rows = await of_central_payment(conn, receipt_id)
+    if debtor_id is None:
+        raise HTTPException(404, f"no central-window payment with receipt {receipt_id}")
+    await audit_read(conn, staff, "read_central_payment_appropriations", debtor_id, [receipt_id],
+                     debtor_ids=[debtor_id])
+    return [StoredAppropriation(
+        department=r["department"], claim_id=r["claim_id"], payment_id=r["payment_id"], principal=r["principal"],
+        demand_fee=r["demand_fee"], late_charge=r["late_charge"], disposition_cost=r["disposition_cost"],
+        payment_department=r["payment_department"], appropriated_on=r["appropriated_on"], feed_id=r["feed_id"],
+        acknowledged=r["acknowledged_at"] is not None) for r in rows]

@@ -9,6 +9,7 @@ from datetime import date
 
 import asyncpg
 
+from contracts.keys import in_key_space
 from services.collection.ledger import ClaimStatus, facts_of
 from services.collection.reconciliation import CentralClaim, Difference
 from services.collection.store import load_ledgers
@@ -16,11 +17,14 @@ from services.collection.store import load_ledgers
 _CHUNK = 500  # debtors per ledger read
 
 
-async def central_claims(conn: asyncpg.Connection, department: str, as_of: date) -> list[CentralClaim]:
-    """Every claim of the department the ledger holds, with its open principal as of the day (0 once paid,
-    cancelled or extinguished) and whether a reported payment is in transit."""
-    rows = await conn.fetch("SELECT claim_id, debtor_id, source_person_id FROM claims WHERE department = $1",
-                            department)
+async def central_claims(conn: asyncpg.Connection, department: str, as_of: date, key_space: str | None = None
+                         ) -> list[CentralClaim]:
+    """Every claim of the department the ledger holds (of one key space, contracts/keys.py; None: the primary
+    source's), with its open principal as of the day (0 once paid, cancelled or extinguished) and whether a
+    reported payment is in transit."""
+    rows = [r for r in await conn.fetch("SELECT claim_id, debtor_id, source_person_id FROM claims "
+                                        "WHERE department = $1", department)
+            if in_key_space(key_space, department, r["claim_id"])]
     debtors = sorted({r["debtor_id"] for r in rows})
     open_principal: dict[str, tuple[int, bool]] = {}
     for start in range(0, len(debtors), _CHUNK):
@@ -37,10 +41,13 @@ async def central_claims(conn: asyncpg.Connection, department: str, as_of: date)
             for r in rows]
 
 
-async def unacknowledged_payers(conn: asyncpg.Connection, department: str) -> frozenset[str]:
+async def unacknowledged_payers(conn: asyncpg.Connection, department: str, key_space: str | None = None
+                                ) -> frozenset[str]:
+    # the money, or a 充当 line of it (which claim it settled), the department has not acknowledged yet
     rows = await conn.fetch("SELECT DISTINCT source_person_id FROM department_feed WHERE department = $1 "
-                            "AND kind = 'central_payment' AND acknowledged_at IS NULL", department)
-    return frozenset(r["source_person_id"] for r in rows)
+                            "AND kind IN ('central_payment', 'appropriation') AND acknowledged_at IS NULL", department)
+    return frozenset(r["source_person_id"] for r in rows
+                     if in_key_space(key_space, department, r["source_person_id"]))
 
 
 async def record_run(conn: asyncpg.Connection, *, department: str, as_of: date, submitted_by: str,
