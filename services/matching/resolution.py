@@ -12,11 +12,14 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from services.matching.blocking import COMMON_KEY_LIMIT
 from services.matching.normalise import NormalisedPerson
 from services.matching.scoring import Model, Score, decide
 
 Record = tuple[str, str]  # (department, source person id)
 Weigh = Callable[[NormalisedPerson, NormalisedPerson], Score]
+#: An upper bound of a pair's total, cheaper than weighing it (``scoring.upper_bound``).
+Bound = Callable[[NormalisedPerson, NormalisedPerson], float]
 
 
 @dataclass(slots=True)
@@ -47,21 +50,66 @@ class NewRecord:
 
 
 def shortlist(new: NewRecord, stored: Mapping[bytes, Sequence[Candidate]], rejected: set[tuple[str, str, str, str]],
-              weigh: Weigh, review_threshold: float) -> list[tuple[Score, Candidate]]:
+              weigh: Weigh, review_threshold: float, bound: Bound | None = None) -> list[tuple[Score, Candidate]]:
     """The stored candidates that may decide for ``new``, best first: those from the review threshold up, and the
     best of the rest (to explain a "new"). A key shared by more records than its cap identifies nobody and is
-    skipped; pairs a person rejected are never scored."""
-    scored: dict[Record, tuple[Score, Candidate]] = {}
+    skipped; pairs a person rejected are never scored. ``bound`` (an upper bound of a pair's total): see
+    ``rank``; it is tried on the candidates that only broad keys brought (capped below ``COMMON_KEY_LIMIT``:
+    the birth date alone, the postal code with the house number or a name part, the street, a rare name), since
+    a candidate sharing a narrow key (the birth date with a name part, the phone…) is almost always scored."""
+    candidates: dict[Record, Candidate] = {}
+    narrow: set[Record] = set()
     for key, limit in new.lookups:
         sharing = stored.get(key, ())
         if len(sharing) > limit:
             continue
         for candidate in sharing:
             pair = candidate.record
-            if pair != new.record and pair not in scored and new.record + pair not in rejected:
-                scored[pair] = (weigh(new.person, candidate.normalised), candidate)
-    ranked = sorted(scored.values(), key=lambda sc: sc[0].total, reverse=True)
-    return [sc for n, sc in enumerate(ranked) if n == 0 or sc[0].total >= review_threshold]
+            if pair != new.record and new.record + pair not in rejected:
+                candidates.setdefault(pair, candidate)
+                if limit >= COMMON_KEY_LIMIT:
+                    narrow.add(pair)
+    found = list(candidates.values())
+    return [(result, found[i]) for i, result in rank(
+        new.person, [c.normalised for c in found], weigh, review_threshold, bound,
+        bounded=[c.record not in narrow for c in found] if bound is not None else None)]
+
+
+def rank(person: NormalisedPerson, candidates: Sequence[NormalisedPerson], weigh: Weigh, threshold: float,
+         bound: Bound | None = None, bounded: Sequence[bool] | None = None) -> list[tuple[int, Score]]:
+    """The candidates (by position) scoring ``threshold`` or more, best first, and the best of the rest when none
+    does; equal totals in the candidates' order. Exactly what scoring every pair and sorting would give.
+
+    With ``bound`` (``scoring.upper_bound``: a total the pair's score cannot exceed, cheaper than the score) a
+    pair bounded below the threshold is not scored, unless the best of the rest is wanted: then the pairs are
+    scored from the highest bound down, until the best score found beats every bound left. ``bounded`` (by
+    position, default all): the pairs the bound is tried on; the others are scored at once."""
+    if bound is None:
+        scored = [(i, weigh(person, c)) for i, c in enumerate(candidates)]
+        rest: list[tuple[float, int]] = []
+    else:
+        scored, rest = [], []
+        for i, c in enumerate(candidates):
+            if bounded is not None and not bounded[i]:
+                scored.append((i, weigh(person, c)))
+                continue
+            limit = bound(person, c)
+            if limit >= threshold:
+                scored.append((i, weigh(person, c)))
+            else:
+                rest.append((limit, i))
+    ranked = sorted(scored, key=lambda ir: ir[1].total, reverse=True)  # stable: equal totals keep their order
+    if rest and not (ranked and ranked[0][1].total >= threshold):
+        best = ranked[0] if ranked else None
+        rest.sort(key=lambda li: (-li[0], li[1]))
+        for limit, i in rest:
+            if best is not None and (limit < best[1].total or (limit == best[1].total and i > best[0])):
+                break  # no pair left can beat it (nor equal it from an earlier position)
+            result = weigh(person, candidates[i])
+            if best is None or result.total > best[1].total or (result.total == best[1].total and i < best[0]):
+                best = (i, result)
+        return [best] if best is not None else []
+    return [ir for n, ir in enumerate(ranked) if n == 0 or ir[1].total >= threshold]
 
 
 @dataclass

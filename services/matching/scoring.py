@@ -25,7 +25,7 @@ import functools
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -208,12 +208,14 @@ def _birth_date_level(a: NormalisedPerson, b: NormalisedPerson) -> str:
         return "exact"
     if x.year == y.year and x.month == y.day and x.day == y.month:
         return "day_month_swapped"
+    same = (x.year == y.year) + (x.month == y.month) + (x.day == y.day)
+    if same < 2:
+        return "disagree"  # two components differ: two digits at least, no typo of one digit
     digits_x, digits_y = _digits(x), _digits(y)
     differing = [i for i in range(8) if digits_x[i] != digits_y[i]]
     if len(differing) == 1 and differing[0] != 2:  # the decade digit: 1960 / 1990 is a parent and a child
         return "one_digit"
-    same = (x.year == y.year) + (x.month == y.month) + (x.day == y.day)
-    return "one_component" if same == 2 else "disagree"
+    return "one_component"
 
 
 @functools.lru_cache(maxsize=65_536)  # birth dates repeat across candidate pairs; strftime was a tenth of compare
@@ -251,6 +253,101 @@ def _addresses_similar(x: str, y: str) -> bool:
 def _street(address: str, house: str) -> str:
     """The address up to and including its house number (the building after it left out)."""
     return address[: address.index(house) + len(house)]
+
+
+def upper_bound(a: NormalisedPerson, b: NormalisedPerson, model: Model, threshold: float) -> float:
+    """A cheap first comparison: a total that ``score(compare(a, b), model, frequency_adjustments(…))`` never
+    exceeds, computed without the full comparison while the pair can still reach ``threshold``.
+
+    The birth date, phone, 宛名番号, 法人番号 and postal code are compared exactly (equality, or the birth date's
+    few date comparisons). The names are compared exactly, cheaply when both records give surname and given
+    name (and both give them in kana too, or one has no kana at all) and no part of one, nor its reading folded
+    phonetically, equals a part of the other: then neither part can agree, directly or crossed, and each is
+    ``similar`` or ``disagree`` (two Jaro–Winkler calls); otherwise as ``compare`` does, an exact agreement
+    counted with the most a rare name's frequency can add. The address counts at the strongest level it may still
+    reach (a different house number cannot be ``same_house``); only when that keeps the pair at ``threshold`` or
+    above is it compared in full. Corporations and mixed pairs are not bounded (infinity): they are few.
+
+    Safe by construction (each field's bound is at least the weight its level can take, rounding included:
+    ``tests/unit/test_matching_bound.py``): a pair whose bound is below the review threshold cannot reach
+    review, and its full score is needed only to explain a "new" (``resolution.rank``)."""
+    if a.kind != "individual" or b.kind != "individual":
+        return math.inf
+    table = _weight_table(model)
+    names = _names_without_agreement(a, b)
+    if names is not None:
+        total = table["surname"][names[0]] + table["given_name"][names[1]]
+    else:  # a part may agree: the levels as compare gives them, an exact one at the most its frequency can weigh
+        surname, given = _name_levels(a, b)
+        total = table["surname"][surname] + table["given_name"][given]
+        boost = max(FREQUENCY_WEIGHT_RANGE[1], 0.0)  # the most a rare name adds to an exact agreement (score)
+        total += boost * ((surname == "exact") + (given == "exact"))
+    total += table["birth_date"][_birth_date_level(a, b)] + _BOUND_MARGIN
+    if a.phone and b.phone:
+        total += table["phone"]["exact" if a.phone == b.phone else "disagree"]
+    if a.register_number and b.register_number:
+        total += table["register_number"]["exact" if a.register_number == b.register_number else "disagree"]
+    if a.corporate_number and b.corporate_number:
+        total += table["corporate_number"]["exact" if a.corporate_number == b.corporate_number else "disagree"]
+    postal = table["postal_code"][_equal_level(a.postal_code, b.postal_code)]
+    address = table["address"]
+    if a.address and b.address and a.address != b.address:
+        # not yet compared in full: the strongest level still possible (same_house needs the same number)
+        strongest = max(address["similar"], address["disagree"]) + postal
+        if a.house_number and a.house_number == b.house_number:
+            strongest = max(strongest, address["same_house"])
+        if a.address_block and a.address_block == b.address_block:
+            strongest = max(strongest, address["same_block"] + postal)
+        if total + strongest < threshold:
+            return total + strongest
+    level = _address_level(a, b)
+    return total + address[level] + (0.0 if level in ("exact", "same_house") else postal)
+
+
+#: Added to a bound so that the rounding of weights and totals (6 decimals) never puts a score above it.
+_BOUND_MARGIN = 1e-4
+
+
+def _weight_table(model: Model) -> dict[str, dict[str, float]]:
+    """Each field's weight per level, ``missing`` (0) included, computed once per model."""
+    table = model._weights
+    if not table:
+        for name in FIELDS:
+            table[name] = {level: model.weight(name, level) for level in (*LEVELS[name], MISSING)}
+    return table
+
+
+def _names_without_agreement(a: NormalisedPerson, b: NormalisedPerson) -> tuple[str, str] | None:
+    """The name levels of two individuals when neither part can agree (see ``upper_bound``): ``similar`` or
+    ``disagree`` each, as ``compare`` gives them; None when a part may agree or the names are not both split.
+
+    Both split in kanji (or Latin) means ``compare`` aligns the parts as written; the readings are aligned
+    as written too when both are split, and take no part when either record has none. A level of exact, kana
+    or phonetic needs two parts (or crossed parts) equal in writing or in folded reading, or the whole names
+    equal with the space in another place (佐 藤花子), which the checks below exclude; so each part, direct or
+    crossed, is ``similar`` or ``disagree``, and the crossed levels count when both are ``similar``."""
+    sur_a, given_a, sur_b, given_b = a.surname, a.given_name, b.surname, b.given_name
+    if not (sur_a and given_a and sur_b and given_b) or sur_a == sur_b or sur_a == given_b or given_a == sur_b \
+            or given_a == given_b or sur_a + given_a in (sur_b + given_b, given_b + sur_b):
+        return None
+    kana_s_a = kana_g_a = kana_s_b = kana_g_b = None
+    if a.name_kana and b.name_kana:
+        kana_s_a, kana_g_a, kana_s_b, kana_g_b = a.kana_surname, a.given_kana, b.kana_surname, b.given_kana
+        if not (kana_s_a and kana_g_a and kana_s_b and kana_g_b):
+            return None
+        folded_a, folded_b = (phonetic_kana(kana_s_a), phonetic_kana(kana_g_a)), (phonetic_kana(kana_s_b),
+                                                                                   phonetic_kana(kana_g_b))
+        if folded_a[0] in folded_b or folded_a[1] in folded_b:
+            return None  # equal kana fold to equal readings: this covers them too
+    surname = "similar" if _similar(sur_a, sur_b) or (kana_s_a is not None and _similar(kana_s_a, kana_s_b)) \
+        else "disagree"  # type: ignore[arg-type]
+    given = "similar" if _similar(given_a, given_b) or (kana_g_a is not None and _similar(kana_g_a, kana_g_b)) \
+        else "disagree"  # type: ignore[arg-type]
+    if "disagree" in (surname, given) and (  # crossed (given name first) and misspelt, as _name_levels takes them
+            _similar(sur_a, given_b) or (kana_s_a is not None and _similar(kana_s_a, kana_g_b))) and (  # type: ignore[arg-type]
+            _similar(given_a, sur_b) or (kana_g_a is not None and _similar(kana_g_a, kana_s_b))):  # type: ignore[arg-type]
+        return "similar", "similar"
+    return surname, given
 
 
 def frequency_values(person: NormalisedPerson) -> dict[str, str]:
@@ -313,6 +410,45 @@ def frequency_adjustments(a: NormalisedPerson, b: NormalisedPerson, levels: Mapp
     return result
 
 
+def pair_weigher(model: Model, frequencies: NameFrequencies | None
+                 ) -> Callable[[NormalisedPerson, NormalisedPerson], Score]:
+    """``score(levels, model, frequency_adjustments(a, b, levels, frequencies))`` for ``levels = compare(a, b)``,
+    the same scores, with what depends on the first record alone (its name values and whether its name is
+    common) worked out once per record instead of once per candidate pair."""
+    evidence: dict[int, tuple[NormalisedPerson, dict[str, str], str | None]] = {}
+
+    def weigh(a: NormalisedPerson, b: NormalisedPerson) -> Score:
+        levels = compare(a, b)
+        if frequencies is None:
+            return score(levels, model, None)
+        known = evidence.get(id(a))
+        if known is None or known[0] is not a:
+            values_a = frequency_values(a)
+            common = None
+            if "surname" in values_a and "given_name" in values_a:
+                namesakes = frequencies.expected_namesakes(values_a["surname"], values_a["given_name"])
+                if namesakes is not None:
+                    common = "common" if namesakes >= COMMON_NAME_RECORDS else "rare"
+            known = evidence[id(a)] = (a, values_a, common)
+        _, values_a, common = known
+        adjustments: dict[str, str | float] = {}
+        values_b = None
+        for name in FREQUENCY_FIELDS:
+            value = values_a.get(name)
+            if value is not None and levels.get(name) == "exact":
+                if values_b is None:
+                    values_b = frequency_values(b)
+                if value == values_b.get(name):
+                    share = frequencies.share(name, value)
+                    if share is not None:
+                        adjustments[name] = share
+        if common is not None:
+            adjustments["name_frequency"] = common
+        return score(levels, model, adjustments)
+
+    return weigh
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # 2. The model
 
@@ -344,6 +480,8 @@ class Model:
     corporation_review_threshold: float = 5.0
     #: Scores already computed, by level vector: a few hundred vectors occur at all, millions of pairs share them.
     _scores: dict[tuple[str, ...], Score] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: Weights per field and level (``upper_bound``), computed once.
+    _weights: dict[str, dict[str, float]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if set(self.fields) != set(FIELDS):
@@ -641,5 +779,5 @@ def _normalise(counts: list[float]) -> list[float]:
 __all__ = [
     "DEFAULT_MODEL_PATH", "FIELDS", "LEVELS", "MISSING", "Decision", "LevelProbabilities", "Model",
     "NameFrequencies", "Score", "compare", "decide", "estimate", "frequency_adjustments", "frequency_values",
-    "load_model", "match_probability", "score", "u_from_random_pairs",
+    "load_model", "match_probability", "pair_weigher", "score", "u_from_random_pairs", "upper_bound",
 ]

@@ -31,17 +31,15 @@ from datetime import date
 import asyncpg
 
 from contracts import Department, PersonReference
-from services.matching.blocking import COMMON_KEY_LIMIT, record_keys
+from services.matching.blocking import record_keys
 from services.matching.normalise import NormalisedPerson, normalise_person
 from services.matching.resolution import Candidate, NewRecord, resolve_new_records, shortlist
 from services.matching.scoring import (
     Model,
     NameFrequencies,
-    Score,
-    compare,
-    frequency_adjustments,
     frequency_values,
-    score,
+    pair_weigher,
+    upper_bound,
 )
 
 
@@ -73,6 +71,15 @@ def normalised_from_json(data: dict[str, object] | str) -> NormalisedPerson:
     born = values.get("birth_date")
     values["birth_date"] = date.fromisoformat(str(born)) if born else None
     return NormalisedPerson(**values)  # type: ignore[arg-type]
+
+
+def _candidate_from_row(data: dict[str, object]) -> NormalisedPerson:
+    """``normalised_from_json`` for a row the candidate query just decoded (a dict of its own: changed in place,
+    a candidate is decoded by the thousand per batch)."""
+    born = data.get("birth_date")
+    if born:
+        data["birth_date"] = date.fromisoformat(born)  # type: ignore[arg-type]
+    return NormalisedPerson(**data)  # type: ignore[arg-type]
 
 
 def frequency_hash(field_name: str, value: str) -> bytes:
@@ -192,15 +199,16 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
                 "  FROM unnest($1::bytea[], $2::int[]) AS q(key_hash, max_records) CROSS JOIN LATERAL ("
                 "    SELECT k.department, k.source_person_id, count(*) OVER () AS sharing FROM ("
                 "      SELECT department, source_person_id FROM blocking_keys "
-                f"     WHERE key_hash = q.key_hash LIMIT {COMMON_KEY_LIMIT + 1}) AS k) AS c "
-                "  WHERE c.sharing <= q.max_records "  # a key shared by too many identifies nobody
+                # one row past its cap is enough to know a key is shared by too many: it identifies nobody
+                "      WHERE key_hash = q.key_hash LIMIT q.max_records + 1) AS k) AS c "
+                "  WHERE c.sharing <= q.max_records "
                 "  GROUP BY c.department, c.source_person_id) "
                 "SELECT h.department, h.source_person_id, h.hit_keys, p.normalised FROM hits h "
                 "JOIN person_records p USING (department, source_person_id)", wanted, [limits[k] for k in wanted]):
                 candidate = Candidate(row["department"], row["source_person_id"],
-                                      normalised_from_json(row["normalised"]), None)
+                                      _candidate_from_row(row["normalised"]), None)
                 for key in row["hit_keys"]:
-                    stored[bytes(key)].append(candidate)
+                    stored[key].append(candidate)
         new_departments = [records[i][0] for i in new_indexes]
         new_sources = [records[i][1] for i in new_indexes]
         for row in await conn.fetch(
@@ -216,16 +224,17 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
 
     frequencies = await read_frequencies(conn, [normalised[i] for i in new_indexes]) if new_indexes else None
 
-    def weigh(person: NormalisedPerson, other: NormalisedPerson) -> Score:
-        levels = compare(person, other)
-        return score(levels, model, frequency_adjustments(person, other, levels, frequencies))
+    weigh = pair_weigher(model, frequencies)
+
+    def bound(person: NormalisedPerson, other: NormalisedPerson) -> float:
+        return upper_bound(person, other, model, model.review_threshold)
 
     new_records = [NewRecord(records[i], normalised[i], keys[i], lookups[i], requests[i].never_link_to,
                              records[requests[i].never_link_to_request]
                              if requests[i].never_link_to_request is not None else None) for i in new_indexes]
     # Score every new record against the stored candidates; keep those that may decide, then read the debtors of
     # just those in one query.
-    contenders = [shortlist(new, stored, rejected, weigh, model.review_threshold) for new in new_records]
+    contenders = [shortlist(new, stored, rejected, weigh, model.review_threshold, bound) for new in new_records]
     unread = {c.record: c for found in contenders for _, c in found}
     if unread:
         for row in await conn.fetch(

@@ -32,13 +32,14 @@ import statistics
 import sys
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
 from contracts import PersonReference
 from services.matching.blocking import record_keys
 from services.matching.normalise import NormalisedPerson, normalise_person
+from services.matching.resolution import rank
 from services.matching.scoring import (
     FIELDS,
     LEVELS,
@@ -51,8 +52,10 @@ from services.matching.scoring import (
     frequency_adjustments,
     frequency_values,
     load_model,
+    pair_weigher,
     score,
     u_from_random_pairs,
+    upper_bound,
 )
 
 Record = tuple[tuple[str, str], NormalisedPerson, str]  # (department, source id), the record, the true person
@@ -162,9 +165,16 @@ class _Frequencies:
 
 
 def resolve_all(records: Iterable[Record], model: Model,
-                compared: list[dict[str, str]] | None = None) -> Outcome:
+                compared: list[dict[str, str]] | None = None, *, prune: bool = True,
+                audit: Counter[str] | None = None) -> Outcome:
     """Resolve the records in order; ``compared`` (when given) receives the level vector of every candidate pair
-    scored, the unlabelled sample EM estimates from."""
+    scored, the unlabelled sample EM estimates from. ``prune``: rank candidates with the cheap bound first, as
+    the service does (``scoring.upper_bound``); ``audit`` (when given) counts, for every record, whether the
+    ranking with the bound equals the ranking of every pair scored in full (see ``_audit``)."""
+
+    def bound(a: NormalisedPerson, b: NormalisedPerson) -> float:
+        return upper_bound(a, b, model, model.review_threshold)
+
     index: dict[bytes, list[int]] = defaultdict(list)
     people: list[NormalisedPerson] = []
     truth: list[str] = []
@@ -189,13 +199,22 @@ def resolve_all(records: Iterable[Record], model: Model,
         candidates_per_record.append(len(candidates))
         view = frequencies.view()
         best, best_score = None, None
-        for candidate in sorted(candidates):
-            levels = compare(person, people[candidate])
-            if compared is not None:
+        ordered = sorted(candidates)
+        if compared is not None:  # every pair's levels, for EM
+            for candidate in ordered:
+                levels = compare(person, people[candidate])
                 compared.append(levels)
-            result = score(levels, model, frequency_adjustments(person, people[candidate], levels, view))
-            if best_score is None or result.total > best_score.total:
-                best, best_score = candidate, result
+                result = score(levels, model, frequency_adjustments(person, people[candidate], levels, view))
+                if best_score is None or result.total > best_score.total:
+                    best, best_score = candidate, result
+        else:  # as the service ranks them (resolution.rank): the cheap bound first, unless told not to
+            weigh = pair_weigher(model, view)
+            others = [people[c] for c in ordered]
+            found = rank(person, others, weigh, model.review_threshold, bound if prune else None)
+            if audit is not None:
+                _audit(audit, person, others, found, model, view, bound)
+            if found:
+                best, best_score = ordered[found[0][0]], found[0][1]
         allowed.extend((me, c) for c in candidates if truth[c] == entity and _rules_let_link(person, people[c], model))
         verdict = decide(best_score, model) if best_score is not None else "new"
         if verdict == "link" and best is not None:
@@ -222,6 +241,35 @@ def resolve_all(records: Iterable[Record], model: Model,
         link=_pairwise(identity, truth), link_review=_pairwise(_union(len(people), joined), truth),
         ceiling=_pairwise(_union(len(people), allowed), truth)[1],
         links=links, reviews=reviews, wrong_links=wrong)
+
+
+def _audit(audit: Counter[str], person: NormalisedPerson, others: list[NormalisedPerson],
+           found: list[tuple[int, Score]], model: Model, view: NameFrequencies,
+           bound: Callable[[NormalisedPerson, NormalisedPerson], float]) -> None:
+    """Check the bound on every pair against the full comparison, as the code before it scored them: each
+    pair's score from ``compare``, ``frequency_adjustments`` and ``score``, never above its bound; and the
+    ranking with the bound (``found``) equal to sorting all of them — the same candidates, levels, weights,
+    totals, hence the same decisions."""
+    full = []
+    for i, other in enumerate(others):
+        levels = compare(person, other)
+        result = score(levels, model, frequency_adjustments(person, other, levels, view))
+        limit = bound(person, other)
+        audit["pairs"] += 1
+        audit["pairs not scored in full (bound below review)"] += limit < model.review_threshold
+        audit["bound below the score (must be 0)"] += limit < result.total
+        full.append((i, result))
+    ranked = sorted(full, key=lambda ir: ir[1].total, reverse=True)
+    expected = [ir for n, ir in enumerate(ranked) if n == 0 or ir[1].total >= model.review_threshold]
+    same = [(i, s.total, s.contributions) for i, s in expected] == [(i, s.total, s.contributions) for i, s in found]
+    audit["records"] += 1
+    audit["rankings that differ (must be 0)"] += not same
+
+
+def _counts(audit: Counter[str]) -> str:
+    names = ("records", "pairs", "pairs not scored in full (bound below review)", "bound below the score (must be 0)",
+             "rankings that differ (must be 0)")
+    return ", ".join(f"{name} {audit[name]:,}" for name in names)
 
 
 def _rules_let_link(a: NormalisedPerson, b: NormalisedPerson, model: Model) -> bool:
@@ -309,8 +357,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="data sets whose label contains this text")
     parser.add_argument("--em", action="store_true",
                         help="instead: EM on each FEBRL set's tuning part, evaluated on its held-out part")
+    parser.add_argument("--no-prune", action="store_true",
+                        help="score every candidate pair in full (no cheap bound first): the table must not change")
+    parser.add_argument("--audit", action="store_true",
+                        help="instead: check on every candidate pair that the bound holds and the rankings are equal")
     args = parser.parse_args(argv)
     model = load_model()
+    if args.audit:
+        total: Counter[str] = Counter()
+        for label, records in data_sets(args.households, args.seed, not args.no_febrl):
+            if args.only and args.only not in label:
+                continue
+            audit: Counter[str] = Counter()
+            resolve_all(records, model, audit=audit)
+            total.update(audit)
+            print(f"{label}: " + _counts(audit), flush=True)
+        print("all: " + _counts(total))
+        return 1 if total["bound below the score (must be 0)"] or total["rankings that differ (must be 0)"] else 0
     if args.em:
         for name in ("febrl1", "febrl2", "febrl3"):
             print(f"\n{name}, no shared id: EM on the tuning part")
@@ -329,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, records in data_sets(args.households, args.seed, not args.no_febrl):
         if args.only and args.only not in label:
             continue
-        o = resolve_all(records, model)
+        o = resolve_all(records, model, prune=not args.no_prune)
         print(f"| {label} | {o.records:,} | {o.true_pairs:,} | {o.pair_completeness:.4f} | "
               f"{o.candidates_mean:.1f} ({o.candidates_p99}) | {o.link[0]:.4f} | {o.link[1]:.4f} | {o.link[2]:.4f} | "
               f"{o.ceiling:.4f} | "

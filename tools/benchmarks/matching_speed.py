@@ -10,7 +10,9 @@
    - *one at a time*: each record resolved and committed alone (a quiet stream): p50/p99 per record;
    - *in batches* like the service's consumer (``--batch`` records, split by partition into ``--parallel``
      transactions side by side): records/s, and the time a record's batch took (its decision latency when the
-     stream is busy).
+     stream is busy); and the CPU a record cost, in this process and in the database's server processes (read
+     from /proc when the database runs on this machine): steadier than the rate on a machine shared with other
+     work.
    Decisions are checked against the generator's truth (right link, wrong link, review, new).
 
 Afterwards the stream's records are deleted, so the next run starts from the same store. Figures are printed,
@@ -149,6 +151,21 @@ def stream(city: City, newcomers: City, identities: int, size: int, seed: int
     return records, twins
 
 
+async def database_cpu(conn: asyncpg.Connection) -> dict[int, float]:
+    """CPU seconds used so far by each server process of this database (from /proc: a database on this machine),
+    empty when they cannot be read. On a machine shared with other work the CPU a record costs is steadier than
+    its wall-clock rate."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'"):
+        try:
+            fields = Path(f"/proc/{pid['pid']}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return {}
+        used[pid["pid"]] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return used
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
@@ -234,6 +251,9 @@ async def run(database_url: str, identities: int, stream_size: int, batch: int, 
                 single_ms.append((time.perf_counter() - t0) * 1000)
 
         batch_ms, busy_debtor = [], {}
+        async with pool.acquire() as conn:
+            server_before = await database_cpu(conn)
+        client_before = time.process_time()
         t_busy = time.perf_counter()
         for start in tqdm(range(0, len(busy), batch), desc=f"batches of {batch}", unit="batch", file=sys.stderr):
             positions = range(start, min(start + batch, len(busy)))
@@ -248,6 +268,11 @@ async def run(database_url: str, identities: int, stream_size: int, batch: int, 
                 busy_debtor.update(zip(group, debtors, strict=True))
             batch_ms.append((time.perf_counter() - t0) * 1000)
         busy_seconds = time.perf_counter() - t_busy
+        client_cpu = time.process_time() - client_before
+        async with pool.acquire() as conn:
+            server_after = await database_cpu(conn)
+        server_cpu = (sum(cpu - server_before.get(pid, 0.0) for pid, cpu in server_after.items())
+                      if server_after else None)
         busy_debtors = [busy_debtor[i] for i in range(len(busy))]
 
         outcome = judge(quiet, quiet_debtors) + judge(busy, busy_debtors)
@@ -264,6 +289,9 @@ async def run(database_url: str, identities: int, stream_size: int, batch: int, 
               f"{percentile(batch_ms, 0.99):.0f} | |")
         print(f"| batches of {batch}: per record, amortised (ms) | "
               f"{sum(batch_ms) / len(busy):.3f} | |")
+        database = f"{server_cpu / len(busy) * 1000:.3f}" if server_cpu is not None else "(not readable)"
+        print(f"| batches of {batch}: CPU per record, matching / database (ms) | "
+              f"{client_cpu / len(busy) * 1000:.3f} / {database} | |")
         print()
         total = sum(outcome.values())
         print("decisions against the truth: " + ", ".join(f"{k} {v:,}" for k, v in sorted(outcome.items()))
