@@ -189,7 +189,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
         async def listed(token: str) -> tuple[dict[str, Any], str | None]:
             try:
-                return await backend.cases(token, asked), None
+                return await backend.cases(token, _for_collection(asked)), None
             except Refused as refused:
                 return {"items": [], "total": 0, "limit": CASE_PAGE, "offset": 0}, _search_problem(refused)
 
@@ -209,7 +209,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     async def case_list_csv(request: Request) -> Response:
         asked = _without_paging(_case_query(request))
         try:
-            exported = await backend.cases_csv(sessions.token(request), asked)
+            exported = await backend.cases_csv(sessions.token(request), _for_collection(asked))
         except Refused as refused:
             return render("message.html", status=refused.status, me=None, title="出力できません",
                           message=_search_problem(refused))
@@ -296,9 +296,21 @@ CASE_SORTS = {"delinquent_balance": "滞納額", "oldest_due_date": "最古の�
 CASE_PAGE = 50
 
 
+#: The direction each sort takes when the officer leaves 向き at its default: the most pressing first.
+DEFAULT_ASCENDING = frozenset({"next_action"})
+
+
 def _case_query(request: Request) -> dict[str, str]:
     asked = {k: v.strip() for k, v in request.query_params.items() if k in CASE_FILTERS and v.strip()}
     asked["limit"] = str(CASE_PAGE)
+    return asked
+
+
+def _for_collection(asked: dict[str, str]) -> dict[str, str]:
+    """The list's query as collection takes it: a sort whose default is ascending (the next action: the earliest
+    due day is the most pressing) gets it unless the officer chose a direction."""
+    if "descending" not in asked and asked.get("sort") in DEFAULT_ASCENDING:
+        return {**asked, "descending": "false"}
     return asked
 
 
