@@ -175,3 +175,22 @@ def resolve_new_records(new_records: Sequence[NewRecord], contenders: Sequence[l
         for key in new.keys:
             in_batch[key].append(Candidate(dept, source_id, new.person, debtor_id))
     return resolution
+
+
+def late_reviews(late: Sequence[NewRecord], contenders: Sequence[list[tuple[Score, Candidate]]],
+                 linked: Mapping[Record, str], model: Model) -> list[tuple[object, ...]]:
+    """``review_queue`` rows for records first seen without a name (a payment's bare reference got an identity
+    of its own, with nothing compared) that now come with one: the best stored contender of another debtor
+    that would link or be reviewed is put before a person. Never a link: the record keeps its debtor until a
+    person accepts the pair, as for any review."""
+    rows: list[tuple[object, ...]] = []
+    for named, shortlisted in zip(late, contenders, strict=True):
+        own = linked.get(named.record)
+        for result, candidate in shortlisted:
+            if candidate.debtor_id is None or candidate.debtor_id == own:
+                continue
+            if decide(result, model) in ("link", "review"):
+                rows.append((*named.record, candidate.department, candidate.source_person_id, result.total,
+                             result.contributions, model.version))
+            break  # the best of another debtor decides, as for a new record
+    return rows

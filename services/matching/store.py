@@ -1,7 +1,8 @@
 """Resolving departmental person records to debtors, a batch at a time, in the caller's transaction (名寄せ).
 
 1. A record seen before keeps its debtor (its normalised fields and keys are refreshed): identities change
-   only by an explicit merge or split, never silently.
+   only by an explicit merge or split, never silently. One first seen without a name (a payment's bare
+   reference) is compared when it comes with one, and what it resembles goes to the review queue.
 2. A new record is normalised; the records sharing a blocking key are its candidates (those stored, and the
    new records earlier in the same batch); each candidate is scored with the Fellegi–Sunter model
    (services/matching/scoring.py); pairs a person rejected are skipped.
@@ -33,7 +34,7 @@ import asyncpg
 from contracts import Department, PersonReference
 from services.matching.blocking import record_keys
 from services.matching.normalise import NormalisedPerson, normalise_person
-from services.matching.resolution import Candidate, NewRecord, resolve_new_records, shortlist
+from services.matching.resolution import Candidate, NewRecord, late_reviews, resolve_new_records, shortlist
 from services.matching.scoring import (
     Model,
     NameFrequencies,
@@ -163,6 +164,13 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
         linked[record] = str(row["debtor_id"])
         if row["normalised"] is not None:
             as_stored[record] = normalised_from_json(row["normalised"])
+    # A record first seen as a bare reference (a payment naming the person's id alone) got an identity with
+    # nothing compared; when it comes with a name, it is compared now, and what it resembles goes to review.
+    named_late: dict[tuple[str, str], int] = {}
+    for index, record in enumerate(records):
+        if record in as_stored and record not in named_late and not _comparable(as_stored[record]) \
+                and _comparable(normalised[index]):
+            named_late[record] = index
     # A new record is decided on its first occurrence in the batch that carries a name: a bill and its payment
     # in one file name the same person, and the payment's bare reference has nothing to compare.
     first_sighting: dict[tuple[str, str], int] = {}
@@ -187,11 +195,12 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
             linked[record] = str(row["debtor_id"])
             del first_sighting[record]
     new_indexes = sorted(first_sighting.values())  # in batch order, as one by one
+    compared = new_indexes + sorted(named_late.values())
 
     stored: dict[bytes, list[Candidate]] = defaultdict(list)
     rejected: set[tuple[str, str, str, str]] = set()
-    if new_indexes:
-        limits = {key: limit for i in new_indexes for key, limit in lookups[i]}
+    if compared:
+        limits = {key: limit for i in compared for key, limit in lookups[i]}
         wanted = sorted(limits)
         if wanted:
             for row in await conn.fetch(  # each candidate record once, with the wanted keys it is stored under
@@ -209,8 +218,8 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
                                       _candidate_from_row(row["normalised"]), None)
                 for key in row["hit_keys"]:
                     stored[key].append(candidate)
-        new_departments = [records[i][0] for i in new_indexes]
-        new_sources = [records[i][1] for i in new_indexes]
+        new_departments = [records[i][0] for i in compared]
+        new_sources = [records[i][1] for i in compared]
         for row in await conn.fetch(
             "SELECT r.department, r.source_person_id, r.candidate_department, r.candidate_source_person_id "
             "FROM review_queue r JOIN unnest($1::text[], $2::text[]) AS q(department, source_person_id) "
@@ -222,7 +231,7 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
             rejected.add(pair)
             rejected.add(pair[2:] + pair[:2])
 
-    frequencies = await read_frequencies(conn, [normalised[i] for i in new_indexes]) if new_indexes else None
+    frequencies = await read_frequencies(conn, [normalised[i] for i in compared]) if compared else None
 
     weigh = pair_weigher(model, frequencies)
 
@@ -235,7 +244,9 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
     # Score every new record against the stored candidates; keep those that may decide, then read the debtors of
     # just those in one query.
     contenders = [shortlist(new, stored, rejected, weigh, model.review_threshold, bound) for new in new_records]
-    unread = {c.record: c for found in contenders for _, c in found}
+    late = [NewRecord(record, normalised[i], keys[i], lookups[i]) for record, i in named_late.items()]
+    late_contenders = [shortlist(named, stored, rejected, weigh, model.review_threshold, bound) for named in late]
+    unread = {c.record: c for found in (*contenders, *late_contenders) for _, c in found}
     if unread:
         for row in await conn.fetch(
             "SELECT l.department, l.source_person_id, l.debtor_id FROM source_links l "
@@ -247,6 +258,7 @@ async def resolve_batch(conn: asyncpg.Connection, requests: list[ResolveRequest]
     linked.update(resolution.debtor_of)
     debtors, links, decisions, reviews = (resolution.new_debtors, resolution.links, resolution.decisions,
                                           resolution.reviews)
+    reviews = reviews + late_reviews(late, late_contenders, linked, model)
 
     # New rows go in with COPY (the fastest way into PostgreSQL); none of them can exist yet.
     if debtors:

@@ -167,6 +167,32 @@ async def test_a_bill_and_its_payment_in_one_batch_are_decided_and_kept_by_the_b
         assert stored is not None
 
 
+async def test_a_record_first_seen_bare_is_compared_when_it_comes_with_a_name(matching_pool: asyncpg.Pool) -> None:
+    """A payment that names only the person's id, in an earlier batch than the bill, gave the record an identity
+    with nothing compared; the bill's name and birth date put the resemblance before a person (never a merge)."""
+    name, born, pid = unique_name(), unique_birth_date(), uuid.uuid4().hex
+    known = await resolve(matching_pool, Department.WATER, person(name, born, pid=f"w-{pid}"))
+    bare = await resolve(matching_pool, Department.TAX, person(None, None, pid=pid))
+    assert bare != known  # nothing to compare: an identity of its own
+    named = await resolve(matching_pool, Department.TAX, person(name, born, pid=pid))
+    assert named == bare  # identities change only by a person's decision
+    async with matching_pool.acquire() as conn:
+        queued = await conn.fetch(
+            "SELECT candidate_department, candidate_source_person_id, status FROM review_queue "
+            "WHERE department = 'tax' AND source_person_id = $1", pid)
+        again = await resolve(matching_pool, Department.TAX, person(name, born, pid=pid))
+        still = await conn.fetchval("SELECT count(*) FROM review_queue WHERE department = 'tax' "
+                                    "AND source_person_id = $1", pid)
+    assert [(r["candidate_department"], r["candidate_source_person_id"], r["status"]) for r in queued] == [
+        ("water", f"w-{pid}", "open")]
+    assert again == bare and still == 1  # the named record is compared once, not on every later message
+    stranger = uuid.uuid4().hex
+    await resolve(matching_pool, Department.TAX, person(None, None, pid=stranger))
+    await resolve(matching_pool, Department.TAX, person(unique_name(), unique_birth_date(), pid=stranger))
+    async with matching_pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM review_queue WHERE source_person_id = $1", stranger) == 0
+
+
 def city_stream() -> list[tuple[Department, PersonReference]]:
     """Three new people in two departments, and a namesake of the first born on another day."""
     names, born = [unique_name() for _ in range(3)], [unique_birth_date() for _ in range(3)]

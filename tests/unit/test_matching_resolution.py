@@ -9,7 +9,7 @@ from datetime import date
 from contracts import PersonReference
 from services.matching.blocking import record_keys
 from services.matching.normalise import NormalisedPerson, normalise_person
-from services.matching.resolution import Candidate, NewRecord, resolve_new_records, shortlist
+from services.matching.resolution import Candidate, NewRecord, late_reviews, resolve_new_records, shortlist
 from services.matching.scoring import Score, compare, frequency_adjustments, load_model, score
 
 MODEL = load_model()
@@ -125,3 +125,20 @@ def test_a_key_shared_by_more_records_than_its_cap_brings_no_candidate() -> None
     assert shared and all(len(stored[key]) > limit for key, limit in shared)  # the birth date alone is too common
     contenders, resolution = run([arriving], stored)
     assert contenders == [[]] and resolution.decisions[0][3] == "new" and resolution.decisions[0][4] is None
+
+
+def test_a_record_named_late_is_put_before_a_person_never_linked() -> None:
+    """A record whose identity was made from a bare reference, now named: the best stored record of another
+    debtor that would link (or be reviewed) becomes a review row; its own debtor's records and strangers do not."""
+    named = new_record("tax", "T1", person())
+    own = Candidate("tax", "T0", person(), "debtor-own")
+    same_person = Candidate("water", "W1", person(), "debtor-water")
+    stranger = Candidate("housing", "H1", person("鈴木 花子", "スズキ ハナコ", date(1990, 1, 2), phone=None,
+                                                address="愛知県豊田市東山町一丁目2番地3", postal="471-0099"),
+                         "debtor-housing")
+    linked = {("tax", "T1"): "debtor-own"}
+    found = shortlist(named, stored_index(own, same_person, stranger), set(), weigh, MODEL.review_threshold)
+    rows = late_reviews([named], [found], linked, MODEL)
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [("tax", "T1", "water", "W1")]
+    alone = shortlist(named, stored_index(own, stranger), set(), weigh, MODEL.review_threshold)
+    assert late_reviews([named], [alone], linked, MODEL) == []
