@@ -6,6 +6,7 @@ Each call returns the decoded JSON or raises ``SignedOut`` (the token was refuse
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -60,6 +61,7 @@ class Backend:
         self.collection = httpx.AsyncClient(base_url=collection_url, timeout=timeout)
         self.matching = httpx.AsyncClient(base_url=matching_url, timeout=timeout)
         self.welfare = httpx.AsyncClient(base_url=welfare_url, timeout=timeout)
+        self._actions: tuple[float, list[dict[str, Any]]] | None = None  # (read at, the table)
 
     async def close(self) -> None:
         await self.collection.aclose()
@@ -97,9 +99,18 @@ class Backend:
         """The claim's record: amounts, 時効, 延滞金, its 経過記録 and what the law allows on it today."""
         return await self._get(self.collection, token, f"/claims/{department}/{quote(claim_id, safe='')}")  # type: ignore[no-any-return]
 
+    #: The table of legal actions changes only with a release of collection: read again after this many seconds.
+    ACTION_TABLE_SECONDS = 300.0
+
     async def action_table(self, token: str) -> list[dict[str, Any]]:
-        """Every legal action with its Japanese label and the role that records it."""
-        return await self._get(self.collection, token, "/actions")  # type: ignore[no-any-return]
+        """Every legal action with its Japanese label and the role that records it (the same for every officer and
+        no one's data: kept for ``ACTION_TABLE_SECONDS``; the page's own /auth/me still refuses a bad token)."""
+        now = time.monotonic()
+        if self._actions is not None and now - self._actions[0] < self.ACTION_TABLE_SECONDS:
+            return self._actions[1]
+        table: list[dict[str, Any]] = await self._get(self.collection, token, "/actions")
+        self._actions = (now, table)
+        return table
 
     async def record_action(self, token: str, department: str, claim_id: str, action: dict[str, Any]) -> dict[str, Any]:
         """Record an action; Refused with the law's reason (409) or the role it needs (403)."""
