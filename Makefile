@@ -101,6 +101,8 @@ bench-matching: setup
 	  || deploy/postgres/postgres.sh psql -q -c "CREATE DATABASE matching_bench OWNER matching_svc"
 	. deploy/env.sh && MATCHING_BENCH_DATABASE_URL="postgresql://matching_svc:$${PG_PASSWORD_MATCHING:-matching-dev-password}@127.0.0.1:$$PG_PORT/matching_bench" \
 	  $(PYTHON) -m tools.benchmarks.matching_speed --identities $(IDENTITIES) --stream $(MATCHING_STREAM)
+	. deploy/env.sh && MATCHING_BENCH_DATABASE_URL="postgresql://matching_svc:$${PG_PASSWORD_MATCHING:-matching-dev-password}@127.0.0.1:$$PG_PORT/matching_bench" \
+	  $(PYTHON) -m tools.benchmarks.person_search
 
 contracts: setup
 	$(PYTHON) -m contracts.export
