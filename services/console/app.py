@@ -276,7 +276,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
     add_assign_pages(app, backend, render=render, to_sign_in=to_sign_in, same_origin=_same_origin,
                      case_list=case_list_view)
-    add_document_pages(app, backend, render, to_sign_in, _same_origin, _refusal)
+    add_document_pages(app, backend, render, _same_origin, _refusal)
     add_plan_pages(app, backend=backend, render=render, to_sign_in=to_sign_in, same_origin=_same_origin, cookie=COOKIE)
     add_review_routes(app, backend, render, to_sign_in, _same_origin)
     add_report_routes(app, backend, pages, render, to_sign_in)

@@ -185,10 +185,19 @@ def inquiry_of(form: Mapping[str, str]) -> dict[str, Any]:
     return {"inquiry": inquiry, "institution": {"name": name[:100], "postal_code": postal, "address": address[:200]}}
 
 
+def signed_in(request: Request) -> str:
+    """The staff token of the request's cookie. SignedOut without one, as from an API that no longer accepts it:
+    the app's handler sends the officer to sign in with the page they asked for (create_app)."""
+    token = request.cookies.get(COOKIE)
+    if not token:
+        raise SignedOut("no session cookie")
+    return token
+
+
 def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTMLResponse],
-                       to_sign_in: Callable[[Request], RedirectResponse], same_origin: Callable[[Request], bool],
-                       refusal: Callable[[Refused], str]) -> None:
-    """The routes of the 文書, 送付先, 印刷待ち and 窓口収納 pages."""
+                       same_origin: Callable[[Request], bool], refusal: Callable[[Refused], str]) -> None:
+    """The routes of the 文書, 送付先, 印刷待ち and 窓口収納 pages. A session that ended (``SignedOut``, from the
+    cookie or an API) is the app's to handle: sign in again."""
 
     def pdf(content: bytes, name: str, disposition: str = "inline") -> Response:
         """A PDF from the console's own address: a preview shown in the browser, an issued document downloaded."""
@@ -215,8 +224,6 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
             me, debtor, mailing, issued = await gathered(backend.me(token), backend.debtor(token, debtor_id),
                                                          backend.mailing_address(token, debtor_id),
                                                          backend.documents(token, debtor_id))
-        except SignedOut:
-            return to_sign_in(request)
         except Refused as refused:
             return refused_page(None, refused)
         overdue = [c for c in debtor["claims"] if c["status"] == "delinquent"]
@@ -230,9 +237,7 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
 
     @app.get("/debtors/{debtor_id}/documents", response_class=HTMLResponse, response_model=None)
     async def documents_page(request: Request, debtor_id: str) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
+        token = signed_in(request)
         return await documents_view(request, token, debtor_id)
 
     async def document_form(request: Request) -> tuple[dict[str, str], list[str]]:
@@ -243,9 +248,7 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
 
     @app.post("/debtors/{debtor_id}/documents/preview", response_model=None)
     async def preview_document(request: Request, debtor_id: str) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
+        token = signed_in(request)
         form, ticked = await document_form(request)
         if not same_origin(request):
             return await documents_view(request, token, debtor_id, status=403, entered=form, slip_claims=ticked,
@@ -255,8 +258,6 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
         except FormProblem as problem:
             return await documents_view(request, token, debtor_id, status=422, entered=form, slip_claims=ticked,
                                         problem=str(problem))
-        except SignedOut:
-            return to_sign_in(request)
         except Refused as refused:
             return await documents_view(request, token, debtor_id, status=refused.status, entered=form,
                                         slip_claims=ticked, problem=problem_of(refused))
@@ -264,9 +265,7 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
 
     @app.post("/debtors/{debtor_id}/documents", response_model=None)
     async def issue_document(request: Request, debtor_id: str) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
+        token = signed_in(request)
         form, ticked = await document_form(request)
         if not same_origin(request):
             return await documents_view(request, token, debtor_id, status=403, entered=form, slip_claims=ticked,
@@ -286,8 +285,6 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
         except FormProblem as problem:
             return await documents_view(request, token, debtor_id, status=422, entered=form, slip_claims=ticked,
                                         problem=str(problem))
-        except SignedOut:
-            return to_sign_in(request)
         except Refused as refused:
             return await documents_view(request, token, debtor_id, status=refused.status, entered=form,
                                         slip_claims=ticked, problem=problem_of(refused))
@@ -296,15 +293,11 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
 
     @app.post("/debtors/{debtor_id}/documents/{number}/reissue", response_model=None)
     async def reissue_document(request: Request, debtor_id: str, number: str) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
+        token = signed_in(request)
         if not same_origin(request):
             return await documents_view(request, token, debtor_id, status=403, problem="この画面から操作してください。")
         try:
             issued = await backend.reissue_document(token, number)
-        except SignedOut:
-            return to_sign_in(request)
         except Refused as refused:
             return await documents_view(request, token, debtor_id, status=refused.status, problem=problem_of(refused))
         return RedirectResponse(f"/debtors/{quote(debtor_id, safe='')}/documents?issued="
@@ -312,13 +305,9 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
 
     @app.get("/documents/{number}.pdf", response_model=None)
     async def download_document(request: Request, number: str) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
+        token = signed_in(request)
         try:
             return pdf(await backend.document_pdf(token, number), number, "attachment")
-        except SignedOut:
-            return to_sign_in(request)
         except Refused as refused:
             return refused_page(None, refused)
 
@@ -329,8 +318,6 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
         try:
             me, debtor, mailing = await gathered(backend.me(token), backend.debtor(token, debtor_id),
                                                  backend.mailing_address(token, debtor_id))
-        except SignedOut:
-            return to_sign_in(request)
         except Refused as refused:
             return refused_page(None, refused)
         return render("mailing.html", status=status, me=me, debtor=debtor, mailing=mailing, problem=problem,
@@ -338,9 +325,7 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
 
     @app.get("/debtors/{debtor_id}/mailing", response_class=HTMLResponse, response_model=None)
     async def mailing_page(request: Request, debtor_id: str) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
+        token = signed_in(request)
         return await mailing_view(request, token, debtor_id)
 
     @app.post("/debtors/{debtor_id}/mailing", response_model=None)
@@ -350,9 +335,7 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
                              postal_code: Annotated[str, Form(max_length=10)] = "",
                              address: Annotated[str, Form(max_length=300)] = "",
                              reason: Annotated[str, Form(max_length=500)] = "") -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
+        token = signed_in(request)
         entered = {"source": source, "name": name, "postal_code": postal_code, "address": address, "reason": reason}
         if not same_origin(request):
             return await mailing_view(request, token, debtor_id, status=403, entered=entered,
@@ -362,8 +345,6 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
             await backend.choose_mailing_address(token, debtor_id, choice)
         except FormProblem as problem:
             return await mailing_view(request, token, debtor_id, status=422, entered=entered, problem=str(problem))
-        except SignedOut:
-            return to_sign_in(request)
         except Refused as refused:
             return await mailing_view(request, token, debtor_id, status=refused.status, entered=entered,
                                       problem=problem_of(refused))
@@ -371,15 +352,11 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
 
     @app.post("/debtors/{debtor_id}/mailing/clear", response_model=None)
     async def clear_mailing(request: Request, debtor_id: str) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
+        token = signed_in(request)
         if not same_origin(request):
             return await mailing_view(request, token, debtor_id, status=403, problem="この画面から操作してください。")
         try:
             await backend.clear_mailing_address(token, debtor_id)
-        except SignedOut:
-            return to_sign_in(request)
         except Refused as refused:
             return await mailing_view(request, token, debtor_id, status=refused.status, problem=problem_of(refused))
         return RedirectResponse(f"/debtors/{quote(debtor_id, safe='')}/mailing?done=cleared", status_code=303)
@@ -389,8 +366,6 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
     async def queue_view(request: Request, token: str, *, status: int = 200, problem: str | None = None) -> Response:
         try:
             me, queue = await gathered(backend.me(token), backend.print_queue(token))
-        except SignedOut:
-            return to_sign_in(request)
         except Refused as refused:
             return refused_page(None, refused)
         return render("print_queue.html", status=status, me=me, queue=queue, problem=problem,
@@ -400,17 +375,13 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
 
     @app.get("/print-queue", response_class=HTMLResponse, response_model=None)
     async def print_queue_page(request: Request) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
+        token = signed_in(request)
         return await queue_view(request, token)
 
     @app.post("/print-queue/waves", response_model=None)
     async def make_wave(request: Request, selection: Annotated[str, Form(max_length=40)] = "day",
                         limit: Annotated[str, Form(max_length=10)] = "") -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
+        token = signed_in(request)
         if not same_origin(request):
             return await queue_view(request, token, status=403, problem="この画面から操作してください。")
         try:
@@ -420,8 +391,6 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
                 wave = await backend.wave_of_the_day(token)
         except FormProblem as problem:
             return await queue_view(request, token, status=422, problem=str(problem))
-        except SignedOut:
-            return to_sign_in(request)
         except Refused as refused:
             return await queue_view(request, token, status=refused.status, problem=problem_of(refused))
         awaiting = int(wave.get("awaiting_mailing_address") or 0)  # 督促 due whose 送付先 nobody confirmed yet
@@ -430,13 +399,9 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
 
     @app.get("/print-queue/waves/{batch_id}.pdf", response_model=None)
     async def wave_pdf(request: Request, batch_id: int) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
+        token = signed_in(request)
         try:
             return pdf(await backend.wave_pdf(token, batch_id), f"印刷-{batch_id}")
-        except SignedOut:
-            return to_sign_in(request)
         except Refused as refused:
             return refused_page(None, refused)
 
@@ -447,8 +412,6 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
         try:
             me, debtor, payments = await gathered(backend.me(token), backend.debtor(token, debtor_id),
                                                   backend.window_payments(token, debtor_id))
-        except SignedOut:
-            return to_sign_in(request)
         except Refused as refused:
             return refused_page(None, refused)
         owed = sorted({c["department"] for c in debtor["claims"] if c["balance"] > 0})
@@ -460,16 +423,12 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
 
     @app.get("/debtors/{debtor_id}/window-payment", response_class=HTMLResponse, response_model=None)
     async def window_page(request: Request, debtor_id: str) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
+        token = signed_in(request)
         return await window_view(request, token, debtor_id)
 
     @app.post("/debtors/{debtor_id}/window-payment", response_model=None)
     async def take_window_payment(request: Request, debtor_id: str) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
+        token = signed_in(request)
         form, _ = await document_form(request)
         if not same_origin(request):
             return await window_view(request, token, debtor_id, status=403, entered=form,
@@ -497,8 +456,6 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
             await backend.issue_receipt(token, payment["receipt_id"])
         except FormProblem as problem:
             return await window_view(request, token, debtor_id, status=422, entered=form, problem=str(problem))
-        except SignedOut:
-            return to_sign_in(request)
         except Refused as refused:
             return await window_view(request, token, debtor_id, status=refused.status, entered=form,
                                      problem=designation_refusal(refused.detail, labels) or problem_of(refused))
@@ -507,15 +464,11 @@ def add_document_pages(app: FastAPI, backend: Backend, render: Callable[..., HTM
 
     @app.post("/debtors/{debtor_id}/window-payment/{receipt_id}/receipt", response_model=None)
     async def reissue_receipt(request: Request, debtor_id: str, receipt_id: str) -> Response:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return to_sign_in(request)
+        token = signed_in(request)
         if not same_origin(request):
             return await window_view(request, token, debtor_id, status=403, problem="この画面から操作してください。")
         try:
             await backend.issue_receipt(token, receipt_id)
-        except SignedOut:
-            return to_sign_in(request)
         except Refused as refused:
             return await window_view(request, token, debtor_id, status=refused.status, problem=problem_of(refused))
         return RedirectResponse(f"/debtors/{quote(debtor_id, safe='')}/window-payment?received="
